@@ -1,0 +1,70 @@
+//! Validity checks as traits implemented only for `B1`, each with a message naming the problem.
+//!
+//! A layer's `impl` asks for e.g. `<H as ConvDim<..>>::Fits: KernelFitsInput`; when the type
+//! is `B0` the compiler prints the message below instead of a typenum arithmetic error.
+
+macro_rules! check_trait {
+    ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name {}
+        impl $name for typenum::B1 {}
+    };
+}
+
+check_trait!(
+    /// The dilated kernel (or pooling window) fits inside the padded input.
+    KernelFitsInput,
+    "kernel larger than the padded input: the dilated kernel D·(K−1)+1 exceeds H+2P",
+    "this layer's kernel does not fit the input it receives",
+    "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
+);
+check_trait!(
+    /// A transposed convolution produces at least one pixel.
+    UpConvHasOutput,
+    "transposed convolution has no output: (H−1)·S + D·(K−1) + 1 + output_padding ≤ 2P",
+    "this layer's padding removes the whole output",
+    "output size is (H−1)·S − 2P + D·(K−1) + 1 + output_padding"
+);
+check_trait!(
+    /// The input's channel count is the layer's `in_channels`.
+    ChannelsMatch,
+    "channel mismatch: the input's channel count differs from this layer's in_channels",
+    "this layer expects a different number of input channels",
+    "the first type parameter of Conv2d/BatchNorm2d/... is the input channel count"
+);
+check_trait!(
+    /// The input's width is the layer's `in_features`.
+    FeaturesMatch,
+    "width mismatch: the input's feature count differs from this Linear's in_features",
+    "this Linear expects a different input width",
+    "after Flatten the width is C·H·W of the previous feature map"
+);
+check_trait!(
+    /// Two tensors added together have the same shape.
+    ShapesMatch,
+    "residual add of two different shapes",
+    "the two branches produce different shapes",
+    "Add needs both inputs to be the same [C, H, W]"
+);
+check_trait!(
+    /// Feature maps concatenated along channels have the same spatial size.
+    SpatialMatch,
+    "concat of feature maps with different spatial sizes",
+    "the branches produce different H×W",
+    "channel concat needs every input to have the same H and W"
+);
+check_trait!(
+    /// A crop window lies inside the input.
+    CropFits,
+    "crop larger than its input",
+    "the crop window (offset + size) does not fit the input",
+    "Crop<H', W', top, left> needs top+H' ≤ H and left+W' ≤ W"
+);
+check_trait!(
+    /// The channel count divides evenly into Maxout pieces.
+    PiecesDivideChannels,
+    "Maxout: the feature count is not a multiple of the number of pieces",
+    "this Maxout cannot split its input evenly",
+    "Maxout<K> maps N features to N/K, so K must divide N"
+);

@@ -1,0 +1,110 @@
+//! Splitting a batch across threads (`std`), or running it in one piece (`no_std`).
+//!
+//! The thread count is [`threads`]: `DL_THREADS` from the environment if set, otherwise the
+//! machine's parallelism; [`set_threads`] overrides it (benchmarks compare 1 and 2 threads).
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the number of threads layers may use (1 = single-threaded).
+pub fn set_threads(n: usize) {
+    THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The number of threads layers may use.
+pub fn threads() -> usize {
+    let t = THREADS.load(Ordering::Relaxed);
+    if t != 0 {
+        return t;
+    }
+    #[cfg(feature = "std")]
+    let t = std::env::var("DL_THREADS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    #[cfg(not(feature = "std"))]
+    let t = 1;
+    THREADS.store(t, Ordering::Relaxed);
+    t
+}
+
+/// How many pieces to split `n` items of `work` flops each into: one per thread, but only when
+/// there is enough work to pay for starting a thread.
+pub fn pieces(n: usize, work_per_item: usize) -> usize {
+    let t = threads().min(n.max(1));
+    if t <= 1 || n * work_per_item < 200_000 {
+        1
+    } else {
+        t
+    }
+}
+
+/// Calls `f(first_item, chunk)` on consecutive chunks of `out` (each a whole number of
+/// `item_len`-sized items), in parallel when worthwhile.
+pub fn for_chunks<F>(n: usize, out: &mut [f32], item_len: usize, f: F)
+where
+    F: Fn(usize, &mut [f32]) + Sync,
+{
+    let p = pieces(n, item_len.max(1) * 64);
+    if p <= 1 || item_len == 0 {
+        f(0, out);
+        return;
+    }
+    #[cfg(feature = "std")]
+    {
+        let per = n.div_ceil(p);
+        std::thread::scope(|s| {
+            let f = &f;
+            let mut rest = out;
+            let mut start = 0;
+            while start < n {
+                let take = per.min(n - start);
+                let (head, tail) = core::mem::take(&mut rest).split_at_mut(take * item_len);
+                rest = tail;
+                let st = start;
+                if st + take >= n {
+                    f(st, head);
+                } else {
+                    s.spawn(move || f(st, head));
+                }
+                start += take;
+            }
+        });
+    }
+    #[cfg(not(feature = "std"))]
+    f(0, out);
+}
+
+/// Runs `f(range)` over `pieces` consecutive ranges of `0..n` in parallel and returns each
+/// piece's result in order.
+#[cfg(feature = "alloc")]
+pub fn map_ranges<T: Send, F>(n: usize, pieces: usize, f: F) -> alloc::vec::Vec<T>
+where
+    F: Fn(core::ops::Range<usize>) -> T + Sync,
+{
+    let pieces = pieces.clamp(1, n.max(1));
+    if pieces == 1 {
+        return alloc::vec![f(0..n)];
+    }
+    let per = n.div_ceil(pieces);
+    #[cfg(feature = "std")]
+    {
+        std::thread::scope(|s| {
+            let f = &f;
+            let handles: alloc::vec::Vec<_> = (1..pieces)
+                .map(|i| {
+                    let r = (i * per).min(n)..((i + 1) * per).min(n);
+                    s.spawn(move || f(r))
+                })
+                .collect();
+            let mut out = alloc::vec![f(0..per.min(n))];
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            out
+        })
+    }
+    #[cfg(not(feature = "std"))]
+    (0..pieces).map(|i| f((i * per).min(n)..((i + 1) * per).min(n))).collect()
+}

@@ -1,0 +1,244 @@
+//! The layer traits and the typed sequential chain.
+//!
+//! * [`Module`] — parameters: count, initialisation, visiting (no allocator).
+//! * [`Layer<In>`] — inference on one sample, writing into caller-provided memory; needs no
+//!   allocator. `Layer::SCRATCH` is the exact scratch it needs, so arenas are known statically.
+//! * [`Train<In>`] — training forward over a [`Batch`] keeping what backward needs, and backward
+//!   that returns the input gradient and *adds* every parameter gradient into a typed `Grad`.
+//! * [`Seq<A, B>`] (or `Seq![A, B, C, …]`) — `A` then `B`; a chain that does not fit does not
+//!   compile.
+use crate::rng::Rng;
+use crate::shape::Shape;
+#[cfg(feature = "alloc")]
+use crate::tensor::Batch;
+
+/// Types for which all-zero bytes are a valid value (plain `f32` arrays, marker types, and
+/// products of those). Lets large networks and gradients be allocated zeroed on the heap
+/// without ever building them on the stack.
+///
+/// # Safety
+/// All-zero bits must be a valid value of the type.
+pub unsafe trait Zeroable: Sized {}
+// SAFETY: unit and tuples of zeroable types.
+unsafe impl Zeroable for () {}
+unsafe impl<A: Zeroable, B: Zeroable> Zeroable for (A, B) {}
+
+/// A heap-allocated all-zero `T`, never built on the stack.
+#[cfg(feature = "alloc")]
+pub fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
+    let layout = core::alloc::Layout::new::<T>();
+    if layout.size() == 0 {
+        // SAFETY: T is zeroable (and zero-sized).
+        return alloc::boxed::Box::new(unsafe { core::mem::zeroed() });
+    }
+    // SAFETY: non-zero size; zero bits are a valid T; the pointer comes from the global
+    // allocator with T's layout, as Box requires.
+    unsafe {
+        let p = alloc::alloc::alloc_zeroed(layout) as *mut T;
+        if p.is_null() {
+            alloc::alloc::handle_alloc_error(layout);
+        }
+        alloc::boxed::Box::from_raw(p)
+    }
+}
+
+/// A set of parameters (a layer, a network, or a gradient of one).
+pub trait Module: Zeroable {
+    /// Number of trainable parameters.
+    const PARAMS: usize = 0;
+    /// Default initialisation (PyTorch's default for the layer), seeded.
+    fn init(&mut self, _rng: &mut Rng) {}
+    /// Every parameter tensor, in a fixed order.
+    fn visit(&self, _f: &mut dyn FnMut(&[f32])) {}
+    /// Every parameter tensor, mutably, in the same order.
+    fn visit_mut(&mut self, _f: &mut dyn FnMut(&mut [f32])) {}
+    /// Sets every parameter to zero.
+    fn zero(&mut self) {
+        self.visit_mut(&mut |p| p.fill(0.0));
+    }
+}
+impl Module for () {}
+impl<A: Module, B: Module> Module for (A, B) {
+    const PARAMS: usize = A::PARAMS + B::PARAMS;
+    fn init(&mut self, rng: &mut Rng) {
+        self.0.init(rng);
+        self.1.init(rng);
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        self.0.visit(f);
+        self.1.visit(f);
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.0.visit_mut(f);
+        self.1.visit_mut(f);
+    }
+}
+
+/// A module allocated zeroed on the heap and initialised from `seed`.
+#[cfg(feature = "alloc")]
+pub fn new_boxed<M: Module>(seed: u64) -> alloc::boxed::Box<M> {
+    let mut m = zeroed_box::<M>();
+    m.init(&mut Rng::new(seed));
+    m
+}
+
+/// A layer's inference pass on one sample. Needs no allocator.
+pub trait Layer<In: Shape> {
+    /// Output shape, computed from `In` by the type system.
+    type Out: Shape;
+    /// Scratch `f32`s that [`Layer::infer`] needs (per call, one sample).
+    const SCRATCH: usize = 0;
+    /// Inference (eval mode): `x` holds `In::NUMEL` values, `y` receives `Out::NUMEL`,
+    /// `scratch` has at least [`Layer::SCRATCH`] elements.
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]);
+
+    /// Inference on a whole batch (threads split the batch under `std`).
+    #[cfg(feature = "alloc")]
+    fn forward(&self, x: &Batch<In>) -> Batch<Self::Out>
+    where
+        Self: Sync,
+    {
+        let n = x.len();
+        let mut y = Batch::<Self::Out>::zeros(n);
+        crate::kernels::par::for_chunks(n, y.as_mut_slice(), Self::Out::NUMEL, |start, ys| {
+            let mut scratch = alloc::vec![0.0f32; Self::SCRATCH];
+            for (i, yi) in ys.chunks_exact_mut(Self::Out::NUMEL).enumerate() {
+                self.infer(x.sample(start + i), yi, &mut scratch);
+            }
+        });
+        y
+    }
+}
+
+/// Training: forward over a batch keeping what backward needs, and backward.
+#[cfg(feature = "alloc")]
+pub trait Train<In: Shape>: Layer<In> + Module {
+    /// Typed gradient: the layer's own type for parametric layers, `()` for stateless ones.
+    type Grad: Module;
+    /// What the forward pass keeps for backward (reused across steps).
+    type Cache: Default + Send;
+    /// Training-mode forward: resizes and fills `y`, fills `cache`.
+    fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<Self::Out>, cache: &mut Self::Cache);
+    /// Backward: given `x`, `y` and `dy = ∂L/∂y` of the last `forward_train`, resizes and
+    /// writes `dx = ∂L/∂x` and *adds* each parameter gradient into `grad`.
+    fn backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<Self::Out>,
+        dy: &Batch<Self::Out>,
+        dx: &mut Batch<In>,
+        cache: &mut Self::Cache,
+        grad: &mut Self::Grad,
+    );
+    /// Visits each parameter tensor with its gradient, in [`Module::visit`] order.
+    fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32]));
+}
+
+/// Implements `Train` for a layer without parameters or cache whose backward is elementwise
+/// over `(x, y, dy)`, and `Module`/`Zeroable` for it.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __stateless_module {
+    ($ty:ty $(, $g:ident)*) => {
+        // SAFETY: a parameterless marker type.
+        unsafe impl<$($g),*> $crate::layer::Zeroable for $ty {}
+        impl<$($g),*> $crate::layer::Module for $ty {}
+    };
+}
+
+/// `A` followed by `B`. Write long chains with [`Seq!`](crate::Seq!) and build values with
+/// [`seq!`](crate::seq!).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Seq<A, B>(pub A, pub B);
+
+// SAFETY: a pair of zeroable values.
+unsafe impl<A: Zeroable, B: Zeroable> Zeroable for Seq<A, B> {}
+
+impl<A: Module, B: Module> Module for Seq<A, B> {
+    const PARAMS: usize = A::PARAMS + B::PARAMS;
+    fn init(&mut self, rng: &mut Rng) {
+        self.0.init(rng);
+        self.1.init(rng);
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        self.0.visit(f);
+        self.1.visit(f);
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.0.visit_mut(f);
+        self.1.visit_mut(f);
+    }
+}
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+impl<In: Shape, A: Layer<In>, B: Layer<A::Out>> Layer<In> for Seq<A, B> {
+    type Out = B::Out;
+    const SCRATCH: usize = <A::Out as Shape>::NUMEL + max(A::SCRATCH, B::SCRATCH);
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        let (mid, rest) = scratch.split_at_mut(<A::Out as Shape>::NUMEL);
+        self.0.infer(x, mid, rest);
+        self.1.infer(mid, y, rest);
+    }
+}
+
+/// The cache of a [`Seq`]: both caches, the middle activation and its gradient.
+#[cfg(feature = "alloc")]
+pub struct SeqCache<CA, CB, M: Shape> {
+    a: CA,
+    b: CB,
+    mid: Batch<M>,
+    dmid: Batch<M>,
+}
+#[cfg(feature = "alloc")]
+impl<CA: Default, CB: Default, M: Shape> Default for SeqCache<CA, CB, M> {
+    fn default() -> Self {
+        SeqCache { a: CA::default(), b: CB::default(), mid: Batch::default(), dmid: Batch::default() }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<In: Shape, A: Train<In>, B: Train<A::Out>> Train<In> for Seq<A, B> {
+    type Grad = (A::Grad, B::Grad);
+    type Cache = SeqCache<A::Cache, B::Cache, A::Out>;
+    fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<Self::Out>, c: &mut Self::Cache) {
+        self.0.forward_train(x, &mut c.mid, &mut c.a);
+        self.1.forward_train(&c.mid, y, &mut c.b);
+    }
+    fn backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<Self::Out>,
+        dy: &Batch<Self::Out>,
+        dx: &mut Batch<In>,
+        c: &mut Self::Cache,
+        g: &mut Self::Grad,
+    ) {
+        self.1.backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
+        self.0.backward(x, &c.mid, &c.dmid, dx, &mut c.a, &mut g.0);
+    }
+    fn visit_with_grad(&mut self, g: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+        self.0.visit_with_grad(&g.0, f);
+        self.1.visit_with_grad(&g.1, f);
+    }
+}
+
+/// The type of a chain: `Seq![A, B, C]` is `Seq<A, Seq<B, C>>`.
+#[macro_export]
+macro_rules! Seq {
+    ($a:ty $(,)?) => { $a };
+    ($a:ty, $($rest:ty),+ $(,)?) => { $crate::layer::Seq<$a, $crate::Seq![$($rest),+]> };
+}
+
+/// A chain value: `seq![a, b, c]` is `Seq(a, Seq(b, c))`.
+#[macro_export]
+macro_rules! seq {
+    ($a:expr $(,)?) => { $a };
+    ($a:expr, $($rest:expr),+ $(,)?) => { $crate::layer::Seq($a, $crate::seq![$($rest),+]) };
+}

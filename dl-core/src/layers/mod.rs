@@ -1,0 +1,11 @@
+//! Every building block, one file per family. Each layer implements [`crate::Layer`]
+//! (inference, no allocator) and [`crate::Train`] (forward and backward over a batch).
+pub mod activation;
+pub mod conv;
+pub mod linear;
+pub mod reshape;
+
+pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
+pub use conv::Conv2d;
+pub use linear::Linear;
+pub use reshape::Flatten;

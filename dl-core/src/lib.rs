@@ -1,0 +1,42 @@
+//! Core of `dl`: per-sample shapes as typenum types, tensors, layers with forward and backward,
+//! losses and the kernels under them.
+//!
+//! * [`shape`] — [`Shape1`], [`Shape2`], [`Shape3`] and the named size formulas
+//!   ([`ConvOut`], [`PoolOut`], [`UpConvOut`], …). A layer that does not fit its input is a
+//!   compile error that names the problem.
+//! * [`tensor`] — [`Tensor`] (inline, no allocator) and [`Batch`] (heap, run-time batch size).
+//! * [`layer`] — the [`Layer`] (inference, no allocator) and [`Train`] (forward + backward)
+//!   traits, and [`Seq`], the typed sequential chain.
+//! * [`layers`] — every building block; [`loss`] — the losses.
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(feature = "std", test))]
+#[macro_use]
+extern crate std;
+
+pub mod check;
+pub mod kernels;
+pub mod layer;
+pub mod layers;
+pub mod math;
+pub mod rng;
+pub mod shape;
+pub mod tensor;
+#[cfg(all(test, feature = "std"))]
+mod testing;
+
+pub use layer::{Layer, Module, Seq, Zeroable};
+#[cfg(feature = "alloc")]
+pub use layer::{new_boxed, zeroed_box, Train};
+pub use layers::*;
+pub use shape::*;
+#[cfg(feature = "alloc")]
+pub use tensor::Batch;
+pub use tensor::Tensor;
+
+pub use generic_array;
+pub use typenum;
+pub use typenum::consts;

@@ -1,0 +1,191 @@
+//! Per-sample shapes as types, and the size formulas of every layer as named type operators.
+//!
+//! A batch's size is a run-time value; everything here is per sample. The formulas are total
+//! (they never fail to evaluate); whether a configuration is *valid* is a separate type, checked
+//! by the traits in [`crate::check`], so an invalid layer fails with a message naming the problem
+//! instead of a typenum arithmetic error.
+use core::marker::PhantomData;
+use core::ops::{Add, Div, Mul, Sub};
+use generic_array::ArrayLength;
+use typenum::{
+    Add1, Diff, GrEq, IsGreaterOrEqual, Max, Maximum, Prod, Quot, Sub1, Sum, Unsigned, B1, U2,
+};
+
+/// A per-sample tensor shape. `Len` is the element count as a type, so storage needs no allocator.
+pub trait Shape: 'static + Send + Sync {
+    /// Number of elements as a type-level number.
+    type Len: ArrayLength;
+    /// Number of elements.
+    const NUMEL: usize = <Self::Len as Unsigned>::USIZE;
+    /// Dimensions, padded at the front with 1s: `[C, H, W]`, `[1, R, C]` or `[1, 1, N]`.
+    const DIMS: [usize; 3];
+}
+
+macro_rules! shape_struct {
+    ($(#[$doc:meta])* $name:ident<$($p:ident),*>) => {
+        $(#[$doc])*
+        pub struct $name<$($p),*>(PhantomData<fn() -> ($($p,)*)>);
+        impl<$($p),*> Clone for $name<$($p),*> { fn clone(&self) -> Self { *self } }
+        impl<$($p),*> Copy for $name<$($p),*> {}
+        impl<$($p),*> Default for $name<$($p),*> { fn default() -> Self { Self(PhantomData) } }
+        impl<$($p),*> core::fmt::Debug for $name<$($p),*> where Self: Shape {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "{:?}", <Self as Shape>::DIMS)
+            }
+        }
+    };
+}
+shape_struct!(
+    /// A vector of `N` features: `[N]`.
+    Shape1<N>
+);
+shape_struct!(
+    /// A matrix `[R, C]`.
+    Shape2<R, C>
+);
+shape_struct!(
+    /// A feature map `[C, H, W]` (channels, height, width), as in PyTorch's NCHW without the N.
+    Shape3<C, H, W>
+);
+
+impl<N: ArrayLength + 'static> Shape for Shape1<N> {
+    type Len = N;
+    const DIMS: [usize; 3] = [1, 1, N::USIZE];
+}
+impl<R, C> Shape for Shape2<R, C>
+where
+    R: Unsigned + Mul<C> + 'static,
+    C: Unsigned + 'static,
+    Prod<R, C>: ArrayLength,
+{
+    type Len = Prod<R, C>;
+    const DIMS: [usize; 3] = [1, R::USIZE, C::USIZE];
+}
+impl<C, H, W> Shape for Shape3<C, H, W>
+where
+    C: Unsigned + Mul<Prod<H, W>> + 'static,
+    H: Unsigned + Mul<W> + 'static,
+    W: Unsigned + 'static,
+    Prod<C, Prod<H, W>>: ArrayLength,
+{
+    type Len = Prod<C, Prod<H, W>>;
+    const DIMS: [usize; 3] = [C::USIZE, H::USIZE, W::USIZE];
+}
+
+/// Padded input `H + 2P`.
+pub type Padded<H, P> = Sum<H, Prod<P, U2>>;
+/// Extent of a dilated kernel, `D·(K−1) + 1`.
+pub type Dilated<K, D> = Add1<Prod<D, Sub1<K>>>;
+
+/// The convolution / pooling output size along one axis:
+/// `H' = ⌊(H + 2P − D·(K−1) − 1) / S⌋ + 1`, with validity `D·(K−1)+1 ≤ H+2P` in [`ConvDim::Fits`].
+pub trait ConvDim<K, S, P, D> {
+    /// The output size (saturating: 1 when the kernel does not fit, which `Fits` rejects).
+    type Output: Unsigned;
+    /// `B1` when the dilated kernel fits in the padded input, `B0` otherwise.
+    type Fits;
+}
+impl<H, K, S, P, D> ConvDim<K, S, P, D> for H
+where
+    P: Mul<U2>,
+    H: Add<Prod<P, U2>>,
+    K: Sub<B1>,
+    D: Mul<Sub1<K>>,
+    Prod<D, Sub1<K>>: Add<B1>,
+    Padded<H, P>: Max<Dilated<K, D>> + IsGreaterOrEqual<Dilated<K, D>>,
+    Maximum<Padded<H, P>, Dilated<K, D>>: Sub<Dilated<K, D>>,
+    Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>: Div<S>,
+    Quot<Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>, S>: Add<B1>,
+    Add1<Quot<Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>, S>>: Unsigned,
+{
+    type Output = Add1<Quot<Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>, S>>;
+    type Fits = GrEq<Padded<H, P>, Dilated<K, D>>;
+}
+/// Convolution output size `⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1`.
+pub type ConvOut<H, K, S, P, D> = <H as ConvDim<K, S, P, D>>::Output;
+/// Pooling output size: the same formula as [`ConvOut`] (PyTorch's floor mode).
+pub type PoolOut<H, K, S, P, D> = <H as ConvDim<K, S, P, D>>::Output;
+
+/// The transposed-convolution output size along one axis:
+/// `H' = (H−1)·S − 2P + D·(K−1) + 1 + OP`, with validity `(H−1)·S + D·(K−1) + 1 + OP > 2P`.
+pub trait UpConvDim<K, S, P, D, OP> {
+    /// The output size (saturating at 0 when invalid, which `Fits` rejects).
+    type Output: Unsigned;
+    /// `B1` when the output is at least one pixel.
+    type Fits;
+}
+/// `(H−1)·S + D·(K−1) + 1 + OP`: the transposed convolution's size before padding is removed.
+pub type UpConvFull<H, K, S, D, OP> = Sum<Sum<Prod<Sub1<H>, S>, Dilated<K, D>>, OP>;
+impl<H, K, S, P, D, OP> UpConvDim<K, S, P, D, OP> for H
+where
+    H: Sub<B1>,
+    Sub1<H>: Mul<S>,
+    P: Mul<U2>,
+    K: Sub<B1>,
+    D: Mul<Sub1<K>>,
+    Prod<D, Sub1<K>>: Add<B1>,
+    Prod<Sub1<H>, S>: Add<Dilated<K, D>>,
+    Sum<Prod<Sub1<H>, S>, Dilated<K, D>>: Add<OP>,
+    UpConvFull<H, K, S, D, OP>: Max<Sum<Prod<P, U2>, B1>> + IsGreaterOrEqual<Sum<Prod<P, U2>, B1>>,
+    Prod<P, U2>: Add<B1>,
+    Maximum<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>: Sub<Prod<P, U2>>,
+    Diff<Maximum<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>: Unsigned,
+{
+    type Output = Diff<Maximum<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>;
+    type Fits = GrEq<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>;
+}
+/// Transposed convolution output size `(H−1)·S − 2P + D·(K−1) + 1 + OP`.
+pub type UpConvOut<H, K, S, P, D, OP> = <H as UpConvDim<K, S, P, D, OP>>::Output;
+
+/// Flattened size of a shape.
+pub type FlatLen<S> = <S as Shape>::Len;
+/// Channel count after concatenating `A` and `B` channels.
+pub type ConcatChannels<A, B> = Sum<A, B>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typenum::consts::*;
+
+    fn same<A, B>()
+    where
+        A: typenum::Same<B>,
+    {
+    }
+
+    #[test]
+    fn conv_formula_matches_the_lecture_and_alexnet() {
+        // Lecture: 5×5 input, 3×3 kernel, pad 1, stride 2 → 3×3.
+        same::<ConvOut<U5, U3, U2, U1, U1>, U3>();
+        // AlexNet conv1: 224, K11, S4, P2 → 55.
+        same::<ConvOut<U224, U11, U4, U2, U1>, U55>();
+        // Dilation 2 widens a 3×3 kernel to 5: 7 → 3.
+        same::<ConvOut<U7, U3, U1, U0, U2>, U3>();
+        // Floor: 6, K3, S2 → 2.
+        same::<ConvOut<U6, U3, U2, U0, U1>, U2>();
+        same::<<U5 as ConvDim<U3, U2, U1, U1>>::Fits, B1>();
+        same::<<U3 as ConvDim<U5, U1, U0, U1>>::Fits, typenum::B0>();
+        assert_eq!(<ConvOut<U224, U11, U4, U2, U1>>::USIZE, 55);
+    }
+
+    #[test]
+    fn pool_and_upconv_formulas() {
+        same::<PoolOut<U28, U2, U2, U0, U1>, U14>();
+        same::<PoolOut<U55, U3, U2, U0, U1>, U27>();
+        // FCN-32s: 7 → 224 needs K64 S32 P16: (7−1)·32 − 32 + 63 + 1 = 224.
+        same::<UpConvOut<U7, U64, U32, U16, U1, U0>, U224>();
+        // K4 S2 P1 doubles: 5 → 10, and output padding adds one.
+        same::<UpConvOut<U5, U4, U2, U1, U1, U0>, U10>();
+        same::<UpConvOut<U5, U3, U2, U1, U1, U1>, U10>();
+        same::<<U1 as UpConvDim<U1, U1, U1, U1, U0>>::Fits, typenum::B0>();
+    }
+
+    #[test]
+    fn flatten_and_concat() {
+        same::<FlatLen<Shape3<U16, U5, U5>>, U400>();
+        same::<ConcatChannels<U64, U128>, U192>();
+        assert_eq!(<Shape3<U3, U32, U32> as Shape>::NUMEL, 3072);
+        assert_eq!(<Shape3<U3, U5, U7> as Shape>::DIMS, [3, 5, 7]);
+        assert_eq!(<Shape1<U10> as Shape>::DIMS, [1, 1, 10]);
+    }
+}

@@ -1,0 +1,2 @@
+//! Classic architectures as `dl` types. Models arrive with the `network!` macro.
+#![no_std]
