@@ -2,6 +2,8 @@
 pub mod gemm;
 pub mod im2col;
 pub mod par;
+#[cfg(feature = "std")]
+mod threadpool;
 
 /// Dot product of two equally long slices (8 independent accumulators, so it vectorises).
 #[inline]

@@ -1,8 +1,16 @@
-//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation; im2col + sgemm per sample, with the
-//! bias fused into the product (the output starts as the bias and the gemm accumulates).
+//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation. Per sample, bands of output rows:
+//! im2col of the band (sized to stay in L2) and one product with the weights, the bias fused in
+//! (the output starts as the bias and the product accumulates). Backward does the same bands
+//! for `dW += dY·colsᵀ` and `dcols = Wᵀ·dY`, then col2im.
 use crate::check::{ChannelsMatch, KernelFitsInput};
-use crate::kernels::im2col::{col2im, im2col, Geom};
-use crate::kernels::{gemm, par};
+#[cfg(feature = "alloc")]
+use crate::kernels::gemm::{gemm, ws_len};
+use crate::kernels::gemm::{gemm_packed, pack_a, packed_len, packs_b, ws_len_packed, Mat};
+#[cfg(feature = "alloc")]
+use crate::kernels::im2col::col2im_rows;
+use crate::kernels::im2col::{im2col_rows, Geom};
+#[cfg(feature = "alloc")]
+use crate::kernels::par;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{ConvDim, ConvOut, Shape, Shape3};
@@ -57,23 +65,97 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O
     }
 }
 
+/// Floats of one band's column matrix, at most (unless one output row needs more).
+const BAND_FLOATS: usize = 48 * 1024;
+
+/// How one sample's column matrix is cut: output rows per band and the leading dimension of a
+/// band (a multiple of 16 floats, odd in cache lines so a panel's rows do not collide in L1).
+#[derive(Clone, Copy)]
+struct Plan {
+    rows: usize,
+    ld: usize,
+}
+
+const fn plan(ckk: usize, oh: usize, ow: usize) -> Plan {
+    let mut rows = BAND_FLOATS / (ckk * ow);
+    if rows < 1 {
+        rows = 1;
+    }
+    if rows > oh {
+        rows = oh;
+    }
+    let mut ld = (rows * ow).div_ceil(16) * 16;
+    if (ld / 16).is_multiple_of(2) {
+        ld += 16;
+    }
+    Plan { rows, ld }
+}
+
+const fn is_identity(k: usize, s: usize, p: usize) -> bool {
+    k == 1 && s == 1 && p == 0
+}
+
+/// Scratch of [`Conv2d::forward_one`]: a band's columns and the product's workspace.
+const fn forward_scratch(i: usize, k: usize, s: usize, p: usize, oh: usize, ow: usize) -> usize {
+    let hw = oh * ow;
+    if is_identity(k, s, p) {
+        return ws_len_packed(hw, i, packs_b(hw, 1));
+    }
+    let ckk = i * k * k;
+    let pl = plan(ckk, oh, ow);
+    ckk * pl.ld + ws_len_packed(pl.rows * ow, ckk, false)
+}
+
 impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned> Conv2d<I, O, K, S, P, D> {
     fn geom(h: usize, w: usize, oh: usize, ow: usize) -> Geom {
         Geom { c: I::USIZE, h, w, k: K::USIZE, s: S::USIZE, p: P::USIZE, d: D::USIZE, oh, ow }
     }
-    /// One sample: `y[O, H'W'] = bias + W[O, CKK] · cols[CKK, H'W']`.
-    fn forward_one(&self, g: &Geom, x: &[f32], y: &mut [f32], cols: &mut [f32]) {
-        let m = g.cols();
-        for (yo, &b) in y[..O::USIZE * m].chunks_exact_mut(m).zip(self.bias.iter()) {
+    /// One sample: `y[O, H'W'] = bias + W[O, CKK] · cols[CKK, H'W']`, band by band, with
+    /// `W` packed in `w` by [`pack_a`]; `scratch` holds `forward_scratch(..)` floats.
+    fn forward_one(&self, g: &Geom, x: &[f32], y: &mut [f32], w: &[f32], scratch: &mut [f32]) {
+        let hw = g.cols();
+        for (yo, &b) in y[..O::USIZE * hw].chunks_exact_mut(hw).zip(self.bias.iter()) {
             yo.fill(b);
         }
-        let cols: &[f32] = if g.is_identity() {
-            x
-        } else {
-            im2col(g, x, cols);
-            cols
-        };
-        gemm::nn(O::USIZE, g.rows(), m, &self.weight, cols, 1.0, y);
+        if g.is_identity() {
+            gemm_packed(O::USIZE, hw, I::USIZE, w, Mat::rows(x, hw), 1.0, y, hw, scratch);
+            return;
+        }
+        let pl = plan(g.rows(), g.oh, g.ow);
+        let (cols, ws) = scratch.split_at_mut(g.rows() * pl.ld);
+        for oy0 in (0..g.oh).step_by(pl.rows) {
+            let oy1 = (oy0 + pl.rows).min(g.oh);
+            im2col_rows(g, x, oy0..oy1, cols, pl.ld);
+            let b = Mat::rows(cols, pl.ld);
+            gemm_packed(O::USIZE, (oy1 - oy0) * g.ow, g.rows(), w, b, 1.0, &mut y[oy0 * g.ow..], hw, ws);
+        }
+    }
+    /// One sample's backward, with `Wᵀ` packed in `wt`: `dx` overwritten, `dw`, `db`
+    /// accumulated.
+    #[cfg(feature = "alloc")]
+    fn backward_one(g: &Geom, x: &[f32], dy: &[f32], dx: &mut [f32], wt: &[f32], wk: &mut ConvWork) {
+        let (o, hw, ckk) = (O::USIZE, g.cols(), g.rows());
+        for (b, row) in wk.db.iter_mut().zip(dy.chunks_exact(hw)) {
+            *b += row.iter().sum::<f32>();
+        }
+        if g.is_identity() {
+            // dW[O, C] += dY · xᵀ ; dx[C, HW] = Wᵀ · dY
+            gemm(o, ckk, hw, Mat::rows(dy, hw), Mat::t(x, hw), 1.0, &mut wk.dw, ckk, &mut wk.ws);
+            gemm_packed(ckk, hw, o, wt, Mat::rows(dy, hw), 0.0, dx, hw, &mut wk.ws);
+            return;
+        }
+        let pl = plan(ckk, g.oh, g.ow);
+        dx.fill(0.0);
+        for oy0 in (0..g.oh).step_by(pl.rows) {
+            let oy1 = (oy0 + pl.rows).min(g.oh);
+            let (n, dyb) = ((oy1 - oy0) * g.ow, Mat::rows(&dy[oy0 * g.ow..], hw));
+            im2col_rows(g, x, oy0..oy1, &mut wk.cols, pl.ld);
+            // dW[O, CKK] += dY_band · cols_bandᵀ
+            gemm(o, ckk, n, dyb, Mat::t(&wk.cols, pl.ld), 1.0, &mut wk.dw, ckk, &mut wk.ws);
+            // dcols_band[CKK, n] = Wᵀ · dY_band, added back into dx
+            gemm_packed(ckk, n, o, wt, dyb, 0.0, &mut wk.dcols, pl.ld, &mut wk.ws);
+            col2im_rows(g, &wk.dcols, oy0..oy1, pl.ld, dx);
+        }
     }
 }
 
@@ -99,31 +181,37 @@ where
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
     const SCRATCH: usize = {
-        let [_, h, w] = <Self::Out as Shape>::DIMS;
-        if K::USIZE == 1 && S::USIZE == 1 && P::USIZE == 0 {
-            0
-        } else {
-            I::USIZE * K::USIZE * K::USIZE * h * w
-        }
+        let [_, oh, ow] = <Self::Out as Shape>::DIMS;
+        let wp = packed_len(O::USIZE, I::USIZE * K::USIZE * K::USIZE);
+        wp + forward_scratch(I::USIZE, K::USIZE, S::USIZE, P::USIZE, oh, ow)
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
-        self.forward_one(&Self::geom(h, w, oh, ow), x, y, scratch);
+        let g = Self::geom(h, w, oh, ow);
+        let (wp, rest) = scratch.split_at_mut(packed_len(O::USIZE, g.rows()));
+        pack_a(O::USIZE, g.rows(), Mat::rows(&self.weight, g.rows()), wp);
+        self.forward_one(&g, x, y, wp, rest);
     }
 }
 
-/// Per-thread buffers of a convolution's backward pass, kept across steps.
+/// Per-thread buffers of a convolution, kept across steps.
 #[cfg(feature = "alloc")]
 #[derive(Default)]
 pub struct ConvCache {
     pieces: alloc::vec::Vec<ConvWork>,
+    /// The weights packed for the forward product, and transposed for the backward one.
+    w: alloc::vec::Vec<f32>,
+    wt: alloc::vec::Vec<f32>,
 }
+/// One thread's buffers: a band's columns and their gradient, the products' workspace, and
+/// partial parameter gradients.
 #[cfg(feature = "alloc")]
 #[derive(Default)]
 struct ConvWork {
     cols: alloc::vec::Vec<f32>,
     dcols: alloc::vec::Vec<f32>,
+    ws: alloc::vec::Vec<f32>,
     dw: alloc::vec::Vec<f32>,
     db: alloc::vec::Vec<f32>,
 }
@@ -146,7 +234,7 @@ where
         &mut self,
         x: &crate::Batch<Shape3<C, H, W>>,
         y: &mut crate::Batch<Self::Out>,
-        _c: &mut ConvCache,
+        cache: &mut ConvCache,
     ) {
         let n = x.len();
         y.resize(n);
@@ -154,12 +242,21 @@ where
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
         let g = Self::geom(h, w, oh, ow);
         let (xn, yn) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL);
+        let need = forward_scratch(I::USIZE, K::USIZE, S::USIZE, P::USIZE, oh, ow);
+        cache.w.resize(packed_len(O::USIZE, g.rows()), 0.0);
+        pack_a(O::USIZE, g.rows(), Mat::rows(&self.weight, g.rows()), &mut cache.w);
+        let wp = &cache.w[..];
+        let pieces = par::pieces(n, yn * g.rows());
+        cache.pieces.resize_with(pieces.max(cache.pieces.len()), ConvWork::default);
+        let work = &mut cache.pieces[..pieces];
+        for wk in work.iter_mut() {
+            wk.ws.resize(need.max(wk.ws.len()), 0.0);
+        }
         let this = &*self;
-        par::for_chunks(n, y.as_mut_slice(), yn, |start, ys| {
-            let mut cols = alloc::vec![0.0f32; if g.is_identity() { 0 } else { g.rows() * g.cols() }];
+        par::for_each_piece_chunks(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
             for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                 let xi = &x.as_slice()[(start + i) * xn..(start + i + 1) * xn];
-                this.forward_one(&g, xi, yi, &mut cols);
+                this.forward_one(&g, xi, yi, wp, &mut wk.ws);
             }
         });
     }
@@ -177,63 +274,35 @@ where
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
         let g = Self::geom(h, w, oh, ow);
-        let (xn, yn, m, r) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL, g.cols(), g.rows());
-        let pieces = par::pieces(n, yn * r);
-        cache.pieces.resize_with(pieces, ConvWork::default);
-        for wk in cache.pieces.iter_mut() {
-            wk.cols.resize(r * m, 0.0);
-            wk.dcols.resize(r * m, 0.0);
+        let (xn, yn, hw, ckk, o) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL, g.cols(), g.rows(), O::USIZE);
+        let pl = plan(ckk, oh, ow);
+        let band = if g.is_identity() { hw } else { pl.rows * ow };
+        let cols = if g.is_identity() { 0 } else { ckk * pl.ld };
+        let ws = ws_len(o, ckk, band, true).max(ws_len_packed(band, o, packs_b(hw, 1)));
+        cache.wt.resize(packed_len(ckk, o), 0.0);
+        pack_a(ckk, o, Mat::t(&self.weight, ckk), &mut cache.wt);
+        let wt = &cache.wt[..];
+        let pieces = par::pieces(n, 2 * yn * ckk);
+        cache.pieces.resize_with(pieces.max(cache.pieces.len()), ConvWork::default);
+        let work = &mut cache.pieces[..pieces];
+        for wk in work.iter_mut() {
+            wk.cols.resize(cols, 0.0);
+            wk.dcols.resize(cols, 0.0);
+            wk.ws.resize(ws.max(wk.ws.len()), 0.0);
             wk.dw.clear();
             wk.dw.resize(self.weight.len(), 0.0);
             wk.db.clear();
-            wk.db.resize(O::USIZE, 0.0);
+            wk.db.resize(o, 0.0);
         }
-        let per = n.div_ceil(pieces.max(1)).max(1);
-        let run = |wk: &mut ConvWork, start: usize, dxs: &mut [f32]| {
+        par::for_each_piece_chunks(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
             for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                 let s = start + i;
                 let xi = &x.as_slice()[s * xn..(s + 1) * xn];
                 let dyi = &dy.as_slice()[s * yn..(s + 1) * yn];
-                let cols: &[f32] = if g.is_identity() {
-                    xi
-                } else {
-                    im2col(&g, xi, &mut wk.cols);
-                    &wk.cols
-                };
-                // dW[O, CKK] += dY[O, M] · colsᵀ ; db += Σ_M dY
-                gemm::nt(O::USIZE, m, r, dyi, cols, 1.0, &mut wk.dw);
-                for (b, row) in wk.db.iter_mut().zip(dyi.chunks_exact(m)) {
-                    *b += row.iter().sum::<f32>();
-                }
-                // dcols[CKK, M] = Wᵀ · dY
-                if g.is_identity() {
-                    gemm::tn(r, O::USIZE, m, &self.weight, dyi, 0.0, dxi);
-                } else {
-                    gemm::tn(r, O::USIZE, m, &self.weight, dyi, 0.0, &mut wk.dcols);
-                    dxi.fill(0.0);
-                    col2im(&g, &wk.dcols, dxi);
-                }
-            }
-        };
-        #[cfg(feature = "std")]
-        std::thread::scope(|sc| {
-            let mut rest = dx.as_mut_slice();
-            let run = &run;
-            for (p, wk) in cache.pieces.iter_mut().enumerate() {
-                let start = p * per;
-                let take = per.min(n.saturating_sub(start));
-                let (head, tail) = core::mem::take(&mut rest).split_at_mut(take * xn);
-                rest = tail;
-                if p + 1 == pieces {
-                    run(wk, start, head);
-                } else {
-                    sc.spawn(move || run(wk, start, head));
-                }
+                Self::backward_one(&g, xi, dyi, dxi, wt, wk);
             }
         });
-        #[cfg(not(feature = "std"))]
-        run(&mut cache.pieces[0], 0, dx.as_mut_slice());
-        for wk in &cache.pieces {
+        for wk in work.iter() {
             for (a, b) in grad.weight.iter_mut().zip(&wk.dw) {
                 *a += b;
             }
