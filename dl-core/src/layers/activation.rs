@@ -32,7 +32,7 @@ impl<N, D> Default for LeakyReLU<N, D> {
 }
 impl<N, D> Clone for LeakyReLU<N, D> {
     fn clone(&self) -> Self {
-        LeakyReLU(PhantomData)
+        *self
     }
 }
 impl<N, D> Copy for LeakyReLU<N, D> {}
