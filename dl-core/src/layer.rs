@@ -199,7 +199,12 @@ pub struct SeqCache<CA, CB, M: Shape> {
 #[cfg(feature = "alloc")]
 impl<CA: Default, CB: Default, M: Shape> Default for SeqCache<CA, CB, M> {
     fn default() -> Self {
-        SeqCache { a: CA::default(), b: CB::default(), mid: Batch::default(), dmid: Batch::default() }
+        SeqCache {
+            a: CA::default(),
+            b: CB::default(),
+            mid: Batch::default(),
+            dmid: Batch::default(),
+        }
     }
 }
 
@@ -220,7 +225,8 @@ impl<In: Shape, A: Train<In>, B: Train<A::Out>> Train<In> for Seq<A, B> {
         c: &mut Self::Cache,
         g: &mut Self::Grad,
     ) {
-        self.1.backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
+        self.1
+            .backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
         self.0.backward(x, &c.mid, &c.dmid, dx, &mut c.a, &mut g.0);
     }
     fn visit_with_grad(&mut self, g: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
@@ -241,4 +247,95 @@ macro_rules! Seq {
 macro_rules! seq {
     ($a:expr $(,)?) => { $a };
     ($a:expr, $($rest:expr),+ $(,)?) => { $crate::layer::Seq($a, $crate::seq![$($rest),+]) };
+}
+
+/// A layer (usually a [`Seq`] chain) bound to its input shape: the typed network a user holds.
+///
+/// The bounds sit on each method rather than on the struct, so a chain that does not fit is
+/// reported at the call with the failing check's own message (which layer rule, which bound).
+#[repr(transparent)]
+pub struct Network<In: Shape, L> {
+    /// The layers.
+    pub layers: L,
+    _in: core::marker::PhantomData<fn() -> In>,
+}
+
+// SAFETY: a transparent wrapper around a zeroable value.
+unsafe impl<In: Shape, L: Zeroable> Zeroable for Network<In, L> {}
+
+impl<In: Shape, L: Module> Module for Network<In, L> {
+    const PARAMS: usize = L::PARAMS;
+    fn init(&mut self, rng: &mut Rng) {
+        self.layers.init(rng)
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        self.layers.visit(f)
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.layers.visit_mut(f)
+    }
+}
+
+impl<In: Shape, L> Network<In, L> {
+    /// The network on the heap, parameters initialised from `seed` (PyTorch's default schemes).
+    #[cfg(feature = "alloc")]
+    pub fn new(seed: u64) -> alloc::boxed::Box<Self>
+    where
+        L: Layer<In> + Module,
+    {
+        new_boxed(seed)
+    }
+    /// Scratch `f32`s needed by [`Network::infer`].
+    pub const fn scratch_len() -> usize
+    where
+        L: Layer<In>,
+    {
+        L::SCRATCH
+    }
+    /// Inference on one sample into caller-provided memory (no allocator).
+    pub fn infer(&self, x: &crate::Tensor<In>, y: &mut crate::Tensor<L::Out>, scratch: &mut [f32])
+    where
+        L: Layer<In>,
+    {
+        self.layers.infer(x.as_slice(), y.as_mut_slice(), scratch)
+    }
+    /// Inference (eval mode) on a batch.
+    #[cfg(feature = "alloc")]
+    pub fn forward(&self, x: &Batch<In>) -> Batch<L::Out>
+    where
+        L: Layer<In> + Sync,
+    {
+        self.layers.forward(x)
+    }
+    /// Training forward keeping what [`Network::backward`] needs.
+    #[cfg(feature = "alloc")]
+    pub fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache)
+    where
+        L: Train<In>,
+    {
+        self.layers.forward_train(x, y, cache)
+    }
+    /// Backward after [`Network::forward_train`]: writes `dx` and adds into `grad`.
+    #[cfg(feature = "alloc")]
+    pub fn backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<L::Out>,
+        dy: &Batch<L::Out>,
+        dx: &mut Batch<In>,
+        cache: &mut L::Cache,
+        grad: &mut L::Grad,
+    ) where
+        L: Train<In>,
+    {
+        self.layers.backward(x, y, dy, dx, cache, grad)
+    }
+    /// A zeroed gradient for this network, on the heap.
+    #[cfg(feature = "alloc")]
+    pub fn zero_grad(&self) -> alloc::boxed::Box<L::Grad>
+    where
+        L: Train<In>,
+    {
+        zeroed_box()
+    }
 }

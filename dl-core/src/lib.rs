@@ -28,9 +28,9 @@ pub mod tensor;
 #[cfg(all(test, feature = "std"))]
 mod testing;
 
-pub use layer::{Layer, Module, Seq, Zeroable};
 #[cfg(feature = "alloc")]
 pub use layer::{new_boxed, zeroed_box, Train};
+pub use layer::{Layer, Module, Network, Seq, Zeroable};
 pub use layers::*;
 pub use shape::*;
 #[cfg(feature = "alloc")]

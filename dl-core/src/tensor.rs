@@ -15,7 +15,9 @@ pub struct Tensor<S: Shape> {
 impl<S: Shape> Tensor<S> {
     /// A zero tensor built in place (fine for small shapes; see [`Tensor::boxed`]).
     pub fn zeros() -> Self {
-        Tensor { data: GenericArray::default() }
+        Tensor {
+            data: GenericArray::default(),
+        }
     }
     /// A zero tensor allocated directly on the heap.
     #[cfg(feature = "alloc")]
@@ -47,7 +49,11 @@ pub struct Batch<S: Shape> {
 impl<S: Shape> Batch<S> {
     /// `n` samples of zeros.
     pub fn zeros(n: usize) -> Self {
-        Batch { data: alloc::vec![0.0; n * S::NUMEL], n, _shape: PhantomData }
+        Batch {
+            data: alloc::vec![0.0; n * S::NUMEL],
+            n,
+            _shape: PhantomData,
+        }
     }
     /// Wraps `data` (`n·S::NUMEL` elements, sample after sample). `None` if the length is not
     /// a multiple of the sample size.
@@ -56,11 +62,19 @@ impl<S: Shape> Batch<S> {
             return None;
         }
         let n = data.len() / S::NUMEL;
-        Some(Batch { data, n, _shape: PhantomData })
+        Some(Batch {
+            data,
+            n,
+            _shape: PhantomData,
+        })
     }
     /// Builds a batch by calling `f(i)` for each element index.
     pub fn from_fn(n: usize, f: impl FnMut(usize) -> f32) -> Self {
-        Batch { data: (0..n * S::NUMEL).map(f).collect(), n, _shape: PhantomData }
+        Batch {
+            data: (0..n * S::NUMEL).map(f).collect(),
+            n,
+            _shape: PhantomData,
+        }
     }
     /// Number of samples.
     pub fn len(&self) -> usize {
@@ -101,7 +115,11 @@ impl<S: Shape> Batch<S> {
 #[cfg(feature = "alloc")]
 impl<S: Shape> Clone for Batch<S> {
     fn clone(&self) -> Self {
-        Batch { data: self.data.clone(), n: self.n, _shape: PhantomData }
+        Batch {
+            data: self.data.clone(),
+            n: self.n,
+            _shape: PhantomData,
+        }
     }
 }
 

@@ -10,8 +10,20 @@ pub fn nn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], beta: f32, c: &mut
     // SAFETY: lengths checked above; row-major strides.
     unsafe {
         matrixmultiply::sgemm(
-            m, k, n, 1.0, a.as_ptr(), k as isize, 1, b.as_ptr(), n as isize, 1, beta,
-            c.as_mut_ptr(), n as isize, 1,
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
         )
     }
 }
@@ -23,8 +35,20 @@ pub fn nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], beta: f32, c: &mut
     // SAFETY: lengths checked above; B read transposed through its strides.
     unsafe {
         matrixmultiply::sgemm(
-            m, k, n, 1.0, a.as_ptr(), k as isize, 1, b.as_ptr(), 1, k as isize, beta,
-            c.as_mut_ptr(), n as isize, 1,
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            1,
+            k as isize,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
         )
     }
 }
@@ -36,8 +60,20 @@ pub fn tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], beta: f32, c: &mut
     // SAFETY: lengths checked above; A read transposed through its strides.
     unsafe {
         matrixmultiply::sgemm(
-            m, k, n, 1.0, a.as_ptr(), 1, m as isize, b.as_ptr(), n as isize, 1, beta,
-            c.as_mut_ptr(), n as isize, 1,
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            1,
+            m as isize,
+            b.as_ptr(),
+            n as isize,
+            1,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
         )
     }
 }
@@ -76,6 +112,9 @@ mod tests {
         }
         let mut c3 = [1.0f32; 15];
         super::tn(m, k, n, &at, &b, 1.0, &mut c3);
-        assert!(c3.iter().zip(&want).all(|(x, y)| (x - 1.0 - y).abs() < 1e-5));
+        assert!(c3
+            .iter()
+            .zip(&want)
+            .all(|(x, y)| (x - 1.0 - y).abs() < 1e-5));
     }
 }

@@ -37,9 +37,17 @@ impl Geom {
     fn valid(&self, ki: usize, n: usize, on: usize) -> (usize, usize) {
         let off = ki * self.d;
         // o·s + off ≥ p  ⇔  o ≥ ceil((p − off)/s)
-        let lo = if off >= self.p { 0 } else { (self.p - off).div_ceil(self.s) };
+        let lo = if off >= self.p {
+            0
+        } else {
+            (self.p - off).div_ceil(self.s)
+        };
         // o·s + off − p ≤ n − 1  ⇔  o ≤ (n − 1 + p − off)/s
-        let hi = if n + self.p > off { ((n - 1 + self.p - off) / self.s + 1).min(on) } else { 0 };
+        let hi = if n + self.p > off {
+            ((n - 1 + self.p - off) / self.s + 1).min(on)
+        } else {
+            0
+        };
         (lo.min(hi), hi)
     }
 }
@@ -124,9 +132,13 @@ mod tests {
                         for ox in 0..g.ow {
                             let iy = (oy * g.s + ki * g.d) as isize - g.p as isize;
                             let ix = (ox * g.s + kj * g.d) as isize - g.p as isize;
-                            let inside = iy >= 0 && ix >= 0 && (iy as usize) < g.h && (ix as usize) < g.w;
-                            cols[r * g.oh * g.ow + oy * g.ow + ox] =
-                                if inside { x[c * g.h * g.w + iy as usize * g.w + ix as usize] } else { 0.0 };
+                            let inside =
+                                iy >= 0 && ix >= 0 && (iy as usize) < g.h && (ix as usize) < g.w;
+                            cols[r * g.oh * g.ow + oy * g.ow + ox] = if inside {
+                                x[c * g.h * g.w + iy as usize * g.w + ix as usize]
+                            } else {
+                                0.0
+                            };
                         }
                     }
                 }
@@ -145,7 +157,17 @@ mod tests {
         ] {
             let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
             let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
-            let g = Geom { c, h, w, k, s, p, d, oh, ow };
+            let g = Geom {
+                c,
+                h,
+                w,
+                k,
+                s,
+                p,
+                d,
+                oh,
+                ow,
+            };
             let x: [f32; 256] = core::array::from_fn(|i| i as f32 * 0.37 - 3.0);
             let mut cols = [9.0f32; 4096];
             im2col(&g, &x, &mut cols);
@@ -153,11 +175,18 @@ mod tests {
             assert_eq!(&cols[..g.rows() * g.cols()], &want[..g.rows() * g.cols()]);
             // <im2col(x), y> == <x, col2im(y)>
             let yv: [f32; 4096] = core::array::from_fn(|i| ((i * 7) % 13) as f32 - 6.0);
-            let lhs: f32 = cols[..g.rows() * g.cols()].iter().zip(&yv).map(|(a, b)| a * b).sum();
+            let lhs: f32 = cols[..g.rows() * g.cols()]
+                .iter()
+                .zip(&yv)
+                .map(|(a, b)| a * b)
+                .sum();
             let mut dx = [0.0f32; 256];
             col2im(&g, &yv[..g.rows() * g.cols()], &mut dx);
             let rhs: f32 = dx[..c * h * w].iter().zip(&x).map(|(a, b)| a * b).sum();
-            assert!((lhs - rhs).abs() < 1e-2 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+            assert!(
+                (lhs - rhs).abs() < 1e-2 * lhs.abs().max(1.0),
+                "{lhs} vs {rhs}"
+            );
         }
     }
 }

@@ -106,5 +106,7 @@ where
         })
     }
     #[cfg(not(feature = "std"))]
-    (0..pieces).map(|i| f((i * per).min(n)..((i + 1) * per).min(n))).collect()
+    (0..pieces)
+        .map(|i| f((i * per).min(n)..((i + 1) * per).min(n)))
+        .collect()
 }

@@ -44,8 +44,12 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O
     /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·K·K`.
     fn init(&mut self, rng: &mut Rng) {
         let b = 1.0 / crate::math::sqrt((I::USIZE * K::USIZE * K::USIZE) as f32);
-        self.weight.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
-        self.bias.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
+        self.weight
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
+        self.bias
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
     }
     fn visit(&self, f: &mut dyn FnMut(&[f32])) {
         f(&self.weight);
@@ -57,9 +61,21 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O
     }
 }
 
-impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned> Conv2d<I, O, K, S, P, D> {
+impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned>
+    Conv2d<I, O, K, S, P, D>
+{
     fn geom(h: usize, w: usize, oh: usize, ow: usize) -> Geom {
-        Geom { c: I::USIZE, h, w, k: K::USIZE, s: S::USIZE, p: P::USIZE, d: D::USIZE, oh, ow }
+        Geom {
+            c: I::USIZE,
+            h,
+            w,
+            k: K::USIZE,
+            s: S::USIZE,
+            p: P::USIZE,
+            d: D::USIZE,
+            oh,
+            ow,
+        }
     }
     /// One sample: `y[O, H'W'] = bias + W[O, CKK] · cols[CKK, H'W']`.
     fn forward_one(&self, g: &Geom, x: &[f32], y: &mut [f32], cols: &mut [f32]) {
@@ -156,7 +172,8 @@ where
         let (xn, yn) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL);
         let this = &*self;
         par::for_chunks(n, y.as_mut_slice(), yn, |start, ys| {
-            let mut cols = alloc::vec![0.0f32; if g.is_identity() { 0 } else { g.rows() * g.cols() }];
+            let mut cols =
+                alloc::vec![0.0f32; if g.is_identity() { 0 } else { g.rows() * g.cols() }];
             for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                 let xi = &x.as_slice()[(start + i) * xn..(start + i + 1) * xn];
                 this.forward_one(&g, xi, yi, &mut cols);
@@ -177,7 +194,12 @@ where
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
         let g = Self::geom(h, w, oh, ow);
-        let (xn, yn, m, r) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL, g.cols(), g.rows());
+        let (xn, yn, m, r) = (
+            <Shape3<C, H, W>>::NUMEL,
+            <Self::Out as Shape>::NUMEL,
+            g.cols(),
+            g.rows(),
+        );
         let pieces = par::pieces(n, yn * r);
         cache.pieces.resize_with(pieces, ConvWork::default);
         for wk in cache.pieces.iter_mut() {
@@ -258,11 +280,23 @@ mod tests {
     #[test]
     fn gradients_on_several_shapes() {
         // odd sizes, padding
-        check_layer_grads::<Shape3<U2, U5, U7>, _>(&mut *new_boxed::<Conv2d<U2, U3, U3, U1, U1>>(1), 2, 1);
+        check_layer_grads::<Shape3<U2, U5, U7>, _>(
+            &mut *new_boxed::<Conv2d<U2, U3, U3, U1, U1>>(1),
+            2,
+            1,
+        );
         // stride 2
-        check_layer_grads::<Shape3<U3, U7, U6>, _>(&mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(2), 3, 2);
+        check_layer_grads::<Shape3<U3, U7, U6>, _>(
+            &mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(2),
+            3,
+            2,
+        );
         // dilation 2
-        check_layer_grads::<Shape3<U2, U9, U8>, _>(&mut *new_boxed::<Conv2d<U2, U2, U3, U1, U2, U2>>(3), 2, 3);
+        check_layer_grads::<Shape3<U2, U9, U8>, _>(
+            &mut *new_boxed::<Conv2d<U2, U2, U3, U1, U2, U2>>(3),
+            2,
+            3,
+        );
         // 1×1 (Network-in-Network)
         check_layer_grads::<Shape3<U4, U3, U3>, _>(&mut *new_boxed::<Conv2d<U4, U5, U1>>(4), 2, 4);
     }
@@ -276,7 +310,12 @@ mod tests {
 
     #[test]
     fn matches_pytorch() {
-        for (name, case) in [("conv_s1p1", 0), ("conv_s2p1", 1), ("conv_d2", 2), ("conv_1x1", 3)] {
+        for (name, case) in [
+            ("conv_s1p1", 0),
+            ("conv_s2p1", 1),
+            ("conv_d2", 2),
+            ("conv_1x1", 3),
+        ] {
             let fx = fixture(name);
             macro_rules! go {
                 ($in:ty, $l:ty) => {{
@@ -285,7 +324,12 @@ mod tests {
                     let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
                     assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-4);
                     assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
-                    assert_close(&format!("{name} dweight"), &g.weight, fx.get("dweight"), 1e-4);
+                    assert_close(
+                        &format!("{name} dweight"),
+                        &g.weight,
+                        fx.get("dweight"),
+                        1e-4,
+                    );
                     assert_close(&format!("{name} dbias"), &g.bias, fx.get("dbias"), 1e-4);
                 }};
             }

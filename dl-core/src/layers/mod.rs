@@ -5,7 +5,7 @@ pub mod conv;
 pub mod linear;
 pub mod reshape;
 
-pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
+pub use activation::{Act, Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use conv::Conv2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
