@@ -18,6 +18,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod check;
+#[cfg(feature = "std")]
+pub mod data;
 pub mod kernels;
 pub mod layer;
 pub mod layers;

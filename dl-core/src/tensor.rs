@@ -1,6 +1,7 @@
 //! Storage: [`Tensor`] holds one sample inline (no allocator), [`Batch`] holds a run-time number
 //! of samples on the heap.
 use crate::shape::Shape;
+#[cfg(feature = "alloc")]
 use core::marker::PhantomData;
 use generic_array::GenericArray;
 
