@@ -20,6 +20,8 @@ extern crate std;
 pub mod check;
 #[cfg(feature = "std")]
 pub mod data;
+#[doc(hidden)]
+pub mod fused;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
