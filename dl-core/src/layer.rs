@@ -30,7 +30,9 @@ pub fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
     if layout.size() == 0 {
         // SAFETY: a dangling, aligned pointer is a valid Box of a zero-sized type (never
         // `Box::new(zeroed())`: in debug builds that reserves a T-sized stack slot).
-        return unsafe { alloc::boxed::Box::from_raw(core::ptr::NonNull::<T>::dangling().as_ptr()) };
+        return unsafe {
+            alloc::boxed::Box::from_raw(core::ptr::NonNull::<T>::dangling().as_ptr())
+        };
     }
     // SAFETY: non-zero size; zero bits are a valid T; the pointer comes from the global
     // allocator with T's layout, as Box requires.

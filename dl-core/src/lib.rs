@@ -35,9 +35,9 @@ pub use layer::{new_boxed, zeroed_box, Train};
 pub use layer::{Layer, Module, Network, Seq, Zeroable};
 pub use layers::*;
 pub use shape::*;
-#[cfg(feature = "alloc")]
-pub use tensor::Batch;
 pub use tensor::Tensor;
+#[cfg(feature = "alloc")]
+pub use tensor::{Batch, LengthError};
 
 pub use generic_array;
 pub use typenum;

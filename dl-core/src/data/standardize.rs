@@ -37,7 +37,10 @@ impl Standardizer {
                 }
             })
             .collect();
-        Standardizer { mean: mean.iter().map(|&m| m as f32).collect(), std }
+        Standardizer {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            std,
+        }
     }
 
     /// Standardises `data` in place.
