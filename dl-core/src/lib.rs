@@ -18,6 +18,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod check;
+pub mod init;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
