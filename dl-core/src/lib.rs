@@ -23,6 +23,8 @@ pub mod kernels;
 pub mod layer;
 pub mod layers;
 pub mod math;
+#[cfg(feature = "alloc")]
+pub mod optim;
 pub mod rng;
 pub mod shape;
 pub mod tensor;
