@@ -20,10 +20,13 @@ extern crate std;
 pub mod check;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod init;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
 pub mod math;
+#[cfg(feature = "alloc")]
+pub mod optim;
 pub mod rng;
 pub mod shape;
 pub mod tensor;
