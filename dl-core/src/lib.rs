@@ -21,6 +21,8 @@ pub mod check;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
+#[cfg(feature = "alloc")]
+pub mod loss;
 pub mod math;
 pub mod rng;
 pub mod shape;
