@@ -146,20 +146,24 @@ where
     }
 }
 
-/// The cache of a [`Residual`]: both branches' caches, outputs and the shortcut's `dx`.
+/// The cache of a [`Residual`]: both branches' caches and outputs, the shortcut's copy of
+/// `dy` and its `dx`. (`Sc::Out` is `F::Out` whenever the shapes match, but requiring that
+/// type equality as a bound would add a second, unreadable error to the `ShapesMatch` one, so
+/// the shortcut gets `dy` in its own type: one copy per backward.)
 #[cfg(feature = "alloc")]
-pub struct ResidualCache<In: Shape, O: Shape, CF, CS> {
+pub struct ResidualCache<In: Shape, OF: Shape, OS: Shape, CF, CS> {
     f: CF,
     s: CS,
-    yf: crate::Batch<O>,
-    ys: crate::Batch<O>,
+    yf: crate::Batch<OF>,
+    ys: crate::Batch<OS>,
+    dys: crate::Batch<OS>,
     dxs: crate::Batch<In>,
 }
 #[cfg(feature = "alloc")]
-impl<In: Shape, O: Shape, CF: Default, CS: Default> Default for ResidualCache<In, O, CF, CS> {
+impl<In: Shape, OF: Shape, OS: Shape, CF: Default, CS: Default> Default for ResidualCache<In, OF, OS, CF, CS> {
     fn default() -> Self {
-        let b = crate::Batch::default;
-        ResidualCache { f: CF::default(), s: CS::default(), yf: b(), ys: b(), dxs: crate::Batch::default() }
+        use crate::Batch;
+        ResidualCache { f: CF::default(), s: CS::default(), yf: Batch::default(), ys: Batch::default(), dys: Batch::default(), dxs: Batch::default() }
     }
 }
 
@@ -168,11 +172,11 @@ impl<In, F, Sc> crate::layer::Train<In> for Residual<F, Sc>
 where
     In: Shape,
     F: crate::layer::Train<In>,
-    Sc: crate::layer::Train<In, Out = F::Out>,
+    Sc: crate::layer::Train<In>,
     Self: Layer<In, Out = F::Out>,
 {
     type Grad = (F::Grad, Sc::Grad);
-    type Cache = ResidualCache<In, F::Out, F::Cache, Sc::Cache>;
+    type Cache = ResidualCache<In, F::Out, Sc::Out, F::Cache, Sc::Cache>;
     fn forward_train(&mut self, x: &crate::Batch<In>, y: &mut crate::Batch<F::Out>, c: &mut Self::Cache) {
         self.f.forward_train(x, &mut c.yf, &mut c.f);
         self.shortcut.forward_train(x, &mut c.ys, &mut c.s);
@@ -193,7 +197,9 @@ where
         g: &mut Self::Grad,
     ) {
         self.f.backward(x, &c.yf, dy, dx, &mut c.f, &mut g.0);
-        self.shortcut.backward(x, &c.ys, dy, &mut c.dxs, &mut c.s, &mut g.1);
+        c.dys.resize(dy.len());
+        c.dys.as_mut_slice().copy_from_slice(dy.as_slice());
+        self.shortcut.backward(x, &c.ys, &c.dys, &mut c.dxs, &mut c.s, &mut g.1);
         for (a, b) in dx.as_mut_slice().iter_mut().zip(c.dxs.as_slice()) {
             *a += b;
         }
