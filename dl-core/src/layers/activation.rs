@@ -96,43 +96,71 @@ unsafe impl Zeroable for Sigmoid {}
 unsafe impl Zeroable for Tanh {}
 unsafe impl<N, D> Zeroable for LeakyReLU<N, D> {}
 
-impl<A: Activation> Module for A {}
-
-impl<S: Shape, A: Activation> Layer<S> for A {
-    type Out = S;
-    fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
-        for (o, &v) in y[..S::NUMEL].iter_mut().zip(&x[..S::NUMEL]) {
-            *o = A::f(v);
-        }
+/// `y = f(x)` elementwise.
+fn apply<A: Activation>(x: &[f32], y: &mut [f32]) {
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = A::f(v);
     }
 }
 
+/// `dx = dy · f'(x)` elementwise.
 #[cfg(feature = "alloc")]
-impl<S: Shape, A: Activation> crate::layer::Train<S> for A {
-    type Grad = ();
-    type Cache = ();
-    fn forward_train(&mut self, x: &crate::Batch<S>, y: &mut crate::Batch<S>, _c: &mut ()) {
-        y.resize(x.len());
-        for (o, &v) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
-            *o = A::f(v);
-        }
+fn apply_back<A: Activation>(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    for (o, ((&xv, &yv), &g)) in dx.iter_mut().zip(x.iter().zip(y).zip(dy)) {
+        *o = g * A::df(xv, yv);
     }
-    fn backward(
-        &self,
-        x: &crate::Batch<S>,
-        y: &crate::Batch<S>,
-        dy: &crate::Batch<S>,
-        dx: &mut crate::Batch<S>,
-        _c: &mut (),
-        _g: &mut (),
-    ) {
-        dx.resize(x.len());
-        let it = x.as_slice().iter().zip(y.as_slice()).zip(dy.as_slice());
-        for (o, ((&xv, &yv), &g)) in dx.as_mut_slice().iter_mut().zip(it) {
-            *o = g * A::df(xv, yv);
+}
+
+// One impl per activation type rather than `impl<A: Activation> Layer<S> for A`: a blanket impl
+// is a second candidate for every `Layer` bound, and with two candidates rustc reports only
+// "trait bound not satisfied" and hides the `check` messages (ShapesMatch, KernelFitsInput…)
+// of every other layer.
+macro_rules! activation_layers {
+    ($([$($g:ident),*] $ty:ty;)*) => {$(
+        impl<$($g),*> Module for $ty where $ty: Activation {}
+
+        impl<S: Shape, $($g),*> Layer<S> for $ty
+        where
+            $ty: Activation,
+        {
+            type Out = S;
+            fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+                apply::<Self>(&x[..S::NUMEL], &mut y[..S::NUMEL]);
+            }
         }
-    }
-    fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
+
+        #[cfg(feature = "alloc")]
+        impl<S: Shape, $($g),*> crate::layer::Train<S> for $ty
+        where
+            $ty: Activation,
+        {
+            type Grad = ();
+            type Cache = ();
+            fn forward_train(&mut self, x: &crate::Batch<S>, y: &mut crate::Batch<S>, _c: &mut ()) {
+                y.resize(x.len());
+                apply::<Self>(x.as_slice(), y.as_mut_slice());
+            }
+            fn backward(
+                &self,
+                x: &crate::Batch<S>,
+                y: &crate::Batch<S>,
+                dy: &crate::Batch<S>,
+                dx: &mut crate::Batch<S>,
+                _c: &mut (),
+                _g: &mut (),
+            ) {
+                dx.resize(x.len());
+                apply_back::<Self>(x.as_slice(), y.as_slice(), dy.as_slice(), dx.as_mut_slice());
+            }
+            fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
+        }
+    )*};
+}
+activation_layers! {
+    [] ReLU;
+    [] Sigmoid;
+    [] Tanh;
+    [N, D] LeakyReLU<N, D>;
 }
 
 #[cfg(all(test, feature = "std"))]
