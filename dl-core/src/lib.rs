@@ -24,6 +24,8 @@ pub mod init;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
+#[cfg(feature = "alloc")]
+pub mod loss;
 pub mod math;
 #[cfg(feature = "alloc")]
 pub mod optim;

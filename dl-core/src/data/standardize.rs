@@ -91,7 +91,11 @@ pub fn least_squares(x: &[f32], y: &[f32], features: usize) -> Option<Vec<f32>> 
     }
     // Gauss–Jordan with partial pivoting.
     for c in 0..d {
-        let p = (c..d).max_by(|&i, &j| a[i * (d + 1) + c].abs().total_cmp(&a[j * (d + 1) + c].abs()))?;
+        let p = (c..d).max_by(|&i, &j| {
+            a[i * (d + 1) + c]
+                .abs()
+                .total_cmp(&a[j * (d + 1) + c].abs())
+        })?;
         if a[p * (d + 1) + c].abs() < 1e-12 {
             return None;
         }
@@ -107,7 +111,11 @@ pub fn least_squares(x: &[f32], y: &[f32], features: usize) -> Option<Vec<f32>> 
             }
         }
     }
-    Some((0..d).map(|i| (a[i * (d + 1) + d] / a[i * (d + 1) + i]) as f32).collect())
+    Some(
+        (0..d)
+            .map(|i| (a[i * (d + 1) + d] / a[i * (d + 1) + i]) as f32)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -117,7 +125,9 @@ mod ols_tests {
         let x = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, -1.0, 4.0];
         let y: std::vec::Vec<f32> = x.chunks(2).map(|r| 2.0 * r[0] - 0.5 * r[1] + 3.0).collect();
         let w = super::least_squares(&x, &y, 2).unwrap();
-        assert!((w[0] - 2.0).abs() < 1e-5 && (w[1] + 0.5).abs() < 1e-5 && (w[2] - 3.0).abs() < 1e-5);
+        assert!(
+            (w[0] - 2.0).abs() < 1e-5 && (w[1] + 0.5).abs() < 1e-5 && (w[2] - 3.0).abs() < 1e-5
+        );
         assert!(super::least_squares(&[1.0, 1.0, 2.0, 2.0], &[1.0, 2.0], 2).is_none());
     }
 }

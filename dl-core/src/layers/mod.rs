@@ -1,11 +1,17 @@
 //! Every building block, one file per family. Each layer implements [`crate::Layer`]
 //! (inference, no allocator) and [`crate::Train`] (forward and backward over a batch).
 pub mod activation;
+pub mod concat;
 pub mod conv;
 pub mod linear;
 pub mod reshape;
+pub mod residual;
+pub mod softmax;
 
 pub use activation::{Act, Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
+pub use concat::{Concat, ConcatShape, Concatenated};
 pub use conv::Conv2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
+pub use residual::{Identity, Residual, SameShape, ShapeEq};
+pub use softmax::{ClassAxis, Softmax};
