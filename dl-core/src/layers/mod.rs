@@ -2,10 +2,12 @@
 //! (inference, no allocator) and [`crate::Train`] (forward and backward over a batch).
 pub mod activation;
 pub mod conv;
+pub mod conv_transpose;
 pub mod linear;
 pub mod reshape;
 
 pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use conv::Conv2d;
+pub use conv_transpose::ConvTranspose2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
