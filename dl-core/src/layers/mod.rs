@@ -5,9 +5,11 @@ pub mod conv;
 pub mod conv_transpose;
 pub mod linear;
 pub mod reshape;
+pub mod upsample;
 
 pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use conv::Conv2d;
 pub use conv_transpose::ConvTranspose2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
+pub use upsample::{Bilinear, Crop, Nearest, Upsample};
