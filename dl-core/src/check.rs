@@ -68,3 +68,17 @@ check_trait!(
     "this Maxout cannot split its input evenly",
     "Maxout<K> maps N features to N/K, so K must divide N"
 );
+check_trait!(
+    /// A transposed convolution's output padding is below its stride or its dilation.
+    OutputPaddingFits,
+    "transposed convolution: output_padding must be smaller than either stride or dilation",
+    "this layer's output padding is too large",
+    "output_padding only picks among the output sizes a stride leaves ambiguous; PyTorch needs OP < max(S, D)"
+);
+check_trait!(
+    /// An up-sampling scale factor is at least 1.
+    ScaleFactorPositive,
+    "up-sampling by a scale factor of 0",
+    "this Upsample would produce an empty output",
+    "Upsample<F> maps [C, H, W] to [C, H·F, W·F], so F must be at least 1"
+);

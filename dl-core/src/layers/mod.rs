@@ -3,15 +3,19 @@
 pub mod activation;
 pub mod concat;
 pub mod conv;
+pub mod conv_transpose;
 pub mod linear;
 pub mod reshape;
 pub mod residual;
 pub mod softmax;
+pub mod upsample;
 
 pub use activation::{Act, Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use concat::{Concat, ConcatShape, Concatenated};
 pub use conv::Conv2d;
+pub use conv_transpose::ConvTranspose2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
 pub use residual::{Identity, Residual, SameShape, ShapeEq};
 pub use softmax::{ClassAxis, Softmax};
+pub use upsample::{Bilinear, Crop, Nearest, Upsample};
