@@ -9,3 +9,5 @@ pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use conv::Conv2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
+pub mod norm;
+pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, LocalResponseNorm};
