@@ -11,3 +11,5 @@ pub use linear::Linear;
 pub use reshape::Flatten;
 pub mod norm;
 pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, LocalResponseNorm};
+pub mod dropout;
+pub use dropout::Dropout;
