@@ -82,3 +82,17 @@ check_trait!(
     "this Upsample would produce an empty output",
     "Upsample<F> maps [C, H, W] to [C, H·F, W·F], so F must be at least 1"
 );
+check_trait!(
+    /// Dropout's probability `NUM/DEN` is below 1.
+    DropoutBelowOne,
+    "dropout probability NUM/DEN is not below 1: every unit would be dropped",
+    "this Dropout drops with probability p = NUM/DEN ≥ 1",
+    "Dropout<NUM, DEN> drops each unit with probability NUM/DEN and needs NUM < DEN"
+);
+check_trait!(
+    /// A local response normalisation window holds at least one channel.
+    WindowNotEmpty,
+    "LocalResponseNorm over an empty window: size must be at least 1",
+    "this LocalResponseNorm has size 0",
+    "LocalResponseNorm<SIZE> sums the squares of SIZE neighbouring channels"
+);
