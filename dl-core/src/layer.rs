@@ -30,7 +30,9 @@ pub fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
     if layout.size() == 0 {
         // SAFETY: a dangling, aligned pointer is a valid Box of a zero-sized type (never
         // `Box::new(zeroed())`: in debug builds that reserves a T-sized stack slot).
-        return unsafe { alloc::boxed::Box::from_raw(core::ptr::NonNull::<T>::dangling().as_ptr()) };
+        return unsafe {
+            alloc::boxed::Box::from_raw(core::ptr::NonNull::<T>::dangling().as_ptr())
+        };
     }
     // SAFETY: non-zero size; zero bits are a valid T; the pointer comes from the global
     // allocator with T's layout, as Box requires.
@@ -338,5 +340,38 @@ impl<In: Shape, L> Network<In, L> {
         L: Train<In>,
     {
         zeroed_box()
+    }
+}
+
+impl<In: Shape, L: Layer<In>> Layer<In> for Network<In, L> {
+    type Out = L::Out;
+    const SCRATCH: usize = L::SCRATCH;
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        self.layers.infer(x, y, scratch)
+    }
+}
+
+/// A `Network` trains on exactly one input shape, so generic code over `T: Train<In>` (an
+/// optimiser's `step`, say) infers `In` from it.
+#[cfg(feature = "alloc")]
+impl<In: Shape, L: Train<In>> Train<In> for Network<In, L> {
+    type Grad = L::Grad;
+    type Cache = L::Cache;
+    fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache) {
+        self.layers.forward_train(x, y, cache)
+    }
+    fn backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<L::Out>,
+        dy: &Batch<L::Out>,
+        dx: &mut Batch<In>,
+        cache: &mut L::Cache,
+        grad: &mut L::Grad,
+    ) {
+        self.layers.backward(x, y, dy, dx, cache, grad)
+    }
+    fn visit_with_grad(&mut self, grad: &L::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+        self.layers.visit_with_grad(grad, f)
     }
 }

@@ -22,10 +22,15 @@ pub mod check;
 pub mod data;
 #[doc(hidden)]
 pub mod fused;
+pub mod init;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
+#[cfg(feature = "alloc")]
+pub mod loss;
 pub mod math;
+#[cfg(feature = "alloc")]
+pub mod optim;
 pub mod rng;
 pub mod shape;
 pub mod tensor;
@@ -37,9 +42,9 @@ pub use layer::{new_boxed, zeroed_box, Train};
 pub use layer::{Layer, Module, Network, Seq, Zeroable};
 pub use layers::*;
 pub use shape::*;
-#[cfg(feature = "alloc")]
-pub use tensor::Batch;
 pub use tensor::Tensor;
+#[cfg(feature = "alloc")]
+pub use tensor::{Batch, LengthError};
 
 pub use generic_array;
 pub use typenum;

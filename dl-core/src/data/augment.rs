@@ -20,7 +20,8 @@ pub fn translate(x: &mut [f32], c: usize, h: usize, w: usize, dy: isize, dx: isi
             for xx in 0..w as isize {
                 let sx = xx - dx;
                 if sx >= 0 && sx < w as isize {
-                    out[(ch * h + y as usize) * w + xx as usize] = x[(ch * h + sy as usize) * w + sx as usize];
+                    out[(ch * h + y as usize) * w + xx as usize] =
+                        x[(ch * h + sy as usize) * w + sx as usize];
                 }
             }
         }
@@ -119,7 +120,10 @@ mod tests {
             let mut x = [0.0f32; 25];
             x[12] = 1.0; // centre of 5×5
             random_crop(&mut x, 1, 5, 5, 2, &mut rng);
-            let p = x.iter().position(|&v| v == 1.0).expect("pad 2 keeps the centre inside");
+            let p = x
+                .iter()
+                .position(|&v| v == 1.0)
+                .expect("pad 2 keeps the centre inside");
             let (py, px) = (p / 5, p % 5);
             assert!(py <= 4 && px <= 4);
             assert_eq!(x.iter().sum::<f32>(), 1.0);

@@ -19,7 +19,8 @@ pub fn shuffled_batches(n: usize, batch_size: usize, rng: &mut Rng) -> Vec<Vec<u
 pub fn gather<S: Shape>(data: &[f32], idx: &[usize]) -> Batch<S> {
     let mut b = Batch::<S>::zeros(idx.len());
     for (k, &i) in idx.iter().enumerate() {
-        b.sample_mut(k).copy_from_slice(&data[i * S::NUMEL..(i + 1) * S::NUMEL]);
+        b.sample_mut(k)
+            .copy_from_slice(&data[i * S::NUMEL..(i + 1) * S::NUMEL]);
     }
     b
 }

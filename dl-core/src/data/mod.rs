@@ -8,4 +8,4 @@ mod standardize;
 pub use augment::{add_noise, color_jitter, hflip, random_crop, translate, Augment};
 pub use batches::{gather, shuffled_batches};
 pub use csv::{DataError, Table};
-pub use standardize::Standardizer;
+pub use standardize::{least_squares, Standardizer};

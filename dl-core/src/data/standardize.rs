@@ -37,7 +37,10 @@ impl Standardizer {
                 }
             })
             .collect();
-        Standardizer { mean: mean.iter().map(|&m| m as f32).collect(), std }
+        Standardizer {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            std,
+        }
     }
 
     /// Standardises `data` in place.
@@ -68,5 +71,63 @@ mod tests {
         s.apply(&mut d);
         assert!((d[0] + d[2] + d[4]).abs() < 1e-6);
         assert!((s.invert(0, d[4]) - 5.0).abs() < 1e-6);
+    }
+}
+
+/// Ordinary least squares with an intercept: the weights `w` (one per feature, then the bias)
+/// minimising `Σ (x·w + b − y)²`, by the normal equations (a baseline for regression examples).
+/// `None` when the features are collinear.
+pub fn least_squares(x: &[f32], y: &[f32], features: usize) -> Option<Vec<f32>> {
+    let d = features + 1;
+    let mut a = std::vec![0.0f64; d * (d + 1)]; // augmented [XᵀX | Xᵀy]
+    for (row, &t) in x.chunks_exact(features).zip(y) {
+        let xi = |j: usize| if j < features { row[j] as f64 } else { 1.0 };
+        for i in 0..d {
+            for j in 0..d {
+                a[i * (d + 1) + j] += xi(i) * xi(j);
+            }
+            a[i * (d + 1) + d] += xi(i) * t as f64;
+        }
+    }
+    // Gauss–Jordan with partial pivoting.
+    for c in 0..d {
+        let p = (c..d).max_by(|&i, &j| {
+            a[i * (d + 1) + c]
+                .abs()
+                .total_cmp(&a[j * (d + 1) + c].abs())
+        })?;
+        if a[p * (d + 1) + c].abs() < 1e-12 {
+            return None;
+        }
+        for k in 0..=d {
+            a.swap(c * (d + 1) + k, p * (d + 1) + k);
+        }
+        for r in 0..d {
+            if r != c {
+                let f = a[r * (d + 1) + c] / a[c * (d + 1) + c];
+                for k in c..=d {
+                    a[r * (d + 1) + k] -= f * a[c * (d + 1) + k];
+                }
+            }
+        }
+    }
+    Some(
+        (0..d)
+            .map(|i| (a[i * (d + 1) + d] / a[i * (d + 1) + i]) as f32)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod ols_tests {
+    #[test]
+    fn recovers_an_exact_plane() {
+        let x = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, -1.0, 4.0];
+        let y: std::vec::Vec<f32> = x.chunks(2).map(|r| 2.0 * r[0] - 0.5 * r[1] + 3.0).collect();
+        let w = super::least_squares(&x, &y, 2).unwrap();
+        assert!(
+            (w[0] - 2.0).abs() < 1e-5 && (w[1] + 0.5).abs() < 1e-5 && (w[2] - 3.0).abs() < 1e-5
+        );
+        assert!(super::least_squares(&[1.0, 1.0, 2.0, 2.0], &[1.0, 2.0], 2).is_none());
     }
 }

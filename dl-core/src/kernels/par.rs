@@ -110,3 +110,39 @@ where
         .map(|i| f((i * per).min(n)..((i + 1) * per).min(n)))
         .collect()
 }
+
+/// Like [`for_chunks`], with one mutable workspace per piece: splits the `n` items of `out`
+/// (each `item_len` long) into `work.len()` consecutive chunks and calls
+/// `f(&mut work[p], first_item, chunk)` on each, in parallel under `std`. Size `work` with
+/// [`pieces`]; a backward pass keeps its per-piece parameter gradients in the workspaces.
+pub fn for_chunks_with<W: Send, F>(work: &mut [W], n: usize, out: &mut [f32], item_len: usize, f: F)
+where
+    F: Fn(&mut W, usize, &mut [f32]) + Sync,
+{
+    let per = n.div_ceil(work.len().max(1)).max(1);
+    #[cfg(feature = "std")]
+    let last = work.len().saturating_sub(1);
+    let mut rest = out;
+    let jobs = work.iter_mut().enumerate().map(move |(i, wk)| {
+        let start = (i * per).min(n);
+        let take = per.min(n - start);
+        let (head, tail) = core::mem::take(&mut rest).split_at_mut(take * item_len);
+        rest = tail;
+        (i, wk, start, head)
+    });
+    #[cfg(feature = "std")]
+    std::thread::scope(|sc| {
+        let f = &f;
+        for (i, wk, start, head) in jobs {
+            if i == last {
+                f(wk, start, head);
+            } else {
+                sc.spawn(move || f(wk, start, head));
+            }
+        }
+    });
+    #[cfg(not(feature = "std"))]
+    for (_, wk, start, head) in jobs {
+        f(wk, start, head);
+    }
+}
