@@ -639,7 +639,18 @@ fn bind<'a>(
     let mut out: Vec<Option<&Arg>> = vec![None; params.len()];
     let mut ok = true;
     let positional: Vec<&Arg> = call.args.iter().filter(|a| a.name.is_none()).collect();
-    let start = if lead_opt && positional.len() < npos { 1 } else { 0 };
+    let named_in = |r: core::ops::Range<usize>| {
+        call.args
+            .iter()
+            .filter_map(|a| a.name.as_ref())
+            .filter(|n| params[r.clone()].iter().any(|p| p.0.iter().any(|a| n == a)))
+            .count()
+    };
+    let start = if lead_opt && (named_in(0..1) > 0 || positional.len() + named_in(1..npos) < npos) {
+        1
+    } else {
+        0
+    };
     let name = call.name.to_string();
     for (i, a) in positional.iter().enumerate() {
         let slot = start + i;
@@ -648,8 +659,8 @@ fn bind<'a>(
             cx.err(
                 &a.tokens,
                 format!(
-                    "{name} takes at most {} positional arguments ({}); name the others \
-                     (`stride = 2`)",
+                    "{name} takes at most {} positional arguments ({}); give the others \
+                     by name (`name = value`)",
                     npos - start,
                     params[start..npos]
                         .iter()
