@@ -10,7 +10,7 @@ network! {
         Linear(10), Tanh,
     }
 }
-const _: () = assert!(Small::ARENA_BYTES <= 64 * 1024);
+const _: () = assert!(Small::ARENA_BYTES == 4 * (2048 + 2048 + 8 * 9 * 16 * 16));
 const _: () = assert!(Small::PARAMS == 224 + 584 + 2048 * 10 + 10);
 
 fn main() {
