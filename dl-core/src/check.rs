@@ -68,3 +68,11 @@ check_trait!(
     "this Maxout cannot split its input evenly",
     "Maxout<K> maps N features to N/K, so K must divide N"
 );
+check_trait!(
+    /// A pooling layer's padding is at most half its kernel (PyTorch's rule for MaxPool2d and
+    /// AvgPool2d), so padding never makes up a whole window of an undilated pool.
+    PoolPaddingAtMostHalfKernel,
+    "pooling padding larger than half the kernel: 2P > K",
+    "this pooling layer pads more than half its window",
+    "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch"
+);
