@@ -3,9 +3,11 @@
 pub mod activation;
 pub mod conv;
 pub mod linear;
+pub mod pool;
 pub mod reshape;
 
 pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use conv::Conv2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
+pub use pool::{AvgPool2d, GlobalAvgPool2d, MaxPool2d};
