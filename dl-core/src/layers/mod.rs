@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod conv;
 pub mod linear;
+pub mod maxout;
 pub mod pool;
 pub mod reshape;
 
@@ -10,4 +11,5 @@ pub use activation::{Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use conv::Conv2d;
 pub use linear::Linear;
 pub use reshape::Flatten;
+pub use maxout::Maxout;
 pub use pool::{AvgPool2d, GlobalAvgPool2d, MaxPool2d};
