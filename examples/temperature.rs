@@ -5,7 +5,7 @@
 //!     cargo run --release --example temperature
 use dl::consts::*;
 use dl::data::{least_squares, shuffled_batches, Standardizer, Table};
-use dl::optim::{Adam, Optimizer};
+use dl::optim::{Adam, ExpDecay, Optimizer, Schedule};
 use dl::rng::Rng;
 use dl::{Batch, Linear, Module, Network, Seq, Shape1, Sigmoid};
 
@@ -65,16 +65,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sx.apply(&mut xte);
     sy.apply(&mut ytr);
 
-    let mut net = Mlp::new(1);
+    let seed: u64 = std::env::var("SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let mut net = Mlp::new(seed);
     let mut grad = net.zero_grad();
-    let mut opt = Adam::new(3e-3);
+    // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch).
+    let mut opt = Adam::new(1e-2).weight_decay(1e-3);
+    let schedule = ExpDecay::new(1e-2, 0.03);
     let (mut rng, mut y, mut dx, mut cache) = (
         Rng::new(7),
         Batch::default(),
         Batch::default(),
         Default::default(),
     );
-    for epoch in 0..300 {
+    let epochs = 150;
+    for epoch in 0..epochs {
+        schedule.apply(epoch, &mut opt);
         let mut total = 0.0;
         for idx in shuffled_batches(ytr.len(), 32, &mut rng) {
             let x = dl::data::gather::<Shape1<U3>>(&xtr, &idx);
@@ -86,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             net.backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad);
             opt.step(&mut *net, &grad);
         }
-        if epoch % 50 == 0 || epoch == 299 {
+        if epoch % 50 == 0 || epoch + 1 == epochs {
             println!(
                 "epoch {epoch:3}  train MSE (standardised) {:.4}",
                 total / ytr.len() as f32

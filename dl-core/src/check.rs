@@ -96,3 +96,11 @@ check_trait!(
     "this LocalResponseNorm has size 0",
     "LocalResponseNorm<SIZE> sums the squares of SIZE neighbouring channels"
 );
+check_trait!(
+    /// A pooling layer's padding is at most half its kernel (PyTorch's rule for MaxPool2d and
+    /// AvgPool2d), so padding never makes up a whole window of an undilated pool.
+    PoolPaddingAtMostHalfKernel,
+    "pooling padding larger than half the kernel: 2P > K",
+    "this pooling layer pads more than half its window",
+    "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch"
+);

@@ -146,3 +146,43 @@ where
         f(wk, start, head);
     }
 }
+
+/// [`for_chunks`] over two outputs split at the same items: `f(first_item, a_chunk, b_chunk)`
+/// gets `a_len` elements of `a` and `b_len` of `b` per item (e.g. values and argmax indices).
+pub fn for_chunks_zip<A: Send, B: Send, F>(
+    n: usize,
+    a: &mut [A],
+    a_len: usize,
+    b: &mut [B],
+    b_len: usize,
+    f: F,
+) where
+    F: Fn(usize, &mut [A], &mut [B]) + Sync,
+{
+    let p = pieces(n, a_len.max(1) * 64);
+    if p <= 1 || a_len == 0 || b_len == 0 {
+        f(0, a, b);
+        return;
+    }
+    #[cfg(feature = "std")]
+    {
+        let per = n.div_ceil(p);
+        std::thread::scope(|s| {
+            let f = &f;
+            let mut chunks = a
+                .chunks_mut(per * a_len)
+                .zip(b.chunks_mut(per * b_len))
+                .enumerate()
+                .peekable();
+            while let Some((i, (ca, cb))) = chunks.next() {
+                if chunks.peek().is_none() {
+                    f(i * per, ca, cb);
+                } else {
+                    s.spawn(move || f(i * per, ca, cb));
+                }
+            }
+        });
+    }
+    #[cfg(not(feature = "std"))]
+    f(0, a, b);
+}

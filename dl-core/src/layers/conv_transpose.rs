@@ -53,15 +53,24 @@ pub struct ConvTranspose2d<
 }
 
 // SAFETY: two f32 arrays and a marker.
-unsafe impl<I: Filters<O, K>, O: ArrayLength, K, S, P, D, OP> Zeroable for ConvTranspose2d<I, O, K, S, P, D, OP> {}
+unsafe impl<I: Filters<O, K>, O: ArrayLength, K, S, P, D, OP> Zeroable
+    for ConvTranspose2d<I, O, K, S, P, D, OP>
+{
+}
 
-impl<I: Filters<O, K>, O: ArrayLength, K: Unsigned, S, P, D, OP> Module for ConvTranspose2d<I, O, K, S, P, D, OP> {
+impl<I: Filters<O, K>, O: ArrayLength, K: Unsigned, S, P, D, OP> Module
+    for ConvTranspose2d<I, O, K, S, P, D, OP>
+{
     const PARAMS: usize = I::USIZE * O::USIZE * K::USIZE * K::USIZE + O::USIZE;
     /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)` with `fan_in = weight.size(1)·K·K = O·K·K`.
     fn init(&mut self, rng: &mut Rng) {
         let b = 1.0 / crate::math::sqrt((O::USIZE * K::USIZE * K::USIZE) as f32);
-        self.weight.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
-        self.bias.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
+        self.weight
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
+        self.bias
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
     }
     fn visit(&self, f: &mut dyn FnMut(&[f32])) {
         f(&self.weight);
@@ -88,7 +97,17 @@ where
 
     /// The convolution taking the output `[O, oh, ow]` to the input grid `[h, w]`.
     fn geom(h: usize, w: usize, oh: usize, ow: usize) -> Geom {
-        Geom { c: O::USIZE, h: oh, w: ow, k: K::USIZE, s: S::USIZE, p: P::USIZE, d: D::USIZE, oh: h, ow: w }
+        Geom {
+            c: O::USIZE,
+            h: oh,
+            w: ow,
+            k: K::USIZE,
+            s: S::USIZE,
+            p: P::USIZE,
+            d: D::USIZE,
+            oh: h,
+            ow: w,
+        }
     }
 
     /// One sample: `cols[OKK, HW] = Wᵀ[OKK, I] · x[I, HW]`, `y[O, H'W'] = bias + col2im(cols)`.
@@ -179,7 +198,8 @@ struct Work {
 }
 
 #[cfg(feature = "alloc")]
-impl<C, H, W, I, O, K, S, P, D, OP> crate::layer::Train<Shape3<C, H, W>> for ConvTranspose2d<I, O, K, S, P, D, OP>
+impl<C, H, W, I, O, K, S, P, D, OP> crate::layer::Train<Shape3<C, H, W>>
+    for ConvTranspose2d<I, O, K, S, P, D, OP>
 where
     Self: Layer<Shape3<C, H, W>> + Send + Sync,
     Shape3<C, H, W>: Shape,
@@ -205,14 +225,24 @@ where
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
         let g = Self::geom(h, w, oh, ow);
         let yn = <Self::Out as Shape>::NUMEL;
-        cache.pieces.resize_with(par::pieces(n, I::USIZE * g.rows() * g.cols()), Work::default);
+        cache.pieces.resize_with(
+            par::pieces(n, I::USIZE * g.rows() * g.cols()),
+            Work::default,
+        );
         let this = &*self;
-        par::for_chunks_with(&mut cache.pieces, n, y.as_mut_slice(), yn, |wk, start, ys| {
-            wk.cols.resize(if Self::DIRECT { 0 } else { g.rows() * g.cols() }, 0.0);
-            for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
-                this.forward_one(&g, x.sample(start + i), yi, &mut wk.cols);
-            }
-        });
+        par::for_chunks_with(
+            &mut cache.pieces,
+            n,
+            y.as_mut_slice(),
+            yn,
+            |wk, start, ys| {
+                wk.cols
+                    .resize(if Self::DIRECT { 0 } else { g.rows() * g.cols() }, 0.0);
+                for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+                    this.forward_one(&g, x.sample(start + i), yi, &mut wk.cols);
+                }
+            },
+        );
     }
     fn backward(
         &self,
@@ -228,22 +258,35 @@ where
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
         let g = Self::geom(h, w, oh, ow);
-        cache.pieces.resize_with(par::pieces(n, I::USIZE * g.rows() * g.cols()), Work::default);
+        cache.pieces.resize_with(
+            par::pieces(n, I::USIZE * g.rows() * g.cols()),
+            Work::default,
+        );
         for wk in cache.pieces.iter_mut() {
-            wk.cols.resize(if Self::DIRECT { 0 } else { g.rows() * g.cols() }, 0.0);
+            wk.cols
+                .resize(if Self::DIRECT { 0 } else { g.rows() * g.cols() }, 0.0);
             wk.dw.clear();
             wk.dw.resize(self.weight.len(), 0.0);
             wk.db.clear();
             wk.db.resize(O::USIZE, 0.0);
         }
         let xn = <Shape3<C, H, W>>::NUMEL;
-        par::for_chunks_with(&mut cache.pieces, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
-            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                self.backward_one(&g, x.sample(start + i), dy.sample(start + i), dxi, wk);
-            }
-        });
+        par::for_chunks_with(
+            &mut cache.pieces,
+            n,
+            dx.as_mut_slice(),
+            xn,
+            |wk, start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    self.backward_one(&g, x.sample(start + i), dy.sample(start + i), dxi, wk);
+                }
+            },
+        );
         for wk in &cache.pieces {
-            grad.weight.iter_mut().zip(&wk.dw).for_each(|(a, b)| *a += b);
+            grad.weight
+                .iter_mut()
+                .zip(&wk.dw)
+                .for_each(|(a, b)| *a += b);
             grad.bias.iter_mut().zip(&wk.db).for_each(|(a, b)| *a += b);
         }
     }
@@ -265,34 +308,69 @@ mod tests {
     #[test]
     fn gradients_on_several_shapes() {
         // odd sizes, padding
-        check_layer_grads::<Shape3<U2, U5, U7>, _>(&mut *new_boxed::<ConvTranspose2d<U2, U3, U3, U1, U1>>(1), 2, 1);
+        check_layer_grads::<Shape3<U2, U5, U7>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U2, U3, U3, U1, U1>>(1),
+            2,
+            1,
+        );
         // K4 S2 P1 (doubles), batch 3
-        check_layer_grads::<Shape3<U3, U3, U5>, _>(&mut *new_boxed::<ConvTranspose2d<U3, U2, U4, U2, U1>>(2), 3, 2);
+        check_layer_grads::<Shape3<U3, U3, U5>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U3, U2, U4, U2, U1>>(2),
+            3,
+            2,
+        );
         // K3 S2 P1, output padding 1
-        check_layer_grads::<Shape3<U2, U4, U3>, _>(&mut *new_boxed::<ConvTranspose2d<U2, U2, U3, U2, U1, U1, U1>>(3), 2, 3);
+        check_layer_grads::<Shape3<U2, U4, U3>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U2, U2, U3, U2, U1, U1, U1>>(3),
+            2,
+            3,
+        );
         // dilation 2, padding 1
-        check_layer_grads::<Shape3<U2, U5, U4>, _>(&mut *new_boxed::<ConvTranspose2d<U2, U3, U3, U1, U1, U2>>(4), 2, 4);
+        check_layer_grads::<Shape3<U2, U5, U4>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U2, U3, U3, U1, U1, U2>>(4),
+            2,
+            4,
+        );
         // dilation 2, stride 1, output padding 1: a row and a column that only the bias reaches
-        check_layer_grads::<Shape3<U2, U3, U4>, _>(&mut *new_boxed::<ConvTranspose2d<U2, U2, U3, U1, U0, U2, U1>>(5), 2, 5);
+        check_layer_grads::<Shape3<U2, U3, U4>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U2, U2, U3, U1, U0, U2, U1>>(5),
+            2,
+            5,
+        );
         // 1×1 (the direct path, no column matrix)
-        check_layer_grads::<Shape3<U4, U3, U3>, _>(&mut *new_boxed::<ConvTranspose2d<U4, U5, U1>>(6), 2, 6);
+        check_layer_grads::<Shape3<U4, U3, U3>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U4, U5, U1>>(6),
+            2,
+            6,
+        );
     }
 
     #[test]
     fn output_shapes_follow_the_formula() {
         fn out<In: Shape, Want: Shape, L: Layer<In, Out = Want>>() {}
         // FCN-32s: 7 → 224 with K64 S32 P16.
-        out::<Shape3<U21, U7, U7>, Shape3<U21, U224, U224>, ConvTranspose2d<U21, U21, U64, U32, U16>>();
+        out::<Shape3<U21, U7, U7>, Shape3<U21, U224, U224>, ConvTranspose2d<U21, U21, U64, U32, U16>>(
+        );
         // K4 S2 P1 doubles; K3 S2 P1 OP1 doubles; dilation 2 with OP1 at stride 1 adds 5.
         out::<Shape3<U3, U5, U6>, Shape3<U2, U10, U12>, ConvTranspose2d<U3, U2, U4, U2, U1>>();
-        out::<Shape3<U3, U5, U6>, Shape3<U2, U10, U12>, ConvTranspose2d<U3, U2, U3, U2, U1, U1, U1>>();
-        out::<Shape3<U2, U3, U4>, Shape3<U2, U8, U9>, ConvTranspose2d<U2, U2, U3, U1, U0, U2, U1>>();
-        assert_eq!(<ConvTranspose2d<U3, U2, U4, U2, U1> as Module>::PARAMS, 3 * 2 * 16 + 2);
+        out::<Shape3<U3, U5, U6>, Shape3<U2, U10, U12>, ConvTranspose2d<U3, U2, U3, U2, U1, U1, U1>>(
+        );
+        out::<Shape3<U2, U3, U4>, Shape3<U2, U8, U9>, ConvTranspose2d<U2, U2, U3, U1, U0, U2, U1>>(
+        );
+        assert_eq!(
+            <ConvTranspose2d<U3, U2, U4, U2, U1> as Module>::PARAMS,
+            3 * 2 * 16 + 2
+        );
     }
 
     #[test]
     fn matches_pytorch() {
-        for (name, case) in [("convt_k4s2p1", 0), ("convt_k3s2p1op1", 1), ("convt_d2", 2), ("convt_d2op1", 3)] {
+        for (name, case) in [
+            ("convt_k4s2p1", 0),
+            ("convt_k3s2p1op1", 1),
+            ("convt_d2", 2),
+            ("convt_d2op1", 3),
+        ] {
             let fx = fixture(name);
             macro_rules! go {
                 ($in:ty, $l:ty) => {{
@@ -301,11 +379,21 @@ mod tests {
                     let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
                     assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
                     assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
-                    assert_close(&format!("{name} dweight"), &g.weight, fx.get("dweight"), 1e-5);
+                    assert_close(
+                        &format!("{name} dweight"),
+                        &g.weight,
+                        fx.get("dweight"),
+                        1e-5,
+                    );
                     assert_close(&format!("{name} dbias"), &g.bias, fx.get("dbias"), 1e-5);
                     // Inference (no allocator path) gives the same output.
                     let x = Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
-                    assert_close(&format!("{name} infer"), l.forward(&x).as_slice(), fx.get("y"), 1e-5);
+                    assert_close(
+                        &format!("{name} infer"),
+                        l.forward(&x).as_slice(),
+                        fx.get("y"),
+                        1e-5,
+                    );
                 }};
             }
             match case {
@@ -322,19 +410,27 @@ mod tests {
         // Enough work per sample that `par::pieces` splits a batch of 4 when threads > 1.
         type L = ConvTranspose2d<U8, U8, U4, U2, U1>;
         type In = Shape3<U8, U16, U16>;
-        assert!(par::threads() < 2 || par::pieces(4, 8 * 128 * 256) > 1, "the batch would not be split");
+        assert!(
+            par::threads() < 2 || par::pieces(4, 8 * 128 * 256) > 1,
+            "the batch would not be split"
+        );
         let mut l = new_boxed::<L>(8);
         let mut rng = Rng::new(9);
         let x: Vec<f32> = (0..4 * In::NUMEL).map(|_| rng.normal()).collect();
-        let dy: Vec<f32> = (0..4 * <<L as Layer<In>>::Out as Shape>::NUMEL).map(|_| rng.normal()).collect();
+        let dy: Vec<f32> = (0..4 * <<L as Layer<In>>::Out as Shape>::NUMEL)
+            .map(|_| rng.normal())
+            .collect();
         let (y, dx, g) = run_train::<In, _>(&mut *l, &x, &dy);
         let (mut dw, mut db) = (vec![0.0f32; l.weight.len()], vec![0.0f32; 8]);
         for i in 0..4 {
             let (xn, yn) = (In::NUMEL, y.len() / 4);
-            let (yi, dxi, gi) = run_train::<In, _>(&mut *l, &x[i * xn..(i + 1) * xn], &dy[i * yn..(i + 1) * yn]);
+            let (yi, dxi, gi) =
+                run_train::<In, _>(&mut *l, &x[i * xn..(i + 1) * xn], &dy[i * yn..(i + 1) * yn]);
             assert_close("y", &y[i * yn..(i + 1) * yn], &yi, 1e-5);
             assert_close("dx", &dx[i * xn..(i + 1) * xn], &dxi, 1e-5);
-            dw.iter_mut().zip(gi.weight.iter()).for_each(|(a, b)| *a += b);
+            dw.iter_mut()
+                .zip(gi.weight.iter())
+                .for_each(|(a, b)| *a += b);
             db.iter_mut().zip(gi.bias.iter()).for_each(|(a, b)| *a += b);
         }
         assert_close("dweight", &g.weight, &dw, 1e-4);
@@ -346,7 +442,11 @@ mod tests {
         // fan_in = O·K·K = 2·3·3 = 18, so every value lies in ±1/√18 and the spread reaches it.
         let l = new_boxed::<ConvTranspose2d<U50, U2, U3>>(7);
         let b = 1.0 / 18f32.sqrt();
-        let max = l.weight.iter().chain(l.bias.iter()).fold(0.0f32, |m, v| m.max(v.abs()));
+        let max = l
+            .weight
+            .iter()
+            .chain(l.bias.iter())
+            .fold(0.0f32, |m, v| m.max(v.abs()));
         assert!(max <= b && max > 0.95 * b, "max |w| = {max}, bound {b}");
     }
 }

@@ -27,7 +27,10 @@ unsafe impl<NUM, DEN> Zeroable for Dropout<NUM, DEN> {}
 impl<NUM, DEN> Dropout<NUM, DEN> {
     /// A dropout layer whose masks come from `seed`.
     pub fn new(seed: u64) -> Self {
-        Dropout { rng: Rng::new(seed), _p: PhantomData }
+        Dropout {
+            rng: Rng::new(seed),
+            _p: PhantomData,
+        }
     }
     /// Restarts the mask sequence from `seed`.
     pub fn reseed(&mut self, seed: u64) {
@@ -90,7 +93,12 @@ where
 {
     type Grad = ();
     type Cache = DropoutCache;
-    fn forward_train(&mut self, x: &crate::Batch<S>, y: &mut crate::Batch<S>, cache: &mut DropoutCache) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<S>,
+        y: &mut crate::Batch<S>,
+        cache: &mut DropoutCache,
+    ) {
         // A zeroed layer that was never initialised has the all-zero xoshiro state, which
         // yields 0 forever (every unit dropped); give it a fixed seed instead.
         let mut probe = self.rng;
@@ -109,7 +117,11 @@ where
                 keep
             }
         }));
-        for (o, (&v, &m)) in y.as_mut_slice().iter_mut().zip(x.as_slice().iter().zip(&cache.mask)) {
+        for (o, (&v, &m)) in y
+            .as_mut_slice()
+            .iter_mut()
+            .zip(x.as_slice().iter().zip(&cache.mask))
+        {
             *o = v * m;
         }
     }
@@ -124,7 +136,11 @@ where
         _grad: &mut (),
     ) {
         dx.resize(x.len());
-        for (o, (&g, &m)) in dx.as_mut_slice().iter_mut().zip(dy.as_slice().iter().zip(&cache.mask)) {
+        for (o, (&g, &m)) in dx
+            .as_mut_slice()
+            .iter_mut()
+            .zip(dy.as_slice().iter().zip(&cache.mask))
+        {
             *o = g * m;
         }
     }
@@ -137,8 +153,8 @@ mod tests {
     use crate::layer::{new_boxed, zeroed_box, Train};
     use crate::shape::{Shape1, Shape3};
     use crate::tensor::Batch;
-    use alloc::vec::Vec;
     use crate::testing::{check_layer_grads, run_train};
+    use alloc::vec::Vec;
     use typenum::consts::*;
 
     type Big = Shape3<U5, U20, U50>;
@@ -152,21 +168,35 @@ mod tests {
         let n = 4;
         let mut l = new_boxed::<Dropout<NUM, DEN>>(5);
         let mut rng = Rng::new(99);
-        let x: Vec<f32> = (0..n * Big::NUMEL).map(|_| rng.uniform_in(0.5, 1.5)).collect();
+        let x: Vec<f32> = (0..n * Big::NUMEL)
+            .map(|_| rng.uniform_in(0.5, 1.5))
+            .collect();
         let dy: Vec<f32> = (0..n * Big::NUMEL).map(|_| rng.normal()).collect();
         let (y, dx, _) = run_train::<Big, _>(&mut *l, &x, &dy);
         let units = (n * Big::NUMEL) as f64;
         let dropped = y.iter().filter(|&&v| v == 0.0).count() as f64;
         // 20 000 Bernoulli(p) draws: σ = √(p(1−p)/units) ≤ 0.0036 of the units; allow 5σ.
         let tol = 5.0 * (p * (1.0 - p) / units).sqrt() + 1e-9;
-        assert!((dropped / units - p).abs() <= tol, "dropped {} of units, p = {p} (tol {tol})", dropped / units);
+        assert!(
+            (dropped / units - p).abs() <= tol,
+            "dropped {} of units, p = {p} (tol {tol})",
+            dropped / units
+        );
         let keep = (1.0 / (1.0 - p)) as f32;
         for i in 0..y.len() {
             if y[i] == 0.0 {
                 assert_eq!(dx[i], 0.0, "dx[{i}] of a dropped unit");
             } else {
-                assert!((y[i] - x[i] * keep).abs() <= 1e-6 * y[i].abs(), "y[{i}] = {} for x = {}", y[i], x[i]);
-                assert!((dx[i] - dy[i] * keep).abs() <= 1e-6 * dx[i].abs(), "dx[{i}] uses the same mask");
+                assert!(
+                    (y[i] - x[i] * keep).abs() <= 1e-6 * y[i].abs(),
+                    "y[{i}] = {} for x = {}",
+                    y[i],
+                    x[i]
+                );
+                assert!(
+                    (dx[i] - dy[i] * keep).abs() <= 1e-6 * dx[i].abs(),
+                    "dx[{i}] uses the same mask"
+                );
             }
         }
     }
@@ -195,10 +225,12 @@ mod tests {
             let mut l = new_boxed::<Dropout>(seed);
             let x = Batch::<Shape1<U64>>::from_fn(2, |_| 1.0);
             let (mut y, mut c) = (Batch::default(), DropoutCache::default());
-            (0..steps).map(|_| {
-                l.forward_train(&x, &mut y, &mut c);
-                c.mask.clone()
-            }).collect::<Vec<_>>()
+            (0..steps)
+                .map(|_| {
+                    l.forward_train(&x, &mut y, &mut c);
+                    c.mask.clone()
+                })
+                .collect::<Vec<_>>()
         };
         assert_eq!(masks(3, 3), masks(3, 3));
         assert_ne!(masks(3, 1), masks(4, 1));
@@ -234,7 +266,15 @@ mod tests {
             self.0.rng = self.1;
             self.0.forward_train(x, y, c);
         }
-        fn backward(&self, x: &Batch<S>, y: &Batch<S>, dy: &Batch<S>, dx: &mut Batch<S>, c: &mut DropoutCache, g: &mut ()) {
+        fn backward(
+            &self,
+            x: &Batch<S>,
+            y: &Batch<S>,
+            dy: &Batch<S>,
+            dx: &mut Batch<S>,
+            c: &mut DropoutCache,
+            g: &mut (),
+        ) {
             self.0.backward(x, y, dy, dx, c, g);
         }
         fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}

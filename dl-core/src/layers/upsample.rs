@@ -28,17 +28,24 @@ pub struct Bilinear;
 impl UpsampleMode for Nearest {
     fn forward(f: usize, [c, h, w]: [usize; 3], x: &[f32], y: &mut [f32]) {
         let wf = w * f;
-        for (src, block) in x[..c * h * w].chunks_exact(w).zip(y.chunks_exact_mut(f * wf)) {
+        for (src, block) in x[..c * h * w]
+            .chunks_exact(w)
+            .zip(y.chunks_exact_mut(f * wf))
+        {
             let (first, rest) = block.split_at_mut(wf);
             for (o, &v) in first.chunks_exact_mut(f).zip(src) {
                 o.fill(v);
             }
-            rest.chunks_exact_mut(wf).for_each(|r| r.copy_from_slice(first));
+            rest.chunks_exact_mut(wf)
+                .for_each(|r| r.copy_from_slice(first));
         }
     }
     fn backward(f: usize, [c, h, w]: [usize; 3], dy: &[f32], dx: &mut [f32]) {
         let wf = w * f;
-        for (dst, block) in dx[..c * h * w].chunks_exact_mut(w).zip(dy.chunks_exact(f * wf)) {
+        for (dst, block) in dx[..c * h * w]
+            .chunks_exact_mut(w)
+            .zip(dy.chunks_exact(f * wf))
+        {
             dst.fill(0.0);
             for row in block.chunks_exact(wf) {
                 for (d, g) in dst.iter_mut().zip(row.chunks_exact(f)) {
@@ -65,7 +72,10 @@ impl UpsampleMode for Bilinear {
     fn forward(f: usize, [c, h, w]: [usize; 3], x: &[f32], y: &mut [f32]) {
         let scale = 1.0 / f as f32;
         let wf = w * f;
-        for (xc, yc) in x[..c * h * w].chunks_exact(h * w).zip(y.chunks_exact_mut(h * f * wf)) {
+        for (xc, yc) in x[..c * h * w]
+            .chunks_exact(h * w)
+            .zip(y.chunks_exact_mut(h * f * wf))
+        {
             for (oy, yrow) in yc.chunks_exact_mut(wf).enumerate() {
                 let (y0, y1, a0, a1) = taps(oy, scale, h);
                 let (r0, r1) = (&xc[y0 * w..(y0 + 1) * w], &xc[y1 * w..(y1 + 1) * w]);
@@ -80,7 +90,10 @@ impl UpsampleMode for Bilinear {
         let scale = 1.0 / f as f32;
         let wf = w * f;
         dx[..c * h * w].fill(0.0);
-        for (dxc, dyc) in dx[..c * h * w].chunks_exact_mut(h * w).zip(dy.chunks_exact(h * f * wf)) {
+        for (dxc, dyc) in dx[..c * h * w]
+            .chunks_exact_mut(h * w)
+            .zip(dy.chunks_exact(h * f * wf))
+        {
             for (oy, grow) in dyc.chunks_exact(wf).enumerate() {
                 let (y0, y1, a0, a1) = taps(oy, scale, h);
                 for (ox, &g) in grow.iter().enumerate() {
@@ -158,7 +171,12 @@ where
 {
     type Grad = ();
     type Cache = ();
-    fn forward_train(&mut self, x: &crate::Batch<Shape3<C, H, W>>, y: &mut crate::Batch<Self::Out>, _c: &mut ()) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        y: &mut crate::Batch<Self::Out>,
+        _c: &mut (),
+    ) {
         y.resize(x.len());
         let yn = <Self::Out as Shape>::NUMEL;
         par::for_chunks(x.len(), y.as_mut_slice(), yn, |start, ys| {
@@ -202,7 +220,11 @@ where
 impl<OH, OW, TOP: Unsigned, LEFT: Unsigned> Crop<OH, OW, TOP, LEFT> {
     /// Calls `f(input_range, output_range)` for each row of each channel the window covers.
     #[inline]
-    fn rows([c, h, w]: [usize; 3], [_, oh, ow]: [usize; 3], mut f: impl FnMut(core::ops::Range<usize>, core::ops::Range<usize>)) {
+    fn rows(
+        [c, h, w]: [usize; 3],
+        [_, oh, ow]: [usize; 3],
+        mut f: impl FnMut(core::ops::Range<usize>, core::ops::Range<usize>),
+    ) {
         for ch in 0..c {
             for r in 0..oh {
                 let src = (ch * h + TOP::USIZE + r) * w + LEFT::USIZE;
@@ -226,7 +248,11 @@ where
 {
     type Out = Shape3<C, OH, OW>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
-        Self::rows(<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS, |s, d| y[d].copy_from_slice(&x[s]));
+        Self::rows(
+            <Shape3<C, H, W>>::DIMS,
+            <Self::Out as Shape>::DIMS,
+            |s, d| y[d].copy_from_slice(&x[s]),
+        );
     }
 }
 
@@ -241,7 +267,12 @@ where
 {
     type Grad = ();
     type Cache = ();
-    fn forward_train(&mut self, x: &crate::Batch<Shape3<C, H, W>>, y: &mut crate::Batch<Shape3<C, OH, OW>>, _c: &mut ()) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        y: &mut crate::Batch<Shape3<C, OH, OW>>,
+        _c: &mut (),
+    ) {
         y.resize(x.len());
         for i in 0..x.len() {
             self.infer(x.sample(i), y.sample_mut(i), &mut []);
@@ -260,7 +291,11 @@ where
         dx.as_mut_slice().fill(0.0);
         for i in 0..x.len() {
             let (dxi, dyi) = (dx.sample_mut(i), dy.sample(i));
-            Self::rows(<Shape3<C, H, W>>::DIMS, <Shape3<C, OH, OW>>::DIMS, |s, d| dxi[s].copy_from_slice(&dyi[d]));
+            Self::rows(
+                <Shape3<C, H, W>>::DIMS,
+                <Shape3<C, OH, OW>>::DIMS,
+                |s, d| dxi[s].copy_from_slice(&dyi[d]),
+            );
         }
     }
     fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
@@ -306,8 +341,14 @@ mod tests {
             let (n, c, r, q) = (j / 12, j / 6 % 2, j / 2 % 3, j % 2);
             assert_eq!(v, x.as_slice()[((n * 2 + c) * 5 + 1 + r) * 6 + 4 + q]);
         }
-        assert_eq!(Upsample::<U1, Bilinear>::default().forward(&x).as_slice(), x.as_slice());
-        assert_eq!(Upsample::<U1>::default().forward(&x).as_slice(), x.as_slice());
+        assert_eq!(
+            Upsample::<U1, Bilinear>::default().forward(&x).as_slice(),
+            x.as_slice()
+        );
+        assert_eq!(
+            Upsample::<U1>::default().forward(&x).as_slice(),
+            x.as_slice()
+        );
     }
 
     #[test]
@@ -315,11 +356,17 @@ mod tests {
         macro_rules! go {
             ($name:literal, $in:ty, $l:ty) => {{
                 let fx = fixture($name);
-                let (y, dx, _) = run_train::<$in, $l>(&mut <$l>::default(), fx.get("x"), fx.get("dy"));
+                let (y, dx, _) =
+                    run_train::<$in, $l>(&mut <$l>::default(), fx.get("x"), fx.get("dy"));
                 assert_close(concat!($name, " y"), &y, fx.get("y"), 1e-5);
                 assert_close(concat!($name, " dx"), &dx, fx.get("dx"), 1e-5);
                 let x = Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
-                assert_close(concat!($name, " infer"), <$l>::default().forward(&x).as_slice(), fx.get("y"), 1e-5);
+                assert_close(
+                    concat!($name, " infer"),
+                    <$l>::default().forward(&x).as_slice(),
+                    fx.get("y"),
+                    1e-5,
+                );
             }};
         }
         go!("upsample_nearest2", Shape3<U3, U4, U5>, Upsample<U2>);

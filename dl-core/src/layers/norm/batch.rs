@@ -85,7 +85,12 @@ impl<C: ArrayLength, D> BatchNorm<C, D> {
     pub const MOMENTUM: f32 = 0.1;
     /// Eval mode on one sample, `m` values per channel: `y = (x − μ_run)/√(σ²_run + ε)·γ + β`.
     fn infer_sample(&self, x: &[f32], y: &mut [f32], m: usize) {
-        for (ch, (xs, ys)) in x.chunks_exact(m).zip(y.chunks_exact_mut(m)).take(C::USIZE).enumerate() {
+        for (ch, (xs, ys)) in x
+            .chunks_exact(m)
+            .zip(y.chunks_exact_mut(m))
+            .take(C::USIZE)
+            .enumerate()
+        {
             let a = self.weight[ch] / math::sqrt(self.running_var[ch] + Self::EPS);
             let (mu, b) = (self.running_mean[ch], self.bias[ch]);
             for (o, &v) in ys.iter_mut().zip(xs) {
@@ -132,7 +137,11 @@ pub struct BatchNormCache {
 /// Per-channel sums `(Σ f(x), Σ g(x))` over a batch laid out `[n, c, m]` (f32 within a row,
 /// f64 across rows).
 #[cfg(feature = "alloc")]
-fn channel_sums(acc: &mut alloc::vec::Vec<[f64; 2]>, c: usize, rows: impl Iterator<Item = [f32; 2]>) {
+fn channel_sums(
+    acc: &mut alloc::vec::Vec<[f64; 2]>,
+    c: usize,
+    rows: impl Iterator<Item = [f32; 2]>,
+) {
     acc.clear();
     acc.resize(c, [0.0; 2]);
     for (i, [a, b]) in rows.enumerate() {
@@ -148,7 +157,12 @@ where
 {
     type Grad = BatchNormGrad<C>;
     type Cache = BatchNormCache;
-    fn forward_train(&mut self, x: &crate::Batch<S>, y: &mut crate::Batch<S>, cache: &mut BatchNormCache) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<S>,
+        y: &mut crate::Batch<S>,
+        cache: &mut BatchNormCache,
+    ) {
         let (n, c) = (x.len(), C::USIZE);
         let m = S::NUMEL / c;
         let cnt = n * m;
@@ -158,17 +172,32 @@ where
         }
         let xs = x.as_slice();
         // Two passes: the mean, then the (biased) variance around it.
-        channel_sums(&mut cache.acc, c, xs.chunks_exact(m).map(|r| [r.iter().sum(), 0.0]));
+        channel_sums(
+            &mut cache.acc,
+            c,
+            xs.chunks_exact(m).map(|r| [r.iter().sum(), 0.0]),
+        );
         cache.mean.clear();
-        cache.mean.extend(cache.acc.iter().map(|s| (s[0] / cnt as f64) as f32));
+        cache
+            .mean
+            .extend(cache.acc.iter().map(|s| (s[0] / cnt as f64) as f32));
         let mean = &cache.mean;
-        let sq = xs.chunks_exact(m).enumerate().map(|(i, r)| [r.iter().map(|&v| (v - mean[i % c]) * (v - mean[i % c])).sum(), 0.0]);
+        let sq = xs.chunks_exact(m).enumerate().map(|(i, r)| {
+            [
+                r.iter()
+                    .map(|&v| (v - mean[i % c]) * (v - mean[i % c]))
+                    .sum(),
+                0.0,
+            ]
+        });
         channel_sums(&mut cache.acc, c, sq);
         cache.inv_std.clear();
         let mo = Self::MOMENTUM;
         for (ch, (acc, &mu)) in cache.acc.iter().zip(mean).enumerate() {
             let var = acc[0] / cnt as f64;
-            cache.inv_std.push(1.0 / math::sqrt((var + Self::EPS as f64) as f32));
+            cache
+                .inv_std
+                .push(1.0 / math::sqrt((var + Self::EPS as f64) as f32));
             self.running_mean[ch] = (1.0 - mo) * self.running_mean[ch] + mo * mu;
             // With one value per channel the unbiased variance is undefined (PyTorch raises);
             // the running variance is then left as it is.
@@ -177,7 +206,11 @@ where
                 self.running_var[ch] = (1.0 - mo) * self.running_var[ch] + mo * unbiased;
             }
         }
-        for (i, (xr, yr)) in xs.chunks_exact(m).zip(y.as_mut_slice().chunks_exact_mut(m)).enumerate() {
+        for (i, (xr, yr)) in xs
+            .chunks_exact(m)
+            .zip(y.as_mut_slice().chunks_exact_mut(m))
+            .enumerate()
+        {
             let ch = i % c;
             let (mu, a, b) = (mean[ch], cache.inv_std[ch] * self.weight[ch], self.bias[ch]);
             for (o, &v) in yr.iter_mut().zip(xr) {
@@ -203,10 +236,15 @@ where
             return;
         }
         let (mean, inv_std) = (&cache.mean, &cache.inv_std);
-        let rows = x.as_slice().chunks_exact(m).zip(dy.as_slice().chunks_exact(m));
+        let rows = x
+            .as_slice()
+            .chunks_exact(m)
+            .zip(dy.as_slice().chunks_exact(m));
         let sums = rows.clone().enumerate().map(|(i, (xr, gr))| {
             let (mu, is) = (mean[i % c], inv_std[i % c]);
-            xr.iter().zip(gr).fold([0.0f32; 2], |[s, t], (&v, &g)| [s + g, t + g * (v - mu) * is])
+            xr.iter().zip(gr).fold([0.0f32; 2], |[s, t], (&v, &g)| {
+                [s + g, t + g * (v - mu) * is]
+            })
         });
         channel_sums(&mut cache.acc, c, sums);
         let inv_cnt = 1.0 / (n * m) as f64;
@@ -217,7 +255,10 @@ where
         for (i, ((xr, gr), dr)) in rows.zip(dx.as_mut_slice().chunks_exact_mut(m)).enumerate() {
             let ch = i % c;
             let (mu, is) = (mean[ch], inv_std[ch]);
-            let (gm, xm) = ((cache.acc[ch][0] * inv_cnt) as f32, (cache.acc[ch][1] * inv_cnt) as f32);
+            let (gm, xm) = (
+                (cache.acc[ch][0] * inv_cnt) as f32,
+                (cache.acc[ch][1] * inv_cnt) as f32,
+            );
             let a = self.weight[ch] * is;
             for (o, (&v, &g)) in dr.iter_mut().zip(xr.iter().zip(gr)) {
                 *o = a * (g - gm - (v - mu) * is * xm);
@@ -263,8 +304,15 @@ mod tests {
         assert_eq!(<BatchNorm2d<U3>>::PARAMS, 6);
         let mut seen = vec![];
         b.visit(&mut |p| seen.push(p.to_vec()));
-        assert_eq!(seen, vec![vec![1.0; 3], vec![0.0; 3]], "visit sees weight and bias only");
-        assert_eq!((&b.running_mean[..], &b.running_var[..]), (&[0.0; 3][..], &[1.0; 3][..]));
+        assert_eq!(
+            seen,
+            vec![vec![1.0; 3], vec![0.0; 3]],
+            "visit sees weight and bias only"
+        );
+        assert_eq!(
+            (&b.running_mean[..], &b.running_var[..]),
+            (&[0.0; 3][..], &[1.0; 3][..])
+        );
     }
 
     /// One train step (y, dx, dγ, dβ, running stats) then eval with the updated statistics.
@@ -280,11 +328,26 @@ mod tests {
         let (y, dx, g) = run_train::<S, L>(&mut *l, fx.get("x"), fx.get("dy"));
         assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
         assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
-        assert_close(&format!("{name} dweight"), &g.dweight, fx.get("dweight"), 1e-5);
+        assert_close(
+            &format!("{name} dweight"),
+            &g.dweight,
+            fx.get("dweight"),
+            1e-5,
+        );
         assert_close(&format!("{name} dbias"), &g.dbias, fx.get("dbias"), 1e-5);
         let (rm, rv) = l.stats();
-        assert_close(&format!("{name} running_mean"), rm, fx.get("running_mean"), 1e-5);
-        assert_close(&format!("{name} running_var"), rv, fx.get("running_var"), 1e-5);
+        assert_close(
+            &format!("{name} running_mean"),
+            rm,
+            fx.get("running_mean"),
+            1e-5,
+        );
+        assert_close(
+            &format!("{name} running_var"),
+            rv,
+            fx.get("running_var"),
+            1e-5,
+        );
         let xe = fx.get("x_eval");
         let mut ye = vec![0.0; xe.len()];
         for (xs, ys) in xe.chunks_exact(S::NUMEL).zip(ye.chunks_exact_mut(S::NUMEL)) {

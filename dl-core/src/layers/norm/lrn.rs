@@ -25,7 +25,12 @@ unsafe impl<SIZE> Zeroable for LocalResponseNorm<SIZE> {}
 impl<SIZE> LocalResponseNorm<SIZE> {
     /// The layer with the given `alpha`, `beta`, `k` (AlexNet: `new(1e-4, 0.75, 2.0)`, size 5).
     pub const fn new(alpha: f32, beta: f32, k: f32) -> Self {
-        LocalResponseNorm { alpha, beta, k, _size: PhantomData }
+        LocalResponseNorm {
+            alpha,
+            beta,
+            k,
+            _size: PhantomData,
+        }
     }
 }
 impl<SIZE> Default for LocalResponseNorm<SIZE> {
@@ -52,7 +57,15 @@ impl<SIZE> Module for LocalResponseNorm<SIZE> {
 }
 
 /// `out[c] = Σ_{c' ∈ c−before ..= c+after} f(src[c'])` over `[C, P]` planes, elementwise in P.
-fn window_sum(src: &[f32], out: &mut [f32], c: usize, p: usize, before: usize, after: usize, f: impl Fn(f32) -> f32) {
+fn window_sum(
+    src: &[f32],
+    out: &mut [f32],
+    c: usize,
+    p: usize,
+    before: usize,
+    after: usize,
+    f: impl Fn(f32) -> f32,
+) {
     for (ch, o) in out[..c * p].chunks_exact_mut(p).enumerate() {
         o.fill(0.0);
         for s in src[ch.saturating_sub(before) * p..(ch + after + 1).min(c) * p].chunks_exact(p) {
@@ -118,7 +131,12 @@ where
 {
     type Grad = ();
     type Cache = LrnCache;
-    fn forward_train(&mut self, x: &crate::Batch<Shape3<C, H, W>>, y: &mut crate::Batch<Shape3<C, H, W>>, cache: &mut LrnCache) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        y: &mut crate::Batch<Shape3<C, H, W>>,
+        cache: &mut LrnCache,
+    ) {
         let (n, [c, h, w]) = (x.len(), <Shape3<C, H, W>>::DIMS);
         let len = c * h * w;
         y.resize(n);
@@ -128,10 +146,15 @@ where
             for (i, sd) in chunk.chunks_exact_mut(2 * len).enumerate() {
                 let (s, d) = sd.split_at_mut(len);
                 this.base(x.sample(start + i), s, c, h * w);
-                d.iter_mut().zip(s.iter()).for_each(|(d, &s)| *d = math::powf(s, this.beta));
+                d.iter_mut()
+                    .zip(s.iter())
+                    .for_each(|(d, &s)| *d = math::powf(s, this.beta));
             }
         });
-        let rows = x.as_slice().chunks_exact(len).zip(cache.sd.chunks_exact(2 * len));
+        let rows = x
+            .as_slice()
+            .chunks_exact(len)
+            .zip(cache.sd.chunks_exact(2 * len));
         for (yi, (xi, sd)) in y.as_mut_slice().chunks_exact_mut(len).zip(rows) {
             for (o, (&v, &d)) in yi.iter_mut().zip(xi.iter().zip(&sd[len..])) {
                 *o = v / d;
@@ -183,13 +206,33 @@ mod tests {
     #[test]
     fn lrn_gradients() {
         // Large α so the cross-channel term is a sizeable part of the gradient.
-        check_layer_grads::<Shape3<U7, U3, U2>, _>(&mut LocalResponseNorm::<U5>::new(0.8, 0.75, 1.0), 2, 1);
-        check_layer_grads::<Shape3<U5, U2, U3>, _>(&mut LocalResponseNorm::<U3>::new(0.5, 0.6, 2.0), 3, 2);
+        check_layer_grads::<Shape3<U7, U3, U2>, _>(
+            &mut LocalResponseNorm::<U5>::new(0.8, 0.75, 1.0),
+            2,
+            1,
+        );
+        check_layer_grads::<Shape3<U5, U2, U3>, _>(
+            &mut LocalResponseNorm::<U3>::new(0.5, 0.6, 2.0),
+            3,
+            2,
+        );
         // even size: asymmetric window
-        check_layer_grads::<Shape3<U6, U3, U3>, _>(&mut LocalResponseNorm::<U4>::new(0.9, 0.9, 1.5), 2, 3);
+        check_layer_grads::<Shape3<U6, U3, U3>, _>(
+            &mut LocalResponseNorm::<U4>::new(0.9, 0.9, 1.5),
+            2,
+            3,
+        );
         // window wider than the channels; size 1
-        check_layer_grads::<Shape3<U3, U2, U2>, _>(&mut LocalResponseNorm::<U7>::new(0.4, 0.75, 1.0), 3, 4);
-        check_layer_grads::<Shape3<U4, U1, U3>, _>(&mut LocalResponseNorm::<U1>::new(0.7, 0.5, 1.0), 2, 5);
+        check_layer_grads::<Shape3<U3, U2, U2>, _>(
+            &mut LocalResponseNorm::<U7>::new(0.4, 0.75, 1.0),
+            3,
+            4,
+        );
+        check_layer_grads::<Shape3<U4, U1, U3>, _>(
+            &mut LocalResponseNorm::<U1>::new(0.7, 0.5, 1.0),
+            2,
+            5,
+        );
     }
 
     #[test]
@@ -200,7 +243,11 @@ mod tests {
         assert_eq!((d.alpha, d.beta, d.k), (1e-4, 0.75, 1.0));
         let mut own = LocalResponseNorm::<U5>::new(2e-4, 0.5, 2.0);
         own.init(&mut Rng::new(0));
-        assert_eq!((own.alpha, own.beta, own.k), (2e-4, 0.5, 2.0), "init keeps given values");
+        assert_eq!(
+            (own.alpha, own.beta, own.k),
+            (2e-4, 0.5, 2.0),
+            "init keeps given values"
+        );
     }
 
     #[test]
@@ -211,7 +258,11 @@ mod tests {
             assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
             assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
             let mut yi = vec![0.0; y.len()];
-            for (xs, ys) in fx.get("x").chunks_exact(S::NUMEL).zip(yi.chunks_exact_mut(S::NUMEL)) {
+            for (xs, ys) in fx
+                .get("x")
+                .chunks_exact(S::NUMEL)
+                .zip(yi.chunks_exact_mut(S::NUMEL))
+            {
                 l.infer(xs, ys, &mut []);
             }
             assert_close(&format!("{name} infer"), &yi, fx.get("y"), 1e-5);

@@ -4,9 +4,9 @@
 mod batch;
 mod lrn;
 
-pub use batch::{BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, Features, Maps};
 #[cfg(feature = "alloc")]
 pub use batch::BatchNormCache;
-pub use lrn::{LocalResponseNorm, SizeCheck};
+pub use batch::{BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, Features, Maps};
 #[cfg(feature = "alloc")]
 pub use lrn::LrnCache;
+pub use lrn::{LocalResponseNorm, SizeCheck};
