@@ -26,8 +26,10 @@ impl Gen {
             let u = format_ident!("U{}", n);
             quote!(#k::consts::#u)
         } else {
-            let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
-            quote!(#k::typenum::U<#n>)
+            // typenum names constants up to 1024; above, spell the binary form.
+            let bit = if n & 1 == 1 { quote!(#k::typenum::B1) } else { quote!(#k::typenum::B0) };
+            let hi = if n >> 1 == 0 { quote!(#k::typenum::UTerm) } else { self.num(n >> 1) };
+            quote!(#k::typenum::UInt<#hi, #bit>)
         }
     }
     fn shape(&self, s: Shape) -> TokenStream {
