@@ -212,3 +212,35 @@ fn skip_link_matches_hand_composed() {
     let mut h = new_boxed::<FcnHand>(8);
     compare::<Shape3<U3, U10, U10>, _, _>(&mut *m, &mut *h, 2);
 }
+
+network! {
+    /// LeNet-5, ReLU and max-pooling variant.
+    pub struct LeNet5: [1, 32, 32] {
+        Conv2d(1, 6, 5), ReLU,
+        MaxPool2d(2),
+        Conv2d(6, 16, 5), ReLU,
+        MaxPool2d(2),
+        Flatten,
+        Linear(400, 120), ReLU,
+        Linear(120, 84), ReLU,
+        Linear(84, 10),
+    }
+}
+
+type LeNet5Hand = Seq![
+    Conv2d<U1, U6, U5>, ReLU,
+    MaxPool2d<U2, U2>,
+    Conv2d<U6, U16, U5>, ReLU,
+    MaxPool2d<U2, U2>,
+    Flatten,
+    Linear<U400, U120>, ReLU,
+    Linear<U120, U84>, ReLU,
+    Linear<U84, U10>,
+];
+
+#[test]
+fn lenet5_matches_hand_composed() {
+    let mut m = LeNet5::new(9);
+    let mut h = new_boxed::<LeNet5Hand>(10);
+    compare::<Shape3<U1, U32, U32>, _, _>(&mut *m, &mut *h, 4);
+}
