@@ -70,11 +70,22 @@ where
     M: Train<In> + Sync,
     H: Train<In, Out = M::Out> + Sync,
 {
+    compare_with::<In, M, H>(m, h, n, true)
+}
+
+/// `eval_is_train`: inference equals the training forward (no batch-norm / dropout).
+fn compare_with<In: Shape, M, H>(m: &mut M, h: &mut H, n: usize, eval_is_train: bool)
+where
+    M: Train<In> + Sync,
+    H: Train<In, Out = M::Out> + Sync,
+{
     copy_params(m, h);
     let (a, b) = (run::<In, M>(m, n), run::<In, H>(h, n));
     close("inference", &a.infer, &b.infer);
     close("training output", &a.y, &b.y);
-    close("training output vs inference", &a.y, &a.infer);
+    if eval_is_train {
+        close("training output vs inference", &a.y, &a.infer);
+    }
     close("dx", &a.dx, &b.dx);
     close("parameter gradients", &a.grads, &b.grads);
     assert!(a.grads.iter().any(|g| *g != 0.0));
@@ -243,4 +254,52 @@ fn lenet5_matches_hand_composed() {
     let mut m = LeNet5::new(9);
     let mut h = new_boxed::<LeNet5Hand>(10);
     compare::<Shape3<U1, U32, U32>, _, _>(&mut *m, &mut *h, 4);
+}
+
+network! {
+    /// Conv + BatchNorm + ReLU: batch-norm folded into the convolution for inference.
+    pub struct ConvBn: [3, 8, 8] {
+        Conv2d(3, 4, 3, pad = 1), BatchNorm2d(4), ReLU,
+        Conv2d(4, 4, 3), BatchNorm2d, Tanh,
+        Flatten,
+        Linear(144, 3),
+    }
+}
+
+type ConvBnHand = Seq![
+    Conv2d<U3, U4, U3, U1, U1>, BatchNorm2d<U4>, ReLU,
+    Conv2d<U4, U4, U3>, BatchNorm2d<U4>, Tanh,
+    Flatten,
+    Linear<U144, U3>,
+];
+
+#[test]
+fn batchnorm_fold_matches_hand_composed() {
+    let mut m = ConvBn::new(11);
+    let mut h = new_boxed::<ConvBnHand>(12);
+    // Non-trivial running statistics and affine parameters, the same in both.
+    let mut r = Rng::new(5);
+    for bn in [&mut m.bn1, &mut m.bn2] {
+        for v in bn.running_mean.iter_mut() { *v = r.uniform_in(-0.5, 0.5); }
+        for v in bn.running_var.iter_mut() { *v = r.uniform_in(0.5, 2.0); }
+        for v in bn.weight.iter_mut() { *v = r.uniform_in(0.5, 1.5); }
+        for v in bn.bias.iter_mut() { *v = r.uniform_in(-0.5, 0.5); }
+    }
+    h.1 .0.running_mean.copy_from_slice(&m.bn1.running_mean);
+    h.1 .0.running_var.copy_from_slice(&m.bn1.running_var);
+    h.1 .1 .1 .1 .0.running_mean.copy_from_slice(&m.bn2.running_mean);
+    h.1 .1 .1 .1 .0.running_var.copy_from_slice(&m.bn2.running_var);
+    compare_infer::<Shape3<U3, U8, U8>, _, _>(&mut *m, &mut *h);
+    compare_with::<Shape3<U3, U8, U8>, _, _>(&mut *m, &mut *h, 3, false);
+}
+
+/// Inference only (before any training step changes the running statistics).
+fn compare_infer<In: Shape, M: Train<In> + Sync, H: Train<In, Out = M::Out> + Sync>(m: &mut M, h: &mut H) {
+    copy_params(m, h);
+    let x = batch::<In>(1, 13);
+    let o = <M::Out as Shape>::NUMEL;
+    let (mut a, mut b) = (vec![0.0; o], vec![0.0; o]);
+    m.infer(x.sample(0), &mut a, &mut vec![0.0; M::SCRATCH]);
+    h.infer(x.sample(0), &mut b, &mut vec![0.0; H::SCRATCH]);
+    close("folded inference", &a, &b);
 }

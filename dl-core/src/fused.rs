@@ -99,6 +99,25 @@ pub fn act_backward<A: Activation>(y: &[f32], d: &mut [f32]) {
         *o *= A::df(v, v);
     }
 }
+/// Batch-norm (eval) folded into the preceding convolution's output row of channel `o`:
+/// `row = (row − μ)·γ/√(σ² + ε) + β`, applied while the row is in cache.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn bn_fold(
+    row: &mut [f32],
+    o: usize,
+    weight: &[f32],
+    bias: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    eps: f32,
+) {
+    let a = weight[o] / crate::math::sqrt(var[o] + eps);
+    let b = bias[o] - mean[o] * a;
+    for v in row {
+        *v = *v * a + b;
+    }
+}
 /// `y += x`.
 #[inline]
 pub fn add(y: &mut [f32], x: &[f32]) {

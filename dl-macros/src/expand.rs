@@ -158,6 +158,8 @@ fn leaves<'a>(nodes: &'a [Node], out: &mut Vec<&'a Leaf>) {
 /// A node with the activations applied in place on its output.
 struct Op<'a> {
     node: &'a Node,
+    /// Inference only: a BatchNorm2d folded into the convolution before it.
+    bn: Option<&'a Leaf>,
     posts: Vec<Act>,
     /// Training-op number (cache field suffix).
     u: usize,
@@ -188,8 +190,20 @@ fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
                 continue;
             }
         }
+        if let (false, Node::Leaf(b @ Leaf { kind: Kind::Bn2d { .. }, .. }), Some(last)) =
+            (train, n, ops.last_mut())
+        {
+            if last.posts.is_empty()
+                && last.bn.is_none()
+                && matches!(last.node, Node::Leaf(Leaf { kind: Kind::Conv { .. }, .. }))
+            {
+                last.bn = Some(b);
+                continue;
+            }
+        }
         ops.push(Op {
             node: n,
+            bn: None,
             posts: Vec::new(),
             u: 0,
         });
@@ -359,10 +373,16 @@ impl Gen {
                     Kind::Conv { i, k: kk, s, p, d, .. } => {
                         let Shape::Map(_, h, w) = l.input else { return quote!() };
                         let (i, h, w, kk, s, p, d) = (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d));
+                        let fold = op.bn.map(|b| {
+                            let bf = b.field.as_ref();
+                            let bt = self.layer_ty(&b.kind);
+                            quote!(#k::fused::bn_fold(&mut *__row, _o, &self.#bf.weight, &self.#bf.bias,
+                                &self.#bf.running_mean, &self.#bf.running_var, <#bt>::EPS);)
+                        });
                         quote! {
                             const __G: #k::kernels::im2col::Geom = #k::fused::geom(#i, #h, #w, #kk, #s, #p, #d);
                             #k::fused::conv2d_infer(&self.#f.weight, &self.#f.bias, &__G, &__x[..#inn], &mut __y[..#on], __scr,
-                                |_o: usize, __row: &mut [f32]| { #posts });
+                                |_o: usize, __row: &mut [f32]| { #fold #posts });
                         }
                     }
                     Kind::Linear { .. } => quote! {
