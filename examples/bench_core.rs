@@ -11,12 +11,11 @@
 //! cases and thread counts, `DL_BENCH_STAT=min` reports the fastest sample instead of the median.
 use dl::consts::*;
 use dl::kernels::par::set_threads;
-use dl::{new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, Module, ReLU, Shape, Shape3, Train};
+use dl::{new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU, Shape, Shape3, Train};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use pool_standin::MaxPool2d;
 
 type LeNet = dl::Seq![
     Conv2d<U1, U6, U5, U1, U2>, ReLU, MaxPool2d<U2>,
@@ -233,95 +232,3 @@ fn main() {
     );
 }
 
-/// A minimal max-pool (kernel = stride = K, no padding) until `dl::MaxPool2d` lands.
-mod pool_standin {
-    use dl::consts::{U0, U1};
-    use dl::{Batch, ConvDim, Layer, Module, PoolOut, Shape, Shape3, Train, Zeroable};
-    use std::marker::PhantomData;
-    use dl::typenum::Unsigned;
-
-    pub struct MaxPool2d<K>(PhantomData<fn() -> K>);
-    // SAFETY: marker type.
-    unsafe impl<K> Zeroable for MaxPool2d<K> {}
-    impl<K> Module for MaxPool2d<K> {}
-    type Out<C, H, W, K> = Shape3<C, PoolOut<H, K, K, U0, U1>, PoolOut<W, K, K, U0, U1>>;
-
-    /// Writes `y` and, if given, the flat input index of each maximum.
-    fn pool(x: &[f32], y: &mut [f32], mut arg: Option<&mut [u32]>, [c, h, w]: [usize; 3], k: usize, oh: usize, ow: usize) {
-            for ch in 0..c {
-                for oy in 0..oh {
-                    for ox in 0..ow {
-                        let (mut best, mut at) = (f32::NEG_INFINITY, 0);
-                        for i in 0..k {
-                            for j in 0..k {
-                                let idx = ch * h * w + (oy * k + i) * w + ox * k + j;
-                                if x[idx] > best {
-                                    (best, at) = (x[idx], idx);
-                                }
-                            }
-                        }
-                        let o = (ch * oh + oy) * ow + ox;
-                        y[o] = best;
-                        if let Some(a) = arg.as_deref_mut() {
-                            a[o] = at as u32;
-                    }
-                }
-            }
-        }
-    }
-
-    impl<C, H, W, K> Layer<Shape3<C, H, W>> for MaxPool2d<K>
-    where
-        Shape3<C, H, W>: Shape,
-        H: ConvDim<K, K, U0, U1>,
-        W: ConvDim<K, K, U0, U1>,
-        Out<C, H, W, K>: Shape,
-        K: Unsigned,
-    {
-        type Out = Out<C, H, W, K>;
-        fn infer(&self, x: &[f32], y: &mut [f32], _s: &mut [f32]) {
-            let [_, oh, ow] = <Self::Out as Shape>::DIMS;
-            pool(x, y, None, <Shape3<C, H, W>>::DIMS, K::USIZE, oh, ow);
-        }
-    }
-
-    impl<C, H, W, K> Train<Shape3<C, H, W>> for MaxPool2d<K>
-    where
-        Shape3<C, H, W>: Shape,
-        H: ConvDim<K, K, U0, U1>,
-        W: ConvDim<K, K, U0, U1>,
-        Out<C, H, W, K>: Shape,
-        K: Unsigned,
-    {
-        type Grad = ();
-        type Cache = Vec<u32>;
-        fn forward_train(&mut self, x: &Batch<Shape3<C, H, W>>, y: &mut Batch<Self::Out>, c: &mut Vec<u32>) {
-            let [_, oh, ow] = <Self::Out as Shape>::DIMS;
-            let (xn, yn) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL);
-            y.resize(x.len());
-            c.resize(x.len() * yn, 0);
-            for ((xi, yi), ci) in x.as_slice().chunks_exact(xn).zip(y.as_mut_slice().chunks_exact_mut(yn)).zip(c.chunks_exact_mut(yn)) {
-                pool(xi, yi, Some(ci), <Shape3<C, H, W>>::DIMS, K::USIZE, oh, ow);
-            }
-        }
-        fn backward(
-            &self,
-            x: &Batch<Shape3<C, H, W>>,
-            _y: &Batch<Self::Out>,
-            dy: &Batch<Self::Out>,
-            dx: &mut Batch<Shape3<C, H, W>>,
-            c: &mut Vec<u32>,
-            _g: &mut (),
-        ) {
-            let (xn, yn) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL);
-            dx.resize(x.len());
-            dx.as_mut_slice().fill(0.0);
-            for ((dxi, dyi), ci) in dx.as_mut_slice().chunks_exact_mut(xn).zip(dy.as_slice().chunks_exact(yn)).zip(c.chunks_exact(yn)) {
-                for (&g, &a) in dyi.iter().zip(ci) {
-                    dxi[a as usize] += g;
-                }
-            }
-        }
-        fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
-    }
-}

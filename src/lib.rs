@@ -5,4 +5,5 @@
 #![no_std]
 
 pub use dl_core::*;
+pub use dl_macros::network;
 pub use dl_models as models;

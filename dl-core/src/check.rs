@@ -68,3 +68,39 @@ check_trait!(
     "this Maxout cannot split its input evenly",
     "Maxout<K> maps N features to N/K, so K must divide N"
 );
+check_trait!(
+    /// A transposed convolution's output padding is below its stride or its dilation.
+    OutputPaddingFits,
+    "transposed convolution: output_padding must be smaller than either stride or dilation",
+    "this layer's output padding is too large",
+    "output_padding only picks among the output sizes a stride leaves ambiguous; PyTorch needs OP < max(S, D)"
+);
+check_trait!(
+    /// An up-sampling scale factor is at least 1.
+    ScaleFactorPositive,
+    "up-sampling by a scale factor of 0",
+    "this Upsample would produce an empty output",
+    "Upsample<F> maps [C, H, W] to [C, H·F, W·F], so F must be at least 1"
+);
+check_trait!(
+    /// Dropout's probability `NUM/DEN` is below 1.
+    DropoutBelowOne,
+    "dropout probability NUM/DEN is not below 1: every unit would be dropped",
+    "this Dropout drops with probability p = NUM/DEN ≥ 1",
+    "Dropout<NUM, DEN> drops each unit with probability NUM/DEN and needs NUM < DEN"
+);
+check_trait!(
+    /// A local response normalisation window holds at least one channel.
+    WindowNotEmpty,
+    "LocalResponseNorm over an empty window: size must be at least 1",
+    "this LocalResponseNorm has size 0",
+    "LocalResponseNorm<SIZE> sums the squares of SIZE neighbouring channels"
+);
+check_trait!(
+    /// A pooling layer's padding is at most half its kernel (PyTorch's rule for MaxPool2d and
+    /// AvgPool2d), so padding never makes up a whole window of an undilated pool.
+    PoolPaddingAtMostHalfKernel,
+    "pooling padding larger than half the kernel: 2P > K",
+    "this pooling layer pads more than half its window",
+    "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch"
+);

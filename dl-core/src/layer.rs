@@ -28,8 +28,11 @@ unsafe impl<A: Zeroable, B: Zeroable> Zeroable for (A, B) {}
 pub fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
     let layout = core::alloc::Layout::new::<T>();
     if layout.size() == 0 {
-        // SAFETY: T is zeroable (and zero-sized).
-        return alloc::boxed::Box::new(unsafe { core::mem::zeroed() });
+        // SAFETY: a dangling, aligned pointer is a valid Box of a zero-sized type (never
+        // `Box::new(zeroed())`: in debug builds that reserves a T-sized stack slot).
+        return unsafe {
+            alloc::boxed::Box::from_raw(core::ptr::NonNull::<T>::dangling().as_ptr())
+        };
     }
     // SAFETY: non-zero size; zero bits are a valid T; the pointer comes from the global
     // allocator with T's layout, as Box requires.
@@ -199,7 +202,12 @@ pub struct SeqCache<CA, CB, M: Shape> {
 #[cfg(feature = "alloc")]
 impl<CA: Default, CB: Default, M: Shape> Default for SeqCache<CA, CB, M> {
     fn default() -> Self {
-        SeqCache { a: CA::default(), b: CB::default(), mid: Batch::default(), dmid: Batch::default() }
+        SeqCache {
+            a: CA::default(),
+            b: CB::default(),
+            mid: Batch::default(),
+            dmid: Batch::default(),
+        }
     }
 }
 
@@ -220,7 +228,8 @@ impl<In: Shape, A: Train<In>, B: Train<A::Out>> Train<In> for Seq<A, B> {
         c: &mut Self::Cache,
         g: &mut Self::Grad,
     ) {
-        self.1.backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
+        self.1
+            .backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
         self.0.backward(x, &c.mid, &c.dmid, dx, &mut c.a, &mut g.0);
     }
     fn visit_with_grad(&mut self, g: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
@@ -241,4 +250,128 @@ macro_rules! Seq {
 macro_rules! seq {
     ($a:expr $(,)?) => { $a };
     ($a:expr, $($rest:expr),+ $(,)?) => { $crate::layer::Seq($a, $crate::seq![$($rest),+]) };
+}
+
+/// A layer (usually a [`Seq`] chain) bound to its input shape: the typed network a user holds.
+///
+/// The bounds sit on each method rather than on the struct, so a chain that does not fit is
+/// reported at the call with the failing check's own message (which layer rule, which bound).
+#[repr(transparent)]
+pub struct Network<In: Shape, L> {
+    /// The layers.
+    pub layers: L,
+    _in: core::marker::PhantomData<fn() -> In>,
+}
+
+// SAFETY: a transparent wrapper around a zeroable value.
+unsafe impl<In: Shape, L: Zeroable> Zeroable for Network<In, L> {}
+
+impl<In: Shape, L: Module> Module for Network<In, L> {
+    const PARAMS: usize = L::PARAMS;
+    fn init(&mut self, rng: &mut Rng) {
+        self.layers.init(rng)
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        self.layers.visit(f)
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.layers.visit_mut(f)
+    }
+}
+
+impl<In: Shape, L> Network<In, L> {
+    /// The network on the heap, parameters initialised from `seed` (PyTorch's default schemes).
+    #[cfg(feature = "alloc")]
+    pub fn new(seed: u64) -> alloc::boxed::Box<Self>
+    where
+        L: Layer<In> + Module,
+    {
+        new_boxed(seed)
+    }
+    /// Scratch `f32`s needed by [`Network::infer`].
+    pub const fn scratch_len() -> usize
+    where
+        L: Layer<In>,
+    {
+        L::SCRATCH
+    }
+    /// Inference on one sample into caller-provided memory (no allocator).
+    pub fn infer(&self, x: &crate::Tensor<In>, y: &mut crate::Tensor<L::Out>, scratch: &mut [f32])
+    where
+        L: Layer<In>,
+    {
+        self.layers.infer(x.as_slice(), y.as_mut_slice(), scratch)
+    }
+    /// Inference (eval mode) on a batch.
+    #[cfg(feature = "alloc")]
+    pub fn forward(&self, x: &Batch<In>) -> Batch<L::Out>
+    where
+        L: Layer<In> + Sync,
+    {
+        self.layers.forward(x)
+    }
+    /// Training forward keeping what [`Network::backward`] needs.
+    #[cfg(feature = "alloc")]
+    pub fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache)
+    where
+        L: Train<In>,
+    {
+        self.layers.forward_train(x, y, cache)
+    }
+    /// Backward after [`Network::forward_train`]: writes `dx` and adds into `grad`.
+    #[cfg(feature = "alloc")]
+    pub fn backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<L::Out>,
+        dy: &Batch<L::Out>,
+        dx: &mut Batch<In>,
+        cache: &mut L::Cache,
+        grad: &mut L::Grad,
+    ) where
+        L: Train<In>,
+    {
+        self.layers.backward(x, y, dy, dx, cache, grad)
+    }
+    /// A zeroed gradient for this network, on the heap.
+    #[cfg(feature = "alloc")]
+    pub fn zero_grad(&self) -> alloc::boxed::Box<L::Grad>
+    where
+        L: Train<In>,
+    {
+        zeroed_box()
+    }
+}
+
+impl<In: Shape, L: Layer<In>> Layer<In> for Network<In, L> {
+    type Out = L::Out;
+    const SCRATCH: usize = L::SCRATCH;
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        self.layers.infer(x, y, scratch)
+    }
+}
+
+/// A `Network` trains on exactly one input shape, so generic code over `T: Train<In>` (an
+/// optimiser's `step`, say) infers `In` from it.
+#[cfg(feature = "alloc")]
+impl<In: Shape, L: Train<In>> Train<In> for Network<In, L> {
+    type Grad = L::Grad;
+    type Cache = L::Cache;
+    fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache) {
+        self.layers.forward_train(x, y, cache)
+    }
+    fn backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<L::Out>,
+        dy: &Batch<L::Out>,
+        dx: &mut Batch<In>,
+        cache: &mut L::Cache,
+        grad: &mut L::Grad,
+    ) {
+        self.layers.backward(x, y, dy, dx, cache, grad)
+    }
+    fn visit_with_grad(&mut self, grad: &L::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+        self.layers.visit_with_grad(grad, f)
+    }
 }

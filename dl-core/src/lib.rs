@@ -18,24 +18,33 @@ extern crate alloc;
 extern crate std;
 
 pub mod check;
+#[cfg(feature = "std")]
+pub mod data;
+#[doc(hidden)]
+pub mod fused;
+pub mod init;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
+#[cfg(feature = "alloc")]
+pub mod loss;
 pub mod math;
+#[cfg(feature = "alloc")]
+pub mod optim;
 pub mod rng;
 pub mod shape;
 pub mod tensor;
 #[cfg(all(test, feature = "std"))]
 mod testing;
 
-pub use layer::{Layer, Module, Seq, Zeroable};
 #[cfg(feature = "alloc")]
 pub use layer::{new_boxed, zeroed_box, Train};
+pub use layer::{Layer, Module, Network, Seq, Zeroable};
 pub use layers::*;
 pub use shape::*;
-#[cfg(feature = "alloc")]
-pub use tensor::Batch;
 pub use tensor::Tensor;
+#[cfg(feature = "alloc")]
+pub use tensor::{Batch, LengthError};
 
 pub use generic_array;
 pub use typenum;

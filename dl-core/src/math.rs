@@ -19,7 +19,11 @@ pub fn exp(x: f32) -> f32 {
         // x = k·ln2 + r, |r| ≤ ln2/2; e^r by a degree-6 Taylor polynomial in f64.
         let k = (x as f64 * core::f64::consts::LOG2_E + if x < 0.0 { -0.5 } else { 0.5 }) as i32;
         let r = x as f64 - k as f64 * core::f64::consts::LN_2;
-        let p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
+        let p = 1.0
+            + r * (1.0
+                + r * (0.5
+                    + r * (1.0 / 6.0
+                        + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
         (p * f64::from_bits(((1023 + k as i64) as u64) << 52)) as f32
     }
 }
@@ -34,15 +38,24 @@ pub fn ln(x: f32) -> f32 {
     #[cfg(not(feature = "std"))]
     {
         if !(x > 0.0) {
-            return if x == 0.0 { f32::NEG_INFINITY } else { f32::NAN };
+            return if x == 0.0 {
+                f32::NEG_INFINITY
+            } else {
+                f32::NAN
+            };
         }
         let bits = (x as f64).to_bits();
         let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
         let m = f64::from_bits((bits & !(0x7ffu64 << 52)) | (1023u64 << 52)); // [1, 2)
-        // ln(m) = 2·atanh((m−1)/(m+1))
+                                                                              // ln(m) = 2·atanh((m−1)/(m+1))
         let t = (m - 1.0) / (m + 1.0);
         let t2 = t * t;
-        let s = t * (2.0 + t2 * (2.0 / 3.0 + t2 * (2.0 / 5.0 + t2 * (2.0 / 7.0 + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0 + t2 * 2.0 / 13.0))))));
+        let s = t
+            * (2.0
+                + t2 * (2.0 / 3.0
+                    + t2 * (2.0 / 5.0
+                        + t2 * (2.0 / 7.0
+                            + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0 + t2 * 2.0 / 13.0))))));
         (s + e as f64 * core::f64::consts::LN_2) as f32
     }
 }

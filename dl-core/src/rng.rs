@@ -19,7 +19,9 @@ impl Rng {
             x ^ (x >> 31)
         };
         let (a, b) = (next(), next());
-        Rng { s: [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32 | 1] }
+        Rng {
+            s: [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32 | 1],
+        }
     }
     /// The next 32 random bits.
     pub fn next_u32(&mut self) -> u32 {
@@ -46,7 +48,8 @@ impl Rng {
     pub fn normal(&mut self) -> f32 {
         let u1 = 1.0 - self.uniform(); // (0, 1]
         let u2 = self.uniform();
-        crate::math::sqrt(-2.0 * crate::math::ln(u1)) * crate::math::cos(2.0 * core::f32::consts::PI * u2)
+        crate::math::sqrt(-2.0 * crate::math::ln(u1))
+            * crate::math::cos(2.0 * core::f32::consts::PI * u2)
     }
     /// Uniform integer in `0..n` (`n > 0`).
     pub fn below(&mut self, n: u32) -> u32 {

@@ -32,10 +32,18 @@ pub fn fixture(name: &str) -> Fixture {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let mut it = line.split_whitespace();
         let key = it.next().unwrap().to_string();
-        let vals = it.map(|v| v.parse::<f32>().unwrap_or_else(|e| panic!("{path} {key}: {e}"))).collect();
+        let vals = it
+            .map(|v| {
+                v.parse::<f32>()
+                    .unwrap_or_else(|e| panic!("{path} {key}: {e}"))
+            })
+            .collect();
         tensors.insert(key, vals);
     }
-    Fixture { name: name.to_string(), tensors }
+    Fixture {
+        name: name.to_string(),
+        tensors,
+    }
 }
 
 /// Copies fixture tensors, in `Module::visit` order, into the layer's parameters.
@@ -43,7 +51,13 @@ pub fn load_params<M: Module>(m: &mut M, fx: &Fixture, names: &[&str]) {
     let mut i = 0;
     m.visit_mut(&mut |p| {
         let src = fx.get(names[i]);
-        assert_eq!(p.len(), src.len(), "fixture {} tensor {}", fx.name, names[i]);
+        assert_eq!(
+            p.len(),
+            src.len(),
+            "fixture {} tensor {}",
+            fx.name,
+            names[i]
+        );
         p.copy_from_slice(src);
         i += 1;
     });
@@ -54,12 +68,19 @@ pub fn load_params<M: Module>(m: &mut M, fx: &Fixture, names: &[&str]) {
 pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{what}[{i}]: got {g}, PyTorch {w} (tol {tol})");
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{what}[{i}]: got {g}, PyTorch {w} (tol {tol})"
+        );
     }
 }
 
 /// One training forward and a backward with the given `dy`: returns `(y, dx, grad)`.
-pub fn run_train<In: Shape, L: Train<In>>(l: &mut L, x: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>, Box<L::Grad>) {
+pub fn run_train<In: Shape, L: Train<In>>(
+    l: &mut L,
+    x: &[f32],
+    dy: &[f32],
+) -> (Vec<f32>, Vec<f32>, Box<L::Grad>) {
     let x = Batch::<In>::from_vec(x.to_vec()).expect("x length");
     let dy = Batch::<L::Out>::from_vec(dy.to_vec()).expect("dy length");
     let mut y = Batch::default();
@@ -75,7 +96,11 @@ fn loss<In: Shape, L: Train<In>>(l: &mut L, x: &Batch<In>, r: &[f32]) -> f64 {
     let mut y = Batch::default();
     let mut c = L::Cache::default();
     l.forward_train(x, &mut y, &mut c);
-    y.as_slice().iter().zip(r).map(|(a, b)| *a as f64 * *b as f64).sum()
+    y.as_slice()
+        .iter()
+        .zip(r)
+        .map(|(a, b)| *a as f64 * *b as f64)
+        .sum()
 }
 
 fn close(a: f64, n: f64) -> bool {
@@ -89,7 +114,12 @@ pub fn check_layer_grads<In: Shape, L: Train<In>>(l: &mut L, n: usize, seed: u64
 }
 
 /// [`check_layer_grads`] with a custom input distribution.
-pub fn check_layer_grads_with<In: Shape, L: Train<In>>(l: &mut L, n: usize, seed: u64, mut sample: impl FnMut(&mut Rng) -> f32) {
+pub fn check_layer_grads_with<In: Shape, L: Train<In>>(
+    l: &mut L,
+    n: usize,
+    seed: u64,
+    mut sample: impl FnMut(&mut Rng) -> f32,
+) {
     let mut rng = Rng::new(seed);
     let mut x = Batch::<In>::from_fn(n, |_| sample(&mut rng));
     let r: Vec<f32> = (0..n * L::Out::NUMEL).map(|_| rng.normal()).collect();
@@ -104,7 +134,11 @@ pub fn check_layer_grads_with<In: Shape, L: Train<In>>(l: &mut L, n: usize, seed
         let lm = loss::<In, L>(l, &x, &r);
         x.as_mut_slice()[i] = v;
         let num = (lp - lm) / (2.0 * eps as f64);
-        assert!(close(dx[i] as f64, num), "dx[{i}]: backward {} vs finite difference {num}", dx[i]);
+        assert!(
+            close(dx[i] as f64, num),
+            "dx[{i}]: backward {} vs finite difference {num}",
+            dx[i]
+        );
     }
     let mut grads: Vec<Vec<f32>> = Vec::new();
     l.visit_with_grad(&g, &mut |_, gr| grads.push(gr.to_vec()));
@@ -126,7 +160,11 @@ pub fn check_layer_grads_with<In: Shape, L: Train<In>>(l: &mut L, n: usize, seed
             let lm = loss::<In, L>(l, &x, &r);
             nudge(eps, l);
             let num = (lp - lm) / (2.0 * eps as f64);
-            assert!(close(gt[i] as f64, num), "param {t}[{i}]: backward {} vs finite difference {num}", gt[i]);
+            assert!(
+                close(gt[i] as f64, num),
+                "param {t}[{i}]: backward {} vs finite difference {num}",
+                gt[i]
+            );
         }
     }
 }

@@ -1,2 +1,47 @@
-//! `network!` for `dl`. Not built yet: this crate is a placeholder so the workspace layout is
-//! final; the macro arrives with its own issue.
+//! `network!` for `dl`: a layer list in PyTorch's vocabulary becomes a concrete struct with typed
+//! layer fields, allocation-free fused inference, training forward/backward with a typed
+//! gradient, and compile-time resource facts (`PARAMS`, `MACS`, `WEIGHT_BYTES`, `ARENA_BYTES`).
+//!
+//! `lib.rs` (entry) → [`ast`] (parse) → [`validate`] (every shape computed in decimal, each
+//! mistake a spanned error, all collected) → [`expand`].
+mod ast;
+mod expand;
+mod validate;
+
+/// Declares a network from its input shape and a layer list; every intermediate shape is computed.
+///
+/// ```text
+/// network! {
+///     /// LeNet-5 (docs and visibility pass through).
+///     #[network(crate = ::dl_core)]      // optional; default `::dl`
+///     pub struct LeNet5: [1, 32, 32] {   // [C, H, W] or [N]; no batch dimension
+///         Conv2d(1, 6, 5), ReLU,         // Conv2d(in, out, kernel) or Conv2d(out, kernel)
+///         MaxPool2d(2),                  // stride defaults to the kernel, as in PyTorch
+///         Conv2d(6, 16, 5, stride = 1, pad = 0, dilation = 1), ReLU,
+///         MaxPool2d(2),
+///         Flatten,
+///         Linear(400, 120), ReLU,        // Linear(in, out) or Linear(out)
+///         Linear(120, 84), ReLU,
+///         Linear(84, 10),
+///     }
+/// }
+/// ```
+///
+/// Blocks: `residual { … }` (identity) or `residual { … } shortcut { … }` (projection);
+/// `concat { { … }, { … } }` (channel concat); `tap name`, later `skip(name, crop = k) { … }`
+/// (adds the tap, through the optional branch, cropped — centred when `crop` is omitted);
+/// `repeat(n) { … }`. Generated: the struct with one typed field per layer, `Module`,
+/// `Layer<In>` (allocation-free inference in an arena of `ARENA_LEN` f32s), `Train<In>` with
+/// `NameGrad`/`NameCache`, `Name::new(seed)`, `Name::summary()`, and the consts `PARAMS`,
+/// `MACS`, `WEIGHT_BYTES`, `ARENA_BYTES`.
+#[proc_macro]
+pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let net = match syn::parse::<ast::Net>(input) {
+        Ok(n) => n,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    match validate::validate(&net) {
+        Ok(model) => expand::expand(&net, &model).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}

@@ -113,20 +113,6 @@ where
     });
 }
 
-/// [`for_each_piece`] that also hands each piece its chunk of `out` (`item_len` per item).
-pub fn for_each_piece_chunks<W: Send, F>(work: &mut [W], n: usize, out: &mut [f32], item_len: usize, f: F)
-where
-    F: Fn(&mut W, usize, &mut [f32]) + Sync,
-{
-    assert!(out.len() >= n * item_len);
-    let base = SendPtr(out.as_mut_ptr());
-    for_each_piece(work, n, |wk, r| {
-        // SAFETY: ranges of different pieces are disjoint.
-        let chunk = unsafe { core::slice::from_raw_parts_mut(base.get().add(r.start * item_len), r.len() * item_len) };
-        f(wk, r.start, chunk);
-    });
-}
-
 /// Runs `f(range)` over `pieces` consecutive ranges of `0..n` in parallel and returns each
 /// piece's result in order.
 #[cfg(feature = "alloc")]
@@ -149,5 +135,51 @@ where
         slots.into_iter().filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect()
     }
     #[cfg(not(feature = "std"))]
-    (0..pieces).map(|i| f((i * per).min(n)..((i + 1) * per).min(n))).collect()
+    (0..pieces)
+        .map(|i| f((i * per).min(n)..((i + 1) * per).min(n)))
+        .collect()
+}
+
+/// Like [`for_chunks`], with one mutable workspace per piece: splits the `n` items of `out`
+/// (each `item_len` long) into up to `work.len()` consecutive chunks and calls
+/// `f(&mut work[p], first_item, chunk)` on each, in parallel under `std`. Size `work` with
+/// [`pieces`]; a backward pass keeps its per-piece parameter gradients in the workspaces.
+pub fn for_chunks_with<W: Send, F>(work: &mut [W], n: usize, out: &mut [f32], item_len: usize, f: F)
+where
+    F: Fn(&mut W, usize, &mut [f32]) + Sync,
+{
+    assert!(out.len() >= n * item_len);
+    let base = SendPtr(out.as_mut_ptr());
+    for_each_piece(work, n, |wk, r| {
+        // SAFETY: ranges of different pieces are disjoint.
+        let chunk = unsafe { core::slice::from_raw_parts_mut(base.get().add(r.start * item_len), r.len() * item_len) };
+        f(wk, r.start, chunk);
+    });
+}
+
+/// [`for_chunks`] over two outputs split at the same items: `f(first_item, a_chunk, b_chunk)`
+/// gets `a_len` elements of `a` and `b_len` of `b` per item (e.g. values and argmax indices).
+pub fn for_chunks_zip<A: Send, B: Send, F>(n: usize, a: &mut [A], a_len: usize, b: &mut [B], b_len: usize, f: F)
+where
+    F: Fn(usize, &mut [A], &mut [B]) + Sync,
+{
+    let p = pieces(n, a_len.max(1) * 64);
+    if p <= 1 || a_len == 0 || b_len == 0 {
+        f(0, a, b);
+        return;
+    }
+    let (per, p) = split(n, p);
+    assert!(a.len() >= n * a_len && b.len() >= n * b_len);
+    let (pa, pb) = (SendPtr(a.as_mut_ptr()), SendPtr(b.as_mut_ptr()));
+    run(p, |i| {
+        let (start, take) = (i * per, per.min(n - i * per));
+        // SAFETY: pieces get disjoint ranges of `a` and `b` (checked long enough above).
+        let (ca, cb) = unsafe {
+            (
+                core::slice::from_raw_parts_mut(pa.get().add(start * a_len), take * a_len),
+                core::slice::from_raw_parts_mut(pb.get().add(start * b_len), take * b_len),
+            )
+        };
+        f(start, ca, cb);
+    });
 }

@@ -38,8 +38,12 @@ impl<I: Unsigned, O: Dense<I>> Module for Linear<I, O> {
     /// PyTorch's default: `U(−1/√I, 1/√I)` for weight and bias.
     fn init(&mut self, rng: &mut Rng) {
         let b = 1.0 / crate::math::sqrt(I::USIZE as f32);
-        self.weight.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
-        self.bias.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
+        self.weight
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
+        self.bias
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
     }
     fn visit(&self, f: &mut dyn FnMut(&[f32])) {
         f(&self.weight);
@@ -62,7 +66,11 @@ where
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
         let (ni, no) = (I::USIZE, O::USIZE);
         let x = &x[..ni];
-        for (o, (yo, w)) in y[..no].iter_mut().zip(self.weight.chunks_exact(ni)).enumerate() {
+        for (o, (yo, w)) in y[..no]
+            .iter_mut()
+            .zip(self.weight.chunks_exact(ni))
+            .enumerate()
+        {
             *yo = self.bias[o] + crate::kernels::dot(w, x);
         }
     }
@@ -79,7 +87,12 @@ where
 {
     type Grad = Self;
     type Cache = ();
-    fn forward_train(&mut self, x: &crate::Batch<Shape1<N>>, y: &mut crate::Batch<Shape1<O>>, _c: &mut ()) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<Shape1<N>>,
+        y: &mut crate::Batch<Shape1<O>>,
+        _c: &mut (),
+    ) {
         let (n, ni, no) = (x.len(), I::USIZE, O::USIZE);
         y.resize(n);
         let this = &*self;
@@ -88,7 +101,15 @@ where
             for r in ys.chunks_exact_mut(no) {
                 r.copy_from_slice(&this.bias);
             }
-            gemm::nt(rows, ni, no, &x.as_slice()[start * ni..], &this.weight, 1.0, ys);
+            gemm::nt(
+                rows,
+                ni,
+                no,
+                &x.as_slice()[start * ni..],
+                &this.weight,
+                1.0,
+                ys,
+            );
         });
     }
     fn backward(
@@ -104,7 +125,15 @@ where
         dx.resize(n);
         // dX[n, I] = dY[n, O] · W[O, I]
         crate::kernels::par::for_chunks(n, dx.as_mut_slice(), ni, |start, xs| {
-            gemm::nn(xs.len() / ni, no, ni, &dy.as_slice()[start * no..], &self.weight, 0.0, xs);
+            gemm::nn(
+                xs.len() / ni,
+                no,
+                ni,
+                &dy.as_slice()[start * no..],
+                &self.weight,
+                0.0,
+                xs,
+            );
         });
         // dW[O, I] += dYᵀ · X ; db += Σ_n dY
         gemm::tn(no, n, ni, dy.as_slice(), x.as_slice(), 1.0, &mut g.weight);
@@ -123,8 +152,8 @@ where
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::testing::{check_layer_grads, fixture, load_params, assert_close, run_train};
     use crate::layer::new_boxed;
+    use crate::testing::{assert_close, check_layer_grads, fixture, load_params, run_train};
     use typenum::consts::*;
 
     #[test]

@@ -20,7 +20,12 @@ impl<S: Shape> Layer<S> for Flatten {
 impl<S: Shape> crate::layer::Train<S> for Flatten {
     type Grad = ();
     type Cache = ();
-    fn forward_train(&mut self, x: &crate::Batch<S>, y: &mut crate::Batch<Shape1<S::Len>>, _c: &mut ()) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<S>,
+        y: &mut crate::Batch<Shape1<S::Len>>,
+        _c: &mut (),
+    ) {
         y.resize(x.len());
         y.as_mut_slice().copy_from_slice(x.as_slice());
     }

@@ -7,6 +7,7 @@ mod sample;
 mod tests;
 
 use crate::check::{ChannelsMatch, KernelFitsInput};
+#[cfg(feature = "alloc")]
 use crate::kernels::gemm::{pack_a, packed_len, Mat};
 use crate::kernels::im2col::Geom;
 #[cfg(feature = "alloc")]
@@ -95,18 +96,15 @@ where
     D: Unsigned,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
-    /// The packed weights and [`Plan::forward_scratch`].
+    /// [`Plan::forward_scratch`]: the padded image and a band of output (stride 1) or a
+    /// band's columns (other strides).
     const SCRATCH: usize = {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        packed_len(O::USIZE, I::USIZE * K::USIZE * K::USIZE) + Self::plan(h, w, oh, ow).forward_scratch()
+        Self::plan(h, w, oh, ow).forward_scratch()
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        let pl = Self::plan(h, w, oh, ow);
-        let ckk = pl.g.rows();
-        let (wp, rest) = scratch.split_at_mut(packed_len(O::USIZE, ckk));
-        pack_a(O::USIZE, ckk, Mat::rows(&self.weight, ckk), wp);
-        sample::forward(&pl, x, &self.bias, wp, y, rest);
+        sample::forward(&Self::plan(h, w, oh, ow), x, &self.bias, &self.weight, y, scratch);
     }
 }
 
@@ -116,8 +114,7 @@ where
 pub struct ConvCache {
     fwd: alloc::vec::Vec<alloc::vec::Vec<f32>>,
     bwd: alloc::vec::Vec<sample::Work>,
-    /// The weights packed for the forward product, and transposed for the backward one.
-    w: alloc::vec::Vec<f32>,
+    /// The weights transposed and packed for the backward product.
     wt: alloc::vec::Vec<f32>,
 }
 
@@ -141,16 +138,14 @@ where
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
         let pl = Self::plan(h, w, oh, ow);
         let (xn, yn, ckk) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL, pl.g.rows());
-        cache.w.resize(packed_len(O::USIZE, ckk), 0.0);
-        pack_a(O::USIZE, ckk, Mat::rows(&self.weight, ckk), &mut cache.w);
         let pieces = par::pieces(n, yn * ckk);
         cache.fwd.resize_with(pieces.max(cache.fwd.len()), Default::default);
         let work = &mut cache.fwd[..pieces];
         for wk in work.iter_mut() {
             wk.resize(pl.forward_scratch(), 0.0);
         }
-        let (wp, bias) = (&cache.w[..], &self.bias[..]);
-        par::for_each_piece_chunks(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
+        let (wp, bias) = (&self.weight[..], &self.bias[..]);
+        par::for_chunks_with(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
             for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                 let xi = &x.as_slice()[(start + i) * xn..][..xn];
                 sample::forward(&pl, xi, bias, wp, yi, wk);
@@ -180,7 +175,7 @@ where
             wk.prepare(&pl);
         }
         let wt = &cache.wt[..];
-        par::for_each_piece_chunks(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
+        par::for_chunks_with(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
             for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                 let s = start + i;
                 sample::backward(&pl, &x.as_slice()[s * xn..][..xn], &dy.as_slice()[s * yn..][..yn], dxi, wt, wk);

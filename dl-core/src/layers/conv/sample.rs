@@ -95,11 +95,12 @@ impl Plan {
     }
 }
 
-/// One sample: `y[O, H'W'] = bias + W · cols`, with `W` packed by `gemm::pack_a` in `w`.
+/// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·K·K]` row-major, read in place).
 /// `scratch` holds [`Plan::forward_scratch`] floats.
 pub(super) fn forward(pl: &Plan, x: &[f32], bias: &[f32], w: &[f32], y: &mut [f32], scratch: &mut [f32]) {
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
+    let w = Lhs::InPlace(Mat::rows(w, ckk));
     if pl.shifted {
         let (xpad, band) = scratch.split_at_mut(pl.xpad_len());
         pl.pad(x, xpad);
@@ -107,7 +108,7 @@ pub(super) fn forward(pl: &Plan, x: &[f32], bias: &[f32], w: &[f32], y: &mut [f3
             // band[O, rows·Wp] = W · windows, then the first W' columns of each row + bias
             let n = r.len() * pl.wide;
             let b = Rows { data: &xpad[r.start * pl.wide..], offs: pl.windows() };
-            gemm(o, n, ckk, Lhs::Packed(w), Rhs::Rows(b), 0.0, band, ld, &mut []);
+            gemm(o, n, ckk, w, Rhs::Rows(b), 0.0, band, ld, &mut []);
             for (oc, &bv) in bias.iter().enumerate().take(o) {
                 for oy in r.clone() {
                     let src = &band[oc * ld + (oy - r.start) * pl.wide..][..g.ow];
@@ -125,7 +126,7 @@ pub(super) fn forward(pl: &Plan, x: &[f32], bias: &[f32], w: &[f32], y: &mut [f3
     for r in pl.bands() {
         im2col_rows(g, x, r.clone(), scratch, ld);
         let b = Mat::rows(scratch, ld);
-        gemm(o, r.len() * g.ow, ckk, Lhs::Packed(w), Rhs::Mat(b), 1.0, &mut y[r.start * g.ow..], hw, &mut []);
+        gemm(o, r.len() * g.ow, ckk, w, Rhs::Mat(b), 1.0, &mut y[r.start * g.ow..], hw, &mut []);
     }
 }
 

@@ -1,0 +1,133 @@
+//! Standardisation ("whitening" in the lecture): per feature, subtract the training mean and
+//! divide by the training standard deviation. Fit on the training split, apply to both.
+use std::vec::Vec;
+
+/// Per-feature mean and standard deviation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standardizer {
+    /// Mean of each feature.
+    pub mean: Vec<f32>,
+    /// Standard deviation of each feature (1 where a feature is constant).
+    pub std: Vec<f32>,
+}
+
+impl Standardizer {
+    /// Fits on `data`: rows of `features` values each.
+    pub fn fit(data: &[f32], features: usize) -> Standardizer {
+        let rows = data.len() / features.max(1);
+        let mut mean = std::vec![0.0f64; features];
+        let mut sq = std::vec![0.0f64; features];
+        for r in data.chunks_exact(features) {
+            for (j, &v) in r.iter().enumerate() {
+                mean[j] += v as f64;
+                sq[j] += v as f64 * v as f64;
+            }
+        }
+        let n = rows.max(1) as f64;
+        let mean: Vec<f64> = mean.iter().map(|m| m / n).collect();
+        let std = sq
+            .iter()
+            .zip(&mean)
+            .map(|(s, m)| {
+                let v = (s / n - m * m).max(0.0).sqrt();
+                if v > 1e-12 {
+                    v as f32
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        Standardizer {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            std,
+        }
+    }
+
+    /// Standardises `data` in place.
+    pub fn apply(&self, data: &mut [f32]) {
+        for r in data.chunks_exact_mut(self.mean.len()) {
+            for ((v, m), s) in r.iter_mut().zip(&self.mean).zip(&self.std) {
+                *v = (*v - m) / s;
+            }
+        }
+    }
+
+    /// Undoes [`Standardizer::apply`] for one feature (e.g. to report a prediction in °C).
+    pub fn invert(&self, feature: usize, v: f32) -> f32 {
+        v * self.std[feature] + self.mean[feature]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn fit_then_apply_gives_zero_mean_unit_variance() {
+        let mut d = std::vec![1.0, 10.0, 3.0, 10.0, 5.0, 10.0];
+        let s = Standardizer::fit(&d, 2);
+        assert_eq!(s.mean, [3.0, 10.0]);
+        assert!((s.std[0] - (8.0f32 / 3.0).sqrt()).abs() < 1e-6);
+        assert_eq!(s.std[1], 1.0);
+        s.apply(&mut d);
+        assert!((d[0] + d[2] + d[4]).abs() < 1e-6);
+        assert!((s.invert(0, d[4]) - 5.0).abs() < 1e-6);
+    }
+}
+
+/// Ordinary least squares with an intercept: the weights `w` (one per feature, then the bias)
+/// minimising `Σ (x·w + b − y)²`, by the normal equations (a baseline for regression examples).
+/// `None` when the features are collinear.
+pub fn least_squares(x: &[f32], y: &[f32], features: usize) -> Option<Vec<f32>> {
+    let d = features + 1;
+    let mut a = std::vec![0.0f64; d * (d + 1)]; // augmented [XᵀX | Xᵀy]
+    for (row, &t) in x.chunks_exact(features).zip(y) {
+        let xi = |j: usize| if j < features { row[j] as f64 } else { 1.0 };
+        for i in 0..d {
+            for j in 0..d {
+                a[i * (d + 1) + j] += xi(i) * xi(j);
+            }
+            a[i * (d + 1) + d] += xi(i) * t as f64;
+        }
+    }
+    // Gauss–Jordan with partial pivoting.
+    for c in 0..d {
+        let p = (c..d).max_by(|&i, &j| {
+            a[i * (d + 1) + c]
+                .abs()
+                .total_cmp(&a[j * (d + 1) + c].abs())
+        })?;
+        if a[p * (d + 1) + c].abs() < 1e-12 {
+            return None;
+        }
+        for k in 0..=d {
+            a.swap(c * (d + 1) + k, p * (d + 1) + k);
+        }
+        for r in 0..d {
+            if r != c {
+                let f = a[r * (d + 1) + c] / a[c * (d + 1) + c];
+                for k in c..=d {
+                    a[r * (d + 1) + k] -= f * a[c * (d + 1) + k];
+                }
+            }
+        }
+    }
+    Some(
+        (0..d)
+            .map(|i| (a[i * (d + 1) + d] / a[i * (d + 1) + i]) as f32)
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod ols_tests {
+    #[test]
+    fn recovers_an_exact_plane() {
+        let x = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0, 3.0, -1.0, 4.0];
+        let y: std::vec::Vec<f32> = x.chunks(2).map(|r| 2.0 * r[0] - 0.5 * r[1] + 3.0).collect();
+        let w = super::least_squares(&x, &y, 2).unwrap();
+        assert!(
+            (w[0] - 2.0).abs() < 1e-5 && (w[1] + 0.5).abs() < 1e-5 && (w[2] - 3.0).abs() < 1e-5
+        );
+        assert!(super::least_squares(&[1.0, 1.0, 2.0, 2.0], &[1.0, 2.0], 2).is_none());
+    }
+}

@@ -1,0 +1,472 @@
+//! Entry points for the code `network!` generates: fused kernels over plain slices (conv/linear
+//! + bias + activation in one pass over each output row, in-place activation backward, crop-add,
+//! channel concat) and the const checks the expansion uses. Not a stable public API.
+//!
+//! Nothing here allocates: inference writes into a caller-provided arena; training reuses the
+//! buffers it is handed (`Vec`s grow on the first step only).
+use crate::kernels::dot;
+use crate::kernels::im2col::{im2col, Geom};
+use crate::layer::{Layer, Module, Zeroable};
+use crate::layers::activation::Activation;
+use crate::shape::Shape;
+
+/// Requires `L: Layer<I, Out = O>`: the type system's check of a shape the macro computed.
+pub const fn check<I: Shape, O: Shape, L: Layer<I, Out = O>>() {}
+/// Requires `A` and `B` to be the same type (a residual add, a concat's spatial size).
+pub const fn same<A: typenum::Same<B>, B>() {}
+/// Requires `T: Zeroable + Module`.
+pub const fn module<T: Zeroable + Module>() {}
+/// `<L as Layer<I>>::SCRATCH`.
+pub const fn scratch<I: Shape, L: Layer<I>>() -> usize {
+    L::SCRATCH
+}
+/// `<T as Module>::PARAMS`.
+pub const fn params<T: Module>() -> usize {
+    T::PARAMS
+}
+/// The largest element of `xs` (0 for none).
+pub const fn max_of(xs: &[usize]) -> usize {
+    let mut m = 0;
+    let mut i = 0;
+    while i < xs.len() {
+        if xs[i] > m {
+            m = xs[i];
+        }
+        i += 1;
+    }
+    m
+}
+/// The geometry of a convolution window.
+#[allow(clippy::too_many_arguments)]
+pub const fn geom(c: usize, h: usize, w: usize, k: usize, s: usize, p: usize, d: usize) -> Geom {
+    let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
+    let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
+    Geom { c, h, w, k, s, p, d, oh, ow }
+}
+
+/// `c[m×n] += a[m×k] · b[k×n]` (row-major), as axpys over rows of `b`: vectorises, no allocation.
+pub fn mm_nn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    for (ci, ai) in c[..m * n].chunks_exact_mut(n).zip(a.chunks_exact(k)) {
+        for (&s, bp) in ai.iter().zip(b.chunks_exact(n)) {
+            if s != 0.0 {
+                for (o, v) in ci.iter_mut().zip(bp) {
+                    *o += s * v;
+                }
+            }
+        }
+    }
+}
+/// `c[m×n] += a[m×k] · b[n×k]ᵀ`, as dot products.
+pub fn mm_nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    for (ci, ai) in c[..m * n].chunks_exact_mut(n).zip(a.chunks_exact(k)) {
+        for (o, bj) in ci.iter_mut().zip(b.chunks_exact(k)) {
+            *o += dot(ai, bj);
+        }
+    }
+}
+/// `c[m×n] += a[k×m]ᵀ · b[k×n]`.
+pub fn mm_tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    for (ap, bp) in a[..k * m].chunks_exact(m).zip(b.chunks_exact(n)) {
+        for (ci, &s) in c[..m * n].chunks_exact_mut(n).zip(ap) {
+            if s != 0.0 {
+                for (o, v) in ci.iter_mut().zip(bp) {
+                    *o += s * v;
+                }
+            }
+        }
+    }
+}
+
+/// `y = A(y)` in place.
+#[inline]
+pub fn act<A: Activation>(y: &mut [f32]) {
+    for v in y {
+        *v = A::f(*v);
+    }
+}
+/// `y = A(x)`.
+#[inline]
+pub fn act_copy<A: Activation>(x: &[f32], y: &mut [f32]) {
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = A::f(v);
+    }
+}
+/// `d = d · A'(y)` in place, from the activation's output alone (valid for ReLU, Sigmoid, Tanh
+/// and LeakyReLU with a positive slope, whose input and output have the same sign).
+#[inline]
+pub fn act_backward<A: Activation>(y: &[f32], d: &mut [f32]) {
+    for (o, &v) in d.iter_mut().zip(y) {
+        *o *= A::df(v, v);
+    }
+}
+/// Batch-norm (eval) folded into the preceding convolution's output row of channel `o`:
+/// `row = (row − μ)·γ/√(σ² + ε) + β`, applied while the row is in cache.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn bn_fold(
+    row: &mut [f32],
+    o: usize,
+    weight: &[f32],
+    bias: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    eps: f32,
+) {
+    let a = weight[o] / crate::math::sqrt(var[o] + eps);
+    let b = bias[o] - mean[o] * a;
+    for v in row {
+        *v = *v * a + b;
+    }
+}
+/// `y += x`.
+#[inline]
+pub fn add(y: &mut [f32], x: &[f32]) {
+    for (o, v) in y.iter_mut().zip(x) {
+        *o += v;
+    }
+}
+
+/// One sample of `Conv2d`: `y[o] = post(o, bias[o] + W[o]·cols)`, one output channel at a time
+/// while it is in cache. `scratch` holds `C·K·K·H'·W'` (nothing for a 1×1 stride-1 unpadded conv).
+pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    x: &[f32],
+    y: &mut [f32],
+    scratch: &mut [f32],
+    mut post: F,
+) {
+    let (r, m) = (g.rows(), g.cols());
+    let cols: &[f32] = if g.is_identity() {
+        x
+    } else {
+        im2col(g, x, &mut scratch[..r * m]);
+        &scratch[..r * m]
+    };
+    for (o, (yo, &bo)) in y.chunks_exact_mut(m).zip(b).enumerate() {
+        yo.fill(bo);
+        mm_nn(1, r, m, &w[o * r..(o + 1) * r], cols, yo);
+        post(o, yo);
+    }
+}
+
+/// One sample of `Linear`: `y = post(b + W·x)`.
+pub fn linear_infer<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    x: &[f32],
+    y: &mut [f32],
+    mut post: F,
+) {
+    let ni = x.len();
+    for ((yo, &bo), wo) in y.iter_mut().zip(b).zip(w.chunks_exact(ni)) {
+        *yo = bo + dot(wo, x);
+    }
+    post(0, y);
+}
+
+/// Adds `t` (`[C, TH, TW]`, `n` samples) cropped at `(top, left)` into `y` (`[C, H, W]`).
+#[allow(clippy::too_many_arguments)]
+pub fn crop_add(
+    y: &mut [f32],
+    t: &[f32],
+    c: usize,
+    th: usize,
+    tw: usize,
+    h: usize,
+    w: usize,
+    top: usize,
+    left: usize,
+) {
+    for (ys, ts) in y.chunks_exact_mut(c * h * w).zip(t.chunks_exact(c * th * tw)) {
+        for (yc, tc) in ys.chunks_exact_mut(h * w).zip(ts.chunks_exact(th * tw)) {
+            for (i, yr) in yc.chunks_exact_mut(w).enumerate() {
+                let src = &tc[(top + i) * tw + left..(top + i) * tw + left + w];
+                add(yr, src);
+            }
+        }
+    }
+}
+/// The adjoint of [`crop_add`]'s `t` argument: `dt` = `d` placed at `(top, left)`, zero elsewhere.
+#[allow(clippy::too_many_arguments)]
+pub fn crop_backward(
+    d: &[f32],
+    dt: &mut [f32],
+    c: usize,
+    th: usize,
+    tw: usize,
+    h: usize,
+    w: usize,
+    top: usize,
+    left: usize,
+) {
+    dt.fill(0.0);
+    for (ds, ts) in d.chunks_exact(c * h * w).zip(dt.chunks_exact_mut(c * th * tw)) {
+        for (dc, tc) in ds.chunks_exact(h * w).zip(ts.chunks_exact_mut(th * tw)) {
+            for (i, dr) in dc.chunks_exact(w).enumerate() {
+                tc[(top + i) * tw + left..(top + i) * tw + left + w].copy_from_slice(dr);
+            }
+        }
+    }
+}
+
+/// Copies part `src` (`per` floats a sample, `n` samples) into its place `off..off+per` of each
+/// `total`-float sample of `y` (channel concat of a batch).
+pub fn concat_part(y: &mut [f32], src: &[f32], total: usize, off: usize, per: usize) {
+    for (ys, ss) in y.chunks_exact_mut(total).zip(src.chunks_exact(per)) {
+        ys[off..off + per].copy_from_slice(ss);
+    }
+}
+/// The adjoint of [`concat_part`]: copies each sample's `off..off+per` of `d` into `dst`.
+pub fn split_part(d: &[f32], dst: &mut [f32], total: usize, off: usize, per: usize) {
+    for (ds, ss) in d.chunks_exact(total).zip(dst.chunks_exact_mut(per)) {
+        ss.copy_from_slice(&ds[off..off + per]);
+    }
+}
+
+/// `d_in = d_out · A'(x, y)` for a standalone activation layer.
+#[inline]
+pub fn act_grad<A: Activation>(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
+    for (((o, &a), &b), &g) in dx.iter_mut().zip(x).zip(y).zip(dy) {
+        *o = g * A::df(a, b);
+    }
+}
+
+/// One row of a network summary.
+pub struct Row {
+    /// The layer as written (indented inside blocks), its field, output shape, counts.
+    pub layer: &'static str,
+    pub field: &'static str,
+    pub shape: &'static str,
+    pub params: usize,
+    pub macs: usize,
+}
+/// A Keras-style table of a network: layer, output shape, parameters, MACs.
+pub struct Summary {
+    pub name: &'static str,
+    pub input: &'static str,
+    pub rows: &'static [Row],
+    pub params: usize,
+    pub macs: usize,
+    pub weight_bytes: usize,
+    pub arena_bytes: usize,
+}
+/// `1234567` as `1,234,567`.
+struct Thousands(usize);
+impl core::fmt::Display for Thousands {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut buf = [0u8; 40];
+        let mut n = self.0;
+        let mut i = buf.len();
+        let mut k = 0;
+        loop {
+            if k == 3 {
+                i -= 1;
+                buf[i] = b',';
+                k = 0;
+            }
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            k += 1;
+            if n == 0 {
+                break;
+            }
+        }
+        let s = core::str::from_utf8(&buf[i..]).map_err(|_| core::fmt::Error)?;
+        f.pad(s)
+    }
+}
+impl core::fmt::Display for Summary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let w = self.rows.iter().map(|r| r.layer.chars().count()).max().unwrap_or(5).max(5) + 2;
+        let line = "-".repeat_fmt(w + 46);
+        writeln!(f, "{}: input {}", self.name, self.input)?;
+        writeln!(f, "{line}")?;
+        writeln!(f, "{:<w$}{:<16}{:>14}{:>16}", "Layer", "Output shape", "Params", "MACs")?;
+        writeln!(f, "{line}")?;
+        for r in self.rows {
+            writeln!(
+                f,
+                "{:<w$}{:<16}{:>14}{:>16}",
+                r.layer,
+                r.shape,
+                Thousands(r.params),
+                Thousands(r.macs)
+            )?;
+        }
+        writeln!(f, "{line}")?;
+        writeln!(f, "Total params: {} ({} weight bytes)", Thousands(self.params), Thousands(self.weight_bytes))?;
+        writeln!(f, "MACs per sample: {}", Thousands(self.macs))?;
+        write!(f, "Inference arena: {} bytes", Thousands(self.arena_bytes))
+    }
+}
+/// A run of a character, printed without allocating.
+struct Repeat(char, usize);
+impl core::fmt::Display for Repeat {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for _ in 0..self.1 {
+            core::fmt::Write::write_char(f, self.0)?;
+        }
+        Ok(())
+    }
+}
+trait RepeatFmt {
+    fn repeat_fmt(&self, n: usize) -> Repeat;
+}
+impl RepeatFmt for str {
+    fn repeat_fmt(&self, n: usize) -> Repeat {
+        Repeat(self.chars().next().unwrap_or('-'), n)
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub use alloc::{boxed::Box, vec::Vec};
+#[cfg(feature = "alloc")]
+pub use train::*;
+#[cfg(feature = "alloc")]
+mod train {
+    use super::*;
+    use crate::kernels::im2col::col2im;
+    use alloc::vec::Vec;
+
+    /// Grows `v` to at least `n` elements (allocates on the first step only).
+    pub fn reserve(v: &mut Vec<f32>, n: usize) {
+        if v.len() < n {
+            v.resize(n, 0.0);
+        }
+    }
+
+    /// `Conv2d` over `n` samples; `post(o, row)` runs on each output row as it is produced.
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv2d_forward<F: FnMut(usize, &mut [f32])>(
+        w: &[f32],
+        b: &[f32],
+        g: &Geom,
+        n: usize,
+        x: &[f32],
+        y: &mut [f32],
+        cols: &mut Vec<f32>,
+        mut post: F,
+    ) {
+        reserve(cols, g.rows() * g.cols());
+        let (xn, yn) = (g.c * g.h * g.w, b.len() * g.cols());
+        for i in 0..n {
+            conv2d_infer(
+                w,
+                b,
+                g,
+                &x[i * xn..(i + 1) * xn],
+                &mut y[i * yn..(i + 1) * yn],
+                cols,
+                &mut post,
+            );
+        }
+    }
+
+    /// `Conv2d` backward over `n` samples: `dx = Wᵀ·dY` through col2im, `gw += dY·colsᵀ`,
+    /// `gb += Σ dY`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv2d_backward(
+        w: &[f32],
+        g: &Geom,
+        n: usize,
+        x: &[f32],
+        dy: &[f32],
+        dx: &mut [f32],
+        cols: &mut Vec<f32>,
+        dcols: &mut Vec<f32>,
+        gw: &mut [f32],
+        gb: &mut [f32],
+    ) {
+        let (r, m, o) = (g.rows(), g.cols(), gb.len());
+        reserve(cols, r * m);
+        reserve(dcols, r * m);
+        let (xn, yn) = (g.c * g.h * g.w, o * m);
+        for i in 0..n {
+            let xi = &x[i * xn..(i + 1) * xn];
+            let dyi = &dy[i * yn..(i + 1) * yn];
+            let dxi = &mut dx[i * xn..(i + 1) * xn];
+            let c: &[f32] = if g.is_identity() {
+                xi
+            } else {
+                im2col(g, xi, &mut cols[..r * m]);
+                &cols[..r * m]
+            };
+            mm_nt(o, m, r, dyi, c, gw);
+            for (bb, row) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
+                *bb += row.iter().sum::<f32>();
+            }
+            if g.is_identity() {
+                dxi.fill(0.0);
+                mm_tn(r, o, m, w, dyi, dxi);
+            } else {
+                let dc = &mut dcols[..r * m];
+                dc.fill(0.0);
+                mm_tn(r, o, m, w, dyi, dc);
+                dxi.fill(0.0);
+                col2im(g, dc, dxi);
+            }
+        }
+    }
+
+    /// `Linear` over `n` samples.
+    pub fn linear_forward<F: FnMut(usize, &mut [f32])>(
+        w: &[f32],
+        b: &[f32],
+        n: usize,
+        x: &[f32],
+        y: &mut [f32],
+        mut post: F,
+    ) {
+        let (ni, no) = (w.len() / b.len().max(1), b.len());
+        for i in 0..n {
+            linear_infer(
+                w,
+                b,
+                &x[i * ni..(i + 1) * ni],
+                &mut y[i * no..(i + 1) * no],
+                &mut post,
+            );
+        }
+    }
+
+    /// `Linear` backward over `n` samples: `dx = dY·W`, `gw += dYᵀ·X`, `gb += Σ dY`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn linear_backward(
+        w: &[f32],
+        n: usize,
+        x: &[f32],
+        dy: &[f32],
+        dx: &mut [f32],
+        gw: &mut [f32],
+        gb: &mut [f32],
+    ) {
+        let no = gb.len();
+        let ni = w.len() / no.max(1);
+        dx[..n * ni].fill(0.0);
+        mm_nn(n, no, ni, dy, w, dx);
+        mm_tn(no, n, ni, dy, x, gw);
+        for r in dy[..n * no].chunks_exact(no) {
+            add(gb, r);
+        }
+    }
+}
+
+/// Expands its input only when `dl-core` has the `alloc` feature (training code).
+#[cfg(feature = "alloc")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __dl_if_alloc {
+    ($($t:tt)*) => { $($t)* };
+}
+/// Expands its input only when `dl-core` has the `alloc` feature (training code).
+#[cfg(not(feature = "alloc"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __dl_if_alloc {
+    ($($t:tt)*) => {};
+}
+#[doc(hidden)]
+pub use crate::__dl_if_alloc as if_alloc;

@@ -1,0 +1,376 @@
+//! Batch normalisation (`nn.BatchNorm1d` / `nn.BatchNorm2d`): train mode normalises with the
+//! batch's statistics and updates the running averages, eval mode uses the running ones.
+use crate::check::ChannelsMatch;
+use crate::layer::{Layer, Module, Zeroable};
+use crate::math;
+use crate::rng::Rng;
+use crate::shape::{Shape, Shape1, Shape3};
+use core::marker::PhantomData;
+use generic_array::{ArrayLength, GenericArray};
+use typenum::{Eq, IsEqual};
+
+/// Marker of [`BatchNorm1d`]: normalises each of the `[N]` features.
+pub struct Features;
+/// Marker of [`BatchNorm2d`]: normalises each channel of `[C, H, W]` over the batch, H and W.
+pub struct Maps;
+
+/// Batch normalisation over `C` channels (PyTorch's `nn.BatchNorm1d/2d(C)`, eps 1e-5, momentum
+/// 0.1, affine, tracking running statistics). Use the aliases [`BatchNorm1d`] / [`BatchNorm2d`].
+///
+/// Training normalises with the batch's biased variance and moves `running_var` towards the
+/// unbiased one; eval ([`Layer::infer`]) uses `running_mean` / `running_var`.
+pub struct BatchNorm<C: ArrayLength, D> {
+    /// γ, `[C]` (trainable).
+    pub weight: GenericArray<f32, C>,
+    /// β, `[C]` (trainable).
+    pub bias: GenericArray<f32, C>,
+    /// Running mean, `[C]` (a buffer: not visited by [`Module::visit`]).
+    pub running_mean: GenericArray<f32, C>,
+    /// Running variance, `[C]` (a buffer: not visited by [`Module::visit`]).
+    pub running_var: GenericArray<f32, C>,
+    _dims: PhantomData<fn() -> D>,
+}
+/// `nn.BatchNorm1d(N)` on `[N]` features.
+pub type BatchNorm1d<N> = BatchNorm<N, Features>;
+/// `nn.BatchNorm2d(C)` on `[C, H, W]` maps.
+pub type BatchNorm2d<C> = BatchNorm<C, Maps>;
+
+/// The gradient of a [`BatchNorm`]: its trainable parameters only.
+pub struct BatchNormGrad<C: ArrayLength> {
+    /// ∂L/∂γ.
+    pub dweight: GenericArray<f32, C>,
+    /// ∂L/∂β.
+    pub dbias: GenericArray<f32, C>,
+}
+
+// SAFETY: f32 arrays and a marker.
+unsafe impl<C: ArrayLength, D> Zeroable for BatchNorm<C, D> {}
+// SAFETY: f32 arrays.
+unsafe impl<C: ArrayLength> Zeroable for BatchNormGrad<C> {}
+
+impl<C: ArrayLength, D> Module for BatchNorm<C, D> {
+    const PARAMS: usize = 2 * C::USIZE;
+    /// PyTorch's defaults: weight 1, bias 0, running mean 0, running variance 1.
+    fn init(&mut self, _rng: &mut Rng) {
+        self.weight.fill(1.0);
+        self.bias.fill(0.0);
+        self.running_mean.fill(0.0);
+        self.running_var.fill(1.0);
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        f(&self.weight);
+        f(&self.bias);
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        f(&mut self.weight);
+        f(&mut self.bias);
+    }
+}
+impl<C: ArrayLength> Module for BatchNormGrad<C> {
+    const PARAMS: usize = 2 * C::USIZE;
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        f(&self.dweight);
+        f(&self.dbias);
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        f(&mut self.dweight);
+        f(&mut self.dbias);
+    }
+}
+
+impl<C: ArrayLength, D> BatchNorm<C, D> {
+    /// ε added to the variance (PyTorch's default).
+    pub const EPS: f32 = 1e-5;
+    /// Weight of the new batch statistic in the running averages (PyTorch's default).
+    pub const MOMENTUM: f32 = 0.1;
+    /// Eval mode on one sample, `m` values per channel: `y = (x − μ_run)/√(σ²_run + ε)·γ + β`.
+    fn infer_sample(&self, x: &[f32], y: &mut [f32], m: usize) {
+        for (ch, (xs, ys)) in x
+            .chunks_exact(m)
+            .zip(y.chunks_exact_mut(m))
+            .take(C::USIZE)
+            .enumerate()
+        {
+            let a = self.weight[ch] / math::sqrt(self.running_var[ch] + Self::EPS);
+            let (mu, b) = (self.running_mean[ch], self.bias[ch]);
+            for (o, &v) in ys.iter_mut().zip(xs) {
+                *o = (v - mu) * a + b;
+            }
+        }
+    }
+}
+
+impl<C2, H, W, C> Layer<Shape3<C2, H, W>> for BatchNorm<C, Maps>
+where
+    Shape3<C2, H, W>: Shape,
+    C2: IsEqual<C>,
+    Eq<C2, C>: ChannelsMatch,
+    C: ArrayLength,
+{
+    type Out = Shape3<C2, H, W>;
+    fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        self.infer_sample(x, y, <Shape3<C2, H, W>>::NUMEL / C::USIZE);
+    }
+}
+
+impl<N, C> Layer<Shape1<N>> for BatchNorm<C, Features>
+where
+    N: ArrayLength + IsEqual<C>,
+    Eq<N, C>: ChannelsMatch,
+    C: ArrayLength,
+{
+    type Out = Shape1<N>;
+    fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        self.infer_sample(x, y, 1);
+    }
+}
+
+/// What batch-norm backward needs: each channel's batch mean and `1/√(σ²_batch + ε)`.
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+pub struct BatchNormCache {
+    mean: alloc::vec::Vec<f32>,
+    inv_std: alloc::vec::Vec<f32>,
+    acc: alloc::vec::Vec<[f64; 2]>,
+}
+
+/// Per-channel sums `(Σ f(x), Σ g(x))` over a batch laid out `[n, c, m]` (f32 within a row,
+/// f64 across rows).
+#[cfg(feature = "alloc")]
+fn channel_sums(
+    acc: &mut alloc::vec::Vec<[f64; 2]>,
+    c: usize,
+    rows: impl Iterator<Item = [f32; 2]>,
+) {
+    acc.clear();
+    acc.resize(c, [0.0; 2]);
+    for (i, [a, b]) in rows.enumerate() {
+        acc[i % c][0] += a as f64;
+        acc[i % c][1] += b as f64;
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<S: Shape, C: ArrayLength, D> crate::layer::Train<S> for BatchNorm<C, D>
+where
+    Self: Layer<S, Out = S>,
+{
+    type Grad = BatchNormGrad<C>;
+    type Cache = BatchNormCache;
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<S>,
+        y: &mut crate::Batch<S>,
+        cache: &mut BatchNormCache,
+    ) {
+        let (n, c) = (x.len(), C::USIZE);
+        let m = S::NUMEL / c;
+        let cnt = n * m;
+        y.resize(n);
+        if cnt == 0 {
+            return;
+        }
+        let xs = x.as_slice();
+        // Two passes: the mean, then the (biased) variance around it.
+        channel_sums(
+            &mut cache.acc,
+            c,
+            xs.chunks_exact(m).map(|r| [r.iter().sum(), 0.0]),
+        );
+        cache.mean.clear();
+        cache
+            .mean
+            .extend(cache.acc.iter().map(|s| (s[0] / cnt as f64) as f32));
+        let mean = &cache.mean;
+        let sq = xs.chunks_exact(m).enumerate().map(|(i, r)| {
+            [
+                r.iter()
+                    .map(|&v| (v - mean[i % c]) * (v - mean[i % c]))
+                    .sum(),
+                0.0,
+            ]
+        });
+        channel_sums(&mut cache.acc, c, sq);
+        cache.inv_std.clear();
+        let mo = Self::MOMENTUM;
+        for (ch, (acc, &mu)) in cache.acc.iter().zip(mean).enumerate() {
+            let var = acc[0] / cnt as f64;
+            cache
+                .inv_std
+                .push(1.0 / math::sqrt((var + Self::EPS as f64) as f32));
+            self.running_mean[ch] = (1.0 - mo) * self.running_mean[ch] + mo * mu;
+            // With one value per channel the unbiased variance is undefined (PyTorch raises);
+            // the running variance is then left as it is.
+            if cnt > 1 {
+                let unbiased = (var * cnt as f64 / (cnt - 1) as f64) as f32;
+                self.running_var[ch] = (1.0 - mo) * self.running_var[ch] + mo * unbiased;
+            }
+        }
+        for (i, (xr, yr)) in xs
+            .chunks_exact(m)
+            .zip(y.as_mut_slice().chunks_exact_mut(m))
+            .enumerate()
+        {
+            let ch = i % c;
+            let (mu, a, b) = (mean[ch], cache.inv_std[ch] * self.weight[ch], self.bias[ch]);
+            for (o, &v) in yr.iter_mut().zip(xr) {
+                *o = (v - mu) * a + b;
+            }
+        }
+    }
+    /// With `x̂ = (x − μ)/σ` and `M = n·m` values per channel:
+    /// `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = γ/σ · (dy − dβ/M − x̂·dγ/M)`.
+    fn backward(
+        &self,
+        x: &crate::Batch<S>,
+        _y: &crate::Batch<S>,
+        dy: &crate::Batch<S>,
+        dx: &mut crate::Batch<S>,
+        cache: &mut BatchNormCache,
+        grad: &mut BatchNormGrad<C>,
+    ) {
+        let (n, c) = (x.len(), C::USIZE);
+        let m = S::NUMEL / c;
+        dx.resize(n);
+        if n * m == 0 {
+            return;
+        }
+        let (mean, inv_std) = (&cache.mean, &cache.inv_std);
+        let rows = x
+            .as_slice()
+            .chunks_exact(m)
+            .zip(dy.as_slice().chunks_exact(m));
+        let sums = rows.clone().enumerate().map(|(i, (xr, gr))| {
+            let (mu, is) = (mean[i % c], inv_std[i % c]);
+            xr.iter().zip(gr).fold([0.0f32; 2], |[s, t], (&v, &g)| {
+                [s + g, t + g * (v - mu) * is]
+            })
+        });
+        channel_sums(&mut cache.acc, c, sums);
+        let inv_cnt = 1.0 / (n * m) as f64;
+        for ch in 0..c {
+            grad.dbias[ch] += cache.acc[ch][0] as f32;
+            grad.dweight[ch] += cache.acc[ch][1] as f32;
+        }
+        for (i, ((xr, gr), dr)) in rows.zip(dx.as_mut_slice().chunks_exact_mut(m)).enumerate() {
+            let ch = i % c;
+            let (mu, is) = (mean[ch], inv_std[ch]);
+            let (gm, xm) = (
+                (cache.acc[ch][0] * inv_cnt) as f32,
+                (cache.acc[ch][1] * inv_cnt) as f32,
+            );
+            let a = self.weight[ch] * is;
+            for (o, (&v, &g)) in dr.iter_mut().zip(xr.iter().zip(gr)) {
+                *o = a * (g - gm - (v - mu) * is * xm);
+            }
+        }
+    }
+    fn visit_with_grad(&mut self, g: &BatchNormGrad<C>, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+        f(&mut self.weight, &g.dweight);
+        f(&mut self.bias, &g.dbias);
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::layer::{new_boxed, Train};
+    use crate::testing::{assert_close, check_layer_grads, fixture, load_params, run_train};
+    use typenum::consts::*;
+
+    /// A batch norm with random γ, β (so dγ and dβ are checked away from γ = 1, β = 0).
+    fn bn<L: Module>(seed: u64) -> alloc::boxed::Box<L> {
+        let mut l = new_boxed::<L>(seed);
+        let mut rng = Rng::new(seed + 100);
+        l.visit_mut(&mut |p| p.iter_mut().for_each(|v| *v = rng.uniform_in(0.5, 1.5)));
+        l
+    }
+
+    #[test]
+    fn batchnorm_gradients_couple_the_batch() {
+        check_layer_grads::<Shape3<U3, U5, U7>, _>(&mut *bn::<BatchNorm2d<U3>>(1), 3, 1);
+        check_layer_grads::<Shape3<U2, U3, U3>, _>(&mut *bn::<BatchNorm2d<U2>>(2), 4, 2);
+        check_layer_grads::<Shape3<U4, U1, U1>, _>(&mut *bn::<BatchNorm2d<U4>>(3), 4, 3);
+        check_layer_grads::<Shape1<U5>, _>(&mut *bn::<BatchNorm1d<U5>>(4), 3, 4);
+        check_layer_grads::<Shape1<U8>, _>(&mut *bn::<BatchNorm1d<U8>>(5), 4, 5);
+    }
+
+    #[test]
+    fn shapes_params_and_defaults() {
+        fn same<S: Shape, L: Layer<S, Out = S>>(_: &L) {}
+        same::<Shape3<U64, U7, U9>, _>(&*new_boxed::<BatchNorm2d<U64>>(0));
+        same::<Shape1<U10>, _>(&*new_boxed::<BatchNorm1d<U10>>(0));
+        let b = new_boxed::<BatchNorm2d<U3>>(0);
+        assert_eq!(<BatchNorm2d<U3>>::PARAMS, 6);
+        let mut seen = vec![];
+        b.visit(&mut |p| seen.push(p.to_vec()));
+        assert_eq!(
+            seen,
+            vec![vec![1.0; 3], vec![0.0; 3]],
+            "visit sees weight and bias only"
+        );
+        assert_eq!(
+            (&b.running_mean[..], &b.running_var[..]),
+            (&[0.0; 3][..], &[1.0; 3][..])
+        );
+    }
+
+    /// One train step (y, dx, dγ, dβ, running stats) then eval with the updated statistics.
+    fn bn_matches<S: Shape, L>(name: &str)
+    where
+        L: Train<S, Out = S, Grad = BatchNormGrad<<L as BnParts>::C>> + BnParts + Module,
+    {
+        let fx = fixture(name);
+        let mut l = new_boxed::<L>(0);
+        load_params(&mut *l, &fx, &["weight", "bias"]);
+        l.stats().0.copy_from_slice(fx.get("running_mean0"));
+        l.stats().1.copy_from_slice(fx.get("running_var0"));
+        let (y, dx, g) = run_train::<S, L>(&mut *l, fx.get("x"), fx.get("dy"));
+        assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
+        assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
+        assert_close(
+            &format!("{name} dweight"),
+            &g.dweight,
+            fx.get("dweight"),
+            1e-5,
+        );
+        assert_close(&format!("{name} dbias"), &g.dbias, fx.get("dbias"), 1e-5);
+        let (rm, rv) = l.stats();
+        assert_close(
+            &format!("{name} running_mean"),
+            rm,
+            fx.get("running_mean"),
+            1e-5,
+        );
+        assert_close(
+            &format!("{name} running_var"),
+            rv,
+            fx.get("running_var"),
+            1e-5,
+        );
+        let xe = fx.get("x_eval");
+        let mut ye = vec![0.0; xe.len()];
+        for (xs, ys) in xe.chunks_exact(S::NUMEL).zip(ye.chunks_exact_mut(S::NUMEL)) {
+            l.infer(xs, ys, &mut []);
+        }
+        assert_close(&format!("{name} y_eval"), &ye, fx.get("y_eval"), 1e-5);
+    }
+    trait BnParts {
+        type C: ArrayLength;
+        fn stats(&mut self) -> (&mut [f32], &mut [f32]);
+    }
+    impl<C: ArrayLength, D> BnParts for BatchNorm<C, D> {
+        type C = C;
+        fn stats(&mut self) -> (&mut [f32], &mut [f32]) {
+            (&mut self.running_mean, &mut self.running_var)
+        }
+    }
+
+    #[test]
+    fn batchnorm_matches_pytorch() {
+        bn_matches::<Shape3<U3, U5, U7>, BatchNorm2d<U3>>("bn2d");
+        bn_matches::<Shape3<U2, U3, U3>, BatchNorm2d<U2>>("bn2d_b1");
+        bn_matches::<Shape1<U6>, BatchNorm1d<U6>>("bn1d");
+        bn_matches::<Shape1<U3>, BatchNorm1d<U3>>("bn1d_b2");
+    }
+}

@@ -1,0 +1,428 @@
+//! Pooling: `nn.MaxPool2d`, `nn.AvgPool2d` and global average pooling (`nn.AdaptiveAvgPool2d(1)`).
+//!
+//! Square windows with stride, padding and (max pooling) dilation, PyTorch's floor mode, so the
+//! output size is [`PoolOut`]. Max pooling treats padding as `−∞` and keeps each window's argmax
+//! for backward; average pooling divides by `K·K`, padding counting as zeros (PyTorch's default
+//! `count_include_pad=True`).
+use crate::check::{KernelFitsInput, PoolPaddingAtMostHalfKernel};
+use crate::kernels::im2col::Geom;
+use crate::layer::Layer;
+use crate::shape::{ConvDim, PoolOut, Shape, Shape3};
+use core::marker::PhantomData;
+use core::ops::Mul;
+use typenum::{IsLessOrEqual, LeEq, Prod, Unsigned, U0, U1, U2};
+
+/// Hyper-parameters carried as types only.
+type Marker<T> = PhantomData<fn() -> T>;
+
+/// `MaxPool2d<K, S = K, P = 0, D = 1>`: PyTorch's `nn.MaxPool2d(K, stride=S, padding=P,
+/// dilation=D)`. The stride defaults to the kernel size, so `MaxPool2d<U2>` halves H and W.
+pub struct MaxPool2d<K, S = K, P = U0, D = U1>(Marker<(K, S, P, D)>);
+
+/// `AvgPool2d<K, S = K, P = 0>`: PyTorch's `nn.AvgPool2d(K, stride=S, padding=P)`; every window
+/// is divided by `K·K`, padded zeros included (`count_include_pad=True`).
+pub struct AvgPool2d<K, S = K, P = U0>(Marker<(K, S, P)>);
+
+/// `[C, H, W] → [C, 1, 1]`, the mean of each channel: PyTorch's `nn.AdaptiveAvgPool2d(1)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GlobalAvgPool2d;
+
+macro_rules! marker_impls {
+    ($name:ident<$($p:ident),*>) => {
+        impl<$($p),*> Default for $name<$($p),*> {
+            fn default() -> Self {
+                $name(PhantomData)
+            }
+        }
+        impl<$($p),*> Clone for $name<$($p),*> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<$($p),*> Copy for $name<$($p),*> {}
+        crate::__stateless_module!($name<$($p),*> $(, $p)*);
+    };
+}
+marker_impls!(MaxPool2d<K, S, P, D>);
+marker_impls!(AvgPool2d<K, S, P>);
+crate::__stateless_module!(GlobalAvgPool2d);
+
+/// `2P ≤ K` as a Bit: PyTorch's rule that a pooling layer pads at most half its kernel.
+pub trait PoolPad<K> {
+    /// `B1` when `2P ≤ K`.
+    type Fits;
+}
+impl<P: Mul<U2>, K> PoolPad<K> for P
+where
+    Prod<P, U2>: IsLessOrEqual<K>,
+{
+    type Fits = LeEq<Prod<P, U2>, K>;
+}
+
+/// Output shape of a pooling layer on `[C, H, W]`.
+pub type Pool2dOut<C, H, W, K, S, P, D> = Shape3<C, PoolOut<H, K, S, P, D>, PoolOut<W, K, S, P, D>>;
+
+fn geom<In: Shape, Out: Shape>(k: usize, s: usize, p: usize, d: usize) -> Geom {
+    let ([c, h, w], [_, oh, ow]) = (In::DIMS, Out::DIMS);
+    Geom {
+        c,
+        h,
+        w,
+        k,
+        s,
+        p,
+        d,
+        oh,
+        ow,
+    }
+}
+
+/// The taps of output `o`'s window along an axis of length `n` that land inside the input:
+/// `(first input index, count)`, the others following every `D`.
+#[inline]
+fn taps(g: &Geom, o: usize, n: usize) -> (usize, usize) {
+    let start = o * g.s; // tap 0, in padded coordinates
+    if start >= g.p && start + (g.k - 1) * g.d < n + g.p {
+        return (start - g.p, g.k); // the whole window is inside
+    }
+    let lo = if start >= g.p {
+        0
+    } else {
+        (g.p - start).div_ceil(g.d)
+    };
+    let hi = if n + g.p > start {
+        ((n + g.p - start - 1) / g.d + 1).min(g.k)
+    } else {
+        0
+    };
+    if lo < hi {
+        (start + lo * g.d - g.p, hi - lo)
+    } else {
+        (0, 0)
+    }
+}
+
+/// Calls `f(out_index, rows, cols)` for each output of one `[C, H, W]` sample with its window's
+/// rows and columns inside the input as `(first, count)`; row indices already include the channel.
+#[inline]
+fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
+    let mut o = 0;
+    for c in 0..g.c {
+        for oy in 0..g.oh {
+            let (r0, nr) = taps(g, oy, g.h);
+            for ox in 0..g.ow {
+                f(o, (c * g.h + r0, nr), taps(g, ox, g.w));
+                o += 1;
+            }
+        }
+    }
+}
+
+/// One sample, `[C, H, W] → [C, H', W']`: each window's maximum (`−∞` for a window lying wholly in
+/// the padding). When `arg` is not empty it receives each argmax as an index into the sample
+/// (`u32::MAX` for such an empty window). Ties go to the first tap and NaN wins, as in PyTorch.
+fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
+    windows(g, |o, (r0, nr), (c0, nc)| {
+        let mut best = f32::NEG_INFINITY;
+        let mut at = if nr * nc > 0 {
+            r0 * g.w + c0
+        } else {
+            u32::MAX as usize
+        };
+        for r in 0..nr {
+            let row = (r0 + r * g.d) * g.w + c0;
+            for t in 0..nc {
+                let v = x[row + t * g.d];
+                if v > best || v.is_nan() {
+                    best = v;
+                    at = row + t * g.d;
+                }
+            }
+        }
+        y[o] = best;
+        if let Some(a) = arg.get_mut(o) {
+            *a = at as u32;
+        }
+    });
+}
+
+/// One sample: each window's sum divided by `K·K`.
+fn avg_pool(g: &Geom, x: &[f32], y: &mut [f32]) {
+    let kk = (g.k * g.k) as f32;
+    windows(g, |o, (r0, nr), (c0, nc)| {
+        let mut s = 0.0f32;
+        for r in r0..r0 + nr {
+            s += x[r * g.w + c0..r * g.w + c0 + nc].iter().sum::<f32>();
+        }
+        y[o] = s / kk;
+    });
+}
+
+/// One sample's backward of [`avg_pool`]: `dx` (zeroed here) gets `dy / (K·K)` over each window.
+#[cfg(feature = "alloc")]
+fn avg_pool_backward(g: &Geom, dy: &[f32], dx: &mut [f32]) {
+    let kk = (g.k * g.k) as f32;
+    dx.fill(0.0);
+    windows(g, |o, (r0, nr), (c0, nc)| {
+        let v = dy[o] / kk;
+        for r in r0..r0 + nr {
+            dx[r * g.w + c0..r * g.w + c0 + nc]
+                .iter_mut()
+                .for_each(|d| *d += v);
+        }
+    });
+}
+
+impl<C, H, W, K, S, P, D> Layer<Shape3<C, H, W>> for MaxPool2d<K, S, P, D>
+where
+    Shape3<C, H, W>: Shape,
+    H: ConvDim<K, S, P, D>,
+    W: ConvDim<K, S, P, D>,
+    <H as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
+    <W as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
+    P: PoolPad<K>,
+    <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
+    Pool2dOut<C, H, W, K, S, P, D>: Shape,
+    K: Unsigned,
+    S: Unsigned,
+    P: Unsigned,
+    D: Unsigned,
+{
+    type Out = Pool2dOut<C, H, W, K, S, P, D>;
+    fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        max_pool(&Self::geom::<Shape3<C, H, W>>(), x, y, &mut []);
+    }
+}
+
+impl<C, H, W, K, S, P> Layer<Shape3<C, H, W>> for AvgPool2d<K, S, P>
+where
+    Shape3<C, H, W>: Shape,
+    H: ConvDim<K, S, P, U1>,
+    W: ConvDim<K, S, P, U1>,
+    <H as ConvDim<K, S, P, U1>>::Fits: KernelFitsInput,
+    <W as ConvDim<K, S, P, U1>>::Fits: KernelFitsInput,
+    P: PoolPad<K>,
+    <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
+    Pool2dOut<C, H, W, K, S, P, U1>: Shape,
+    K: Unsigned,
+    S: Unsigned,
+    P: Unsigned,
+{
+    type Out = Pool2dOut<C, H, W, K, S, P, U1>;
+    fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        avg_pool(&Self::geom::<Shape3<C, H, W>>(), x, y);
+    }
+}
+
+impl<K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned> MaxPool2d<K, S, P, D> {
+    fn geom<In: Shape>() -> Geom
+    where
+        Self: Layer<In>,
+    {
+        geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, D::USIZE)
+    }
+}
+impl<K: Unsigned, S: Unsigned, P: Unsigned> AvgPool2d<K, S, P> {
+    fn geom<In: Shape>() -> Geom
+    where
+        Self: Layer<In>,
+    {
+        geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, 1)
+    }
+}
+
+impl<C, H, W> Layer<Shape3<C, H, W>> for GlobalAvgPool2d
+where
+    Shape3<C, H, W>: Shape,
+    Shape3<C, U1, U1>: Shape,
+{
+    type Out = Shape3<C, U1, U1>;
+    fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        let [c, h, w] = <Shape3<C, H, W>>::DIMS;
+        global_avg(&x[..c * h * w], h * w, &mut y[..c]);
+    }
+}
+
+/// Means of consecutive planes of `m` values (any number of samples' channels at once).
+fn global_avg(x: &[f32], m: usize, y: &mut [f32]) {
+    for (yc, xc) in y.iter_mut().zip(x.chunks(m.max(1))) {
+        *yc = xc.iter().sum::<f32>() / m as f32;
+    }
+}
+
+/// What max pooling's backward needs: each output's argmax, an index into its sample.
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+pub struct MaxPoolCache {
+    argmax: alloc::vec::Vec<u32>,
+}
+
+#[cfg(feature = "alloc")]
+mod train {
+    use super::*;
+    use crate::kernels::par;
+    use crate::layer::Train;
+    use crate::Batch;
+
+    impl<C, H, W, K, S, P, D> Train<Shape3<C, H, W>> for MaxPool2d<K, S, P, D>
+    where
+        Self: Layer<Shape3<C, H, W>> + Send + Sync,
+        Shape3<C, H, W>: Shape,
+        K: Unsigned,
+        S: Unsigned,
+        P: Unsigned,
+        D: Unsigned,
+    {
+        type Grad = ();
+        type Cache = MaxPoolCache;
+        fn forward_train(
+            &mut self,
+            x: &Batch<Shape3<C, H, W>>,
+            y: &mut Batch<Self::Out>,
+            c: &mut MaxPoolCache,
+        ) {
+            let (n, yn) = (x.len(), <Self::Out as Shape>::NUMEL);
+            debug_assert!(<Shape3<C, H, W>>::NUMEL < u32::MAX as usize);
+            let g = Self::geom::<Shape3<C, H, W>>();
+            y.resize(n);
+            c.argmax.resize(n * yn, 0);
+            par::for_chunks_zip(
+                n,
+                y.as_mut_slice(),
+                yn,
+                &mut c.argmax,
+                yn,
+                |start, ys, args| {
+                    for (i, (yi, ai)) in ys
+                        .chunks_exact_mut(yn)
+                        .zip(args.chunks_exact_mut(yn))
+                        .enumerate()
+                    {
+                        max_pool(&g, x.sample(start + i), yi, ai);
+                    }
+                },
+            );
+        }
+        /// Routes each `dy` to its window's argmax (summing where windows overlap).
+        fn backward(
+            &self,
+            x: &Batch<Shape3<C, H, W>>,
+            _y: &Batch<Self::Out>,
+            dy: &Batch<Self::Out>,
+            dx: &mut Batch<Shape3<C, H, W>>,
+            c: &mut MaxPoolCache,
+            _g: &mut (),
+        ) {
+            let (n, xn, yn) = (
+                x.len(),
+                <Shape3<C, H, W>>::NUMEL,
+                <Self::Out as Shape>::NUMEL,
+            );
+            if c.argmax.len() != n * yn {
+                // Not the cache of a forward_train on this batch: recompute the argmax from x.
+                let mut y = Batch::default();
+                Train::forward_train(&mut Self::default(), x, &mut y, c);
+            }
+            dx.resize(n);
+            let argmax = &c.argmax;
+            par::for_chunks(n, dx.as_mut_slice(), xn, |start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    dxi.fill(0.0);
+                    for (&a, &d) in argmax[s * yn..(s + 1) * yn].iter().zip(dy.sample(s)) {
+                        if let Some(v) = dxi.get_mut(a as usize) {
+                            *v += d;
+                        }
+                    }
+                }
+            });
+        }
+        fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
+    }
+
+    impl<C, H, W, K, S, P> Train<Shape3<C, H, W>> for AvgPool2d<K, S, P>
+    where
+        Self: Layer<Shape3<C, H, W>> + Send + Sync,
+        Shape3<C, H, W>: Shape,
+        K: Unsigned,
+        S: Unsigned,
+        P: Unsigned,
+    {
+        type Grad = ();
+        type Cache = ();
+        fn forward_train(
+            &mut self,
+            x: &Batch<Shape3<C, H, W>>,
+            y: &mut Batch<Self::Out>,
+            _c: &mut (),
+        ) {
+            let (n, yn) = (x.len(), <Self::Out as Shape>::NUMEL);
+            let g = Self::geom::<Shape3<C, H, W>>();
+            y.resize(n);
+            par::for_chunks(n, y.as_mut_slice(), yn, |start, ys| {
+                for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+                    avg_pool(&g, x.sample(start + i), yi);
+                }
+            });
+        }
+        fn backward(
+            &self,
+            x: &Batch<Shape3<C, H, W>>,
+            _y: &Batch<Self::Out>,
+            dy: &Batch<Self::Out>,
+            dx: &mut Batch<Shape3<C, H, W>>,
+            _c: &mut (),
+            _g: &mut (),
+        ) {
+            let (n, xn) = (x.len(), <Shape3<C, H, W>>::NUMEL);
+            let g = Self::geom::<Shape3<C, H, W>>();
+            dx.resize(n);
+            par::for_chunks(n, dx.as_mut_slice(), xn, |start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    avg_pool_backward(&g, dy.sample(start + i), dxi);
+                }
+            });
+        }
+        fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
+    }
+
+    impl<C, H, W> Train<Shape3<C, H, W>> for GlobalAvgPool2d
+    where
+        Shape3<C, H, W>: Shape,
+        Shape3<C, U1, U1>: Shape,
+    {
+        type Grad = ();
+        type Cache = ();
+        fn forward_train(
+            &mut self,
+            x: &Batch<Shape3<C, H, W>>,
+            y: &mut Batch<Shape3<C, U1, U1>>,
+            _c: &mut (),
+        ) {
+            let [_, h, w] = <Shape3<C, H, W>>::DIMS;
+            y.resize(x.len());
+            global_avg(x.as_slice(), h * w, y.as_mut_slice());
+        }
+        /// Spreads each channel's `dy` evenly over its `H·W` inputs.
+        fn backward(
+            &self,
+            x: &Batch<Shape3<C, H, W>>,
+            _y: &Batch<Shape3<C, U1, U1>>,
+            dy: &Batch<Shape3<C, U1, U1>>,
+            dx: &mut Batch<Shape3<C, H, W>>,
+            _c: &mut (),
+            _g: &mut (),
+        ) {
+            let [_, h, w] = <Shape3<C, H, W>>::DIMS;
+            let m = h * w;
+            dx.resize(x.len());
+            for (dxc, &d) in dx.as_mut_slice().chunks_mut(m.max(1)).zip(dy.as_slice()) {
+                dxc.fill(d / m as f32);
+            }
+        }
+        fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests;

@@ -1,0 +1,151 @@
+//! Pooling tests: finite-difference gradients, PyTorch fixtures, output shapes.
+use super::*;
+use crate::testing::{assert_close, check_layer_grads, check_layer_grads_with, fixture, run_train};
+use typenum::consts::*;
+
+/// N(0, 10²): random normal, spread so that no two values of a window lie within the
+/// finite-difference step (±3e-3) of each other, where the max has a kink.
+fn spread(r: &mut crate::rng::Rng) -> f32 {
+    10.0 * r.normal()
+}
+
+fn same<A: typenum::Same<B>, B>() {}
+
+#[test]
+fn gradients_on_several_shapes() {
+    // odd sizes, stride 2, padding; batch 2
+    check_layer_grads_with::<Shape3<U2, U7, U9>, _>(
+        &mut MaxPool2d::<U3, U2, U1>::default(),
+        2,
+        11,
+        spread,
+    );
+    // default stride = kernel, odd sizes (floor drops the last row and column)
+    check_layer_grads_with::<Shape3<U3, U5, U7>, _>(&mut MaxPool2d::<U2>::default(), 3, 2, spread);
+    // dilation 2 with padding, overlapping windows
+    check_layer_grads_with::<Shape3<U2, U9, U8>, _>(
+        &mut MaxPool2d::<U3, U1, U1, U2>::default(),
+        2,
+        3,
+        spread,
+    );
+    check_layer_grads::<Shape3<U2, U7, U9>, _>(&mut AvgPool2d::<U3, U2, U1>::default(), 2, 4);
+    check_layer_grads::<Shape3<U3, U5, U7>, _>(&mut AvgPool2d::<U2>::default(), 3, 5);
+    check_layer_grads::<Shape3<U2, U6, U5>, _>(&mut AvgPool2d::<U3, U1>::default(), 2, 6);
+    check_layer_grads::<Shape3<U3, U5, U7>, _>(&mut GlobalAvgPool2d, 2, 7);
+}
+
+#[test]
+fn output_shapes_and_default_stride() {
+    // The stride defaults to the kernel size: MaxPool2d<U2> is nn.MaxPool2d(2).
+    same::<MaxPool2d<U2>, MaxPool2d<U2, U2, U0, U1>>();
+    same::<AvgPool2d<U3>, AvgPool2d<U3, U3, U0>>();
+    fn out<In: Shape, O, L: Layer<In, Out = O>>(_: &L) {}
+    // LeNet: 28 → 14; AlexNet's overlapping pool: 55, K3 S2 → 27.
+    out::<Shape3<U6, U28, U28>, Shape3<U6, U14, U14>, _>(&MaxPool2d::<U2>::default());
+    out::<Shape3<U96, U55, U55>, Shape3<U96, U27, U27>, _>(&MaxPool2d::<U3, U2>::default());
+    // ResNet stem: 112, K3 S2 P1 → 56; dilation 2 widens K3 to 5: 9 + 2 − 5 + 1 = 7.
+    out::<Shape3<U64, U112, U112>, Shape3<U64, U56, U56>, _>(&MaxPool2d::<U3, U2, U1>::default());
+    out::<Shape3<U2, U9, U8>, Shape3<U2, U7, U6>, _>(&MaxPool2d::<U3, U1, U1, U2>::default());
+    out::<Shape3<U3, U7, U9>, Shape3<U3, U4, U5>, _>(&AvgPool2d::<U3, U2, U1>::default());
+    out::<Shape3<U512, U7, U7>, Shape3<U512, U1, U1>, _>(&GlobalAvgPool2d);
+}
+
+#[test]
+fn padding_is_minus_infinity_for_max_and_zero_for_avg() {
+    // All-negative input: a padded border must not win the max, and counts as 0 in the mean.
+    let x = [-1.0f32, -2.0, -3.0, -4.0];
+    let mut z = [0.0f32; 9];
+    Layer::<Shape3<U1, U2, U2>>::infer(
+        &MaxPool2d::<U2, U1, U1>::default(),
+        &x,
+        &mut z[..9],
+        &mut [],
+    );
+    assert_eq!(z, [-1.0, -1.0, -2.0, -1.0, -1.0, -2.0, -3.0, -3.0, -4.0]);
+    Layer::<Shape3<U1, U2, U2>>::infer(
+        &AvgPool2d::<U2, U1, U1>::default(),
+        &x,
+        &mut z[..9],
+        &mut [],
+    );
+    assert_eq!(
+        z,
+        [-0.25, -0.75, -0.5, -1.0, -2.5, -1.5, -0.75, -1.75, -1.0]
+    );
+    // Dilation can put a whole window in the padding (taps −1 and 4 of a 4-wide input):
+    // PyTorch gives −∞ there, and no gradient flows.
+    let x = crate::Batch::<Shape3<U1, U4, U4>>::from_fn(1, |i| i as f32);
+    let (y, dx, _) = run_train::<Shape3<U1, U4, U4>, _>(
+        &mut MaxPool2d::<U2, U1, U1, U5>::default(),
+        x.as_slice(),
+        &[1.0],
+    );
+    assert_eq!(y, [f32::NEG_INFINITY]);
+    assert!(dx.iter().all(|&d| d == 0.0));
+}
+
+#[test]
+fn backward_without_its_forward_recomputes_the_argmax() {
+    use crate::layer::Train;
+    let x = crate::Batch::<Shape3<U2, U5, U6>>::from_fn(3, |i| ((i * 37) % 29) as f32);
+    let mut l = MaxPool2d::<U3, U2, U1>::default();
+    let dy = crate::Batch::from_fn(3, |i| i as f32 * 0.5 - 3.0);
+    let (_, want, _) = run_train::<Shape3<U2, U5, U6>, _>(&mut l, x.as_slice(), dy.as_slice());
+    let (y, mut dx, mut cache) = (
+        crate::Batch::default(),
+        crate::Batch::default(),
+        Default::default(),
+    );
+    l.backward(&x, &y, &dy, &mut dx, &mut cache, &mut ());
+    assert_eq!(dx.as_slice(), &want[..]);
+}
+
+#[test]
+fn matches_pytorch() {
+    for (name, case) in [
+        ("maxpool_k3s2p1", 0),
+        ("maxpool_k2", 1),
+        ("maxpool_k3s2p1d2", 2),
+        ("avgpool_k3s2p1", 3),
+        ("avgpool_k2", 4),
+        ("global_avgpool", 5),
+    ] {
+        let fx = fixture(name);
+        macro_rules! go {
+            ($in:ty, $l:expr) => {{
+                let (y, dx, _) = run_train::<$in, _>(&mut $l, fx.get("x"), fx.get("dy"));
+                assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
+                assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
+            }};
+        }
+        match case {
+            0 => go!(Shape3<U3, U7, U9>, MaxPool2d::<U3, U2, U1>::default()),
+            1 => go!(Shape3<U3, U5, U7>, MaxPool2d::<U2>::default()),
+            2 => go!(Shape3<U2, U9, U10>, MaxPool2d::<U3, U2, U1, U2>::default()),
+            3 => go!(Shape3<U3, U7, U9>, AvgPool2d::<U3, U2, U1>::default()),
+            4 => go!(Shape3<U3, U5, U7>, AvgPool2d::<U2>::default()),
+            _ => go!(Shape3<U4, U5, U7>, GlobalAvgPool2d),
+        }
+    }
+}
+
+#[test]
+fn a_batch_split_across_threads_equals_sample_by_sample() {
+    type In = Shape3<U8, U16, U16>;
+    crate::kernels::par::set_threads(2);
+    let x = crate::Batch::<In>::from_fn(16, |i| ((i * 7919) % 1013) as f32);
+    let dy: std::vec::Vec<f32> = (0..16 * 8 * 8 * 8)
+        .map(|i| ((i * 31) % 17) as f32)
+        .collect();
+    let (y, dx, _) = run_train::<In, _>(&mut MaxPool2d::<U2>::default(), x.as_slice(), &dy);
+    for s in 0..16 {
+        let (ys, dxs, _) = run_train::<In, _>(
+            &mut MaxPool2d::<U2>::default(),
+            x.sample(s),
+            &dy[s * 512..(s + 1) * 512],
+        );
+        assert_eq!(&y[s * 512..(s + 1) * 512], &ys[..], "y of sample {s}");
+        assert_eq!(&dx[s * 2048..(s + 1) * 2048], &dxs[..], "dx of sample {s}");
+    }
+}

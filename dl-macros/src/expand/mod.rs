@@ -1,0 +1,502 @@
+//! Expansion of a validated network: the struct with typed layer fields, one const check per
+//! layer (`L: Layer<In, Out = Out>` with the shapes computed in `validate`), the resource
+//! consts, allocation-free fused inference over a two-ended arena, and training forward /
+//! backward with typed cache and gradient structs.
+use crate::ast::Net;
+use crate::validate::{Act, Kind, Leaf, Model, Node, Shape};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, ToTokens};
+
+mod infer;
+mod train;
+
+struct Gen {
+    k: TokenStream,
+    /// Training-cache fields: name and type.
+    cache: Vec<(Ident, TokenStream)>,
+    next: usize,
+}
+
+fn lit(n: u64) -> TokenStream {
+    proc_macro2::Literal::u64_unsuffixed(n).to_token_stream()
+}
+
+impl Gen {
+    /// A type-level number.
+    fn num(&self, n: u64) -> TokenStream {
+        let k = &self.k;
+        if n <= 1024 {
+            let u = format_ident!("U{}", n);
+            quote!(#k::consts::#u)
+        } else {
+            // typenum names constants up to 1024; above, spell the binary form.
+            let bit = if n & 1 == 1 { quote!(#k::typenum::B1) } else { quote!(#k::typenum::B0) };
+            let hi = if n >> 1 == 0 { quote!(#k::typenum::UTerm) } else { self.num(n >> 1) };
+            quote!(#k::typenum::UInt<#hi, #bit>)
+        }
+    }
+    fn shape(&self, s: Shape) -> TokenStream {
+        let k = &self.k;
+        match s {
+            Shape::Vec(n) => {
+                let n = self.num(n);
+                quote!(#k::Shape1<#n>)
+            }
+            Shape::Map(c, h, w) => {
+                let (c, h, w) = (self.num(c), self.num(h), self.num(w));
+                quote!(#k::Shape3<#c, #h, #w>)
+            }
+        }
+    }
+    fn act_fn(&self, a: Act) -> TokenStream {
+        let k = &self.k;
+        match a {
+            Act::ReLU => quote!(#k::layers::activation::fns::ReLU),
+            Act::Sigmoid => quote!(#k::layers::activation::fns::Sigmoid),
+            Act::Tanh => quote!(#k::layers::activation::fns::Tanh),
+            Act::Leaky(n, d) => {
+                let (n, d) = (self.num(n), self.num(d));
+                quote!(#k::layers::activation::fns::LeakyReLU<#n, #d>)
+            }
+        }
+    }
+    /// The dl-core type of a layer.
+    fn layer_ty(&self, kind: &Kind) -> TokenStream {
+        let k = &self.k;
+        let n = |v: u64| self.num(v);
+        match *kind {
+            Kind::Conv { i, o, k: kk, s, p, d } => {
+                let (i, o, kk, s, p, d) = (n(i), n(o), n(kk), n(s), n(p), n(d));
+                quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d>)
+            }
+            Kind::ConvT { i, o, k: kk, s, p, d, op } => {
+                let (i, o, kk, s, p, d, op) = (n(i), n(o), n(kk), n(s), n(p), n(d), n(op));
+                quote!(#k::ConvTranspose2d<#i, #o, #kk, #s, #p, #d, #op>)
+            }
+            Kind::Linear { i, o } => {
+                let (i, o) = (n(i), n(o));
+                quote!(#k::Linear<#i, #o>)
+            }
+            Kind::Act(a) => {
+                let f = self.act_fn(a);
+                quote!(#k::layers::activation::Act<#f>)
+            }
+            Kind::Flatten => quote!(#k::Flatten),
+            Kind::MaxPool { k: kk, s, p, d } => {
+                let (kk, s, p, d) = (n(kk), n(s), n(p), n(d));
+                quote!(#k::MaxPool2d<#kk, #s, #p, #d>)
+            }
+            Kind::AvgPool { k: kk, s, p } => {
+                let (kk, s, p) = (n(kk), n(s), n(p));
+                quote!(#k::AvgPool2d<#kk, #s, #p>)
+            }
+            Kind::GlobalAvgPool => quote!(#k::GlobalAvgPool2d),
+            Kind::Bn2d { c } => {
+                let c = n(c);
+                quote!(#k::BatchNorm2d<#c>)
+            }
+            Kind::Bn1d { n: f } => {
+                let f = n(f);
+                quote!(#k::BatchNorm1d<#f>)
+            }
+            Kind::Dropout { num, den } => {
+                let (a, b) = (n(num), n(den));
+                quote!(#k::Dropout<#a, #b>)
+            }
+            Kind::Lrn { size } => {
+                let s = n(size);
+                quote!(#k::LocalResponseNorm<#s>)
+            }
+            Kind::Maxout { k: kk } => {
+                let kk = n(kk);
+                quote!(#k::Maxout<#kk>)
+            }
+            Kind::Upsample { f, bilinear } => {
+                let f = n(f);
+                if bilinear {
+                    quote!(#k::Upsample<#f, #k::Bilinear>)
+                } else {
+                    quote!(#k::Upsample<#f, #k::Nearest>)
+                }
+            }
+            Kind::Softmax => quote!(#k::Softmax),
+        }
+    }
+    fn fresh(&mut self) -> usize {
+        self.next += 1;
+        self.next
+    }
+    fn add_cache(&mut self, name: Ident, ty: TokenStream) {
+        self.cache.push((name, ty));
+    }
+}
+
+fn has_params(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Conv { .. } | Kind::Linear { .. } | Kind::ConvT { .. } | Kind::Bn2d { .. } | Kind::Bn1d { .. }
+    )
+}
+
+/// Every leaf in order (blocks flattened: body, shortcut / branches).
+fn leaves<'a>(nodes: &'a [Node], out: &mut Vec<&'a Leaf>) {
+    for n in nodes {
+        match n {
+            Node::Leaf(l) => out.push(l),
+            Node::Residual { body, shortcut, .. } => {
+                leaves(body, out);
+                if let Some(s) = shortcut {
+                    leaves(s, out);
+                }
+            }
+            Node::Concat { branches, .. } => branches.iter().for_each(|b| leaves(b, out)),
+            Node::Skip { body, branch, .. } => {
+                leaves(body, out);
+                leaves(branch, out);
+            }
+        }
+    }
+}
+
+/// A node with the activations applied in place on its output.
+struct Op<'a> {
+    node: &'a Node,
+    /// Inference only: a BatchNorm2d folded into the convolution before it.
+    bn: Option<&'a Leaf>,
+    posts: Vec<Act>,
+    /// Training-op number (cache field suffix).
+    u: usize,
+}
+
+fn act_of(n: &Node) -> Option<Act> {
+    match n {
+        Node::Leaf(Leaf { kind: Kind::Act(a), .. }) => Some(*a),
+        _ => None,
+    }
+}
+
+/// Groups a list into ops. Inference: every activation runs in place on the op before it.
+/// Training: one activation in place after Conv2d/Linear/blocks, whose backward does not read
+/// their own output (the activation's derivative is computed from its output).
+fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
+    let mut ops: Vec<Op> = Vec::new();
+    for n in nodes {
+        if let (Some(a), Some(last)) = (act_of(n), ops.last_mut()) {
+            let fusable = !train
+                || (last.posts.is_empty()
+                    && match last.node {
+                        Node::Leaf(l) => matches!(l.kind, Kind::Conv { .. } | Kind::Linear { .. }),
+                        _ => true,
+                    });
+            if fusable {
+                last.posts.push(a);
+                continue;
+            }
+        }
+        if let (false, Node::Leaf(b @ Leaf { kind: Kind::Bn2d { .. }, .. }), Some(last)) =
+            (train, n, ops.last_mut())
+        {
+            if last.posts.is_empty()
+                && last.bn.is_none()
+                && matches!(last.node, Node::Leaf(Leaf { kind: Kind::Conv { .. }, .. }))
+            {
+                last.bn = Some(b);
+                continue;
+            }
+        }
+        ops.push(Op {
+            node: n,
+            bn: None,
+            posts: Vec::new(),
+            u: 0,
+        });
+    }
+    ops
+}
+
+// ---------------------------------------------------------------- the whole network
+
+/// Summary rows: (layer text, field, output shape, params, macs).
+fn rows(nodes: &[Node], depth: usize, out: &mut Vec<(String, String, String, u64, u64)>) {
+    let ind = "  ".repeat(depth);
+    for n in nodes {
+        match n {
+            Node::Leaf(l) => out.push((
+                format!("{ind}{}", l.desc),
+                l.field.as_ref().map_or_else(String::new, |f| f.to_string()),
+                l.output.to_string(),
+                l.params,
+                l.macs,
+            )),
+            Node::Residual { body, shortcut, output, .. } => {
+                out.push((format!("{ind}residual"), String::new(), output.to_string(), 0, 0));
+                rows(body, depth + 1, out);
+                if let Some(s) = shortcut {
+                    out.push((format!("{ind}shortcut"), String::new(), output.to_string(), 0, 0));
+                    rows(s, depth + 1, out);
+                }
+            }
+            Node::Concat { branches, output, .. } => {
+                out.push((format!("{ind}concat"), String::new(), output.to_string(), 0, 0));
+                for (j, b) in branches.iter().enumerate() {
+                    out.push((format!("{ind}  branch {}", j + 1), String::new(), String::new(), 0, 0));
+                    rows(b, depth + 2, out);
+                }
+            }
+            Node::Skip { body, branch, tap, output, .. } => {
+                out.push((format!("{ind}tap {tap}"), String::new(), n.input().to_string(), 0, 0));
+                rows(body, depth, out);
+                out.push((format!("{ind}skip({tap})"), String::new(), output.to_string(), 0, 0));
+                rows(branch, depth + 1, out);
+            }
+        }
+    }
+}
+
+/// Type-level checks of the block joins.
+fn block_checks(g: &Gen, nodes: &[Node], out: &mut Vec<TokenStream>) {
+    let k = &g.k;
+    for n in nodes {
+        match n {
+            Node::Leaf(_) => {}
+            Node::Residual { body, shortcut, input, output, tokens, .. } => {
+                let span = crate::ast::first_span(tokens);
+                let last = body.last().map_or(*input, |b| b.output());
+                let (a, b) = (g.shape(last), g.shape(*output));
+                out.push(respan(quote!(const _: () = #k::fused::same::<#a, #b>();), span));
+                if shortcut.is_none() {
+                    let i = g.shape(*input);
+                    out.push(respan(quote!(const _: () = #k::fused::same::<#i, #b>();), span));
+                }
+                block_checks(g, body, out);
+                if let Some(s) = shortcut {
+                    if let Some(l) = s.last() {
+                        let so = g.shape(l.output());
+                        out.push(respan(quote!(const _: () = #k::fused::same::<#so, #b>();), span));
+                    }
+                    block_checks(g, s, out);
+                }
+            }
+            Node::Concat { branches, output, input, tokens, .. } => {
+                let span = crate::ast::first_span(tokens);
+                // Σ channels as a typenum sum, checked against the computed channel count.
+                let mut sum: Option<TokenStream> = None;
+                for b in branches {
+                    if let Shape::Map(c, _, _) = b.last().map_or(*input, |n| n.output()) {
+                        let c = g.num(c);
+                        sum = Some(match sum {
+                            None => c,
+                            Some(s) => quote!(#k::typenum::Sum<#s, #c>),
+                        });
+                    }
+                    block_checks(g, b, out);
+                }
+                if let (Some(s), Shape::Map(c, _, _)) = (sum, output) {
+                    let c = g.num(*c);
+                    out.push(respan(quote!(const _: () = #k::fused::same::<#s, #c>();), span));
+                }
+            }
+            Node::Skip { body, branch, tokens, .. } => {
+                let _ = tokens;
+                block_checks(g, body, out);
+                block_checks(g, branch, out);
+            }
+        }
+    }
+}
+
+pub fn expand(net: &Net, m: &Model) -> TokenStream {
+    let k = net.krate.as_ref().map_or_else(|| quote!(::dl), |p| p.to_token_stream());
+    let mut g = Gen { k: k.clone(), cache: Vec::new(), next: 0 };
+    let name = &net.name;
+    let vis = &net.vis;
+    let attrs = &net.attrs;
+    let mut all = Vec::new();
+    leaves(&m.body, &mut all);
+    let (si, so) = (g.shape(m.input), g.shape(m.output));
+
+    // Fields and per-layer checks.
+    let mut fields = Vec::new();
+    let mut checks = Vec::new();
+    let mut field_list = Vec::new();
+    for l in &all {
+        let lt = g.layer_ty(&l.kind);
+        let (li, lo) = (g.shape(l.input), g.shape(l.output));
+        let span = crate::ast::first_span(&l.tokens);
+        checks.push(respan(quote!(const _: () = #k::fused::check::<#li, #lo, #lt>();), span));
+        if let Some(f) = &l.field {
+            let doc = format!("`{}`: {} → {}", l.desc, l.input, l.output);
+            fields.push(quote!(#[doc = #doc] pub #f: #lt,));
+            field_list.push((f.clone(), lt, li, has_params(&l.kind), l.params));
+        }
+    }
+    block_checks(&g, &m.body, &mut checks);
+
+    let params: u64 = all.iter().map(|l| l.params).sum();
+    let macs: u64 = all.iter().map(|l| l.macs).sum();
+    let (params_l, macs_l) = (lit(params), lit(macs));
+    let arena = g.chain_arena(&m.body);
+    let infer = g.chain_infer(&m.body, quote!(x), quote!(y), quote!(scratch));
+
+    let fnames: Vec<&Ident> = field_list.iter().map(|f| &f.0).collect();
+    let ftys: Vec<&TokenStream> = field_list.iter().map(|f| &f.1).collect();
+    let param_checks = field_list.iter().map(|(f, lt, _, _, p)| {
+        let p = lit(*p);
+        let msg = format!("network!: parameter count of `{f}` disagrees with the layer type");
+        quote!(const _: () = ::core::assert!(#k::fused::params::<#lt>() == #p, #msg);)
+    });
+
+    // Summary.
+    let mut rs = Vec::new();
+    rows(&m.body, 0, &mut rs);
+    let row_toks = rs.iter().map(|(l, f, s, p, mc)| {
+        let (p, mc) = (lit(*p), lit(*mc));
+        quote!(#k::fused::Row { layer: #l, field: #f, shape: #s, params: #p, macs: #mc })
+    });
+    let name_s = name.to_string();
+    let input_s = m.input.to_string();
+
+    // Training.
+    let (fwd, bwd) = g.chain_train(&m.body, quote!(&*x), quote!(&mut *y), quote!(&*y), quote!(dy), quote!(&mut *dx));
+    let grad_name = format_ident!("{}Grad", name);
+    let cache_name = format_ident!("{}Cache", name);
+    let pf: Vec<_> = field_list.iter().filter(|f| f.3).collect();
+    let gnames: Vec<&Ident> = pf.iter().map(|f| &f.0).collect();
+    let gtys: Vec<TokenStream> = pf
+        .iter()
+        .map(|(_, lt, li, _, _)| quote!(<#lt as #k::Train<#li>>::Grad))
+        .collect();
+    let gtrain: Vec<TokenStream> = pf
+        .iter()
+        .map(|(f, lt, li, _, _)| quote!(<#lt as #k::Train<#li>>::visit_with_grad(&mut self.#f, &g.#f, f);))
+        .collect();
+    let (cnames, ctys): (Vec<Ident>, Vec<TokenStream>) = g.cache.iter().cloned().unzip();
+    let grad_doc = format!("Parameter gradients of [`{name}`], one field per layer with parameters.");
+    let cache_doc = format!("What [`{name}`]'s training forward keeps for backward: every activation and its gradient, allocated once per batch size.");
+
+    quote! {
+        #(#attrs)*
+        #vis struct #name {
+            #(#fields)*
+        }
+
+        #(#checks)*
+        #(#param_checks)*
+        const _: () = { #(#k::fused::module::<#ftys>();)* };
+
+        // SAFETY: every field is a dl layer (plain f32 arrays and markers), checked `Zeroable` above.
+        unsafe impl #k::Zeroable for #name {}
+
+        impl #k::Module for #name {
+            const PARAMS: usize = 0 #(+ #k::fused::params::<#ftys>())*;
+            fn init(&mut self, rng: &mut #k::rng::Rng) { #(#k::Module::init(&mut self.#fnames, rng);)* }
+            fn visit(&self, f: &mut dyn FnMut(&[f32])) { #(#k::Module::visit(&self.#fnames, f);)* }
+            fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_mut(&mut self.#fnames, f);)* }
+        }
+        const _: () = ::core::assert!(<#name as #k::Module>::PARAMS == #params_l, "network!: parameter count disagrees with the layer types");
+
+        #[allow(clippy::all)]
+        impl #name {
+            /// Trainable parameters (computed by `network!`, checked against the layer types).
+            pub const PARAMS: usize = #params_l;
+            /// Multiply-accumulates per sample (convolutions, transposed convolutions, Linear).
+            pub const MACS: usize = #macs_l;
+            /// Bytes of the stored weights (parameters and running statistics).
+            pub const WEIGHT_BYTES: usize = ::core::mem::size_of::<Self>();
+            /// `f32`s of the inference workspace: exactly what [`Layer::infer`](#k::Layer::infer) touches.
+            pub const ARENA_LEN: usize = #arena;
+            /// Bytes of the inference workspace.
+            pub const ARENA_BYTES: usize = Self::ARENA_LEN * 4;
+            /// A Keras-style table: layer, output shape, parameters, MACs.
+            pub fn summary() -> #k::fused::Summary {
+                #k::fused::Summary {
+                    name: #name_s,
+                    input: #input_s,
+                    rows: &[#(#row_toks),*],
+                    params: Self::PARAMS,
+                    macs: Self::MACS,
+                    weight_bytes: Self::WEIGHT_BYTES,
+                    arena_bytes: Self::ARENA_BYTES,
+                }
+            }
+        }
+
+        #[allow(clippy::all, unused_variables, unused_braces)]
+        impl #k::Layer<#si> for #name {
+            type Out = #so;
+            const SCRATCH: usize = #name::ARENA_LEN;
+            fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+                #infer
+            }
+        }
+
+        #k::fused::if_alloc! {
+            #[doc = #grad_doc]
+            #vis struct #grad_name {
+                #(pub #gnames: #gtys,)*
+            }
+            // SAFETY: gradients of dl layers are plain f32 arrays.
+            unsafe impl #k::Zeroable for #grad_name {}
+            impl #k::Module for #grad_name {
+                const PARAMS: usize = 0 #(+ <#gtys as #k::Module>::PARAMS)*;
+                fn visit(&self, f: &mut dyn FnMut(&[f32])) { #(#k::Module::visit(&self.#gnames, f);)* }
+                fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_mut(&mut self.#gnames, f);)* }
+            }
+
+            #[doc = #cache_doc]
+            #[derive(Default)]
+            #[allow(non_snake_case)]
+            #vis struct #cache_name {
+                #(#cnames: #ctys,)*
+                cols: #k::fused::Vec<f32>,
+                dcols: #k::fused::Vec<f32>,
+            }
+
+            #[allow(clippy::all, unused_variables, unused_braces)]
+            impl #k::Train<#si> for #name {
+                type Grad = #grad_name;
+                type Cache = #cache_name;
+                fn forward_train(&mut self, x: &#k::Batch<#si>, y: &mut #k::Batch<#so>, c: &mut #cache_name) {
+                    #fwd
+                }
+                fn backward(
+                    &self,
+                    x: &#k::Batch<#si>,
+                    y: &#k::Batch<#so>,
+                    dy: &#k::Batch<#so>,
+                    dx: &mut #k::Batch<#si>,
+                    c: &mut #cache_name,
+                    g: &mut #grad_name,
+                ) {
+                    #bwd
+                }
+                fn visit_with_grad(&mut self, g: &#grad_name, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+                    #(#gtrain)*
+                }
+            }
+
+            impl #name {
+                /// The network on the heap, initialised from `seed` (PyTorch's default schemes).
+                pub fn new(seed: u64) -> #k::fused::Box<Self> {
+                    #k::new_boxed(seed)
+                }
+            }
+        }
+    }
+}
+
+/// Gives every token of `ts` the span `span`, so a failed check points at the layer.
+fn respan(ts: TokenStream, span: Span) -> TokenStream {
+    ts.into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                ng.set_span(span);
+                tt = proc_macro2::TokenTree::Group(ng);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}

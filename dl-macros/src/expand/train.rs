@@ -1,0 +1,275 @@
+//! Training: forward keeping every activation, backward in reverse filling a typed gradient;
+//! buffers live in the cache struct and grow on the first step only.
+use super::*;
+
+
+impl Gen {
+    /// Numbers the training ops of a list and registers their cache fields.
+    pub(super) fn plan<'a>(&mut self, nodes: &'a [Node]) -> Vec<Op<'a>> {
+        let mut ops = group(nodes, true);
+        let k = self.k.clone();
+        for op in &mut ops {
+            op.u = self.fresh();
+            let so = self.shape(op.node.output());
+            let si = self.shape(op.node.input());
+            self.add_cache(format_ident!("a{}", op.u), quote!(#k::Batch<#so>));
+            self.add_cache(format_ident!("d{}", op.u), quote!(#k::Batch<#so>));
+            match op.node {
+                Node::Leaf(l) => {
+                    if !matches!(l.kind, Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)) {
+                        let lt = self.layer_ty(&l.kind);
+                        self.add_cache(format_ident!("c{}", op.u), quote!(<#lt as #k::Train<#si>>::Cache));
+                    }
+                }
+                Node::Residual { shortcut, .. } => {
+                    if shortcut.is_some() {
+                        self.add_cache(format_ident!("rx{}", op.u), quote!(#k::Batch<#si>));
+                    }
+                }
+                Node::Concat { branches, .. } => {
+                    self.add_cache(format_ident!("cx{}", op.u), quote!(#k::Batch<#si>));
+                    for (j, b) in branches.iter().enumerate() {
+                        let bo = self.shape(b.last().map_or(op.node.input(), |n| n.output()));
+                        self.add_cache(format_ident!("cb{}_{}", op.u, j), quote!(#k::Batch<#bo>));
+                        self.add_cache(format_ident!("cd{}_{}", op.u, j), quote!(#k::Batch<#bo>));
+                    }
+                }
+                Node::Skip { branch_out, branch, .. } => {
+                    let bo = self.shape(*branch_out);
+                    self.add_cache(format_ident!("kd{}", op.u), quote!(#k::Batch<#bo>));
+                    if !branch.is_empty() {
+                        self.add_cache(format_ident!("kx{}", op.u), quote!(#k::Batch<#si>));
+                    }
+                }
+            }
+        }
+        ops
+    }
+
+    /// Block sub-lists need their own output buffer (`b{u}_{j}`) besides the op's `a{u}`.
+    pub(super) fn sub_out(&mut self, u: usize, j: usize, s: Shape) -> Ident {
+        let k = self.k.clone();
+        let name = format_ident!("b{}_{}", u, j);
+        let so = self.shape(s);
+        self.add_cache(name.clone(), quote!(#k::Batch<#so>));
+        name
+    }
+
+    /// Training forward of a list: `x` (`&Batch`) to `y` (`&mut Batch`); returns (forward,
+    /// backward) code, the backward taking `x`, `y`, `dy` (`&Batch`) and `dx` (`&mut Batch`).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn chain_train(
+        &mut self,
+        nodes: &[Node],
+        x: TokenStream,
+        y: TokenStream,
+        yr: TokenStream,
+        dy: TokenStream,
+        dx: TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let ops = self.plan(nodes);
+        let n = ops.len();
+        if n == 0 {
+            return (
+                quote! {{ let __x = #x; let __y = #y; __y.resize(__x.len()); __y.as_mut_slice().copy_from_slice(__x.as_slice()); }},
+                quote! {{ let __dy = #dy; let __dx = #dx; __dx.resize(__dy.len()); __dx.as_mut_slice().copy_from_slice(__dy.as_slice()); }},
+            );
+        }
+        let mut fwd = Vec::new();
+        let mut bwd = Vec::new();
+        for j in 0..n {
+            let u = ops[j].u;
+            let xin = if j == 0 { x.clone() } else { let a = format_ident!("a{}", ops[j - 1].u); quote!(&c.#a) };
+            let yout = if j + 1 == n { y.clone() } else { let a = format_ident!("a{}", u); quote!(&mut c.#a) };
+            let yref = if j + 1 == n { yr.clone() } else { let a = format_ident!("a{}", u); quote!(&c.#a) };
+            let dxo = if j == 0 { dx.clone() } else { let d = format_ident!("d{}", ops[j - 1].u); quote!(&mut c.#d) };
+            let (f, b) = self.op_train(&ops[j], xin, yout, yref, dxo);
+            fwd.push(f);
+            bwd.push(b);
+        }
+        bwd.reverse();
+        let dl = format_ident!("d{}", ops[n - 1].u);
+        (
+            quote! { #(#fwd)* },
+            quote! {
+                c.#dl.resize(#dy.len());
+                c.#dl.as_mut_slice().copy_from_slice(#dy.as_slice());
+                #(#bwd)*
+            },
+        )
+    }
+
+    pub(super) fn op_train(
+        &mut self,
+        op: &Op,
+        x: TokenStream,
+        y: TokenStream,
+        yref: TokenStream,
+        dx: TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let k = self.k.clone();
+        let u = op.u;
+        let d = format_ident!("d{}", u);
+        let posts_f = self.posts(&op.posts, quote!(&mut *__row));
+        let posts_y = self.posts(&op.posts, quote!(__y.as_mut_slice()));
+        let post_b = op.posts.first().map(|a| {
+            let f = self.act_fn(*a);
+            quote!(#k::fused::act_backward::<#f>((#yref).as_slice(), c.#d.as_mut_slice());)
+        });
+        match op.node {
+            Node::Leaf(l) => {
+                let f = l.field.as_ref();
+                let si = self.shape(l.input);
+                match l.kind {
+                    Kind::Conv { i, k: kk, s, p, d: dd, .. } => {
+                        let Shape::Map(_, h, w) = l.input else { return (quote!(), quote!()) };
+                        let (i, h, w, kk, s, p, dd) = (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(dd));
+                        let g = quote!(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #dd));
+                        (
+                            quote! {{
+                                const __G: #k::kernels::im2col::Geom = #g;
+                                let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
+                                #k::fused::conv2d_forward(&self.#f.weight, &self.#f.bias, &__G, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.cols,
+                                    |_o: usize, __row: &mut [f32]| { #posts_f });
+                            }},
+                            quote! {{
+                                const __G: #k::kernels::im2col::Geom = #g;
+                                #post_b
+                                let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
+                                #k::fused::conv2d_backward(&self.#f.weight, &__G, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(),
+                                    &mut c.cols, &mut c.dcols, &mut g.#f.weight, &mut g.#f.bias);
+                            }},
+                        )
+                    }
+                    Kind::Linear { .. } => (
+                        quote! {{
+                            let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
+                            #k::fused::linear_forward(&self.#f.weight, &self.#f.bias, __n, __x.as_slice(), __y.as_mut_slice(),
+                                |_o: usize, __row: &mut [f32]| { #posts_f });
+                        }},
+                        quote! {{
+                            #post_b
+                            let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
+                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(),
+                                &mut g.#f.weight, &mut g.#f.bias);
+                        }},
+                    ),
+                    Kind::Act(a) => {
+                        let af = self.act_fn(a);
+                        (
+                            quote! {{
+                                let __x = #x; let __y = #y; __y.resize(__x.len());
+                                #k::fused::act_copy::<#af>(__x.as_slice(), __y.as_mut_slice());
+                            }},
+                            quote! {{
+                                let __x = #x; let __dx = #dx; __dx.resize(__x.len());
+                                #k::fused::act_grad::<#af>(__x.as_slice(), (#yref).as_slice(), c.#d.as_slice(), __dx.as_mut_slice());
+                            }},
+                        )
+                    }
+                    _ => {
+                        let lt = self.layer_ty(&l.kind);
+                        let cc = format_ident!("c{}", u);
+                        let gr = if has_params(&l.kind) { quote!(&mut g.#f) } else { quote!(&mut ()) };
+                        (
+                            quote! { <#lt as #k::Train<#si>>::forward_train(&mut self.#f, #x, #y, &mut c.#cc); },
+                            quote! { <#lt as #k::Train<#si>>::backward(&self.#f, #x, #yref, &c.#d, #dx, &mut c.#cc, #gr); },
+                        )
+                    }
+                }
+            }
+            Node::Residual { body, shortcut, .. } => {
+                let bo = self.sub_out(u, 0, op.node.output());
+                let (bf, bb) = self.chain_train(body, x.clone(), quote!(&mut c.#bo), quote!(&c.#bo), quote!(c.#d), dx.clone());
+                let (sf, sb, add_f, add_b) = match shortcut {
+                    None => (quote!(), quote!(), quote!(#k::fused::add(__y.as_mut_slice(), (#x).as_slice());),
+                        quote!(#k::fused::add((#dx).as_mut_slice(), c.#d.as_slice());)),
+                    Some(s) => {
+                        let so = self.sub_out(u, 1, op.node.output());
+                        let rx = format_ident!("rx{}", u);
+                        let (sf, sb) = self.chain_train(s, x.clone(), quote!(&mut c.#so), quote!(&c.#so), quote!(c.#d), quote!(&mut c.#rx));
+                        (sf, sb, quote!(#k::fused::add(__y.as_mut_slice(), c.#so.as_slice());),
+                            quote!(#k::fused::add((#dx).as_mut_slice(), c.#rx.as_slice());))
+                    }
+                };
+                (
+                    quote! {
+                        #bf #sf
+                        { let __y = #y; __y.resize(c.#bo.len()); __y.as_mut_slice().copy_from_slice(c.#bo.as_slice()); #add_f #posts_y }
+                    },
+                    quote! { #post_b #bb #sb #add_b },
+                )
+            }
+            Node::Concat { branches, output, .. } => {
+                let total = lit(output.numel());
+                let cx = format_ident!("cx{}", u);
+                let mut f = Vec::new();
+                let mut b = Vec::new();
+                let mut join = Vec::new();
+                let mut off = 0u64;
+                for (j, br) in branches.iter().enumerate() {
+                    let cb = format_ident!("cb{}_{}", u, j);
+                    let cd = format_ident!("cd{}_{}", u, j);
+                    let per = br.last().map_or(op.node.input(), |n| n.output()).numel();
+                    let (o, p) = (lit(off), lit(per));
+                    off += per;
+                    let dxj = if j == 0 { dx.clone() } else { quote!(&mut c.#cx) };
+                    let (bf, bb) = self.chain_train(br, x.clone(), quote!(&mut c.#cb), quote!(&c.#cb), quote!(c.#cd), dxj);
+                    f.push(bf);
+                    join.push(quote!(#k::fused::concat_part(__y.as_mut_slice(), c.#cb.as_slice(), #total, #o, #p);));
+                    let acc = if j == 0 { quote!() } else { quote!(#k::fused::add((#dx).as_mut_slice(), c.#cx.as_slice());) };
+                    b.push(quote! {
+                        c.#cd.resize(c.#d.len());
+                        #k::fused::split_part(c.#d.as_slice(), c.#cd.as_mut_slice(), #total, #o, #p);
+                        #bb
+                        #acc
+                    });
+                }
+                (
+                    quote! {
+                        #(#f)*
+                        { let __y = #y; __y.resize((#x).len()); #(#join)* #posts_y }
+                    },
+                    quote! { #post_b #(#b)* },
+                )
+            }
+            Node::Skip { body, branch, top, left, branch_out, output, .. } => {
+                let (Shape::Map(cc, th, tw), Shape::Map(_, h, w)) = (*branch_out, *output) else {
+                    return (quote!(), quote!());
+                };
+                let (cc, th, tw, h, w, top, left) = (lit(cc), lit(th), lit(tw), lit(h), lit(w), lit(*top), lit(*left));
+                let bo = self.sub_out(u, 0, *output);
+                let kd = format_ident!("kd{}", u);
+                let (bf, bb) = self.chain_train(body, x.clone(), quote!(&mut c.#bo), quote!(&c.#bo), quote!(c.#d), dx.clone());
+                let (tf, tb, src, accb) = if branch.is_empty() {
+                    (quote!(), quote!(), quote!((#x).as_slice()), quote!(#k::fused::add((#dx).as_mut_slice(), c.#kd.as_slice());))
+                } else {
+                    let to = self.sub_out(u, 1, *branch_out);
+                    let kx = format_ident!("kx{}", u);
+                    let (tf, tb) = self.chain_train(branch, x.clone(), quote!(&mut c.#to), quote!(&c.#to), quote!(c.#kd), quote!(&mut c.#kx));
+                    (tf, tb, quote!(c.#to.as_slice()), quote!(#k::fused::add((#dx).as_mut_slice(), c.#kx.as_slice());))
+                };
+                (
+                    quote! {
+                        #bf #tf
+                        {
+                            let __y = #y; __y.resize(c.#bo.len());
+                            __y.as_mut_slice().copy_from_slice(c.#bo.as_slice());
+                            #k::fused::crop_add(__y.as_mut_slice(), #src, #cc, #th, #tw, #h, #w, #top, #left);
+                            #posts_y
+                        }
+                    },
+                    quote! {
+                        #post_b
+                        #bb
+                        c.#kd.resize(c.#d.len());
+                        #k::fused::crop_backward(c.#d.as_slice(), c.#kd.as_mut_slice(), #cc, #th, #tw, #h, #w, #top, #left);
+                        #tb
+                        #accb
+                    },
+                )
+            }
+        }
+    }
+}
+

@@ -1,0 +1,671 @@
+//! One layer call: its arguments bound to PyTorch's parameter names, its output shape computed,
+//! and each mistake reported on the layer or the argument.
+use super::*;
+
+/// A parameter of a layer: its names (canonical first) and default.
+struct P(&'static [&'static str], Option<u64>);
+
+const KNOWN: &[&str] = &[
+    "Conv2d",
+    "ConvTranspose2d",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "LeakyReLU",
+    "Flatten",
+    "MaxPool2d",
+    "AvgPool2d",
+    "GlobalAvgPool2d",
+    "AdaptiveAvgPool2d",
+    "BatchNorm2d",
+    "BatchNorm1d",
+    "Dropout",
+    "LocalResponseNorm",
+    "Maxout",
+    "Upsample",
+    "Softmax",
+];
+
+/// Binds `call`'s arguments to `params`. The first `npos` parameters may be positional; with
+/// `lead_opt`, the first parameter is positional only when all `npos` are given.
+fn bind<'a>(
+    cx: &mut Ctxt,
+    call: &'a Call,
+    params: &[P],
+    npos: usize,
+    lead_opt: bool,
+) -> Option<Vec<Option<&'a Arg>>> {
+    let mut out: Vec<Option<&Arg>> = vec![None; params.len()];
+    let mut ok = true;
+    let positional: Vec<&Arg> = call.args.iter().filter(|a| a.name.is_none()).collect();
+    let named_in = |r: core::ops::Range<usize>| {
+        call.args
+            .iter()
+            .filter_map(|a| a.name.as_ref())
+            .filter(|n| params[r.clone()].iter().any(|p| p.0.iter().any(|a| n == a)))
+            .count()
+    };
+    let start = if lead_opt && (named_in(0..1) > 0 || positional.len() + named_in(1..npos) < npos) {
+        1
+    } else {
+        0
+    };
+    let name = call.name.to_string();
+    for (i, a) in positional.iter().enumerate() {
+        let slot = start + i;
+        if slot >= npos {
+            ok = false;
+            cx.err(
+                &a.tokens,
+                format!(
+                    "{name} takes at most {} positional arguments ({}); give the others \
+                     by name (`name = value`)",
+                    npos - start,
+                    params[start..npos]
+                        .iter()
+                        .map(|p| p.0[0])
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        } else {
+            out[slot] = Some(a);
+        }
+    }
+    for a in call.args.iter().filter(|a| a.name.is_some()) {
+        let n = a.name.as_ref().map(|n| n.to_string()).unwrap_or_default();
+        match params.iter().position(|p| p.0.contains(&n.as_str())) {
+            Some(i) if out[i].is_some() => {
+                ok = false;
+                cx.err(
+                    &a.tokens,
+                    format!("{name}: argument `{}` is given twice", params[i].0[0]),
+                );
+            }
+            Some(i) => out[i] = Some(a),
+            None => {
+                ok = false;
+                let valid: Vec<_> = params.iter().map(|p| p.0[0]).collect();
+                cx.err(
+                    &a.tokens,
+                    if valid.is_empty() {
+                        format!("unknown argument `{n}`: {name} takes no arguments")
+                    } else {
+                        format!(
+                            "unknown argument `{n}` for {name}; its arguments are: {}",
+                            valid.join(", ")
+                        )
+                    },
+                );
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn int(cx: &mut Ctxt, a: Option<&Arg>, default: Option<u64>, call: &Call, pname: &str) -> Option<u64> {
+    match a {
+        None => {
+            if default.is_none() {
+                cx.err(
+                    &call.tokens,
+                    format!("{} is missing its `{pname}` argument", call.name),
+                );
+            }
+            default
+        }
+        Some(a) => match &a.value {
+            Value::Int(l) => match l.base10_parse::<u64>() {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    cx.err(l, e);
+                    None
+                }
+            },
+            _ => {
+                cx.err(&a.tokens, format!("`{pname}` must be a whole number"));
+                None
+            }
+        },
+    }
+}
+
+/// A float argument as a reduced fraction `num/den` (exact: decimal digits).
+fn ratio(cx: &mut Ctxt, a: Option<&Arg>, default: (u64, u64), pname: &str) -> Option<(u64, u64)> {
+    let Some(a) = a else { return Some(default) };
+    let text = match &a.value {
+        Value::Float(f) => f.base10_digits().to_string(),
+        Value::Int(i) => i.base10_digits().to_string(),
+        Value::Ident(_) => {
+            cx.err(&a.tokens, format!("`{pname}` must be a number such as 0.5"));
+            return None;
+        }
+    };
+    let (ip, fp) = text.split_once('.').unwrap_or((&text, ""));
+    if text.contains(['e', 'E']) || fp.len() > 9 {
+        cx.err(&a.tokens, format!("`{pname}`: write a plain decimal such as 0.25"));
+        return None;
+    }
+    let den = 10u64.pow(fp.len() as u32);
+    let num = format!("{ip}{fp}").parse::<u64>().ok()?;
+    let g = gcd(num, den);
+    Some((num / g.max(1), den / g.max(1)))
+}
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Output size along one axis: `⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1`.
+fn conv_dim(h: u64, k: u64, s: u64, p: u64, d: u64) -> Option<u64> {
+    let ext = d.checked_mul(k.checked_sub(1)?)?.checked_add(1)?;
+    let padded = h.checked_add(p.checked_mul(2)?)?;
+    if ext > padded || s == 0 {
+        return None;
+    }
+    Some((padded - ext) / s + 1)
+}
+
+/// Validates one layer call; returns the leaf, the output shape and a note on where it comes from.
+pub(super) fn layer(
+    cx: &mut Ctxt,
+    call: &Call,
+    input: Option<Shape>,
+    origin: Option<&str>,
+) -> (Option<Leaf>, Option<Shape>, Option<String>) {
+    let name = call.name.to_string();
+    let desc = describe(call);
+    let from = |s: Shape| match origin {
+        Some(o) => format!("{s} (from {o})"),
+        None => s.to_string(),
+    };
+    macro_rules! bind {
+        ($params:expr, $npos:expr, $lead:expr) => {
+            match bind(cx, call, &$params, $npos, $lead) {
+                Some(b) => b,
+                None => return (None, None, None),
+            }
+        };
+    }
+    macro_rules! need_map {
+        () => {
+            match input {
+                Some(Shape::Map(c, h, w)) => (c, h, w),
+                Some(v @ Shape::Vec(_)) => {
+                    cx.err(
+                        &call.tokens,
+                        format!("{name} needs a [C, H, W] feature map, but its input is the vector {v}"),
+                    );
+                    return (None, None, None);
+                }
+                None => return (None, None, None),
+            }
+        };
+    }
+    let leaf = |kind: Kind, field: Option<syn::Ident>, i: Shape, o: Shape, params: u64, macs: u64| Leaf {
+        kind,
+        field,
+        tokens: call.tokens.clone(),
+        desc: desc.clone(),
+        input: i,
+        output: o,
+        params,
+        macs,
+    };
+    match name.as_str() {
+        "Conv2d" | "ConvTranspose2d" => {
+            let t = name == "ConvTranspose2d";
+            let mut params = vec![
+                P(&["in_channels"], None),
+                P(&["out_channels"], None),
+                P(&["kernel_size", "kernel"], None),
+                P(&["stride"], Some(1)),
+                P(&["padding", "pad"], Some(0)),
+                P(&["dilation"], Some(1)),
+            ];
+            if t {
+                params.push(P(&["output_padding"], Some(0)));
+            }
+            let b = bind!(params, 3, true);
+            let mut v = Vec::new();
+            for (i, p) in params.iter().enumerate() {
+                let dflt = if i == 0 { Some(0) } else { p.1 };
+                v.push(int(cx, b[i], dflt, call, p.0[0]));
+            }
+            let (Some(o), Some(k), Some(s), Some(p), Some(d)) = (v[1], v[2], v[3], v[4], v[5])
+            else {
+                return (None, None, None);
+            };
+            let op = if t { v[6].unwrap_or(0) } else { 0 };
+            for (val, i, what) in [(o, 1, "out_channels"), (k, 2, "kernel_size"), (d, 5, "dilation")] {
+                if val == 0 {
+                    cx.err(
+                        b[i].map_or(&call.tokens, |a| &a.tokens),
+                        format!("{what} = 0: {name} needs at least 1"),
+                    );
+                    return (None, None, None);
+                }
+            }
+            if s == 0 {
+                cx.err(
+                    b[3].map_or(&call.tokens, |a| &a.tokens),
+                    format!(
+                        "stride = 0 leaves no output: {name}'s output size \
+                         ⌊(H + 2·padding − dilation·(kernel_size−1) − 1) / stride⌋ + 1 needs \
+                         stride ≥ 1"
+                    ),
+                );
+                return (None, None, None);
+            }
+            let (c, h, w) = need_map!();
+            let i = match b[0] {
+                Some(_) => v[0].unwrap_or(c),
+                None => c,
+            };
+            if i != c {
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    format!(
+                        "channel mismatch: {name} expects in_channels = {i}, but its input {} \
+                         has {c} channels",
+                        from(Shape::Map(c, h, w))
+                    ),
+                );
+            }
+            if t {
+                let full = |x: u64| (x - 1) * s + d * (k - 1) + 1 + op;
+                let (fh, fw) = (full(h), full(w));
+                if fh <= 2 * p || fw <= 2 * p {
+                    cx.err(
+                        &call.tokens,
+                        format!(
+                            "transposed convolution has no output: (H−1)·stride + \
+                             dilation·(kernel_size−1) + 1 + output_padding = ({h}−1)·{s} + \
+                             {d}·({k}−1) + 1 + {op} = {fh} does not exceed 2·padding = {}",
+                            2 * p
+                        ),
+                    );
+                    return (None, None, None);
+                }
+                if op >= s && op >= d {
+                    cx.err(
+                        &call.tokens,
+                        format!("output_padding = {op} must be smaller than stride or dilation"),
+                    );
+                }
+                let out = Shape::Map(o, fh - 2 * p, fw - 2 * p);
+                let f = cx.field("deconv");
+                let l = leaf(
+                    Kind::ConvT { i: c, o, k, s, p, d, op },
+                    Some(f),
+                    Shape::Map(c, h, w),
+                    out,
+                    c * o * k * k + o,
+                    c * h * w * o * k * k,
+                );
+                return (Some(l), Some(out), None);
+            }
+            let (oh, ow) = (conv_dim(h, k, s, p, d), conv_dim(w, k, s, p, d));
+            let (Some(oh), Some(ow)) = (oh, ow) else {
+                let ext = d * (k - 1) + 1;
+                let (axis, n) = if conv_dim(h, k, s, p, d).is_none() { ("height", h) } else { ("width", w) };
+                cx.err(
+                    &call.tokens,
+                    format!(
+                        "{name} kernel larger than its padded input: the dilated kernel \
+                         dilation·(kernel_size−1)+1 = {d}·({k}−1)+1 = {ext} exceeds the padded \
+                         {axis} H+2·padding = {n}+2·{p} = {} of its input {}",
+                        n + 2 * p,
+                        from(Shape::Map(c, h, w))
+                    ),
+                );
+                return (None, None, None);
+            };
+            let out = Shape::Map(o, oh, ow);
+            let f = cx.field("conv");
+            let l = leaf(
+                Kind::Conv { i: c, o, k, s, p, d },
+                Some(f),
+                Shape::Map(c, h, w),
+                out,
+                o * c * k * k + o,
+                o * oh * ow * c * k * k,
+            );
+            (Some(l), Some(out), None)
+        }
+        "Linear" => {
+            let params = [P(&["in_features"], None), P(&["out_features"], None)];
+            let b = bind!(params, 2, true);
+            let o = int(cx, b[1], None, call, "out_features");
+            let iv = b[0].and_then(|a| int(cx, Some(a), None, call, "in_features"));
+            let Some(o) = o else { return (None, None, None) };
+            if o == 0 {
+                cx.err(&call.tokens, "out_features = 0: Linear needs at least 1");
+                return (None, None, None);
+            }
+            let n = match input {
+                Some(Shape::Vec(n)) => n,
+                Some(m @ Shape::Map(c, h, w)) => {
+                    cx.err(
+                        &call.tokens,
+                        format!(
+                            "Linear needs a vector, but its input is the feature map {m}; insert \
+                             Flatten before it (giving {c}·{h}·{w} = {} features)",
+                            m.numel()
+                        ),
+                    );
+                    return (None, Some(Shape::Vec(o)), None);
+                }
+                None => return (None, Some(Shape::Vec(o)), None),
+            };
+            if let Some(i) = iv {
+                if i != n {
+                    cx.err(
+                        b[0].map_or(&call.tokens, |a| &a.tokens),
+                        format!(
+                            "width mismatch: Linear expects in_features = {i}, but its input {} \
+                             has {n} features",
+                            from(Shape::Vec(n))
+                        ),
+                    );
+                }
+            }
+            let out = Shape::Vec(o);
+            let f = cx.field("fc");
+            let l = leaf(Kind::Linear { i: n, o }, Some(f), Shape::Vec(n), out, n * o + o, n * o);
+            (Some(l), Some(out), None)
+        }
+        "ReLU" | "Sigmoid" | "Tanh" | "LeakyReLU" | "Softmax" | "Flatten" | "GlobalAvgPool2d" => {
+            let leaky = name == "LeakyReLU";
+            let params: Vec<P> = if leaky {
+                vec![P(&["negative_slope"], None)]
+            } else {
+                vec![]
+            };
+            let b = bind!(params, params.len(), false);
+            let kind = match name.as_str() {
+                "ReLU" => Kind::Act(Act::ReLU),
+                "Sigmoid" => Kind::Act(Act::Sigmoid),
+                "Tanh" => Kind::Act(Act::Tanh),
+                "LeakyReLU" => {
+                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "negative_slope") else {
+                        return (None, None, None);
+                    };
+                    if n == 0 || n >= d {
+                        cx.err(
+                            b[0].map_or(&call.tokens, |a| &a.tokens),
+                            "negative_slope must lie strictly between 0 and 1",
+                        );
+                        return (None, None, None);
+                    }
+                    Kind::Act(Act::Leaky(n, d))
+                }
+                "Softmax" => Kind::Softmax,
+                "Flatten" => Kind::Flatten,
+                _ => Kind::GlobalAvgPool,
+            };
+            let Some(i) = input else { return (None, None, None) };
+            let (out, note, field) = match kind {
+                Kind::Flatten => {
+                    let note = match i {
+                        Shape::Map(c, h, w) => {
+                            format!("Flatten of {i}: {c}·{h}·{w} = {}", i.numel())
+                        }
+                        v => format!("Flatten of {v}"),
+                    };
+                    (Shape::Vec(i.numel()), Some(note), Some(cx.field("flatten")))
+                }
+                Kind::GlobalAvgPool => {
+                    let (c, _, _) = need_map!();
+                    (Shape::Map(c, 1, 1), None, Some(cx.field("gap")))
+                }
+                Kind::Softmax => (i, None, Some(cx.field("softmax"))),
+                _ => (i, origin.map(str::to_string), None),
+            };
+            (Some(leaf(kind, field, i, out, 0, 0)), Some(out), note)
+        }
+        "MaxPool2d" | "AvgPool2d" => {
+            let max = name == "MaxPool2d";
+            let mut params = vec![
+                P(&["kernel_size", "kernel"], None),
+                P(&["stride"], None),
+                P(&["padding", "pad"], Some(0)),
+            ];
+            if max {
+                params.push(P(&["dilation"], Some(1)));
+            }
+            let np = params.len();
+            let b = bind!(params, np, false);
+            let k = int(cx, b[0], None, call, "kernel_size");
+            let s = match b[1] {
+                Some(a) => int(cx, Some(a), None, call, "stride"),
+                None => k,
+            };
+            let p = int(cx, b[2], Some(0), call, "padding");
+            let d = if max { int(cx, b[3], Some(1), call, "dilation") } else { Some(1) };
+            let (Some(k), Some(s), Some(p), Some(d)) = (k, s, p, d) else {
+                return (None, None, None);
+            };
+            if k == 0 || d == 0 {
+                cx.err(&call.tokens, format!("{name}: kernel_size and dilation must be at least 1"));
+                return (None, None, None);
+            }
+            if s == 0 {
+                cx.err(
+                    b[1].map_or(&call.tokens, |a| &a.tokens),
+                    format!(
+                        "stride = 0 leaves no output: {name}'s output size \
+                         ⌊(H + 2·padding − dilation·(kernel_size−1) − 1) / stride⌋ + 1 needs \
+                         stride ≥ 1"
+                    ),
+                );
+                return (None, None, None);
+            }
+            if 2 * p > k {
+                cx.err(
+                    b[2].map_or(&call.tokens, |a| &a.tokens),
+                    format!(
+                        "{name} padding = {p} is more than half its kernel_size = {k} \
+                         (PyTorch requires padding ≤ kernel_size/2)"
+                    ),
+                );
+                return (None, None, None);
+            }
+            let (c, h, w) = need_map!();
+            let (Some(oh), Some(ow)) = (conv_dim(h, k, s, p, d), conv_dim(w, k, s, p, d)) else {
+                let ext = d * (k - 1) + 1;
+                let msg = if h == 1 && w == 1 {
+                    format!(
+                        "{name} window on a 1×1 map: the {ext}×{ext} window exceeds its input {} \
+                         (padded to {}×{}); the map is already 1×1, so remove this pooling",
+                        from(Shape::Map(c, h, w)),
+                        1 + 2 * p,
+                        1 + 2 * p
+                    )
+                } else {
+                    let (axis, n) = if conv_dim(h, k, s, p, d).is_none() { ("height", h) } else { ("width", w) };
+                    format!(
+                        "{name} window larger than its padded input: \
+                         dilation·(kernel_size−1)+1 = {d}·({k}−1)+1 = {ext} exceeds the padded \
+                         {axis} H+2·padding = {n}+2·{p} = {} of its input {}",
+                        n + 2 * p,
+                        from(Shape::Map(c, h, w))
+                    )
+                };
+                cx.err(&call.tokens, msg);
+                return (None, None, None);
+            };
+            let out = Shape::Map(c, oh, ow);
+            let kind = if max {
+                Kind::MaxPool { k, s, p, d }
+            } else {
+                Kind::AvgPool { k, s, p }
+            };
+            let f = cx.field("pool");
+            (Some(leaf(kind, Some(f), Shape::Map(c, h, w), out, 0, 0)), Some(out), None)
+        }
+        "AdaptiveAvgPool2d" => {
+            let b = bind!([P(&["output_size"], None)], 1, false);
+            let Some(n) = int(cx, b[0], None, call, "output_size") else {
+                return (None, None, None);
+            };
+            if n != 1 {
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    "only AdaptiveAvgPool2d(1) (global average pooling) is supported",
+                );
+                return (None, None, None);
+            }
+            let (c, h, w) = need_map!();
+            let out = Shape::Map(c, 1, 1);
+            let f = cx.field("gap");
+            (Some(leaf(Kind::GlobalAvgPool, Some(f), Shape::Map(c, h, w), out, 0, 0)), Some(out), None)
+        }
+        "BatchNorm2d" | "BatchNorm1d" => {
+            let two = name == "BatchNorm2d";
+            let b = bind!([P(&["num_features"], None)], 1, false);
+            let given = b[0].and_then(|a| int(cx, Some(a), None, call, "num_features"));
+            let Some(i) = input else { return (None, None, None) };
+            let n = match (two, i) {
+                (true, Shape::Map(c, _, _)) => c,
+                (false, Shape::Vec(n)) => n,
+                (true, v) => {
+                    cx.err(&call.tokens, format!("BatchNorm2d needs a [C, H, W] feature map, but its input is the vector {v}; use BatchNorm1d"));
+                    return (None, None, None);
+                }
+                (false, m) => {
+                    cx.err(&call.tokens, format!("BatchNorm1d needs a vector, but its input is the feature map {m}; use BatchNorm2d"));
+                    return (None, None, None);
+                }
+            };
+            if let Some(g) = given {
+                if g != n {
+                    cx.err(
+                        b[0].map_or(&call.tokens, |a| &a.tokens),
+                        format!(
+                            "channel mismatch: {name} expects num_features = {g}, but its input {} has {n}",
+                            from(i)
+                        ),
+                    );
+                }
+            }
+            let kind = if two { Kind::Bn2d { c: n } } else { Kind::Bn1d { n } };
+            let f = cx.field("bn");
+            (Some(leaf(kind, Some(f), i, i, 2 * n, 0)), Some(i), origin.map(str::to_string))
+        }
+        "Dropout" => {
+            let b = bind!([P(&["p"], None)], 1, false);
+            let Some((num, den)) = ratio(cx, b[0], (1, 2), "p") else {
+                return (None, None, None);
+            };
+            if num >= den {
+                cx.err(b[0].map_or(&call.tokens, |a| &a.tokens), "Dropout p must be below 1");
+                return (None, None, None);
+            }
+            let Some(i) = input else { return (None, None, None) };
+            let f = cx.field("dropout");
+            (Some(leaf(Kind::Dropout { num, den }, Some(f), i, i, 0, 0)), Some(i), origin.map(str::to_string))
+        }
+        "LocalResponseNorm" => {
+            let b = bind!([P(&["size"], None)], 1, false);
+            let Some(size) = int(cx, b[0], None, call, "size") else {
+                return (None, None, None);
+            };
+            let (c, h, w) = need_map!();
+            let i = Shape::Map(c, h, w);
+            let f = cx.field("lrn");
+            (Some(leaf(Kind::Lrn { size }, Some(f), i, i, 0, 0)), Some(i), None)
+        }
+        "Maxout" => {
+            let b = bind!([P(&["pieces", "k"], None)], 1, false);
+            let Some(k) = int(cx, b[0], None, call, "pieces") else {
+                return (None, None, None);
+            };
+            let n = match input {
+                Some(Shape::Vec(n)) => n,
+                Some(m) => {
+                    cx.err(&call.tokens, format!("Maxout needs a vector, but its input is {m}; insert Flatten"));
+                    return (None, None, None);
+                }
+                None => return (None, None, None),
+            };
+            if k == 0 || n % k != 0 {
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    format!("Maxout({k}) cannot split {n} features evenly: {n} mod {k} = {}", if k == 0 { n } else { n % k }),
+                );
+                return (None, None, None);
+            }
+            let out = Shape::Vec(n / k);
+            let f = cx.field("maxout");
+            (Some(leaf(Kind::Maxout { k }, Some(f), Shape::Vec(n), out, 0, 0)), Some(out), None)
+        }
+        "Upsample" => {
+            let params = [P(&["scale_factor"], None), P(&["mode"], None)];
+            let b = bind!(params, 2, false);
+            let Some(f) = int(cx, b[0], None, call, "scale_factor") else {
+                return (None, None, None);
+            };
+            let bilinear = match b[1].map(|a| &a.value) {
+                None => false,
+                Some(Value::Ident(m)) if m == "nearest" => false,
+                Some(Value::Ident(m)) if m == "bilinear" => true,
+                Some(_) => {
+                    cx.err(b[1].map_or(&call.tokens, |a| &a.tokens), "mode must be `nearest` or `bilinear`");
+                    return (None, None, None);
+                }
+            };
+            if f == 0 {
+                cx.err(b[0].map_or(&call.tokens, |a| &a.tokens), "scale_factor must be at least 1");
+                return (None, None, None);
+            }
+            let (c, h, w) = need_map!();
+            let out = Shape::Map(c, h * f, w * f);
+            let fd = cx.field("up");
+            (Some(leaf(Kind::Upsample { f, bilinear }, Some(fd), Shape::Map(c, h, w), out, 0, 0)), Some(out), None)
+        }
+        _ => {
+            let close: Vec<&str> = KNOWN
+                .iter()
+                .copied()
+                .filter(|k| k.to_lowercase() == name.to_lowercase() || k.starts_with(&name[..name.len().min(3)]))
+                .collect();
+            cx.err(
+                &call.name,
+                format!(
+                    "unknown layer `{name}`{}; the layers are: {}",
+                    if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(" or ")) },
+                    KNOWN.join(", ")
+                ),
+            );
+            (None, None, None)
+        }
+    }
+}
+
+/// `Conv2d(1, 6, 5, stride = 2)` as the user wrote it, normalised.
+fn describe(call: &Call) -> String {
+    if call.args.is_empty() {
+        return call.name.to_string();
+    }
+    let args: Vec<String> = call
+        .args
+        .iter()
+        .map(|a| {
+            let v = match &a.value {
+                Value::Int(i) => i.base10_digits().to_string(),
+                Value::Float(f) => f.base10_digits().to_string(),
+                Value::Ident(i) => i.to_string(),
+            };
+            match &a.name {
+                Some(n) => format!("{n}={v}"),
+                None => v,
+            }
+        })
+        .collect();
+    format!("{}({})", call.name, args.join(", "))
+}

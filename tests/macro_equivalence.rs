@@ -1,0 +1,305 @@
+//! A `network!` net and the same net composed by hand from dl-core layers (`Seq`, `Residual`,
+//! `Concat`, `Crop`) give the same inference output, training output, input gradient and every
+//! parameter gradient (within 1e-6 relative to max(1, |value|)) after copying the parameters.
+use dl::consts::*;
+use dl::rng::Rng;
+use dl::*;
+
+/// Values and the gradients of one training step, plus inference output.
+struct Run {
+    infer: Vec<f32>,
+    y: Vec<f32>,
+    dx: Vec<f32>,
+    grads: Vec<f32>,
+}
+
+fn batch<S: Shape>(n: usize, seed: u64) -> Batch<S> {
+    let mut r = Rng::new(seed);
+    Batch::from_fn(n, |_| r.uniform_in(-1.0, 1.0))
+}
+
+fn run<In: Shape, L: Train<In> + Sync>(l: &mut L, n: usize) -> Run {
+    let x = batch::<In>(n, 11);
+    let dy = batch::<L::Out>(n, 12);
+    let mut infer = vec![0.0; n * <L::Out as Shape>::NUMEL];
+    let mut arena = vec![0.0; L::SCRATCH];
+    for i in 0..n {
+        let o = <L::Out as Shape>::NUMEL;
+        l.infer(x.sample(i), &mut infer[i * o..(i + 1) * o], &mut arena);
+    }
+    let mut y = Batch::<L::Out>::zeros(0);
+    let mut dx = Batch::<In>::zeros(0);
+    let mut c = L::Cache::default();
+    let mut g = zeroed_box::<L::Grad>();
+    // Two steps: the second must not see state left by the first (gradients are added, so
+    // zero them in between).
+    for _ in 0..2 {
+        g.zero();
+        l.forward_train(&x, &mut y, &mut c);
+        l.backward(&x, &y, &dy, &mut dx, &mut c, &mut g);
+    }
+    let mut grads = Vec::new();
+    l.visit_with_grad(&g, &mut |_, gr| grads.extend_from_slice(gr));
+    Run {
+        infer,
+        y: y.into_vec(),
+        dx: dx.into_vec(),
+        grads,
+    }
+}
+
+/// Copies every parameter of `a` into `b` (same visiting order).
+fn copy_params<A: Module, B: Module>(a: &A, b: &mut B) {
+    let mut all = Vec::new();
+    a.visit(&mut |p| all.push(p.to_vec()));
+    let mut it = all.into_iter();
+    b.visit_mut(&mut |p| p.copy_from_slice(&it.next().expect("same parameter count")));
+    assert!(it.next().is_none());
+}
+
+fn close(what: &str, a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len(), "{what}: lengths");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let tol = 1e-6 * 1f32.max(x.abs()).max(y.abs());
+        assert!((x - y).abs() <= tol, "{what}[{i}]: macro {x} vs hand {y} (tolerance {tol})");
+    }
+}
+
+fn compare<In: Shape, M, H>(m: &mut M, h: &mut H, n: usize)
+where
+    M: Train<In> + Sync,
+    H: Train<In, Out = M::Out> + Sync,
+{
+    compare_with::<In, M, H>(m, h, n, true)
+}
+
+/// `eval_is_train`: inference equals the training forward (no batch-norm / dropout).
+fn compare_with<In: Shape, M, H>(m: &mut M, h: &mut H, n: usize, eval_is_train: bool)
+where
+    M: Train<In> + Sync,
+    H: Train<In, Out = M::Out> + Sync,
+{
+    copy_params(m, h);
+    let (a, b) = (run::<In, M>(m, n), run::<In, H>(h, n));
+    close("inference", &a.infer, &b.infer);
+    close("training output", &a.y, &b.y);
+    if eval_is_train {
+        close("training output vs inference", &a.y, &a.infer);
+    }
+    close("dx", &a.dx, &b.dx);
+    close("parameter gradients", &a.grads, &b.grads);
+    assert!(a.grads.iter().any(|g| *g != 0.0));
+}
+
+network! {
+    /// LeNet-5 without pooling (strided convolutions), Tanh like the original.
+    pub struct Chain: [1, 16, 16] {
+        Conv2d(1, 6, 5, pad = 2), Tanh,
+        Conv2d(6, 16, 5, stride = 2, dilation = 1), ReLU,
+        Conv2d(16, 8, 3, stride = 2, pad = 1, dilation = 2), Sigmoid,
+        Flatten,
+        Linear(32, 20), ReLU,
+        Linear(20, 10),
+    }
+}
+
+type ChainHand = Seq![
+    Conv2d<U1, U6, U5, U1, U2>, Tanh,
+    Conv2d<U6, U16, U5, U2>, ReLU,
+    Conv2d<U16, U8, U3, U2, U1, U2>, Sigmoid,
+    Flatten,
+    Linear<U32, U20>, ReLU,
+    Linear<U20, U10>,
+];
+
+#[test]
+fn chain_matches_hand_composed() {
+    let mut m = Chain::new(1);
+    let mut h = new_boxed::<ChainHand>(2);
+    compare::<Shape3<U1, U16, U16>, _, _>(&mut *m, &mut *h, 3);
+}
+
+network! {
+    /// Basic residual blocks: identity, then a projection shortcut with stride 2.
+    pub struct Res: [4, 9, 9] {
+        Conv2d(4, 8, 3, pad = 1), ReLU,
+        residual {
+            Conv2d(8, 8, 3, pad = 1), ReLU,
+            Conv2d(8, 8, 3, pad = 1),
+        },
+        ReLU,
+        residual {
+            Conv2d(8, 16, 3, stride = 2, pad = 1), ReLU,
+            Conv2d(16, 16, 3, pad = 1),
+        } shortcut {
+            Conv2d(8, 16, 1, stride = 2),
+        },
+        ReLU,
+        Flatten,
+        Linear(400, 5),
+    }
+}
+
+type ResHand = Seq![
+    Conv2d<U4, U8, U3, U1, U1>, ReLU,
+    Residual<Seq![Conv2d<U8, U8, U3, U1, U1>, ReLU, Conv2d<U8, U8, U3, U1, U1>]>,
+    ReLU,
+    Residual<
+        Seq![Conv2d<U8, U16, U3, U2, U1>, ReLU, Conv2d<U16, U16, U3, U1, U1>],
+        Conv2d<U8, U16, U1, U2>,
+    >,
+    ReLU,
+    Flatten,
+    Linear<U400, U5>,
+];
+
+#[test]
+fn residual_matches_hand_composed() {
+    let mut m = Res::new(3);
+    let mut h = new_boxed::<ResHand>(4);
+    compare::<Shape3<U4, U9, U9>, _, _>(&mut *m, &mut *h, 2);
+}
+
+network! {
+    /// An Inception block: 1×1, 1×1→3×3, 1×1→5×5 branches joined along channels.
+    pub struct Incep: [6, 7, 7] {
+        concat {
+            { Conv2d(6, 4, 1), ReLU },
+            { Conv2d(6, 3, 1), ReLU, Conv2d(3, 5, 3, pad = 1), ReLU },
+            { Conv2d(6, 2, 1), ReLU, Conv2d(2, 3, 5, pad = 2), ReLU },
+        },
+        Conv2d(12, 4, 3),
+        Flatten,
+        Linear(100, 3),
+    }
+}
+
+type IncepHand = Seq![
+    Concat<
+        Seq![Conv2d<U6, U4, U1>, ReLU],
+        Concat<
+            Seq![Conv2d<U6, U3, U1>, ReLU, Conv2d<U3, U5, U3, U1, U1>, ReLU],
+            Seq![Conv2d<U6, U2, U1>, ReLU, Conv2d<U2, U3, U5, U1, U2>, ReLU],
+        >,
+    >,
+    Conv2d<U12, U4, U3>,
+    Flatten,
+    Linear<U100, U3>,
+];
+
+#[test]
+fn inception_matches_hand_composed() {
+    let mut m = Incep::new(5);
+    let mut h = new_boxed::<IncepHand>(6);
+    compare::<Shape3<U6, U7, U7>, _, _>(&mut *m, &mut *h, 2);
+}
+
+network! {
+    /// FCN-style skip link: tap a map, go down and back up, add the tap (scored by a 1×1
+    /// convolution, centre-cropped) to the upsampled map.
+    pub struct Fcn: [3, 10, 10] {
+        Conv2d(3, 4, 3), ReLU,
+        tap pool4,
+        Conv2d(4, 6, 3, stride = 2), ReLU,
+        ConvTranspose2d(6, 2, 2, stride = 2),
+        skip(pool4) { Conv2d(4, 2, 1) },
+        ReLU,
+    }
+}
+
+/// The skip link by hand: `Residual<Seq![down, up], Seq![score, crop]>`.
+type FcnHand = Seq![
+    Conv2d<U3, U4, U3>, ReLU,
+    Residual<
+        Seq![Conv2d<U4, U6, U3, U2>, ReLU, ConvTranspose2d<U6, U2, U2, U2>],
+        Seq![Conv2d<U4, U2, U1>, Crop<U6, U6, U1, U1>],
+    >,
+    ReLU,
+];
+
+#[test]
+fn skip_link_matches_hand_composed() {
+    let mut m = Fcn::new(7);
+    let mut h = new_boxed::<FcnHand>(8);
+    compare::<Shape3<U3, U10, U10>, _, _>(&mut *m, &mut *h, 2);
+}
+
+network! {
+    /// LeNet-5, ReLU and max-pooling variant.
+    pub struct LeNet5: [1, 32, 32] {
+        Conv2d(1, 6, 5), ReLU,
+        MaxPool2d(2),
+        Conv2d(6, 16, 5), ReLU,
+        MaxPool2d(2),
+        Flatten,
+        Linear(400, 120), ReLU,
+        Linear(120, 84), ReLU,
+        Linear(84, 10),
+    }
+}
+
+type LeNet5Hand = Seq![
+    Conv2d<U1, U6, U5>, ReLU,
+    MaxPool2d<U2, U2>,
+    Conv2d<U6, U16, U5>, ReLU,
+    MaxPool2d<U2, U2>,
+    Flatten,
+    Linear<U400, U120>, ReLU,
+    Linear<U120, U84>, ReLU,
+    Linear<U84, U10>,
+];
+
+#[test]
+fn lenet5_matches_hand_composed() {
+    let mut m = LeNet5::new(9);
+    let mut h = new_boxed::<LeNet5Hand>(10);
+    compare::<Shape3<U1, U32, U32>, _, _>(&mut *m, &mut *h, 4);
+}
+
+network! {
+    /// Conv + BatchNorm + ReLU: batch-norm folded into the convolution for inference.
+    pub struct ConvBn: [3, 8, 8] {
+        Conv2d(3, 4, 3, pad = 1), BatchNorm2d(4), ReLU,
+        Conv2d(4, 4, 3), BatchNorm2d, Tanh,
+        Flatten,
+        Linear(144, 3),
+    }
+}
+
+type ConvBnHand = Seq![
+    Conv2d<U3, U4, U3, U1, U1>, BatchNorm2d<U4>, ReLU,
+    Conv2d<U4, U4, U3>, BatchNorm2d<U4>, Tanh,
+    Flatten,
+    Linear<U144, U3>,
+];
+
+#[test]
+fn batchnorm_fold_matches_hand_composed() {
+    let mut m = ConvBn::new(11);
+    let mut h = new_boxed::<ConvBnHand>(12);
+    // Non-trivial running statistics and affine parameters, the same in both.
+    let mut r = Rng::new(5);
+    for bn in [&mut m.bn1, &mut m.bn2] {
+        for v in bn.running_mean.iter_mut() { *v = r.uniform_in(-0.5, 0.5); }
+        for v in bn.running_var.iter_mut() { *v = r.uniform_in(0.5, 2.0); }
+        for v in bn.weight.iter_mut() { *v = r.uniform_in(0.5, 1.5); }
+        for v in bn.bias.iter_mut() { *v = r.uniform_in(-0.5, 0.5); }
+    }
+    h.1 .0.running_mean.copy_from_slice(&m.bn1.running_mean);
+    h.1 .0.running_var.copy_from_slice(&m.bn1.running_var);
+    h.1 .1 .1 .1 .0.running_mean.copy_from_slice(&m.bn2.running_mean);
+    h.1 .1 .1 .1 .0.running_var.copy_from_slice(&m.bn2.running_var);
+    compare_infer::<Shape3<U3, U8, U8>, _, _>(&mut *m, &mut *h);
+    compare_with::<Shape3<U3, U8, U8>, _, _>(&mut *m, &mut *h, 3, false);
+}
+
+/// Inference only (before any training step changes the running statistics).
+fn compare_infer<In: Shape, M: Train<In> + Sync, H: Train<In, Out = M::Out> + Sync>(m: &mut M, h: &mut H) {
+    copy_params(m, h);
+    let x = batch::<In>(1, 13);
+    let o = <M::Out as Shape>::NUMEL;
+    let (mut a, mut b) = (vec![0.0; o], vec![0.0; o]);
+    m.infer(x.sample(0), &mut a, &mut vec![0.0; M::SCRATCH]);
+    h.infer(x.sample(0), &mut b, &mut vec![0.0; H::SCRATCH]);
+    close("folded inference", &a, &b);
+}

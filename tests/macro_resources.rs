@@ -1,0 +1,147 @@
+//! Compile-time resource facts of `network!` nets against independent counts, the arena the
+//! inference actually touches, and allocations counted by a global allocator.
+use dl::consts::*;
+use dl::rng::Rng;
+use dl::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+#[global_allocator]
+static A: Counting = Counting;
+/// Tests in this file run one at a time so the counter sees only the measured code.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+network! {
+    /// LeNet-5 (ReLU, max-pooling variant), read aloud: a 32×32 grey image; a 5×5 convolution
+    /// to 6 maps, ReLU, 2×2 max-pool; 5×5 to 16 maps, ReLU, pool; flatten; 120, 84, 10.
+    pub struct LeNet5: [1, 32, 32] {
+        Conv2d(1, 6, 5), ReLU,
+        MaxPool2d(2),
+        Conv2d(6, 16, 5), ReLU,
+        MaxPool2d(2),
+        Flatten,
+        Linear(400, 120), ReLU,
+        Linear(120, 84), ReLU,
+        Linear(84, 10),
+    }
+}
+const _: () = assert!(LeNet5::ARENA_BYTES <= 100 * 1024);
+
+#[test]
+fn lenet5_consts_match_independent_counts() {
+    // Independent counts: weights + biases of each layer.
+    let params = (6 * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
+    assert_eq!(params, 61_706);
+    assert_eq!(LeNet5::PARAMS, 61_706);
+    assert_eq!(<LeNet5 as Module>::PARAMS, 61_706);
+    let mut visited = 0;
+    LeNet5::new(0).visit(&mut |p| visited += p.len());
+    assert_eq!(visited, 61_706);
+    // MACs: 6·28·28·25 + 16·10·10·150 + 400·120 + 120·84 + 84·10.
+    assert_eq!(LeNet5::MACS, 117_600 + 240_000 + 48_000 + 10_080 + 840);
+    assert_eq!(LeNet5::WEIGHT_BYTES, 61_706 * 4);
+    // Arena: the largest of (conv1 out + its im2col), (conv1 out + pool1 out), (pool1 out +
+    // conv2 out + im2col), (conv2 out + pool2 out), (pool2 out + flatten out), …
+    let a = [
+        4704 + 25 * 784,
+        4704 + 1176,
+        1176 + 1600 + 150 * 100,
+        1600 + 400,
+        400 + 400,
+        400 + 120,
+        120 + 84,
+        84,
+    ];
+    assert_eq!(LeNet5::ARENA_LEN, *a.iter().max().unwrap());
+    println!("{}", LeNet5::summary());
+}
+
+/// Fills the arena with a sentinel, runs inference, and finds how much was written.
+fn touched<L: Layer<In>, In: Shape>(l: &L, len: usize) -> usize {
+    const SENTINEL: u32 = 0x7fc0_dead;
+    let mut arena = vec![f32::from_bits(SENTINEL); len + 1024];
+    let mut r = Rng::new(3);
+    let x: Vec<f32> = (0..In::NUMEL).map(|_| r.uniform_in(-1.0, 1.0)).collect();
+    let mut y = vec![0.0; <L::Out as Shape>::NUMEL];
+    l.infer(&x, &mut y, &mut arena[..len]);
+    assert!(arena[len..].iter().all(|v| v.to_bits() == SENTINEL));
+    arena[..len].iter().filter(|v| v.to_bits() != SENTINEL).count()
+}
+
+network! {
+    /// Every block kind, to measure the arena.
+    pub struct Blocks: [3, 12, 12] {
+        Conv2d(3, 8, 3, pad = 1), ReLU,
+        tap t,
+        residual { Conv2d(8, 8, 3, pad = 1), ReLU, Conv2d(8, 8, 3, pad = 1) } shortcut { Conv2d(8, 8, 1) },
+        ReLU,
+        concat { { Conv2d(8, 4, 1) }, { MaxPool2d(3, stride = 1, pad = 1), Conv2d(8, 4, 3, pad = 1) } },
+        MaxPool2d(2),
+        ConvTranspose2d(8, 8, 2, stride = 2),
+        skip(t) { Conv2d(8, 8, 1) },
+        Flatten,
+        Linear(1152, 4),
+    }
+}
+
+#[test]
+fn inference_touches_exactly_the_arena() {
+    let _s = SERIAL.lock();
+    let net = LeNet5::new(1);
+    assert_eq!(touched(&*net, LeNet5::ARENA_LEN), LeNet5::ARENA_LEN);
+    let net = Blocks::new(1);
+    assert_eq!(touched(&*net, Blocks::ARENA_LEN), Blocks::ARENA_LEN);
+}
+
+#[test]
+fn batch1_inference_and_steady_training_allocate_nothing() {
+    let _s = SERIAL.lock();
+    // dl-core's layers split a batch over `std::thread::scope` threads, and spawning a thread
+    // allocates; the fused Conv2d/Linear kernels are single-threaded. One thread here.
+    dl::kernels::par::set_threads(1);
+    let mut net = LeNet5::new(2);
+    let x = Batch::<Shape3<U1, U32, U32>>::from_fn(8, |i| ((i * 7) % 13) as f32 / 13.0);
+    let mut arena = vec![0.0f32; LeNet5::ARENA_LEN];
+    let mut y = vec![0.0f32; 10];
+    let before = ALLOCS.load(Ordering::SeqCst);
+    net.infer(x.sample(0), &mut y, &mut arena);
+    assert_eq!(ALLOCS.load(Ordering::SeqCst) - before, 0, "batch-1 inference allocated");
+
+    let dy = Batch::<Shape1<U10>>::from_fn(8, |i| (i % 5) as f32 * 0.1);
+    let mut out = Batch::zeros(0);
+    let mut dx = Batch::zeros(0);
+    let mut cache = Default::default();
+    let mut g = zeroed_box::<<LeNet5 as Train<_>>::Grad>();
+    let mut step = |net: &mut LeNet5| {
+        g.zero();
+        net.forward_train(&x, &mut out, &mut cache);
+        net.backward(&x, &out, &dy, &mut dx, &mut cache, &mut g);
+        net.visit_with_grad(&g, &mut |p, gr| {
+            for (a, b) in p.iter_mut().zip(gr) {
+                *a -= 0.01 * b;
+            }
+        });
+    };
+    step(&mut net);
+    let before = ALLOCS.load(Ordering::SeqCst);
+    for _ in 0..3 {
+        step(&mut net);
+    }
+    let n = ALLOCS.load(Ordering::SeqCst) - before;
+    assert_eq!(n, 0, "steady-state training steps allocated {n} times");
+}

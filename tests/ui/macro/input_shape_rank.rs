@@ -1,0 +1,9 @@
+use dl::network;
+
+network! {
+    pub struct Net: [1, 28] {
+        Flatten,
+    }
+}
+
+fn main() {}
