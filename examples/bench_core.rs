@@ -11,11 +11,13 @@
 //! cases and thread counts, `DL_BENCH_STAT=min` reports the fastest sample instead of the median.
 use dl::consts::*;
 use dl::kernels::par::set_threads;
-use dl::{new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU, Shape, Shape3, Train};
+use dl::{
+    new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU, Shape,
+    Shape3, Train,
+};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
-
 
 type LeNet = dl::Seq![
     Conv2d<U1, U6, U5, U1, U2>, ReLU, MaxPool2d<U2>,
@@ -58,7 +60,11 @@ fn median_ms(secs: f64, f: &mut dyn FnMut()) -> f64 {
 /// `dlogits = (softmax(logits) − onehot(label)) / n`: the gradient of the mean cross-entropy.
 fn softmax_xent_grad(logits: &[f32], labels: &[usize], d: &mut [f32]) {
     let n = labels.len() as f32;
-    for ((z, g), &l) in logits.chunks_exact(10).zip(d.chunks_exact_mut(10)).zip(labels) {
+    for ((z, g), &l) in logits
+        .chunks_exact(10)
+        .zip(d.chunks_exact_mut(10))
+        .zip(labels)
+    {
         let m = z.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         let mut s = 0.0;
         for (gi, &zi) in g.iter_mut().zip(z) {
@@ -103,34 +109,30 @@ fn bench_ours(secs: f64) -> BTreeMap<(&'static str, usize), f64> {
         let x = random_batch::<Digit>(64, 2);
         let labels: Vec<usize> = (0..64).map(|i| (i * 7 + 3) % 10).collect();
         let (mut y, mut dy, mut dx) = (Batch::default(), Batch::default(), Batch::default());
-        put(
-            "lenet_train_b64",
-            &mut || {
-                Train::<Digit>::forward_train(&mut *net, &x, &mut y, &mut cache);
-                dy.resize(64);
-                softmax_xent_grad(y.as_slice(), &labels, dy.as_mut_slice());
-                grad.zero();
-                Train::<Digit>::backward(&*net, &x, &y, &dy, &mut dx, &mut cache, &mut grad);
-                Train::<Digit>::visit_with_grad(&mut *net, &grad, &mut |p: &mut [f32], g: &[f32]| {
-                    for (p, g) in p.iter_mut().zip(g) {
-                        *p -= 0.01 * g;
-                    }
-                });
-            },
-        );
+        put("lenet_train_b64", &mut || {
+            Train::<Digit>::forward_train(&mut *net, &x, &mut y, &mut cache);
+            dy.resize(64);
+            softmax_xent_grad(y.as_slice(), &labels, dy.as_mut_slice());
+            grad.zero();
+            Train::<Digit>::backward(&*net, &x, &y, &dy, &mut dx, &mut cache, &mut grad);
+            Train::<Digit>::visit_with_grad(&mut *net, &grad, &mut |p: &mut [f32], g: &[f32]| {
+                for (p, g) in p.iter_mut().zip(g) {
+                    *p -= 0.01 * g;
+                }
+            });
+        });
 
         // LeNet-5 inference: one sample into a preallocated buffer, and a batch of 64.
         let mut scratch = vec![0.0f32; <LeNet as Layer<Digit>>::SCRATCH];
         let mut logits = [0.0f32; 10];
         let x1 = random_batch::<Digit>(1, 3);
-        put(
-            "lenet_infer_b1",
-            &mut || {
-                Layer::<Digit>::infer(&*net, black_box(x1.sample(0)), &mut logits, &mut scratch);
-                black_box(&logits);
-            },
-        );
-        put("lenet_infer_b64", &mut || drop(black_box(Layer::<Digit>::forward(&*net, &x))));
+        put("lenet_infer_b1", &mut || {
+            Layer::<Digit>::infer(&*net, black_box(x1.sample(0)), &mut logits, &mut scratch);
+            black_box(&logits);
+        });
+        put("lenet_infer_b64", &mut || {
+            drop(black_box(Layer::<Digit>::forward(&*net, &x)))
+        });
 
         // Conv2d 64→64 3×3 pad 1 on 32×32, batch 16.
         let mut conv = new_boxed::<Conv64>(4);
@@ -139,18 +141,14 @@ fn bench_ours(secs: f64) -> BTreeMap<(&'static str, usize), f64> {
         let cx = random_batch::<Map64>(16, 5);
         let cdy = random_batch::<Map64>(16, 6);
         let (mut cy, mut cdx) = (Batch::default(), Batch::default());
-        put(
-            "conv64_fwd_b16",
-            &mut || Train::<Map64>::forward_train(&mut *conv, &cx, &mut cy, &mut ccache),
-        );
-        put(
-            "conv64_fwdbwd_b16",
-            &mut || {
-                Train::<Map64>::forward_train(&mut *conv, &cx, &mut cy, &mut ccache);
-                cgrad.zero();
-                Train::<Map64>::backward(&*conv, &cx, &cy, &cdy, &mut cdx, &mut ccache, &mut cgrad);
-            },
-        );
+        put("conv64_fwd_b16", &mut || {
+            Train::<Map64>::forward_train(&mut *conv, &cx, &mut cy, &mut ccache)
+        });
+        put("conv64_fwdbwd_b16", &mut || {
+            Train::<Map64>::forward_train(&mut *conv, &cx, &mut cy, &mut ccache);
+            cgrad.zero();
+            Train::<Map64>::backward(&*conv, &cx, &cy, &cdy, &mut cdx, &mut ccache, &mut cgrad);
+        });
     }
     out
 }
@@ -158,23 +156,31 @@ fn bench_ours(secs: f64) -> BTreeMap<(&'static str, usize), f64> {
 /// PyTorch's numbers: lines `case threads milliseconds`.
 fn read_torch(path: &str) -> BTreeMap<(String, usize), f64> {
     let Ok(text) = std::fs::read_to_string(path) else {
-        eprintln!("no PyTorch numbers at {path} (run `python3 scripts/bench_torch.py` or pass --torch)");
+        eprintln!(
+            "no PyTorch numbers at {path} (run `python3 scripts/bench_torch.py` or pass --torch)"
+        );
         return BTreeMap::new();
     };
     text.lines()
         .filter_map(|l| {
             let mut it = l.split_whitespace();
-            let (c, t, ms) = (it.next()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+            let (c, t, ms) = (
+                it.next()?,
+                it.next()?.parse().ok()?,
+                it.next()?.parse().ok()?,
+            );
             Some(((c.to_string(), t), ms))
         })
         .collect()
 }
 
 fn main() {
-    let secs: f64 = std::env::var("DL_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
-    let path = std::env::var("DL_BENCH_TORCH").unwrap_or_else(|_| {
-        format!("{}/target/bench_torch.txt", env!("CARGO_MANIFEST_DIR"))
-    });
+    let secs: f64 = std::env::var("DL_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0);
+    let path = std::env::var("DL_BENCH_TORCH")
+        .unwrap_or_else(|_| format!("{}/target/bench_torch.txt", env!("CARGO_MANIFEST_DIR")));
     if std::env::args().any(|a| a == "--torch") {
         let script = format!("{}/scripts/bench_torch.py", env!("CARGO_MANIFEST_DIR"));
         let ok = std::process::Command::new("python3")
@@ -194,7 +200,11 @@ fn main() {
         ("lenet_infer_b1", "LeNet-5 inference, batch 1", Some(10.0)),
         ("lenet_infer_b64", "LeNet-5 inference, batch 64", None),
         ("conv64_fwd_b16", "Conv 64→64 3×3 32², b16, fwd", None),
-        ("conv64_fwdbwd_b16", "Conv 64→64 3×3 32², b16, fwd+bwd", Some(1.0 / 1.5)),
+        (
+            "conv64_fwdbwd_b16",
+            "Conv 64→64 3×3 32², b16, fwd+bwd",
+            Some(1.0 / 1.5),
+        ),
     ];
     println!(
         "{:<34} {:>3} {:>10} {:>10} {:>8}   target (torch/dl, 1 thread)",
@@ -202,12 +212,16 @@ fn main() {
     );
     for (key, what, target) in cases {
         for t in [1, 2] {
-            let Some(&o) = ours.get(&(key, t)) else { continue };
+            let Some(&o) = ours.get(&(key, t)) else {
+                continue;
+            };
             let p = torch.get(&(key.to_string(), t)).copied();
             let ratio = p.map(|p| p / o);
             let fmt = |v: Option<f64>, prec: usize| v.map_or("-".into(), |v| format!("{v:.prec$}"));
             let verdict = match (t, target, ratio) {
-                (1, Some(g), Some(r)) => format!(">= {g:.2}x  {}", if r >= g { "met" } else { "NOT met" }),
+                (1, Some(g), Some(r)) => {
+                    format!(">= {g:.2}x  {}", if r >= g { "met" } else { "NOT met" })
+                }
                 (1, Some(g), None) => format!(">= {g:.2}x  (no PyTorch number)"),
                 _ => String::new(),
             };
@@ -222,7 +236,10 @@ fn main() {
             );
         }
     }
-    let (Some(a), Some(b)) = (ours.get(&("lenet_train_b64", 1)), ours.get(&("lenet_train_b64", 2))) else {
+    let (Some(a), Some(b)) = (
+        ours.get(&("lenet_train_b64", 1)),
+        ours.get(&("lenet_train_b64", 2)),
+    ) else {
         return;
     };
     let s = a / b;
@@ -231,4 +248,3 @@ fn main() {
         if s >= 1.6 { "met" } else { "NOT met" }
     );
 }
-

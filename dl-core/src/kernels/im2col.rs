@@ -37,9 +37,17 @@ impl Geom {
     fn valid(&self, ki: usize, n: usize, on: usize) -> (usize, usize) {
         let off = ki * self.d;
         // o·s + off ≥ p  ⇔  o ≥ ceil((p − off)/s)
-        let lo = if off >= self.p { 0 } else { (self.p - off).div_ceil(self.s) };
+        let lo = if off >= self.p {
+            0
+        } else {
+            (self.p - off).div_ceil(self.s)
+        };
         // o·s + off − p ≤ n − 1  ⇔  o ≤ (n − 1 + p − off)/s
-        let hi = if n + self.p > off { ((n - 1 + self.p - off) / self.s + 1).min(on) } else { 0 };
+        let hi = if n + self.p > off {
+            ((n - 1 + self.p - off) / self.s + 1).min(on)
+        } else {
+            0
+        };
         (lo.min(hi), hi)
     }
 }
@@ -94,7 +102,13 @@ fn zero_row(d: &mut [f32]) {
 
 /// The columns of output rows `band` only: row `r` of `cols` (`ld` apart) receives the
 /// `band.len()·W'` entries of row `r` of the full column matrix that belong to those rows.
-pub fn im2col_rows(g: &Geom, x: &[f32], band: core::ops::Range<usize>, cols: &mut [f32], ld: usize) {
+pub fn im2col_rows(
+    g: &Geom,
+    x: &[f32],
+    band: core::ops::Range<usize>,
+    cols: &mut [f32],
+    ld: usize,
+) {
     let (ow, oy0) = (g.ow, band.start);
     let width = band.len() * ow;
     let mut row = 0;
@@ -102,7 +116,10 @@ pub fn im2col_rows(g: &Geom, x: &[f32], band: core::ops::Range<usize>, cols: &mu
         let xc = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for ki in 0..g.k {
             let (ylo, yhi) = g.valid(ki, g.h, g.oh);
-            let (ylo, yhi) = (ylo.clamp(band.start, band.end), yhi.clamp(band.start, band.end));
+            let (ylo, yhi) = (
+                ylo.clamp(band.start, band.end),
+                yhi.clamp(band.start, band.end),
+            );
             for kj in 0..g.k {
                 let (xlo, xhi) = g.valid(kj, g.w, ow);
                 let dst = &mut cols[row * ld..row * ld + width];
@@ -130,14 +147,23 @@ pub fn im2col_rows(g: &Geom, x: &[f32], band: core::ops::Range<usize>, cols: &mu
 }
 
 /// The adjoint of [`im2col_rows`]: adds the band's columns back into `dx`.
-pub fn col2im_rows(g: &Geom, cols: &[f32], band: core::ops::Range<usize>, ld: usize, dx: &mut [f32]) {
+pub fn col2im_rows(
+    g: &Geom,
+    cols: &[f32],
+    band: core::ops::Range<usize>,
+    ld: usize,
+    dx: &mut [f32],
+) {
     let (ow, oy0) = (g.ow, band.start);
     let mut row = 0;
     for c in 0..g.c {
         let xc = &mut dx[c * g.h * g.w..(c + 1) * g.h * g.w];
         for ki in 0..g.k {
             let (ylo, yhi) = g.valid(ki, g.h, g.oh);
-            let (ylo, yhi) = (ylo.clamp(band.start, band.end), yhi.clamp(band.start, band.end));
+            let (ylo, yhi) = (
+                ylo.clamp(band.start, band.end),
+                yhi.clamp(band.start, band.end),
+            );
             for kj in 0..g.k {
                 let (xlo, xhi) = g.valid(kj, g.w, ow);
                 let src = &cols[row * ld..];
@@ -176,9 +202,13 @@ mod tests {
                         for ox in 0..g.ow {
                             let iy = (oy * g.s + ki * g.d) as isize - g.p as isize;
                             let ix = (ox * g.s + kj * g.d) as isize - g.p as isize;
-                            let inside = iy >= 0 && ix >= 0 && (iy as usize) < g.h && (ix as usize) < g.w;
-                            cols[r * g.oh * g.ow + oy * g.ow + ox] =
-                                if inside { x[c * g.h * g.w + iy as usize * g.w + ix as usize] } else { 0.0 };
+                            let inside =
+                                iy >= 0 && ix >= 0 && (iy as usize) < g.h && (ix as usize) < g.w;
+                            cols[r * g.oh * g.ow + oy * g.ow + ox] = if inside {
+                                x[c * g.h * g.w + iy as usize * g.w + ix as usize]
+                            } else {
+                                0.0
+                            };
                         }
                     }
                 }
@@ -197,7 +227,17 @@ mod tests {
         ] {
             let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
             let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
-            let g = Geom { c, h, w, k, s, p, d, oh, ow };
+            let g = Geom {
+                c,
+                h,
+                w,
+                k,
+                s,
+                p,
+                d,
+                oh,
+                ow,
+            };
             let x: [f32; 256] = core::array::from_fn(|i| i as f32 * 0.37 - 3.0);
             let mut cols = [9.0f32; 4096];
             im2col(&g, &x, &mut cols);
@@ -205,11 +245,18 @@ mod tests {
             assert_eq!(&cols[..g.rows() * g.cols()], &want[..g.rows() * g.cols()]);
             // <im2col(x), y> == <x, col2im(y)>
             let yv: [f32; 4096] = core::array::from_fn(|i| ((i * 7) % 13) as f32 - 6.0);
-            let lhs: f32 = cols[..g.rows() * g.cols()].iter().zip(&yv).map(|(a, b)| a * b).sum();
+            let lhs: f32 = cols[..g.rows() * g.cols()]
+                .iter()
+                .zip(&yv)
+                .map(|(a, b)| a * b)
+                .sum();
             let mut dx = [0.0f32; 256];
             col2im(&g, &yv[..g.rows() * g.cols()], &mut dx);
             let rhs: f32 = dx[..c * h * w].iter().zip(&x).map(|(a, b)| a * b).sum();
-            assert!((lhs - rhs).abs() < 1e-2 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+            assert!(
+                (lhs - rhs).abs() < 1e-2 * lhs.abs().max(1.0),
+                "{lhs} vs {rhs}"
+            );
             // bands of output rows, with a wider leading dimension, give the same columns and
             // their col2im adds up to the whole one
             let ld = g.cols() + 5;
@@ -234,7 +281,10 @@ mod tests {
                 col2im_rows(&g, &band, b0..b1, ld, &mut dx2);
             }
             for (a, b) in dx.iter().zip(&dx2) {
-                assert!((a - b).abs() < 1e-4 * (1.0 + a.abs()), "banded col2im {a} vs {b}");
+                assert!(
+                    (a - b).abs() < 1e-4 * (1.0 + a.abs()),
+                    "banded col2im {a} vs {b}"
+                );
             }
         }
     }

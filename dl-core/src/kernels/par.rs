@@ -91,7 +91,9 @@ where
         let start = i * per;
         let take = per.min(n - start);
         // SAFETY: pieces get disjoint ranges of `out` (checked long enough above).
-        let chunk = unsafe { core::slice::from_raw_parts_mut(base.get().add(start * item_len), take * item_len) };
+        let chunk = unsafe {
+            core::slice::from_raw_parts_mut(base.get().add(start * item_len), take * item_len)
+        };
         f(start, chunk);
     });
 }
@@ -127,12 +129,16 @@ where
     let per = n.div_ceil(pieces);
     #[cfg(feature = "std")]
     {
-        let slots: alloc::vec::Vec<std::sync::Mutex<Option<T>>> = (0..pieces).map(|_| std::sync::Mutex::new(None)).collect();
+        let slots: alloc::vec::Vec<std::sync::Mutex<Option<T>>> =
+            (0..pieces).map(|_| std::sync::Mutex::new(None)).collect();
         run(pieces, |i| {
             let r = f((i * per).min(n)..((i + 1) * per).min(n));
             *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
         });
-        slots.into_iter().filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect()
+        slots
+            .into_iter()
+            .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
     }
     #[cfg(not(feature = "std"))]
     (0..pieces)
@@ -152,15 +158,23 @@ where
     let base = SendPtr(out.as_mut_ptr());
     for_each_piece(work, n, |wk, r| {
         // SAFETY: ranges of different pieces are disjoint.
-        let chunk = unsafe { core::slice::from_raw_parts_mut(base.get().add(r.start * item_len), r.len() * item_len) };
+        let chunk = unsafe {
+            core::slice::from_raw_parts_mut(base.get().add(r.start * item_len), r.len() * item_len)
+        };
         f(wk, r.start, chunk);
     });
 }
 
 /// [`for_chunks`] over two outputs split at the same items: `f(first_item, a_chunk, b_chunk)`
 /// gets `a_len` elements of `a` and `b_len` of `b` per item (e.g. values and argmax indices).
-pub fn for_chunks_zip<A: Send, B: Send, F>(n: usize, a: &mut [A], a_len: usize, b: &mut [B], b_len: usize, f: F)
-where
+pub fn for_chunks_zip<A: Send, B: Send, F>(
+    n: usize,
+    a: &mut [A],
+    a_len: usize,
+    b: &mut [B],
+    b_len: usize,
+    f: F,
+) where
     F: Fn(usize, &mut [A], &mut [B]) + Sync,
 {
     let p = pieces(n, a_len.max(1) * 64);

@@ -52,7 +52,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn pool() -> &'static Pool {
     POOL.get_or_init(|| Pool {
-        state: Mutex::new(State { epoch: 0, job: None, sleepers: 0, workers: 0 }),
+        state: Mutex::new(State {
+            epoch: 0,
+            job: None,
+            sleepers: 0,
+            workers: 0,
+        }),
         wake: Condvar::new(),
         epoch: AtomicU64::new(0),
         claim: AtomicU64::new(0),
@@ -70,12 +75,17 @@ pub fn run(pieces: usize, threads: usize, f: &Piece<'_>) {
     let pool: &'static Pool = pool();
     // SAFETY: erases the borrow's lifetime; `run` does not return before every piece is done,
     // and a worker calls `f` only after claiming a piece of this epoch (see `work`).
-    let job = JobRef(unsafe { core::mem::transmute::<&Piece<'_>, &'static Piece<'static>>(f) }, pieces);
+    let job = JobRef(
+        unsafe { core::mem::transmute::<&Piece<'_>, &'static Piece<'static>>(f) },
+        pieces,
+    );
     let epoch = {
         let mut st = lock(&pool.state);
         let want = threads.min(pieces) - 1;
         while st.workers < want {
-            let spawned = std::thread::Builder::new().name("dl-worker".into()).spawn(move || worker(pool));
+            let spawned = std::thread::Builder::new()
+                .name("dl-worker".into())
+                .spawn(move || worker(pool));
             if spawned.is_err() {
                 break;
             }
@@ -119,7 +129,11 @@ fn work(pool: &Pool, epoch: u64, f: &Piece<'_>, pieces: usize) {
         if c >> 32 != epoch & 0xffff_ffff || i >= pieces {
             return;
         }
-        if pool.claim.compare_exchange_weak(c, c + 1, AcqRel, Relaxed).is_err() {
+        if pool
+            .claim
+            .compare_exchange_weak(c, c + 1, AcqRel, Relaxed)
+            .is_err()
+        {
             continue;
         }
         if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))) {
@@ -168,7 +182,8 @@ mod tests {
     #[test]
     fn every_piece_runs_once_and_panics_come_back() {
         for pieces in [1, 2, 3, 17] {
-            let hits: std::vec::Vec<AtomicUsize> = (0..pieces).map(|_| AtomicUsize::new(0)).collect();
+            let hits: std::vec::Vec<AtomicUsize> =
+                (0..pieces).map(|_| AtomicUsize::new(0)).collect();
             for _ in 0..200 {
                 run(pieces, 2, &|i| {
                     hits[i].fetch_add(1, Relaxed);

@@ -41,11 +41,19 @@ pub struct Mat<'a> {
 impl<'a> Mat<'a> {
     /// A row-major matrix with leading dimension `ld`.
     pub fn rows(data: &'a [f32], ld: usize) -> Self {
-        Mat { data, rs: ld, cs: 1 }
+        Mat {
+            data,
+            rs: ld,
+            cs: 1,
+        }
     }
     /// The transpose of a row-major matrix with leading dimension `ld`.
     pub fn t(data: &'a [f32], ld: usize) -> Self {
-        Mat { data, rs: 1, cs: ld }
+        Mat {
+            data,
+            rs: 1,
+            cs: ld,
+        }
     }
 }
 
@@ -64,7 +72,12 @@ pub enum Offsets<'a> {
     Table(&'a [usize]),
     /// The windows of a `k×k` kernel over `[C, H, W]` planes: row `(c·k + ki)·k + kj` starts at
     /// `c·plane + ki·row + kj·col` (`plane = H·W`, `row = D·W`, `col = D` for dilation `D`).
-    Window { k: usize, plane: usize, row: usize, col: usize },
+    Window {
+        k: usize,
+        plane: usize,
+        row: usize,
+        col: usize,
+    },
 }
 
 impl Offsets<'_> {
@@ -73,7 +86,9 @@ impl Offsets<'_> {
     pub fn at(&self, i: usize) -> usize {
         match *self {
             Offsets::Table(t) => t[i],
-            Offsets::Window { k, plane, row, col } => i / (k * k) * plane + i / k % k * row + i % k * col,
+            Offsets::Window { k, plane, row, col } => {
+                i / (k * k) * plane + i / k % k * row + i % k * col
+            }
         }
     }
 }
@@ -139,7 +154,10 @@ pub fn pack_a(m: usize, k: usize, a: Mat, out: &mut [f32]) {
     if m == 0 || k == 0 {
         return;
     }
-    assert!(a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs, "pack_a: A too small");
+    assert!(
+        a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs,
+        "pack_a: A too small"
+    );
     let mp = m.div_ceil(MR) * MR;
     for k0 in (0..k).step_by(KC) {
         let kc = min(KC, k - k0);
@@ -167,27 +185,48 @@ fn check_rows(r: &Rows, rows: usize, len: usize, what: &str) {
     if let Offsets::Table(t) = r.offs {
         assert!(t.len() >= rows, "gemm: {what} has too few row offsets");
     }
-    assert!((0..rows).all(|i| r.offs.at(i) + len <= r.data.len()), "gemm: a row of {what} is too short");
+    assert!(
+        (0..rows).all(|i| r.offs.at(i) + len <= r.data.len()),
+        "gemm: a row of {what} is too short"
+    );
 }
 
 /// `C = A·B + beta·C`, `A: m×k`, `B: k×n`, `C: m×n` row-major with leading dimension `ldc`.
 /// `beta = 0` overwrites `C` without reading it. `ws` holds the packing space the operands
 /// need ([`ws_a`] for [`Lhs::Mat`], then [`ws_b`] for a [`Rhs::Mat`] that [`packs_b`]).
 #[allow(clippy::too_many_arguments)]
-pub fn gemm(m: usize, n: usize, k: usize, a: Lhs, b: Rhs, beta: f32, c: &mut [f32], ldc: usize, ws: &mut [f32]) {
+pub fn gemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Lhs,
+    b: Rhs,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    ws: &mut [f32],
+) {
     if m == 0 || n == 0 {
         return;
     }
-    assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "gemm: C too small");
+    assert!(
+        ldc >= n && c.len() >= (m - 1) * ldc + n,
+        "gemm: C too small"
+    );
     if k == 0 {
         for row in c.chunks_mut(ldc).take(m) {
-            row[..n].iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
+            row[..n]
+                .iter_mut()
+                .for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
         }
         return;
     }
     let wa_len = match a {
         Lhs::Mat(v) => {
-            assert!(v.data.len() > (m - 1) * v.rs + (k - 1) * v.cs, "gemm: A too small");
+            assert!(
+                v.data.len() > (m - 1) * v.rs + (k - 1) * v.cs,
+                "gemm: A too small"
+            );
             ws_a(m, k)
         }
         Lhs::Packed(p) => {
@@ -195,7 +234,10 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Lhs, b: Rhs, beta: f32, c: &mut [f3
             0
         }
         Lhs::InPlace(v) => {
-            assert!(v.cs == 1 && v.data.len() >= (m - 1) * v.rs + k, "gemm: A too small");
+            assert!(
+                v.cs == 1 && v.data.len() >= (m - 1) * v.rs + k,
+                "gemm: A too small"
+            );
             0
         }
         Lhs::Rows(r) => {
@@ -205,7 +247,10 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Lhs, b: Rhs, beta: f32, c: &mut [f3
     };
     let pack_b = match b {
         Rhs::Mat(v) => {
-            assert!(v.data.len() > (k - 1) * v.rs + (n - 1) * v.cs, "gemm: B too small");
+            assert!(
+                v.data.len() > (k - 1) * v.rs + (n - 1) * v.cs,
+                "gemm: B too small"
+            );
             packs_b(v.rs, v.cs)
         }
         Rhs::Rows(r) => {
@@ -213,7 +258,10 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Lhs, b: Rhs, beta: f32, c: &mut [f3
             false
         }
     };
-    assert!(ws.len() >= wa_len + if pack_b { ws_b(n, k) } else { 0 }, "gemm: workspace too small");
+    assert!(
+        ws.len() >= wa_len + if pack_b { ws_b(n, k) } else { 0 },
+        "gemm: workspace too small"
+    );
     let (wa, wb) = ws.split_at_mut(wa_len);
     let mp = m.div_ceil(MR) * MR;
     let kern = tile::kernel();
@@ -249,8 +297,14 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Lhs, b: Rhs, beta: f32, c: &mut [f3
                     // hold kc·NR floats; in place, rows k0..k0+kc hold columns j0+jp..+nr.
                     let (bp, ldb, boffs) = unsafe {
                         match b {
-                            Rhs::Mat(_) if pack_b => (wb.as_ptr().add(jp / NR * kc * NR), NR, core::ptr::null()),
-                            Rhs::Mat(v) => (v.data.as_ptr().add(k0 * v.rs + j0 + jp), v.rs, core::ptr::null()),
+                            Rhs::Mat(_) if pack_b => {
+                                (wb.as_ptr().add(jp / NR * kc * NR), NR, core::ptr::null())
+                            }
+                            Rhs::Mat(v) => (
+                                v.data.as_ptr().add(k0 * v.rs + j0 + jp),
+                                v.rs,
+                                core::ptr::null(),
+                            ),
                             Rhs::Rows(r) => (r.data.as_ptr().add(j0 + jp), 0, btab.as_ptr()),
                         }
                     };
@@ -264,8 +318,18 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Lhs, b: Rhs, beta: f32, c: &mut [f3
                                     let panel = &ablock[ip / MR * kc * MR..][..kc * MR];
                                     (core::array::from_fn(|r| panel.as_ptr().add(r)), MR)
                                 }
-                                Lhs::InPlace(v) => (core::array::from_fn(|r| v.data.as_ptr().add(row(r) * v.rs + k0)), 1),
-                                Lhs::Rows(v) => (core::array::from_fn(|r| v.data.as_ptr().add(v.offs.at(row(r)) + k0)), 1),
+                                Lhs::InPlace(v) => (
+                                    core::array::from_fn(|r| {
+                                        v.data.as_ptr().add(row(r) * v.rs + k0)
+                                    }),
+                                    1,
+                                ),
+                                Lhs::Rows(v) => (
+                                    core::array::from_fn(|r| {
+                                        v.data.as_ptr().add(v.offs.at(row(r)) + k0)
+                                    }),
+                                    1,
+                                ),
                             }
                         };
                         let t = Tile {
@@ -319,7 +383,8 @@ fn with_ws<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
 fn plain(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f32, c: &mut [f32]) {
     for i in 0..m {
         let row = &mut c[i * n..(i + 1) * n];
-        row.iter_mut().for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
+        row.iter_mut()
+            .for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
         for p in 0..k {
             let av = a.data[i * a.rs + p * a.cs];
             for (j, v) in row.iter_mut().enumerate() {
@@ -331,7 +396,9 @@ fn plain(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f32, c: &mut [f32])
 
 fn run(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f32, c: &mut [f32]) {
     #[cfg(feature = "alloc")]
-    with_ws(ws_len(m, n, k, packs_b(b.rs, b.cs)), |ws| gemm(m, n, k, Lhs::Mat(a), Rhs::Mat(b), beta, c, n, ws));
+    with_ws(ws_len(m, n, k, packs_b(b.rs, b.cs)), |ws| {
+        gemm(m, n, k, Lhs::Mat(a), Rhs::Mat(b), beta, c, n, ws)
+    });
     #[cfg(not(feature = "alloc"))]
     plain(m, n, k, a, b, beta, c);
 }
@@ -353,4 +420,3 @@ pub fn nt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], beta: f32, c: &mut
 pub fn tn(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], beta: f32, c: &mut [f32]) {
     run(m, n, k, Mat::t(a, m), Mat::rows(b, n), beta, c);
 }
-

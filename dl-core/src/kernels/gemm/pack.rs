@@ -7,7 +7,11 @@ use super::{tile::avx2, use_avx2};
 /// Packs rows `i0..i0+mc`, columns `k0..k0+kc` of `A` into `MR`-row panels, each `kc × MR`
 /// (column `p` of a panel is `MR` consecutive floats), zero-padding the last panel.
 pub(super) fn pack_a_block(a: Mat, i0: usize, mc: usize, k0: usize, kc: usize, out: &mut [f32]) {
-    for (t, panel) in out.chunks_exact_mut(kc * MR).take(mc.div_ceil(MR)).enumerate() {
+    for (t, panel) in out
+        .chunks_exact_mut(kc * MR)
+        .take(mc.div_ceil(MR))
+        .enumerate()
+    {
         let r0 = i0 + t * MR;
         let rows = min(MR, i0 + mc - r0);
         if rows < MR {
@@ -51,7 +55,11 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
         }
         return;
     }
-    for (q, panel) in out.chunks_exact_mut(kc * NR).take(nc.div_ceil(NR)).enumerate() {
+    for (q, panel) in out
+        .chunks_exact_mut(kc * NR)
+        .take(nc.div_ceil(NR))
+        .enumerate()
+    {
         let c0 = j0 + q * NR;
         let cols = min(NR, j0 + nc - c0);
         if cols < NR {
@@ -67,7 +75,14 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
                 p0 = kc / 8 * 8;
                 // SAFETY: reads rows c0..c0+16 (stride cs), columns k0..k0+p0 ≤ last (checked);
                 // writes p0·NR floats of the panel; the CPU has AVX2.
-                unsafe { avx2::transpose_panel(b.data.as_ptr().add(c0 * b.cs + k0), b.cs, p0, panel.as_mut_ptr()) };
+                unsafe {
+                    avx2::transpose_panel(
+                        b.data.as_ptr().add(c0 * b.cs + k0),
+                        b.cs,
+                        p0,
+                        panel.as_mut_ptr(),
+                    )
+                };
             }
             for jj in (0..cols).filter(|_| p0 < kc) {
                 let src = &b.data[(c0 + jj) * b.cs + k0 + p0..][..kc - p0];
@@ -85,4 +100,3 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
         }
     }
 }
-

@@ -6,7 +6,9 @@ use std::vec::Vec;
 fn reference(m: usize, n: usize, k: usize, a: Mat, b: Mat, beta: f32, c: &mut [f32], ldc: usize) {
     for i in 0..m {
         for j in 0..n {
-            let s: f64 = (0..k).map(|p| a.data[i * a.rs + p * a.cs] as f64 * b.data[p * b.rs + j * b.cs] as f64).sum();
+            let s: f64 = (0..k)
+                .map(|p| a.data[i * a.rs + p * a.cs] as f64 * b.data[p * b.rs + j * b.cs] as f64)
+                .sum();
             let o = &mut c[i * ldc + j];
             *o = s as f32 + if beta == 0.0 { 0.0 } else { beta * *o };
         }
@@ -45,7 +47,10 @@ fn products_agree_with_the_definition() {
     }
     let mut c3 = [1.0f32; 15];
     super::tn(m, k, n, &at, &b, 1.0, &mut c3);
-    assert!(c3.iter().zip(&want).all(|(x, y)| (x - 1.0 - y).abs() < 1e-5));
+    assert!(c3
+        .iter()
+        .zip(&want)
+        .all(|(x, y)| (x - 1.0 - y).abs() < 1e-5));
 }
 
 /// Every edge (partial tiles, several K/M/N blocks, packed and in-place operands, strided
@@ -55,7 +60,15 @@ fn products_agree_with_the_definition() {
 #[test]
 fn blocked_products_on_every_edge() {
     let mut rng = crate::rng::Rng::new(7);
-    let sizes = [(1, 1, 1), (6, 16, 3), (7, 17, 5), (13, 40, 300), (100, 33, 9), (5, 300, 260), (97, 257, 513)];
+    let sizes = [
+        (1, 1, 1),
+        (6, 16, 3),
+        (7, 17, 5),
+        (13, 40, 300),
+        (100, 33, 9),
+        (5, 300, 260),
+        (97, 257, 513),
+    ];
     for portable in [false, true] {
         FORCE_PORTABLE.with(|f| f.set(portable));
         for &(m, n, k) in &sizes {
@@ -63,8 +76,16 @@ fn blocked_products_on_every_edge() {
                 let (ta, tb) = (layout & 1 == 1, layout & 2 == 2);
                 let av: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
                 let bv: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
-                let a = if ta { Mat::t(&av, m) } else { Mat::rows(&av, k) };
-                let b = if tb { Mat::t(&bv, k) } else { Mat::rows(&bv, n) };
+                let a = if ta {
+                    Mat::t(&av, m)
+                } else {
+                    Mat::rows(&av, k)
+                };
+                let b = if tb {
+                    Mat::t(&bv, k)
+                } else {
+                    Mat::rows(&bv, n)
+                };
                 // the same matrices as rows at offsets, in reverse order with gaps
                 let (a_rows, a_offs) = as_rows(m, k, a);
                 let (b_rows, b_offs) = as_rows(k, n, b);
@@ -74,12 +95,29 @@ fn blocked_products_on_every_edge() {
                     Some(Lhs::Mat(a)),
                     Some(Lhs::Packed(&packed)),
                     if ta { None } else { Some(Lhs::InPlace(a)) },
-                    Some(Lhs::Rows(Rows { data: &a_rows, offs: Offsets::Table(&a_offs) })),
+                    Some(Lhs::Rows(Rows {
+                        data: &a_rows,
+                        offs: Offsets::Table(&a_offs),
+                    })),
                 ];
-                let rhs = [Rhs::Mat(b), Rhs::Rows(Rows { data: &b_rows, offs: Offsets::Table(&b_offs) })];
+                let rhs = [
+                    Rhs::Mat(b),
+                    Rhs::Rows(Rows {
+                        data: &b_rows,
+                        offs: Offsets::Table(&b_offs),
+                    }),
+                ];
                 for beta in [0.0f32, 1.0, -0.5] {
                     let ldc = n + 3;
-                    let c0: Vec<f32> = (0..m * ldc).map(|i| if beta == 0.0 { f32::NAN } else { (i % 7) as f32 }).collect();
+                    let c0: Vec<f32> = (0..m * ldc)
+                        .map(|i| {
+                            if beta == 0.0 {
+                                f32::NAN
+                            } else {
+                                (i % 7) as f32
+                            }
+                        })
+                        .collect();
                     let mut want = c0.clone();
                     reference(m, n, k, a, b, beta, &mut want, ldc);
                     for (li, l) in lhs.iter().enumerate() {
@@ -93,10 +131,16 @@ fn blocked_products_on_every_edge() {
                                 for j in 0..ldc {
                                     let (g, w) = (got[i * ldc + j], want[i * ldc + j]);
                                     if j >= n {
-                                        assert!(g.to_bits() == c0[i * ldc + j].to_bits(), "{what}: wrote outside C");
+                                        assert!(
+                                            g.to_bits() == c0[i * ldc + j].to_bits(),
+                                            "{what}: wrote outside C"
+                                        );
                                     } else {
                                         let tol = 1e-4 * (k as f32).sqrt() * (1.0 + w.abs());
-                                        assert!((g - w).abs() <= tol, "{what} [{i},{j}]: {g} vs {w}");
+                                        assert!(
+                                            (g - w).abs() <= tol,
+                                            "{what} [{i},{j}]: {g} vs {w}"
+                                        );
                                     }
                                 }
                             }
@@ -126,7 +170,12 @@ fn as_rows(r: usize, c: usize, x: Mat) -> (Vec<f32>, Vec<usize>) {
 #[test]
 fn window_offsets_are_the_im2col_rows() {
     // 2 channels of 4×5, 3×3 kernel, dilation 2 → rows (c, ki, kj) at c·20 + ki·2·5 + kj·2
-    let o = Offsets::Window { k: 3, plane: 20, row: 10, col: 2 };
+    let o = Offsets::Window {
+        k: 3,
+        plane: 20,
+        row: 10,
+        col: 2,
+    };
     assert_eq!(o.at(0), 0);
     assert_eq!(o.at(5), 10 + 4);
     assert_eq!(o.at(9 + 7), 20 + 20 + 2);

@@ -48,7 +48,11 @@ unsafe fn portable(t: Tile, beta: f32) {
             for (v, a) in acol.iter_mut().zip(&t.a).take(t.mr) {
                 *v = *a.add(p * t.a_step);
             }
-            let off = if t.boffs.is_null() { p * t.ldb } else { *t.boffs.add(p) };
+            let off = if t.boffs.is_null() {
+                p * t.ldb
+            } else {
+                *t.boffs.add(p)
+            };
             brow[..t.nr].copy_from_slice(core::slice::from_raw_parts(t.b.add(off), t.nr));
         }
         for (row, &av) in acc.iter_mut().zip(&acol) {
@@ -94,7 +98,12 @@ pub(super) mod avx2 {
     /// Lanes `i < n` all ones.
     #[inline(always)]
     unsafe fn mask(n: usize) -> __m256i {
-        unsafe { _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)) }
+        unsafe {
+            _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(n as i32),
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            )
+        }
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -105,7 +114,11 @@ pub(super) mod avx2 {
             let mut acc = [_mm256_setzero_ps(); 12];
             let step = if ROWS { 1 } else { MR };
             for p in 0..t.kc {
-                let b = if BOFF { t.b.add(*t.boffs.add(p)) } else { t.b.add(p * t.ldb) };
+                let b = if BOFF {
+                    t.b.add(*t.boffs.add(p))
+                } else {
+                    t.b.add(p * t.ldb)
+                };
                 let (b0, b1) = if MASK {
                     (_mm256_maskload_ps(b, m0), _mm256_maskload_ps(b.add(8), m1))
                 } else {
@@ -154,7 +167,8 @@ pub(super) mod avx2 {
             for half in 0..2 {
                 let s = src.add(half * 8 * cs);
                 for p in (0..kc).step_by(8) {
-                    let r: [__m256; 8] = core::array::from_fn(|j| _mm256_loadu_ps(s.add(j * cs + p)));
+                    let r: [__m256; 8] =
+                        core::array::from_fn(|j| _mm256_loadu_ps(s.add(j * cs + p)));
                     let t0 = _mm256_unpacklo_ps(r[0], r[1]);
                     let t1 = _mm256_unpackhi_ps(r[0], r[1]);
                     let t2 = _mm256_unpacklo_ps(r[2], r[3]);
@@ -188,5 +202,4 @@ pub(super) mod avx2 {
             }
         }
     }
-
 }

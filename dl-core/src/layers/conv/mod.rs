@@ -54,8 +54,12 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O
     /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·K·K`.
     fn init(&mut self, rng: &mut Rng) {
         let b = 1.0 / crate::math::sqrt((I::USIZE * K::USIZE * K::USIZE) as f32);
-        self.weight.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
-        self.bias.iter_mut().for_each(|w| *w = rng.uniform_in(-b, b));
+        self.weight
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
+        self.bias
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
     }
     fn visit(&self, f: &mut dyn FnMut(&[f32])) {
         f(&self.weight);
@@ -67,10 +71,22 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O
     }
 }
 
-impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned> Conv2d<I, O, K, S, P, D> {
+impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned>
+    Conv2d<I, O, K, S, P, D>
+{
     /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
     const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
-        let g = Geom { c: I::USIZE, h, w, k: K::USIZE, s: S::USIZE, p: P::USIZE, d: D::USIZE, oh, ow };
+        let g = Geom {
+            c: I::USIZE,
+            h,
+            w,
+            k: K::USIZE,
+            s: S::USIZE,
+            p: P::USIZE,
+            d: D::USIZE,
+            oh,
+            ow,
+        };
         Plan::new(g, O::USIZE)
     }
 }
@@ -104,7 +120,14 @@ where
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        sample::forward(&Self::plan(h, w, oh, ow), x, &self.bias, &self.weight, y, scratch);
+        sample::forward(
+            &Self::plan(h, w, oh, ow),
+            x,
+            &self.bias,
+            &self.weight,
+            y,
+            scratch,
+        );
     }
 }
 
@@ -132,14 +155,25 @@ where
 {
     type Grad = Self;
     type Cache = ConvCache;
-    fn forward_train(&mut self, x: &crate::Batch<Shape3<C, H, W>>, y: &mut crate::Batch<Self::Out>, cache: &mut ConvCache) {
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        y: &mut crate::Batch<Self::Out>,
+        cache: &mut ConvCache,
+    ) {
         let n = x.len();
         y.resize(n);
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
         let pl = Self::plan(h, w, oh, ow);
-        let (xn, yn, ckk) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL, pl.g.rows());
+        let (xn, yn, ckk) = (
+            <Shape3<C, H, W>>::NUMEL,
+            <Self::Out as Shape>::NUMEL,
+            pl.g.rows(),
+        );
         let pieces = par::pieces(n, yn * ckk);
-        cache.fwd.resize_with(pieces.max(cache.fwd.len()), Default::default);
+        cache
+            .fwd
+            .resize_with(pieces.max(cache.fwd.len()), Default::default);
         let work = &mut cache.fwd[..pieces];
         for wk in work.iter_mut() {
             wk.resize(pl.forward_scratch(), 0.0);
@@ -165,11 +199,18 @@ where
         dx.resize(n);
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
         let pl = Self::plan(h, w, oh, ow);
-        let (xn, yn, ckk, o) = (<Shape3<C, H, W>>::NUMEL, <Self::Out as Shape>::NUMEL, pl.g.rows(), O::USIZE);
+        let (xn, yn, ckk, o) = (
+            <Shape3<C, H, W>>::NUMEL,
+            <Self::Out as Shape>::NUMEL,
+            pl.g.rows(),
+            O::USIZE,
+        );
         cache.wt.resize(packed_len(ckk, o), 0.0);
         pack_a(ckk, o, Mat::t(&self.weight, ckk), &mut cache.wt);
         let pieces = par::pieces(n, 2 * yn * ckk);
-        cache.bwd.resize_with(pieces.max(cache.bwd.len()), Default::default);
+        cache
+            .bwd
+            .resize_with(pieces.max(cache.bwd.len()), Default::default);
         let work = &mut cache.bwd[..pieces];
         for wk in work.iter_mut() {
             wk.prepare(&pl);
@@ -178,7 +219,14 @@ where
         par::for_chunks_with(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
             for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                 let s = start + i;
-                sample::backward(&pl, &x.as_slice()[s * xn..][..xn], &dy.as_slice()[s * yn..][..yn], dxi, wt, wk);
+                sample::backward(
+                    &pl,
+                    &x.as_slice()[s * xn..][..xn],
+                    &dy.as_slice()[s * yn..][..yn],
+                    dxi,
+                    wt,
+                    wk,
+                );
             }
         });
         for wk in work.iter() {

@@ -13,12 +13,12 @@
 //! * **Other strides.** Bands of output rows: im2col of the band, the same products, col2im.
 //!
 //! Work is cut into bands of output rows so the per-band buffers stay in L2.
-use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::ws_b;
-use crate::kernels::im2col::{im2col_rows, Geom};
+use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 #[cfg(feature = "alloc")]
 use crate::kernels::im2col::col2im_rows;
+use crate::kernels::im2col::{im2col_rows, Geom};
 
 /// Floats of one band's column matrix, at most (unless one output row needs more).
 const BAND_FLOATS: usize = 128 * 1024;
@@ -55,7 +55,14 @@ impl Plan {
         if (ld / 16).is_multiple_of(2) {
             ld += 16;
         }
-        Plan { g, o, shifted, wide, rows, ld }
+        Plan {
+            g,
+            o,
+            shifted,
+            wide,
+            rows,
+            ld,
+        }
     }
     /// Floats of the padded image (with the tail the last windows read).
     pub const fn xpad_len(&self) -> usize {
@@ -74,7 +81,12 @@ impl Plan {
     /// Row offsets of the windows in the padded image.
     fn windows(&self) -> Offsets<'static> {
         let (g, wp) = (&self.g, self.wide);
-        Offsets::Window { k: g.k, plane: (g.h + 2 * g.p) * wp, row: g.d * wp, col: g.d }
+        Offsets::Window {
+            k: g.k,
+            plane: (g.h + 2 * g.p) * wp,
+            row: g.d * wp,
+            col: g.d,
+        }
     }
     /// Copies `x` into the zero-padded image `xpad`.
     fn pad(&self, x: &[f32], xpad: &mut [f32]) {
@@ -97,7 +109,14 @@ impl Plan {
 
 /// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·K·K]` row-major, read in place).
 /// `scratch` holds [`Plan::forward_scratch`] floats.
-pub(super) fn forward(pl: &Plan, x: &[f32], bias: &[f32], w: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+pub(super) fn forward(
+    pl: &Plan,
+    x: &[f32],
+    bias: &[f32],
+    w: &[f32],
+    y: &mut [f32],
+    scratch: &mut [f32],
+) {
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
     let w = Lhs::InPlace(Mat::rows(w, ckk));
@@ -107,7 +126,10 @@ pub(super) fn forward(pl: &Plan, x: &[f32], bias: &[f32], w: &[f32], y: &mut [f3
         for r in pl.bands() {
             // band[O, rows·Wp] = W · windows, then the first W' columns of each row + bias
             let n = r.len() * pl.wide;
-            let b = Rows { data: &xpad[r.start * pl.wide..], offs: pl.windows() };
+            let b = Rows {
+                data: &xpad[r.start * pl.wide..],
+                offs: pl.windows(),
+            };
             gemm(o, n, ckk, w, Rhs::Rows(b), 0.0, band, ld, &mut []);
             for (oc, &bv) in bias.iter().enumerate().take(o) {
                 for oy in r.clone() {
@@ -126,7 +148,17 @@ pub(super) fn forward(pl: &Plan, x: &[f32], bias: &[f32], w: &[f32], y: &mut [f3
     for r in pl.bands() {
         im2col_rows(g, x, r.clone(), scratch, ld);
         let b = Mat::rows(scratch, ld);
-        gemm(o, r.len() * g.ow, ckk, w, Rhs::Mat(b), 1.0, &mut y[r.start * g.ow..], hw, &mut []);
+        gemm(
+            o,
+            r.len() * g.ow,
+            ckk,
+            w,
+            Rhs::Mat(b),
+            1.0,
+            &mut y[r.start * g.ow..],
+            hw,
+            &mut [],
+        );
     }
 }
 
@@ -155,10 +187,18 @@ impl Work {
     pub fn prepare(&mut self, pl: &Plan) {
         let (g, o, ld) = (&pl.g, pl.o, pl.ld);
         let band = pl.rows * pl.wide;
-        self.a.resize(if pl.shifted { pl.xpad_len() } else { g.rows() * ld }, 0.0);
+        self.a.resize(
+            if pl.shifted {
+                pl.xpad_len()
+            } else {
+                g.rows() * ld
+            },
+            0.0,
+        );
         self.dyw.resize(if pl.shifted { o * ld } else { 0 }, 0.0);
         self.dcols.resize(g.rows() * ld, 0.0);
-        self.dxpad.resize(if pl.shifted { pl.xpad_len() } else { 0 }, 0.0);
+        self.dxpad
+            .resize(if pl.shifted { pl.xpad_len() } else { 0 }, 0.0);
         self.ws.resize(ws_b(o, band).max(ws_b(band, o)), 0.0);
         self.dwt.clear();
         self.dwt.resize(g.rows() * o, 0.0);
@@ -169,7 +209,14 @@ impl Work {
 
 /// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dwt`, `wk.db`.
 #[cfg(feature = "alloc")]
-pub(super) fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: &mut [f32], wt: &[f32], wk: &mut Work) {
+pub(super) fn backward(
+    pl: &Plan,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    wt: &[f32],
+    wk: &mut Work,
+) {
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
     for (b, row) in wk.db.iter_mut().zip(dy.chunks_exact(hw)) {
@@ -190,10 +237,33 @@ pub(super) fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: &mut [f32], wt: &[f
                 }
             }
             // dWᵀ[CKK, O] += windows · dYᵀ
-            let win = Rows { data: &wk.a[base..], offs };
-            gemm(ckk, o, n, Lhs::Rows(win), Rhs::Mat(Mat::t(&wk.dyw, ld)), 1.0, &mut wk.dwt, o, &mut wk.ws);
+            let win = Rows {
+                data: &wk.a[base..],
+                offs,
+            };
+            gemm(
+                ckk,
+                o,
+                n,
+                Lhs::Rows(win),
+                Rhs::Mat(Mat::t(&wk.dyw, ld)),
+                1.0,
+                &mut wk.dwt,
+                o,
+                &mut wk.ws,
+            );
             // dcols[CKK, n] = Wᵀ · dY, each row added back along its shift
-            gemm(ckk, n, o, Lhs::Packed(wt), Rhs::Mat(Mat::rows(&wk.dyw, ld)), 0.0, &mut wk.dcols, ld, &mut []);
+            gemm(
+                ckk,
+                n,
+                o,
+                Lhs::Packed(wt),
+                Rhs::Mat(Mat::rows(&wk.dyw, ld)),
+                0.0,
+                &mut wk.dcols,
+                ld,
+                &mut [],
+            );
             for rr in 0..ckk {
                 let d = &mut wk.dxpad[base + offs.at(rr)..][..n];
                 for (d, s) in d.iter_mut().zip(&wk.dcols[rr * ld..][..n]) {
@@ -217,9 +287,29 @@ pub(super) fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: &mut [f32], wt: &[f
         let dyb = &dy[r.start * g.ow..];
         // dWᵀ[CKK, O] += cols · dYᵀ (the columns read in place, once)
         let cols = Lhs::InPlace(Mat::rows(&wk.a, ld));
-        gemm(ckk, o, n, cols, Rhs::Mat(Mat::t(dyb, hw)), 1.0, &mut wk.dwt, o, &mut wk.ws);
+        gemm(
+            ckk,
+            o,
+            n,
+            cols,
+            Rhs::Mat(Mat::t(dyb, hw)),
+            1.0,
+            &mut wk.dwt,
+            o,
+            &mut wk.ws,
+        );
         // dcols = Wᵀ · dY, added back into dx
-        gemm(ckk, n, o, Lhs::Packed(wt), Rhs::Mat(Mat::rows(dyb, hw)), 0.0, &mut wk.dcols, ld, &mut wk.ws);
+        gemm(
+            ckk,
+            n,
+            o,
+            Lhs::Packed(wt),
+            Rhs::Mat(Mat::rows(dyb, hw)),
+            0.0,
+            &mut wk.dcols,
+            ld,
+            &mut wk.ws,
+        );
         col2im_rows(g, &wk.dcols, r, ld, dx);
     }
 }

@@ -6,11 +6,23 @@ use typenum::consts::*;
 #[test]
 fn gradients_on_several_shapes() {
     // odd sizes, padding
-    check_layer_grads::<Shape3<U2, U5, U7>, _>(&mut *new_boxed::<Conv2d<U2, U3, U3, U1, U1>>(1), 2, 1);
+    check_layer_grads::<Shape3<U2, U5, U7>, _>(
+        &mut *new_boxed::<Conv2d<U2, U3, U3, U1, U1>>(1),
+        2,
+        1,
+    );
     // stride 2
-    check_layer_grads::<Shape3<U3, U7, U6>, _>(&mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(2), 3, 2);
+    check_layer_grads::<Shape3<U3, U7, U6>, _>(
+        &mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(2),
+        3,
+        2,
+    );
     // dilation 2
-    check_layer_grads::<Shape3<U2, U9, U8>, _>(&mut *new_boxed::<Conv2d<U2, U2, U3, U1, U2, U2>>(3), 2, 3);
+    check_layer_grads::<Shape3<U2, U9, U8>, _>(
+        &mut *new_boxed::<Conv2d<U2, U2, U3, U1, U2, U2>>(3),
+        2,
+        3,
+    );
     // 1×1 (Network-in-Network)
     check_layer_grads::<Shape3<U4, U3, U3>, _>(&mut *new_boxed::<Conv2d<U4, U5, U1>>(4), 2, 4);
 }
@@ -18,12 +30,46 @@ fn gradients_on_several_shapes() {
 #[test]
 fn gradients_across_several_bands() {
     // inputs large enough that one sample is cut into several bands of output rows
-    let wide = sample::Plan::new(Geom { c: 64, h: 7, w: 64, k: 3, s: 1, p: 1, d: 1, oh: 7, ow: 64 }, 3);
+    let wide = sample::Plan::new(
+        Geom {
+            c: 64,
+            h: 7,
+            w: 64,
+            k: 3,
+            s: 1,
+            p: 1,
+            d: 1,
+            oh: 7,
+            ow: 64,
+        },
+        3,
+    );
     assert!(wide.rows < 7, "one band only");
-    check_layer_grads::<Shape3<U64, U7, U64>, _>(&mut *new_boxed::<Conv2d<U64, U3, U3, U1, U1>>(5), 2, 5);
-    let strided = sample::Plan::new(Geom { c: 64, h: 31, w: 64, k: 3, s: 2, p: 1, d: 1, oh: 16, ow: 32 }, 3);
+    check_layer_grads::<Shape3<U64, U7, U64>, _>(
+        &mut *new_boxed::<Conv2d<U64, U3, U3, U1, U1>>(5),
+        2,
+        5,
+    );
+    let strided = sample::Plan::new(
+        Geom {
+            c: 64,
+            h: 31,
+            w: 64,
+            k: 3,
+            s: 2,
+            p: 1,
+            d: 1,
+            oh: 16,
+            ow: 32,
+        },
+        3,
+    );
     assert!(strided.rows < 16, "one band only");
-    check_layer_grads::<Shape3<U64, U31, U64>, _>(&mut *new_boxed::<Conv2d<U64, U3, U3, U2, U1>>(6), 2, 6);
+    check_layer_grads::<Shape3<U64, U31, U64>, _>(
+        &mut *new_boxed::<Conv2d<U64, U3, U3, U2, U1>>(6),
+        2,
+        6,
+    );
 }
 
 #[test]
@@ -35,7 +81,12 @@ fn lecture_example_shape() {
 
 #[test]
 fn matches_pytorch() {
-    for (name, case) in [("conv_s1p1", 0), ("conv_s2p1", 1), ("conv_d2", 2), ("conv_1x1", 3)] {
+    for (name, case) in [
+        ("conv_s1p1", 0),
+        ("conv_s2p1", 1),
+        ("conv_d2", 2),
+        ("conv_1x1", 3),
+    ] {
         let fx = fixture(name);
         macro_rules! go {
             ($in:ty, $l:ty) => {{
@@ -44,7 +95,12 @@ fn matches_pytorch() {
                 let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
                 assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-4);
                 assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
-                assert_close(&format!("{name} dweight"), &g.weight, fx.get("dweight"), 1e-4);
+                assert_close(
+                    &format!("{name} dweight"),
+                    &g.weight,
+                    fx.get("dweight"),
+                    1e-4,
+                );
                 assert_close(&format!("{name} dbias"), &g.bias, fx.get("dbias"), 1e-4);
             }};
         }
