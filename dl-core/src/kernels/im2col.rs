@@ -62,44 +62,6 @@ pub fn col2im(g: &Geom, cols: &[f32], dx: &mut [f32]) {
     col2im_rows(g, cols, 0..g.oh, g.cols(), dx);
 }
 
-/// Copies `s` into `d` (equal lengths) in 8- and 4-float pieces instead of a `memcpy` call,
-/// which costs more than the copy itself for the short rows of small images.
-#[inline(always)]
-fn copy_row(d: &mut [f32], s: &[f32]) {
-    let n = d.len();
-    let s = &s[..n];
-    if n >= 8 {
-        let mut i = 0;
-        while i + 8 <= n {
-            d[i..i + 8].copy_from_slice(&<[f32; 8]>::try_from(&s[i..i + 8]).unwrap_or_default());
-            i += 8;
-        }
-        if i < n {
-            d[n - 8..].copy_from_slice(&<[f32; 8]>::try_from(&s[n - 8..]).unwrap_or_default());
-        }
-    } else if n >= 4 {
-        d[..4].copy_from_slice(&<[f32; 4]>::try_from(&s[..4]).unwrap_or_default());
-        d[n - 4..].copy_from_slice(&<[f32; 4]>::try_from(&s[n - 4..]).unwrap_or_default());
-    } else if n > 0 {
-        // 1 to 3 floats: first, middle and last (overlapping)
-        d[0] = s[0];
-        d[n / 2] = s[n / 2];
-        d[n - 1] = s[n - 1];
-    }
-}
-
-/// Zeroes `d` in 8-float pieces (no `memset` call for short rows).
-#[inline(always)]
-fn zero_row(d: &mut [f32]) {
-    let mut it = d.chunks_exact_mut(8);
-    for c in &mut it {
-        c.copy_from_slice(&[0.0; 8]);
-    }
-    for v in it.into_remainder() {
-        *v = 0.0;
-    }
-}
-
 /// The columns of output rows `band` only: row `r` of `cols` (`ld` apart) receives the
 /// `band.len()·W'` entries of row `r` of the full column matrix that belong to those rows.
 pub fn im2col_rows(
@@ -124,17 +86,17 @@ pub fn im2col_rows(
                 let (xlo, xhi) = g.valid(kj, g.w, ow);
                 let dst = &mut cols[row * ld..row * ld + width];
                 row += 1;
-                zero_row(&mut dst[..(ylo - oy0) * ow]);
-                zero_row(&mut dst[(yhi - oy0) * ow..]);
+                super::zero_short(&mut dst[..(ylo - oy0) * ow]);
+                super::zero_short(&mut dst[(yhi - oy0) * ow..]);
                 for oy in ylo..yhi {
                     let iy = oy * g.s + ki * g.d - g.p;
                     let d = &mut dst[(oy - oy0) * ow..(oy - oy0 + 1) * ow];
-                    zero_row(&mut d[..xlo]);
-                    zero_row(&mut d[xhi..]);
+                    super::zero_short(&mut d[..xlo]);
+                    super::zero_short(&mut d[xhi..]);
                     let src = &xc[iy * g.w..(iy + 1) * g.w];
                     if g.s == 1 {
                         let ix0 = xlo + kj * g.d - g.p;
-                        copy_row(&mut d[xlo..xhi], &src[ix0..]);
+                        super::copy_short(&mut d[xlo..xhi], &src[ix0..]);
                     } else {
                         for (ox, v) in d.iter_mut().enumerate().take(xhi).skip(xlo) {
                             *v = src[ox * g.s + kj * g.d - g.p];

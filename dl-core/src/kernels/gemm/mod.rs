@@ -14,8 +14,8 @@ mod pack;
 mod tests;
 mod tile;
 
-use pack::{pack_a_block, pack_b_block};
-use tile::Tile;
+use pack::{pack_a_block, pack_b_block, pack_bt_rows};
+use tile::Block;
 
 /// Rows of the register tile.
 pub const MR: usize = 6;
@@ -91,6 +91,38 @@ impl Offsets<'_> {
             }
         }
     }
+    /// Writes the starts of rows `first..first + out.len()` into `out` (no division per row).
+    pub fn fill(&self, first: usize, out: &mut [usize]) {
+        match *self {
+            Offsets::Table(t) => out.copy_from_slice(&t[first..first + out.len()]),
+            Offsets::Window { k, plane, row, col } => {
+                let (mut c, mut ki, mut kj) = (first / (k * k), first / k % k, first % k);
+                for o in out {
+                    *o = c * plane + ki * row + kj * col;
+                    kj += 1;
+                    if kj == k {
+                        kj = 0;
+                        ki += 1;
+                        if ki == k {
+                            ki = 0;
+                            c += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    /// The largest start among rows `0..rows`.
+    fn max(&self, rows: usize) -> usize {
+        let mut buf = [0usize; 64];
+        let mut m = 0;
+        for i0 in (0..rows).step_by(64) {
+            let b = &mut buf[..min(64, rows - i0)];
+            self.fill(i0, b);
+            m = b.iter().fold(m, |a, &v| a.max(v));
+        }
+        m
+    }
 }
 
 /// The left operand.
@@ -113,6 +145,9 @@ pub enum Rhs<'a> {
     Mat(Mat<'a>),
     /// Rows at offsets, read in place.
     Rows(Rows<'a>),
+    /// The transpose of rows at offsets (column `j` of `B` is row `j`, contiguous along `k`),
+    /// packed into the workspace ([`ws_b`]).
+    RowsT(Rows<'a>),
 }
 
 pub(crate) const fn min(a: usize, b: usize) -> usize {
@@ -186,7 +221,7 @@ fn check_rows(r: &Rows, rows: usize, len: usize, what: &str) {
         assert!(t.len() >= rows, "gemm: {what} has too few row offsets");
     }
     assert!(
-        (0..rows).all(|i| r.offs.at(i) + len <= r.data.len()),
+        rows == 0 || r.offs.max(rows) + len <= r.data.len(),
         "gemm: a row of {what} is too short"
     );
 }
@@ -213,9 +248,25 @@ pub fn gemm(
         ldc >= n && c.len() >= (m - 1) * ldc + n,
         "gemm: C too small"
     );
+    drive(m, n, k, a, b, beta, c, ldc, ws);
+}
+
+/// The blocked product; `C` was checked by the caller.
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Lhs,
+    b: Rhs,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+    ws: &mut [f32],
+) {
     if k == 0 {
-        for row in c.chunks_mut(ldc).take(m) {
-            row[..n]
+        for i in 0..m {
+            c[i * ldc..i * ldc + n]
                 .iter_mut()
                 .for_each(|v| *v = if beta == 0.0 { 0.0 } else { *v * beta });
         }
@@ -257,6 +308,10 @@ pub fn gemm(
             check_rows(&r, k, n, "B");
             false
         }
+        Rhs::RowsT(r) => {
+            check_rows(&r, n, k, "B");
+            true
+        }
     };
     assert!(
         ws.len() >= wa_len + if pack_b { ws_b(n, k) } else { 0 },
@@ -267,21 +322,24 @@ pub fn gemm(
     let kern = tile::kernel();
     let nc_step = if pack_b { NC } else { n };
     let mut btab = [0usize; KC];
+    let mut offs = [0usize; MC];
+    let mut crow = [0usize; MC];
     for k0 in (0..k).step_by(KC) {
         let kc = min(KC, k - k0);
         let beta_k = if k0 == 0 { beta } else { 1.0 };
         if let Rhs::Rows(r) = b {
-            for (p, t) in btab[..kc].iter_mut().enumerate() {
-                *t = r.offs.at(k0 + p);
-            }
+            r.offs.fill(k0, &mut btab[..kc]);
         }
         for j0 in (0..n).step_by(nc_step) {
             let nc = min(nc_step, n - j0);
-            if let (true, Rhs::Mat(v)) = (pack_b, b) {
-                pack_b_block(v, k0, kc, j0, nc, wb);
+            match b {
+                Rhs::Mat(v) if pack_b => pack_b_block(v, k0, kc, j0, nc, wb),
+                Rhs::RowsT(r) => pack_bt_rows(&r, k0, kc, j0, nc, wb),
+                _ => {}
             }
             for i0 in (0..m).step_by(MC) {
                 let mc = min(MC, m - i0);
+                let mr_all = mc.div_ceil(MR) * MR;
                 let ablock: &[f32] = match a {
                     Lhs::Mat(v) => {
                         pack_a_block(v, i0, mc, k0, kc, wa);
@@ -290,65 +348,66 @@ pub fn gemm(
                     Lhs::Packed(p) => &p[k0 * mp + i0 * kc..k0 * mp + mp * kc],
                     Lhs::InPlace(_) | Lhs::Rows(_) => &[],
                 };
-                for jp in (0..nc).step_by(NR) {
-                    let nr = min(NR, nc - jp);
-                    // Where row k0 of this panel of B starts, its row step or row offsets.
-                    // SAFETY (all `add`s below): in bounds by the checks above — packed panels
-                    // hold kc·NR floats; in place, rows k0..k0+kc hold columns j0+jp..+nr.
-                    let (bp, ldb, boffs) = unsafe {
-                        match b {
-                            Rhs::Mat(_) if pack_b => {
-                                (wb.as_ptr().add(jp / NR * kc * NR), NR, core::ptr::null())
-                            }
-                            Rhs::Mat(v) => (
-                                v.data.as_ptr().add(k0 * v.rs + j0 + jp),
-                                v.rs,
-                                core::ptr::null(),
-                            ),
-                            Rhs::Rows(r) => (r.data.as_ptr().add(j0 + jp), 0, btab.as_ptr()),
+                // SAFETY (all `add`s below): in bounds by the checks above — packed panels
+                // hold kc·MR (A) or kc·NR (B) floats; in place, rows i0..i0+mc of A hold
+                // columns k0..k0+kc, rows k0..k0+kc of B columns j0..j0+nc; rows past mc
+                // repeat row mc − 1.
+                let mut arows = [core::ptr::null::<f32>(); MC];
+                let a_step = match a {
+                    Lhs::Mat(_) | Lhs::Packed(_) => {
+                        for (i, r) in arows[..mr_all].iter_mut().enumerate() {
+                            *r = unsafe { ablock.as_ptr().add(i / MR * kc * MR + i % MR) };
                         }
-                    };
-                    for ip in (0..mc).step_by(MR) {
-                        let mr = min(MR, mc - ip);
-                        let row = |r: usize| i0 + ip + min(r, mr - 1);
-                        // SAFETY: as above; rows past mr repeat row mr − 1.
-                        let (ap, a_step) = unsafe {
-                            match a {
-                                Lhs::Mat(_) | Lhs::Packed(_) => {
-                                    let panel = &ablock[ip / MR * kc * MR..][..kc * MR];
-                                    (core::array::from_fn(|r| panel.as_ptr().add(r)), MR)
-                                }
-                                Lhs::InPlace(v) => (
-                                    core::array::from_fn(|r| {
-                                        v.data.as_ptr().add(row(r) * v.rs + k0)
-                                    }),
-                                    1,
-                                ),
-                                Lhs::Rows(v) => (
-                                    core::array::from_fn(|r| {
-                                        v.data.as_ptr().add(v.offs.at(row(r)) + k0)
-                                    }),
-                                    1,
-                                ),
-                            }
-                        };
-                        let t = Tile {
-                            kc,
-                            a: ap,
-                            a_step,
-                            b: bp,
-                            ldb,
-                            boffs,
-                            // SAFETY: rows i0+ip..+mr, columns j0+jp..+nr lie in C (checked).
-                            c: unsafe { c.as_mut_ptr().add((i0 + ip) * ldc + j0 + jp) },
-                            ldc,
-                            mr,
-                            nr,
-                        };
-                        // SAFETY: every element the tile describes is in bounds (see above).
-                        unsafe { kern(t, beta_k) };
+                        MR
                     }
+                    Lhs::InPlace(v) => {
+                        for (i, r) in arows[..mr_all].iter_mut().enumerate() {
+                            *r = unsafe { v.data.as_ptr().add((i0 + min(i, mc - 1)) * v.rs + k0) };
+                        }
+                        1
+                    }
+                    Lhs::Rows(v) => {
+                        v.offs.fill(i0, &mut offs[..mc]);
+                        for (i, r) in arows[..mr_all].iter_mut().enumerate() {
+                            *r = unsafe { v.data.as_ptr().add(offs[min(i, mc - 1)] + k0) };
+                        }
+                        1
+                    }
+                };
+                let (bp, b_panel, ldb, boffs) = unsafe {
+                    match b {
+                        Rhs::Mat(_) | Rhs::RowsT(_) if pack_b => {
+                            (wb.as_ptr(), kc * NR, NR, core::ptr::null())
+                        }
+                        Rhs::Mat(v) => (
+                            v.data.as_ptr().add(k0 * v.rs + j0),
+                            NR,
+                            v.rs,
+                            core::ptr::null(),
+                        ),
+                        Rhs::Rows(r) => (r.data.as_ptr().add(j0), NR, 0, btab.as_ptr()),
+                        Rhs::RowsT(_) => unreachable!("RowsT is always packed"),
+                    }
+                };
+                for (i, o) in crow[..mc].iter_mut().enumerate() {
+                    *o = (i0 + i) * ldc + j0;
                 }
+                let blk = Block {
+                    kc,
+                    mc,
+                    nc,
+                    a: &arows[..mr_all],
+                    a_step,
+                    b: bp,
+                    b_panel,
+                    ldb,
+                    boffs,
+                    c: c.as_mut_ptr(),
+                    crow: &crow[..mc],
+                };
+                // SAFETY: every element the block describes is in bounds (see above; the
+                // rows of C, columns j0..j0+nc, were checked by the caller).
+                unsafe { kern(&blk, beta_k) };
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Packing operands into the layouts the tile kernel reads: `A` into `MR`-row panels
 //! (`kc × MR`, column after column), `B` into `NR`-column panels (`kc × NR`, row after row).
-use super::{min, Mat, MR, NR};
+#[cfg(target_arch = "x86_64")]
+use super::KC;
+use super::{min, Mat, Rows, MR, NR};
 #[cfg(target_arch = "x86_64")]
 use super::{tile::avx2, use_avx2};
 
@@ -68,21 +70,20 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
         if b.rs == 1 {
             let mut p0 = 0;
             #[cfg(target_arch = "x86_64")]
-            if cols == NR && kc >= 8 && use_avx2() {
-                // whole 8×8 blocks by register transposes
-                let last = (c0 + NR - 1) * b.cs + k0 + kc;
-                assert!(b.data.len() >= last);
+            if kc >= 8 && use_avx2() {
+                // whole 8×8 blocks by register transposes; missing columns read zeros
+                static ZEROS: [f32; KC] = [0.0; KC];
                 p0 = kc / 8 * 8;
-                // SAFETY: reads rows c0..c0+16 (stride cs), columns k0..k0+p0 ≤ last (checked);
-                // writes p0·NR floats of the panel; the CPU has AVX2.
-                unsafe {
-                    avx2::transpose_panel(
-                        b.data.as_ptr().add(c0 * b.cs + k0),
-                        b.cs,
-                        p0,
-                        panel.as_mut_ptr(),
-                    )
-                };
+                let rows: [*const f32; NR] = core::array::from_fn(|j| {
+                    if j < cols {
+                        b.data[(c0 + j) * b.cs + k0..][..p0].as_ptr()
+                    } else {
+                        ZEROS.as_ptr()
+                    }
+                });
+                // SAFETY: each row holds p0 floats (sliced above; kc ≤ KC for the zeros), the
+                // panel kc·NR ≥ p0·NR; the CPU has AVX2.
+                unsafe { avx2::transpose_panel(&rows, p0, panel.as_mut_ptr()) };
             }
             for jj in (0..cols).filter(|_| p0 < kc) {
                 let src = &b.data[(c0 + jj) * b.cs + k0 + p0..][..kc - p0];
@@ -96,6 +97,46 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
                 for (jj, v) in d[..cols].iter_mut().enumerate() {
                     *v = b.data[(k0 + p) * b.rs + (c0 + jj) * b.cs];
                 }
+            }
+        }
+    }
+}
+
+/// Packs rows `k0..k0+kc`, columns `j0..j0+nc` of `B = Rᵀ` (column `j` of `B` is row `j` of
+/// `r`) into `NR`-column panels, like [`pack_b_block`] for a transposed matrix.
+pub(super) fn pack_bt_rows(r: &Rows, k0: usize, kc: usize, j0: usize, nc: usize, out: &mut [f32]) {
+    let mut offs = [0usize; NR];
+    for (q, panel) in out
+        .chunks_exact_mut(kc * NR)
+        .take(nc.div_ceil(NR))
+        .enumerate()
+    {
+        let c0 = j0 + q * NR;
+        let cols = min(NR, j0 + nc - c0);
+        r.offs.fill(c0, &mut offs[..cols]);
+        if cols < NR {
+            panel.fill(0.0);
+        }
+        let mut p0 = 0;
+        #[cfg(target_arch = "x86_64")]
+        if kc >= 8 && use_avx2() {
+            static ZEROS: [f32; KC] = [0.0; KC];
+            p0 = kc / 8 * 8;
+            let rows: [*const f32; NR] = core::array::from_fn(|j| {
+                if j < cols {
+                    r.data[offs[j] + k0..][..p0].as_ptr()
+                } else {
+                    ZEROS.as_ptr()
+                }
+            });
+            // SAFETY: each row holds p0 floats (sliced above; kc ≤ KC for the zeros), the
+            // panel kc·NR ≥ p0·NR; the CPU has AVX2.
+            unsafe { avx2::transpose_panel(&rows, p0, panel.as_mut_ptr()) };
+        }
+        for (jj, &o) in offs[..cols].iter().enumerate().filter(|_| p0 < kc) {
+            let src = &r.data[o + k0 + p0..][..kc - p0];
+            for (d, &s) in panel[p0 * NR + jj..].iter_mut().step_by(NR).zip(src) {
+                *d = s;
             }
         }
     }

@@ -100,11 +100,25 @@ fn blocked_products_on_every_edge() {
                         offs: Offsets::Table(&a_offs),
                     })),
                 ];
+                // Bᵀ as rows at offsets
+                let (bt_rows, bt_offs) = as_rows(
+                    n,
+                    k,
+                    Mat {
+                        data: b.data,
+                        rs: b.cs,
+                        cs: b.rs,
+                    },
+                );
                 let rhs = [
                     Rhs::Mat(b),
                     Rhs::Rows(Rows {
                         data: &b_rows,
                         offs: Offsets::Table(&b_offs),
+                    }),
+                    Rhs::RowsT(Rows {
+                        data: &bt_rows,
+                        offs: Offsets::Table(&bt_offs),
                     }),
                 ];
                 for beta in [0.0f32, 1.0, -0.5] {
@@ -179,6 +193,12 @@ fn window_offsets_are_the_im2col_rows() {
     assert_eq!(o.at(0), 0);
     assert_eq!(o.at(5), 10 + 4);
     assert_eq!(o.at(9 + 7), 20 + 20 + 2);
+    let mut all = [0usize; 18];
+    o.fill(0, &mut all);
+    assert!(all.iter().enumerate().all(|(i, &v)| v == o.at(i)));
+    let mut tail = [0usize; 7];
+    o.fill(11, &mut tail);
+    assert!(tail.iter().enumerate().all(|(i, &v)| v == o.at(11 + i)));
 }
 
 #[cfg(feature = "std")]

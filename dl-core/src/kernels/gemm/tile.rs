@@ -1,96 +1,127 @@
-//! The register tile `C[mr×nr] = A·B + beta·C` (at most `MR × NR`): AVX2+FMA intrinsics when the
-//! CPU has them, portable Rust otherwise.
+//! The register tile `C[mr×nr] = A·B + beta·C` (at most `MR × NR`) and the loops over the tiles
+//! of a block, in one call so the small products of small layers do not pay a call per tile:
+//! AVX2+FMA intrinsics when the CPU has them, portable Rust otherwise.
 use super::{MR, NR};
 
-/// One tile over `kc` steps. Row `r` of `A` at step `p` is `*a[r].add(p·a_step)` (a packed
-/// panel: `a[r] = panel + r`, `a_step = MR`; rows read in place: `a_step = 1`); rows `≥ mr` may
-/// point anywhere readable (they are computed and dropped). Row `p` of `B` starts at
-/// `b + boffs[p]` when `boffs` is not null and at `b + p·ldb` otherwise; its first `nr` columns
-/// are read. `C` has rows `ldc` apart.
+/// A block of tiles: `C[mc×nc] = A·B + beta·C` over `kc` steps.
+///
+/// Row `i < mc` of `A` at step `p` is `*a[i].add(p·a_step)` (packed panels: `a_step = MR`;
+/// rows read in place: `a_step = 1`); `a` holds `mc` rounded up to `MR` pointers, those past
+/// `mc` repeating a readable row (computed and dropped). The `NR`-column panel `q` of `B` starts
+/// at `b + q·b_panel`; its row `p` is `boffs[p]` further when `boffs` is not null and `p·ldb`
+/// otherwise; only the `nc` columns of the block are read. Row `i` of `C` starts at
+/// `c + crow[i]`.
 #[derive(Clone, Copy)]
-pub(super) struct Tile {
+pub(super) struct Block<'a> {
     pub kc: usize,
-    pub a: [*const f32; MR],
+    pub mc: usize,
+    pub nc: usize,
+    pub a: &'a [*const f32],
     pub a_step: usize,
     pub b: *const f32,
+    pub b_panel: usize,
     pub ldb: usize,
     pub boffs: *const usize,
     pub c: *mut f32,
-    pub ldc: usize,
-    pub mr: usize,
-    pub nr: usize,
+    pub crow: &'a [usize],
 }
 
 /// # Safety
-/// Every element a [`Tile`] describes is in bounds, `1 ≤ mr ≤ MR`, `1 ≤ nr ≤ NR`.
-pub(super) type Kernel = unsafe fn(Tile, f32);
+/// Every element a [`Block`] describes is in bounds.
+pub(super) type Kernel = unsafe fn(&Block, f32);
 
 /// The kernel for this CPU.
 pub(super) fn kernel() -> Kernel {
     #[cfg(target_arch = "x86_64")]
     if super::use_avx2() {
-        return avx2::tile;
+        return avx2::block;
     }
     portable
 }
 
-/// The portable tile: plain arrays the compiler vectorises for the target.
+/// The portable block: plain arrays the compiler vectorises for the target.
 ///
 /// # Safety
 /// As [`Kernel`].
-unsafe fn portable(t: Tile, beta: f32) {
-    let mut acc = [[0.0f32; NR]; MR];
-    let mut brow = [0.0f32; NR];
-    let mut acol = [0.0f32; MR];
-    for p in 0..t.kc {
-        // SAFETY: rows < mr of A at step p < kc, and nr columns of row p of B, are in bounds.
-        unsafe {
-            for (v, a) in acol.iter_mut().zip(&t.a).take(t.mr) {
-                *v = *a.add(p * t.a_step);
+unsafe fn portable(k: &Block, beta: f32) {
+    for jp in (0..k.nc).step_by(NR) {
+        let nr = NR.min(k.nc - jp);
+        for ip in (0..k.mc).step_by(MR) {
+            let mr = MR.min(k.mc - ip);
+            let mut acc = [[0.0f32; NR]; MR];
+            let mut brow = [0.0f32; NR];
+            let mut acol = [0.0f32; MR];
+            for p in 0..k.kc {
+                // SAFETY: rows < mc of A at step p < kc, and the block's columns of row p of
+                // B, are in bounds.
+                unsafe {
+                    for (v, a) in acol.iter_mut().zip(&k.a[ip..]).take(mr) {
+                        *v = *a.add(p * k.a_step);
+                    }
+                    let off = if k.boffs.is_null() {
+                        p * k.ldb
+                    } else {
+                        *k.boffs.add(p)
+                    };
+                    let b = k.b.add(jp / NR * k.b_panel + off);
+                    brow[..nr].copy_from_slice(core::slice::from_raw_parts(b, nr));
+                }
+                for (row, &av) in acc.iter_mut().zip(&acol) {
+                    for (x, &bv) in row.iter_mut().zip(&brow) {
+                        *x += av * bv;
+                    }
+                }
             }
-            let off = if t.boffs.is_null() {
-                p * t.ldb
-            } else {
-                *t.boffs.add(p)
-            };
-            brow[..t.nr].copy_from_slice(core::slice::from_raw_parts(t.b.add(off), t.nr));
-        }
-        for (row, &av) in acc.iter_mut().zip(&acol) {
-            for (x, &bv) in row.iter_mut().zip(&brow) {
-                *x += av * bv;
+            for (r, row) in acc.iter().enumerate().take(mr) {
+                // SAFETY: row ip + r < mc of C holds the block's columns.
+                let cr =
+                    unsafe { core::slice::from_raw_parts_mut(k.c.add(k.crow[ip + r] + jp), nr) };
+                for (o, &v) in cr.iter_mut().zip(row) {
+                    *o = if beta == 0.0 { v } else { v + beta * *o };
+                }
             }
-        }
-    }
-    for (r, row) in acc.iter().enumerate().take(t.mr) {
-        // SAFETY: row r < mr of C holds nr writable floats.
-        let cr = unsafe { core::slice::from_raw_parts_mut(t.c.add(r * t.ldc), t.nr) };
-        for (o, &v) in cr.iter_mut().zip(row) {
-            *o = if beta == 0.0 { v } else { v + beta * *o };
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 pub(super) mod avx2 {
-    use super::{Tile, MR, NR};
+    use super::{Block, MR, NR};
     use core::arch::x86_64::*;
 
-    /// The AVX2+FMA tile: 12 accumulators, two loads of `B` and six broadcasts of `A` per step.
+    /// The AVX2+FMA block.
     ///
     /// # Safety
     /// As [`super::Kernel`]; the CPU supports AVX2 and FMA.
-    pub unsafe fn tile(t: Tile, beta: f32) {
+    pub unsafe fn block(k: &Block, beta: f32) {
         // SAFETY: forwarded contract; the features were detected by the caller.
         unsafe {
-            match (t.nr == NR, t.a_step == 1, t.boffs.is_null()) {
-                (true, false, true) => tile_impl::<false, false, false>(t, beta),
-                (true, true, true) => tile_impl::<false, true, false>(t, beta),
-                (true, false, false) => tile_impl::<false, false, true>(t, beta),
-                (true, true, false) => tile_impl::<false, true, true>(t, beta),
-                (false, false, true) => tile_impl::<true, false, false>(t, beta),
-                (false, true, true) => tile_impl::<true, true, false>(t, beta),
-                (false, false, false) => tile_impl::<true, false, true>(t, beta),
-                (false, true, false) => tile_impl::<true, true, true>(t, beta),
+            match (k.a_step == 1, k.boffs.is_null()) {
+                (false, true) => block_impl::<false, false>(k, beta),
+                (true, true) => block_impl::<true, false>(k, beta),
+                (false, false) => block_impl::<false, true>(k, beta),
+                (true, false) => block_impl::<true, true>(k, beta),
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block_impl<const ROWS: bool, const BOFF: bool>(k: &Block, beta: f32) {
+        // SAFETY: the caller vouches for the block (see `Block`).
+        unsafe {
+            for jp in (0..k.nc).step_by(NR) {
+                let nr = NR.min(k.nc - jp);
+                let b = k.b.add(jp / NR * k.b_panel);
+                for ip in (0..k.mc).step_by(MR) {
+                    let mr = MR.min(k.mc - ip);
+                    let a: [*const f32; MR] = core::array::from_fn(|r| k.a[ip + r]);
+                    let c = &k.crow[ip..ip + mr];
+                    if nr == NR {
+                        tile::<false, ROWS, BOFF>(k, a, b, c, jp, nr, beta);
+                    } else {
+                        tile::<true, ROWS, BOFF>(k, a, b, c, jp, nr, beta);
+                    }
+                }
             }
         }
     }
@@ -106,36 +137,46 @@ pub(super) mod avx2 {
         }
     }
 
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn tile_impl<const MASK: bool, const ROWS: bool, const BOFF: bool>(t: Tile, beta: f32) {
-        // SAFETY: every pointer stays inside the tile the caller vouched for (see `Tile`).
+    /// One tile: 12 accumulators, two loads of `B` and six broadcasts of `A` per step.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile<const MASK: bool, const ROWS: bool, const BOFF: bool>(
+        k: &Block,
+        a: [*const f32; MR],
+        b: *const f32,
+        crow: &[usize],
+        jp: usize,
+        nr: usize,
+        beta: f32,
+    ) {
+        // SAFETY: inside the block the caller vouched for.
         unsafe {
-            let (m0, m1) = (mask(t.nr), mask(t.nr.saturating_sub(8)));
+            let (m0, m1) = (mask(nr), mask(nr.saturating_sub(8)));
             let mut acc = [_mm256_setzero_ps(); 12];
             let step = if ROWS { 1 } else { MR };
-            for p in 0..t.kc {
-                let b = if BOFF {
-                    t.b.add(*t.boffs.add(p))
+            for p in 0..k.kc {
+                let bp = if BOFF {
+                    b.add(*k.boffs.add(p))
                 } else {
-                    t.b.add(p * t.ldb)
+                    b.add(p * k.ldb)
                 };
                 let (b0, b1) = if MASK {
-                    (_mm256_maskload_ps(b, m0), _mm256_maskload_ps(b.add(8), m1))
+                    (
+                        _mm256_maskload_ps(bp, m0),
+                        _mm256_maskload_ps(bp.add(8), m1),
+                    )
                 } else {
-                    (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)))
+                    (_mm256_loadu_ps(bp), _mm256_loadu_ps(bp.add(8)))
                 };
                 for r in 0..MR {
-                    let av = _mm256_broadcast_ss(&*t.a[r].add(p * step));
+                    let av = _mm256_broadcast_ss(&*a[r].add(p * step));
                     acc[2 * r] = _mm256_fmadd_ps(av, b0, acc[2 * r]);
                     acc[2 * r + 1] = _mm256_fmadd_ps(av, b1, acc[2 * r + 1]);
                 }
             }
             let bv = _mm256_set1_ps(beta);
-            for r in 0..MR {
-                if r >= t.mr {
-                    break;
-                }
-                let cr = t.c.add(r * t.ldc);
+            for (r, &off) in crow.iter().enumerate() {
+                let cr = k.c.add(off + jp);
                 let (mut v0, mut v1) = (acc[2 * r], acc[2 * r + 1]);
                 if MASK {
                     if beta != 0.0 {
@@ -156,19 +197,18 @@ pub(super) mod avx2 {
         }
     }
 
-    /// `out[p·NR + j] = src[j·cs + p]` for `j < 16`, `p < kc` (`kc` a multiple of 8).
+    /// `out[p·NR + j] = rows[j][p]` for `j < 16`, `p < kc` (`kc` a multiple of 8).
     ///
     /// # Safety
-    /// The reads and writes are in bounds; the CPU supports AVX2.
+    /// Each row holds `kc` readable floats, `out` `kc·NR` writable ones; the CPU supports AVX2.
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn transpose_panel(src: *const f32, cs: usize, kc: usize, out: *mut f32) {
+    pub unsafe fn transpose_panel(rows: &[*const f32; NR], kc: usize, out: *mut f32) {
         // SAFETY: caller's contract.
         unsafe {
             for half in 0..2 {
-                let s = src.add(half * 8 * cs);
+                let s = &rows[half * 8..half * 8 + 8];
                 for p in (0..kc).step_by(8) {
-                    let r: [__m256; 8] =
-                        core::array::from_fn(|j| _mm256_loadu_ps(s.add(j * cs + p)));
+                    let r: [__m256; 8] = core::array::from_fn(|j| _mm256_loadu_ps(s[j].add(p)));
                     let t0 = _mm256_unpacklo_ps(r[0], r[1]);
                     let t1 = _mm256_unpackhi_ps(r[0], r[1]);
                     let t2 = _mm256_unpacklo_ps(r[2], r[3]);

@@ -230,9 +230,15 @@ where
             }
         });
         for wk in work.iter() {
-            for (r, row) in wk.dwt.chunks_exact(o).enumerate() {
-                for (oo, v) in row.iter().enumerate() {
-                    grad.weight[oo * ckk + r] += v;
+            if pl.dw_t {
+                for (r, row) in wk.dw.chunks_exact(o).enumerate() {
+                    for (oo, v) in row.iter().enumerate() {
+                        grad.weight[oo * ckk + r] += v;
+                    }
+                }
+            } else {
+                for (a, b) in grad.weight.iter_mut().zip(&wk.dw) {
+                    *a += b;
                 }
             }
             for (a, b) in grad.bias.iter_mut().zip(&wk.db) {

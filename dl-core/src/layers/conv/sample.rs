@@ -13,12 +13,15 @@
 //! * **Other strides.** Bands of output rows: im2col of the band, the same products, col2im.
 //!
 //! Work is cut into bands of output rows so the per-band buffers stay in L2.
+use crate::kernels::copy_short;
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::ws_b;
-use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
+use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows, MR, NR};
 #[cfg(feature = "alloc")]
 use crate::kernels::im2col::col2im_rows;
 use crate::kernels::im2col::{im2col_rows, Geom};
+#[cfg(feature = "alloc")]
+use crate::kernels::{sum, zero_short};
 
 /// Floats of one band's column matrix, at most (unless one output row needs more).
 const BAND_FLOATS: usize = 128 * 1024;
@@ -38,6 +41,11 @@ pub(super) struct Plan {
     /// Leading dimension of a band's buffers: at least `rows·wide`, a multiple of 16 floats,
     /// odd in cache lines so the rows of a panel do not collide in L1.
     pub ld: usize,
+    /// The weight gradient is formed transposed (`dWᵀ = cols · dYᵀ`, the column matrix read in
+    /// place) rather than as `dW = dY · colsᵀ` (the column matrix packed): whichever needs
+    /// fewer tiles, counting a packed panel as two thirds of a tile. Few filters (LeNet's
+    /// first layer has 6) favour `dW`.
+    pub dw_t: bool,
 }
 
 impl Plan {
@@ -55,6 +63,9 @@ impl Plan {
         if (ld / 16).is_multiple_of(2) {
             ld += 16;
         }
+        let (ckk, mr, nr) = (g.rows(), MR, NR);
+        let t_form = 3 * ckk.div_ceil(mr) * o.div_ceil(nr);
+        let n_form = 3 * o.div_ceil(mr) * ckk.div_ceil(nr) + 2 * ckk.div_ceil(nr);
         Plan {
             g,
             o,
@@ -62,6 +73,7 @@ impl Plan {
             wide,
             rows,
             ld,
+            dw_t: t_form <= n_form,
         }
     }
     /// Floats of the padded image (with the tail the last windows read).
@@ -96,7 +108,7 @@ impl Plan {
         for c in 0..g.c {
             for iy in 0..g.h {
                 let d = &mut xpad[(c * hp + iy + g.p) * wp + g.p..][..g.w];
-                d.copy_from_slice(&x[(c * g.h + iy) * g.w..][..g.w]);
+                copy_short(d, &x[(c * g.h + iy) * g.w..]);
             }
         }
     }
@@ -176,8 +188,9 @@ pub(super) struct Work {
     dxpad: alloc::vec::Vec<f32>,
     /// Packing space for `dYᵀ`.
     ws: alloc::vec::Vec<f32>,
-    /// `dWᵀ` `[C·K·K, O]` and `db`, summed over this thread's samples.
-    pub dwt: alloc::vec::Vec<f32>,
+    /// `dW` (`[O, C·K·K]`, or transposed when [`Plan::dw_t`]) and `db`, summed over this
+    /// thread's samples.
+    pub dw: alloc::vec::Vec<f32>,
     pub db: alloc::vec::Vec<f32>,
 }
 
@@ -199,15 +212,16 @@ impl Work {
         self.dcols.resize(g.rows() * ld, 0.0);
         self.dxpad
             .resize(if pl.shifted { pl.xpad_len() } else { 0 }, 0.0);
-        self.ws.resize(ws_b(o, band).max(ws_b(band, o)), 0.0);
-        self.dwt.clear();
-        self.dwt.resize(g.rows() * o, 0.0);
+        let ws = ws_b(o, band).max(ws_b(band, o)).max(ws_b(g.rows(), band));
+        self.ws.resize(ws, 0.0);
+        self.dw.clear();
+        self.dw.resize(g.rows() * o, 0.0);
         self.db.clear();
         self.db.resize(o, 0.0);
     }
 }
 
-/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dwt`, `wk.db`.
+/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dw`, `wk.db`.
 #[cfg(feature = "alloc")]
 pub(super) fn backward(
     pl: &Plan,
@@ -220,7 +234,7 @@ pub(super) fn backward(
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
     for (b, row) in wk.db.iter_mut().zip(dy.chunks_exact(hw)) {
-        *b += row.iter().sum::<f32>();
+        *b += sum(row);
     }
     if pl.shifted {
         pl.pad(x, &mut wk.a);
@@ -232,26 +246,43 @@ pub(super) fn backward(
             for oc in 0..o {
                 for oy in r.clone() {
                     let d = &mut wk.dyw[oc * ld + (oy - r.start) * pl.wide..][..pl.wide];
-                    d[..g.ow].copy_from_slice(&dy[oc * hw + oy * g.ow..][..g.ow]);
-                    d[g.ow..].fill(0.0);
+                    copy_short(&mut d[..g.ow], &dy[oc * hw + oy * g.ow..]);
+                    zero_short(&mut d[g.ow..]);
                 }
             }
-            // dWᵀ[CKK, O] += windows · dYᵀ
             let win = Rows {
                 data: &wk.a[base..],
                 offs,
             };
-            gemm(
-                ckk,
-                o,
-                n,
-                Lhs::Rows(win),
-                Rhs::Mat(Mat::t(&wk.dyw, ld)),
-                1.0,
-                &mut wk.dwt,
-                o,
-                &mut wk.ws,
-            );
+            if pl.dw_t {
+                // dWᵀ[CKK, O] += windows · dYᵀ
+                let dyt = Rhs::Mat(Mat::t(&wk.dyw, ld));
+                gemm(
+                    ckk,
+                    o,
+                    n,
+                    Lhs::Rows(win),
+                    dyt,
+                    1.0,
+                    &mut wk.dw,
+                    o,
+                    &mut wk.ws,
+                );
+            } else {
+                // dW[O, CKK] += dY · windowsᵀ
+                let dyw = Lhs::InPlace(Mat::rows(&wk.dyw, ld));
+                gemm(
+                    o,
+                    ckk,
+                    n,
+                    dyw,
+                    Rhs::RowsT(win),
+                    1.0,
+                    &mut wk.dw,
+                    ckk,
+                    &mut wk.ws,
+                );
+            }
             // dcols[CKK, n] = Wᵀ · dY, each row added back along its shift
             gemm(
                 ckk,
@@ -275,7 +306,7 @@ pub(super) fn backward(
         for c in 0..g.c {
             for iy in 0..g.h {
                 let s = &wk.dxpad[(c * hp + iy + g.p) * wp + g.p..][..g.w];
-                dx[(c * g.h + iy) * g.w..][..g.w].copy_from_slice(s);
+                copy_short(&mut dx[(c * g.h + iy) * g.w..][..g.w], s);
             }
         }
         return;
@@ -285,19 +316,17 @@ pub(super) fn backward(
         let n = r.len() * g.ow;
         im2col_rows(g, x, r.clone(), &mut wk.a, ld);
         let dyb = &dy[r.start * g.ow..];
-        // dWᵀ[CKK, O] += cols · dYᵀ (the columns read in place, once)
-        let cols = Lhs::InPlace(Mat::rows(&wk.a, ld));
-        gemm(
-            ckk,
-            o,
-            n,
-            cols,
-            Rhs::Mat(Mat::t(dyb, hw)),
-            1.0,
-            &mut wk.dwt,
-            o,
-            &mut wk.ws,
-        );
+        if pl.dw_t {
+            // dWᵀ[CKK, O] += cols · dYᵀ (the columns read in place, once)
+            let cols = Lhs::InPlace(Mat::rows(&wk.a, ld));
+            let dyt = Rhs::Mat(Mat::t(dyb, hw));
+            gemm(ckk, o, n, cols, dyt, 1.0, &mut wk.dw, o, &mut wk.ws);
+        } else {
+            // dW[O, CKK] += dY · colsᵀ
+            let dyr = Lhs::InPlace(Mat::rows(dyb, hw));
+            let colst = Rhs::Mat(Mat::t(&wk.a, ld));
+            gemm(o, ckk, n, dyr, colst, 1.0, &mut wk.dw, ckk, &mut wk.ws);
+        }
         // dcols = Wᵀ · dY, added back into dx
         gemm(
             ckk,

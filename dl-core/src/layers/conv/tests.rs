@@ -11,11 +11,34 @@ fn gradients_on_several_shapes() {
         2,
         1,
     );
-    // stride 2
+    // stride 2 (few filters: the weight gradient as dW = dY·colsᵀ)
     check_layer_grads::<Shape3<U3, U7, U6>, _>(
         &mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(2),
         3,
         2,
+    );
+    // stride 2, more filters than column rows per tile: dWᵀ = cols·dYᵀ
+    assert!(
+        sample::Plan::new(
+            Geom {
+                c: 2,
+                h: 7,
+                w: 6,
+                k: 3,
+                s: 2,
+                p: 1,
+                d: 1,
+                oh: 4,
+                ow: 3
+            },
+            8
+        )
+        .dw_t
+    );
+    check_layer_grads::<Shape3<U2, U7, U6>, _>(
+        &mut *new_boxed::<Conv2d<U2, U8, U3, U2, U1>>(7),
+        2,
+        7,
     );
     // dilation 2
     check_layer_grads::<Shape3<U2, U9, U8>, _>(
