@@ -79,7 +79,16 @@ pub fn for_chunks<F>(n: usize, out: &mut [f32], item_len: usize, f: F)
 where
     F: Fn(usize, &mut [f32]) + Sync,
 {
-    let p = pieces(n, item_len.max(1) * 64);
+    for_chunks_work(n, out, item_len, item_len.max(1) * 64, f);
+}
+
+/// [`for_chunks`] for items of `work_per_item` flops (as [`pieces`] counts them): elementwise
+/// loops pass about `item_len`, so only large batches are split.
+pub fn for_chunks_work<F>(n: usize, out: &mut [f32], item_len: usize, work_per_item: usize, f: F)
+where
+    F: Fn(usize, &mut [f32]) + Sync,
+{
+    let p = pieces(n, work_per_item);
     if p <= 1 || item_len == 0 {
         f(0, out);
         return;
