@@ -66,15 +66,38 @@ where
 {
     type Out = Shape1<O>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        crate::kernels::gemv(&self.weight, &x[..I::USIZE], &self.bias, &mut y[..O::USIZE]);
+    }
+    /// The whole batch as one product.
+    #[cfg(feature = "alloc")]
+    fn forward(&self, x: &crate::Batch<Shape1<N>>) -> crate::Batch<Shape1<O>>
+    where
+        Self: Sync,
+    {
+        let mut y = crate::Batch::zeros(x.len());
+        self.forward_rows(x.as_slice(), x.len(), y.as_mut_slice());
+        y
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
+    /// `y[n, O] = bias + x[n, I] · Wᵀ`: `x` read in place, `Wᵀ` packed by transposes, the
+    /// batch split across threads.
+    fn forward_rows(&self, x: &[f32], n: usize, y: &mut [f32]) {
         let (ni, no) = (I::USIZE, O::USIZE);
-        let x = &x[..ni];
-        for (o, (yo, w)) in y[..no]
-            .iter_mut()
-            .zip(self.weight.chunks_exact(ni))
-            .enumerate()
-        {
-            *yo = self.bias[o] + crate::kernels::dot(w, x);
-        }
+        let (w, b) = (&self.weight[..], &self.bias[..]);
+        par::for_chunks(n, y, no, |start, ys| {
+            let rows = ys.len() / no;
+            for r in ys.chunks_exact_mut(no) {
+                r.copy_from_slice(b);
+            }
+            let xs = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
+            let wt = Rhs::Mat(Mat::t(w, ni));
+            with_ws(ws_b(no, ni), |ws| {
+                gemm(rows, no, ni, xs, wt, 1.0, ys, no, ws)
+            });
+        });
     }
 }
 
@@ -95,21 +118,8 @@ where
         y: &mut crate::Batch<Shape1<O>>,
         _c: &mut (),
     ) {
-        let (n, ni, no) = (x.len(), I::USIZE, O::USIZE);
-        y.resize(n);
-        let (x, w, b) = (x.as_slice(), &self.weight[..], &self.bias[..]);
-        // Y[n, O] = bias + X · Wᵀ: X read in place, Wᵀ packed by transposes
-        par::for_chunks(n, y.as_mut_slice(), no, |start, ys| {
-            let rows = ys.len() / no;
-            for r in ys.chunks_exact_mut(no) {
-                r.copy_from_slice(b);
-            }
-            let xs = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
-            let wt = Rhs::Mat(Mat::t(w, ni));
-            with_ws(ws_b(no, ni), |ws| {
-                gemm(rows, no, ni, xs, wt, 1.0, ys, no, ws)
-            });
-        });
+        y.resize(x.len());
+        self.forward_rows(x.as_slice(), x.len(), y.as_mut_slice());
     }
     fn backward(
         &self,
@@ -184,6 +194,21 @@ mod tests {
         check_layer_grads::<Shape1<U7>, _>(&mut *new_boxed::<Linear<U7, U4>>(2), 5, 2);
         // more than one register tile each way, a partial tile at every edge
         check_layer_grads::<Shape1<U37>, _>(&mut *new_boxed::<Linear<U37, U23>>(3), 13, 3);
+    }
+
+    #[test]
+    fn inference_matches_the_training_forward() {
+        // 23 outputs: five groups of four rows and three single ones; 37 inputs: two steps of
+        // sixteen and a tail
+        let mut l = new_boxed::<Linear<U37, U23>>(6);
+        let x = crate::Batch::<Shape1<U37>>::from_fn(3, |i| (i as f32 * 0.37).sin());
+        let (mut y, mut c) = (crate::Batch::default(), ());
+        crate::Train::forward_train(&mut *l, &x, &mut y, &mut c);
+        let mut one = [0.0f32; 23];
+        Layer::<Shape1<U37>>::infer(&*l, x.sample(2), &mut one, &mut []);
+        assert_close("infer", &one, y.sample(2), 1e-5);
+        let batch = Layer::<Shape1<U37>>::forward(&*l, &x);
+        assert_close("forward", batch.as_slice(), y.as_slice(), 1e-6);
     }
 
     #[test]
