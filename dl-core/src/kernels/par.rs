@@ -1,7 +1,9 @@
 //! Splitting a batch across threads (`std`), or running it in one piece (`no_std`).
 //!
-//! The thread count is [`threads`]: `DL_THREADS` from the environment if set, otherwise the
-//! machine's parallelism; [`set_threads`] overrides it (benchmarks compare 1 and 2 threads).
+//! Work runs on a persistent pool (`threadpool.rs`): a training step issues dozens of short
+//! parallel loops, too short to pay for spawning threads each time. The thread count is
+//! [`threads`]: `DL_THREADS` from the environment if set, otherwise the machine's parallelism;
+//! [`set_threads`] overrides it (benchmarks compare 1 and 2 threads).
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 static THREADS: AtomicUsize = AtomicUsize::new(0);
