@@ -15,15 +15,16 @@ use dl::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
 type Digit = Shape3<U1, U8, U8>;
-type Cnn = Network<
-    Digit,
-    Seq![
-        Conv2d<U1, U32, U3, U1, U1>, ReLU,
-        Conv2d<U32, U32, U3, U1, U1>, ReLU, MaxPool2d<U2>,  // 32 × 4 × 4
-        Conv2d<U32, U64, U3, U1, U1>, ReLU, MaxPool2d<U2>,  // 64 × 2 × 2
-        Flatten, Dropout<U1, U4>, Linear<U256, U10>,
-    ],
->;
+
+network! {
+    /// Three 3×3 convolutions, two max-pools, dropout and a linear classifier.
+    struct Cnn: [1, 8, 8] {
+        Conv2d(1, 32, 3, pad = 1), ReLU,
+        Conv2d(32, 32, 3, pad = 1), ReLU, MaxPool2d(2),   // 32 × 4 × 4
+        Conv2d(32, 64, 3, pad = 1), ReLU, MaxPool2d(2),   // 64 × 2 × 2
+        Flatten, Dropout(0.25), Linear(256, 10),
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = std::env::var("SEED")
@@ -39,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test = Batch::<Digit>::from_vec(x_test.to_vec())?;
 
     let mut net = Cnn::new(seed);
-    let mut grad = net.zero_grad();
+    let mut grad = zeroed_box::<CnnGrad>();
     let (epochs, mut opt, schedule) = (40, Adam::new(2e-3), StepLr::new(2e-3, 15, 0.3));
     let augment = Augment {
         translate: 1,
