@@ -45,7 +45,8 @@ const _: () = assert!(LeNet5::ARENA_BYTES <= 100 * 1024);
 #[test]
 fn lenet5_consts_match_independent_counts() {
     // Independent counts: weights + biases of each layer.
-    let params = (6 * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
+    let params =
+        (6 * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
     assert_eq!(params, 61_706);
     assert_eq!(LeNet5::PARAMS, 61_706);
     assert_eq!(<LeNet5 as Module>::PARAMS, 61_706);
@@ -80,7 +81,10 @@ fn touched<L: Layer<In>, In: Shape>(l: &L, len: usize) -> usize {
     let mut y = vec![0.0; <L::Out as Shape>::NUMEL];
     l.infer(&x, &mut y, &mut arena[..len]);
     assert!(arena[len..].iter().all(|v| v.to_bits() == SENTINEL));
-    arena[..len].iter().filter(|v| v.to_bits() != SENTINEL).count()
+    arena[..len]
+        .iter()
+        .filter(|v| v.to_bits() != SENTINEL)
+        .count()
 }
 
 network! {
@@ -120,7 +124,11 @@ fn batch1_inference_and_steady_training_allocate_nothing() {
     let mut y = vec![0.0f32; 10];
     let before = ALLOCS.load(Ordering::SeqCst);
     net.infer(x.sample(0), &mut y, &mut arena);
-    assert_eq!(ALLOCS.load(Ordering::SeqCst) - before, 0, "batch-1 inference allocated");
+    assert_eq!(
+        ALLOCS.load(Ordering::SeqCst) - before,
+        0,
+        "batch-1 inference allocated"
+    );
 
     let dy = Batch::<Shape1<U10>>::from_fn(8, |i| (i % 5) as f32 * 0.1);
     let mut out = Batch::zeros(0);
