@@ -20,15 +20,15 @@ pub struct Geom {
 
 impl Geom {
     /// `true` when the column matrix is the image itself (1×1, stride 1, no padding).
-    pub fn is_identity(&self) -> bool {
+    pub const fn is_identity(&self) -> bool {
         self.k == 1 && self.s == 1 && self.p == 0
     }
     /// Rows of the column matrix: `C·K·K`.
-    pub fn rows(&self) -> usize {
+    pub const fn rows(&self) -> usize {
         self.c * self.k * self.k
     }
     /// Columns: `H'·W'`.
-    pub fn cols(&self) -> usize {
+    pub const fn cols(&self) -> usize {
         self.oh * self.ow
     }
     /// For kernel offset `ki` along an axis: the output range `[lo, hi)` whose input index
@@ -54,30 +54,52 @@ impl Geom {
 
 /// Writes the column matrix of `x` (`[C, H, W]`) into `cols` (`[C·K·K, H'·W']`).
 pub fn im2col(g: &Geom, x: &[f32], cols: &mut [f32]) {
-    let (oh, ow) = (g.oh, g.ow);
+    im2col_rows(g, x, 0..g.oh, cols, g.cols());
+}
+
+/// Adds the column matrix `cols` back into the image `dx` (the adjoint of [`im2col`]).
+pub fn col2im(g: &Geom, cols: &[f32], dx: &mut [f32]) {
+    col2im_rows(g, cols, 0..g.oh, g.cols(), dx);
+}
+
+/// The columns of output rows `band` only: row `r` of `cols` (`ld` apart) receives the
+/// `band.len()·W'` entries of row `r` of the full column matrix that belong to those rows.
+pub fn im2col_rows(
+    g: &Geom,
+    x: &[f32],
+    band: core::ops::Range<usize>,
+    cols: &mut [f32],
+    ld: usize,
+) {
+    let (ow, oy0) = (g.ow, band.start);
+    let width = band.len() * ow;
     let mut row = 0;
     for c in 0..g.c {
         let xc = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
         for ki in 0..g.k {
-            let (ylo, yhi) = g.valid(ki, g.h, oh);
+            let (ylo, yhi) = g.valid(ki, g.h, g.oh);
+            let (ylo, yhi) = (
+                ylo.clamp(band.start, band.end),
+                yhi.clamp(band.start, band.end),
+            );
             for kj in 0..g.k {
                 let (xlo, xhi) = g.valid(kj, g.w, ow);
-                let dst = &mut cols[row * oh * ow..(row + 1) * oh * ow];
+                let dst = &mut cols[row * ld..row * ld + width];
                 row += 1;
-                dst[..ylo * ow].fill(0.0);
-                dst[yhi * ow..].fill(0.0);
+                super::zero_short(&mut dst[..(ylo - oy0) * ow]);
+                super::zero_short(&mut dst[(yhi - oy0) * ow..]);
                 for oy in ylo..yhi {
                     let iy = oy * g.s + ki * g.d - g.p;
-                    let d = &mut dst[oy * ow..(oy + 1) * ow];
-                    d[..xlo].fill(0.0);
-                    d[xhi..].fill(0.0);
+                    let d = &mut dst[(oy - oy0) * ow..(oy - oy0 + 1) * ow];
+                    super::zero_short(&mut d[..xlo]);
+                    super::zero_short(&mut d[xhi..]);
                     let src = &xc[iy * g.w..(iy + 1) * g.w];
                     if g.s == 1 {
                         let ix0 = xlo + kj * g.d - g.p;
-                        d[xlo..xhi].copy_from_slice(&src[ix0..ix0 + (xhi - xlo)]);
+                        super::copy_short(&mut d[xlo..xhi], &src[ix0..]);
                     } else {
-                        for ox in xlo..xhi {
-                            d[ox] = src[ox * g.s + kj * g.d - g.p];
+                        for (ox, v) in d.iter_mut().enumerate().take(xhi).skip(xlo) {
+                            *v = src[ox * g.s + kj * g.d - g.p];
                         }
                     }
                 }
@@ -86,21 +108,31 @@ pub fn im2col(g: &Geom, x: &[f32], cols: &mut [f32]) {
     }
 }
 
-/// Adds the column matrix `cols` back into the image `dx` (the adjoint of [`im2col`]).
-pub fn col2im(g: &Geom, cols: &[f32], dx: &mut [f32]) {
-    let (oh, ow) = (g.oh, g.ow);
+/// The adjoint of [`im2col_rows`]: adds the band's columns back into `dx`.
+pub fn col2im_rows(
+    g: &Geom,
+    cols: &[f32],
+    band: core::ops::Range<usize>,
+    ld: usize,
+    dx: &mut [f32],
+) {
+    let (ow, oy0) = (g.ow, band.start);
     let mut row = 0;
     for c in 0..g.c {
         let xc = &mut dx[c * g.h * g.w..(c + 1) * g.h * g.w];
         for ki in 0..g.k {
-            let (ylo, yhi) = g.valid(ki, g.h, oh);
+            let (ylo, yhi) = g.valid(ki, g.h, g.oh);
+            let (ylo, yhi) = (
+                ylo.clamp(band.start, band.end),
+                yhi.clamp(band.start, band.end),
+            );
             for kj in 0..g.k {
                 let (xlo, xhi) = g.valid(kj, g.w, ow);
-                let src = &cols[row * oh * ow..(row + 1) * oh * ow];
+                let src = &cols[row * ld..];
                 row += 1;
                 for oy in ylo..yhi {
                     let iy = oy * g.s + ki * g.d - g.p;
-                    let s = &src[oy * ow..(oy + 1) * ow];
+                    let s = &src[(oy - oy0) * ow..(oy - oy0 + 1) * ow];
                     let d = &mut xc[iy * g.w..(iy + 1) * g.w];
                     if g.s == 1 {
                         let ix0 = xlo + kj * g.d - g.p;
@@ -108,8 +140,8 @@ pub fn col2im(g: &Geom, cols: &[f32], dx: &mut [f32]) {
                             *o += v;
                         }
                     } else {
-                        for ox in xlo..xhi {
-                            d[ox * g.s + kj * g.d - g.p] += s[ox];
+                        for (ox, v) in s.iter().enumerate().take(xhi).skip(xlo) {
+                            d[ox * g.s + kj * g.d - g.p] += v;
                         }
                     }
                 }
@@ -187,6 +219,35 @@ mod tests {
                 (lhs - rhs).abs() < 1e-2 * lhs.abs().max(1.0),
                 "{lhs} vs {rhs}"
             );
+            // bands of output rows, with a wider leading dimension, give the same columns and
+            // their col2im adds up to the whole one
+            let ld = g.cols() + 5;
+            let mut dx2 = [0.0f32; 256];
+            for b0 in 0..g.oh {
+                for b1 in b0 + 1..=g.oh {
+                    let mut band = [7.0f32; 4096];
+                    im2col_rows(&g, &x, b0..b1, &mut band, ld);
+                    for r in 0..g.rows() {
+                        let want = &cols[r * g.cols() + b0 * g.ow..r * g.cols() + b1 * g.ow];
+                        assert_eq!(&band[r * ld..r * ld + want.len()], want);
+                    }
+                }
+            }
+            for b0 in (0..g.oh).step_by(2) {
+                let b1 = (b0 + 2).min(g.oh);
+                let mut band = [0.0f32; 4096];
+                for r in 0..g.rows() {
+                    let src = &yv[r * g.cols() + b0 * g.ow..r * g.cols() + b1 * g.ow];
+                    band[r * ld..r * ld + src.len()].copy_from_slice(src);
+                }
+                col2im_rows(&g, &band, b0..b1, ld, &mut dx2);
+            }
+            for (a, b) in dx.iter().zip(&dx2) {
+                assert!(
+                    (a - b).abs() < 1e-4 * (1.0 + a.abs()),
+                    "banded col2im {a} vs {b}"
+                );
+            }
         }
     }
 }

@@ -40,6 +40,39 @@ pub fn pieces(n: usize, work_per_item: usize) -> usize {
     }
 }
 
+/// Runs `f(0)`, …, `f(pieces − 1)` in parallel (on the persistent pool under `std`) and returns
+/// when all are done.
+pub fn run<F: Fn(usize) + Sync>(pieces: usize, f: F) {
+    #[cfg(feature = "std")]
+    super::threadpool::run(pieces, threads(), &f);
+    #[cfg(not(feature = "std"))]
+    (0..pieces).for_each(f);
+}
+
+/// A raw pointer that may cross threads; users hand out disjoint ranges only.
+struct SendPtr<T>(*mut T);
+impl<T> Clone for SendPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SendPtr<T> {}
+impl<T> SendPtr<T> {
+    /// The pointer (a method, so closures capture the whole `SendPtr`).
+    fn get(self) -> *mut T {
+        self.0
+    }
+}
+// SAFETY: only used to split one `&mut [T]` into disjoint chunks for the pieces of one `run`.
+unsafe impl<T: Send> Send for SendPtr<T> {}
+unsafe impl<T: Send> Sync for SendPtr<T> {}
+
+/// `n` items split into `pieces` consecutive ranges: `(items per piece, pieces actually used)`.
+fn split(n: usize, pieces: usize) -> (usize, usize) {
+    let per = n.div_ceil(pieces.max(1)).max(1);
+    (per, n.div_ceil(per).max(1))
+}
+
 /// Calls `f(first_item, chunk)` on consecutive chunks of `out` (each a whole number of
 /// `item_len`-sized items), in parallel when worthwhile.
 pub fn for_chunks<F>(n: usize, out: &mut [f32], item_len: usize, f: F)
@@ -51,29 +84,35 @@ where
         f(0, out);
         return;
     }
-    #[cfg(feature = "std")]
-    {
-        let per = n.div_ceil(p);
-        std::thread::scope(|s| {
-            let f = &f;
-            let mut rest = out;
-            let mut start = 0;
-            while start < n {
-                let take = per.min(n - start);
-                let (head, tail) = core::mem::take(&mut rest).split_at_mut(take * item_len);
-                rest = tail;
-                let st = start;
-                if st + take >= n {
-                    f(st, head);
-                } else {
-                    s.spawn(move || f(st, head));
-                }
-                start += take;
-            }
-        });
-    }
-    #[cfg(not(feature = "std"))]
-    f(0, out);
+    let (per, p) = split(n, p);
+    assert!(out.len() >= n * item_len);
+    let base = SendPtr(out.as_mut_ptr());
+    run(p, |i| {
+        let start = i * per;
+        let take = per.min(n - start);
+        // SAFETY: pieces get disjoint ranges of `out` (checked long enough above).
+        let chunk = unsafe {
+            core::slice::from_raw_parts_mut(base.get().add(start * item_len), take * item_len)
+        };
+        f(start, chunk);
+    });
+}
+
+/// Splits `n` items into `work.len()` consecutive ranges and calls `f(&mut work[p], range)`
+/// for each in parallel: each piece owns a workspace (buffers, partial gradients) kept across
+/// calls. Size `work` with [`pieces`].
+pub fn for_each_piece<W: Send, F>(work: &mut [W], n: usize, f: F)
+where
+    F: Fn(&mut W, core::ops::Range<usize>) + Sync,
+{
+    let (per, p) = split(n, work.len());
+    let p = p.min(work.len());
+    let base = SendPtr(work.as_mut_ptr());
+    run(p, |i| {
+        // SAFETY: each piece index is run once, so each workspace is borrowed once.
+        let wk = unsafe { &mut *base.get().add(i) };
+        f(wk, (i * per).min(n)..((i + 1) * per).min(n));
+    });
 }
 
 /// Runs `f(range)` over `pieces` consecutive ranges of `0..n` in parallel and returns each
@@ -90,20 +129,16 @@ where
     let per = n.div_ceil(pieces);
     #[cfg(feature = "std")]
     {
-        std::thread::scope(|s| {
-            let f = &f;
-            let handles: alloc::vec::Vec<_> = (1..pieces)
-                .map(|i| {
-                    let r = (i * per).min(n)..((i + 1) * per).min(n);
-                    s.spawn(move || f(r))
-                })
-                .collect();
-            let mut out = alloc::vec![f(0..per.min(n))];
-            for h in handles {
-                out.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            }
-            out
-        })
+        let slots: alloc::vec::Vec<std::sync::Mutex<Option<T>>> =
+            (0..pieces).map(|_| std::sync::Mutex::new(None)).collect();
+        run(pieces, |i| {
+            let r = f((i * per).min(n)..((i + 1) * per).min(n));
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        });
+        slots
+            .into_iter()
+            .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
     }
     #[cfg(not(feature = "std"))]
     (0..pieces)
@@ -112,39 +147,22 @@ where
 }
 
 /// Like [`for_chunks`], with one mutable workspace per piece: splits the `n` items of `out`
-/// (each `item_len` long) into `work.len()` consecutive chunks and calls
+/// (each `item_len` long) into up to `work.len()` consecutive chunks and calls
 /// `f(&mut work[p], first_item, chunk)` on each, in parallel under `std`. Size `work` with
 /// [`pieces`]; a backward pass keeps its per-piece parameter gradients in the workspaces.
 pub fn for_chunks_with<W: Send, F>(work: &mut [W], n: usize, out: &mut [f32], item_len: usize, f: F)
 where
     F: Fn(&mut W, usize, &mut [f32]) + Sync,
 {
-    let per = n.div_ceil(work.len().max(1)).max(1);
-    #[cfg(feature = "std")]
-    let last = work.len().saturating_sub(1);
-    let mut rest = out;
-    let jobs = work.iter_mut().enumerate().map(move |(i, wk)| {
-        let start = (i * per).min(n);
-        let take = per.min(n - start);
-        let (head, tail) = core::mem::take(&mut rest).split_at_mut(take * item_len);
-        rest = tail;
-        (i, wk, start, head)
+    assert!(out.len() >= n * item_len);
+    let base = SendPtr(out.as_mut_ptr());
+    for_each_piece(work, n, |wk, r| {
+        // SAFETY: ranges of different pieces are disjoint.
+        let chunk = unsafe {
+            core::slice::from_raw_parts_mut(base.get().add(r.start * item_len), r.len() * item_len)
+        };
+        f(wk, r.start, chunk);
     });
-    #[cfg(feature = "std")]
-    std::thread::scope(|sc| {
-        let f = &f;
-        for (i, wk, start, head) in jobs {
-            if i == last {
-                f(wk, start, head);
-            } else {
-                sc.spawn(move || f(wk, start, head));
-            }
-        }
-    });
-    #[cfg(not(feature = "std"))]
-    for (_, wk, start, head) in jobs {
-        f(wk, start, head);
-    }
 }
 
 /// [`for_chunks`] over two outputs split at the same items: `f(first_item, a_chunk, b_chunk)`
@@ -164,25 +182,18 @@ pub fn for_chunks_zip<A: Send, B: Send, F>(
         f(0, a, b);
         return;
     }
-    #[cfg(feature = "std")]
-    {
-        let per = n.div_ceil(p);
-        std::thread::scope(|s| {
-            let f = &f;
-            let mut chunks = a
-                .chunks_mut(per * a_len)
-                .zip(b.chunks_mut(per * b_len))
-                .enumerate()
-                .peekable();
-            while let Some((i, (ca, cb))) = chunks.next() {
-                if chunks.peek().is_none() {
-                    f(i * per, ca, cb);
-                } else {
-                    s.spawn(move || f(i * per, ca, cb));
-                }
-            }
-        });
-    }
-    #[cfg(not(feature = "std"))]
-    f(0, a, b);
+    let (per, p) = split(n, p);
+    assert!(a.len() >= n * a_len && b.len() >= n * b_len);
+    let (pa, pb) = (SendPtr(a.as_mut_ptr()), SendPtr(b.as_mut_ptr()));
+    run(p, |i| {
+        let (start, take) = (i * per, per.min(n - i * per));
+        // SAFETY: pieces get disjoint ranges of `a` and `b` (checked long enough above).
+        let (ca, cb) = unsafe {
+            (
+                core::slice::from_raw_parts_mut(pa.get().add(start * a_len), take * a_len),
+                core::slice::from_raw_parts_mut(pb.get().add(start * b_len), take * b_len),
+            )
+        };
+        f(start, ca, cb);
+    });
 }

@@ -233,12 +233,19 @@ mod tests {
     #[test]
     fn infer_matches_training_forward() {
         let l = new_boxed::<Inception>(6);
-        // The widest branch is 1×1 (mid 30) → 5×5 with 1·25·30 columns: 30 + (30 + 750).
-        assert_eq!(<Inception as Layer<Shape3<U3, U5, U6>>>::SCRATCH, 810);
+        // The widest branch: a Concat needs its widest branch's scratch, a Seq its middle
+        // activation plus the larger of its parts'.
+        type In = Shape3<U3, U5, U6>;
+        let one = <Conv2d<U3, U2, U1> as Layer<In>>::SCRATCH;
+        let three = 60 + one.max(60 + <Conv2d<U2, U3, U3, U1, U1> as Layer<Shape3<U2, U5, U6>>>::SCRATCH);
+        let one1 = <Conv2d<U3, U1, U1> as Layer<In>>::SCRATCH;
+        let five = 30 + one1.max(30 + <Conv2d<U1, U2, U5, U1, U2> as Layer<Shape3<U1, U5, U6>>>::SCRATCH);
+        let s = <Inception as Layer<In>>::SCRATCH;
+        assert_eq!(s, one.max(three).max(five));
         let x = crate::Batch::<Shape3<U3, U5, U6>>::from_fn(2, |i| (i as f32 * 0.61).cos());
         let want = Layer::<Shape3<U3, U5, U6>>::forward(&*l, &x);
         let mut y = vec![0.0; 300];
-        Layer::<Shape3<U3, U5, U6>>::infer(&*l, x.sample(1), &mut y, &mut vec![f32::NAN; 810]);
+        Layer::<Shape3<U3, U5, U6>>::infer(&*l, x.sample(1), &mut y, &mut vec![f32::NAN; s]);
         assert_close("infer", &y, want.sample(1), 1e-6);
         // The identity branch copies the input into the last three channels.
         assert_close("identity branch", &y[210..], x.sample(1), 0.0);

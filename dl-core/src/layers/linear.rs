@@ -1,5 +1,6 @@
 //! Fully connected layer `y = W·x + b`, weight `[O, I]` as in PyTorch.
 use crate::check::FeaturesMatch;
+#[cfg(feature = "alloc")]
 use crate::kernels::gemm;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;

@@ -277,17 +277,20 @@ mod tests {
         type L = Projection<U3, U4>;
         let l = new_boxed::<L>(5);
         let s = <L as Layer<Shape3<U3, U7, U6>>>::SCRATCH;
-        // F = 48 (mid) + max(3·9·12 cols, 48 (mid) + 4·9·12 cols) = 528;
-        // Sc = 48 (its output) + 3·12 cols = 84.
-        assert_eq!(s, 528);
+        // F = 48 (mid) + max(conv1, 48 (mid) + conv2); Sc = 48 (its output) + its conv.
+        let c1 = <Conv2d<U3, U4, U3, U2, U1> as Layer<Shape3<U3, U7, U6>>>::SCRATCH;
+        let c2 = <Conv2d<U4, U4, U3, U1, U1> as Layer<Shape3<U4, U4, U3>>>::SCRATCH;
+        let sc = <Conv2d<U3, U4, U1, U2> as Layer<Shape3<U3, U7, U6>>>::SCRATCH;
+        assert_eq!(s, (48 + c1.max(48 + c2)).max(48 + sc));
         let x = crate::Batch::<Shape3<U3, U7, U6>>::from_fn(2, |i| (i as f32 * 0.37).sin());
         let want = Layer::<Shape3<U3, U7, U6>>::forward(&*l, &x);
         let mut y = vec![0.0; 48];
         let mut scratch = vec![f32::NAN; s];
         Layer::<Shape3<U3, U7, U6>>::infer(&*l, x.sample(1), &mut y, &mut scratch);
         assert_close("infer", &y, want.sample(1), 1e-6);
-        // F = 70 + (70 + 2·9·35) = 770 ≥ Sc = 70 (its output, identity needs no scratch).
-        assert_eq!(<Basic<U2> as Layer<Shape3<U2, U5, U7>>>::SCRATCH, 770);
+        // F = 70 + max(conv, 70 + conv) ≥ Sc = 70 (its output, identity needs no scratch).
+        let c = <Conv2d<U2, U2, U3, U1, U1> as Layer<Shape3<U2, U5, U7>>>::SCRATCH;
+        assert_eq!(<Basic<U2> as Layer<Shape3<U2, U5, U7>>>::SCRATCH, 140 + c);
     }
 
     #[test]

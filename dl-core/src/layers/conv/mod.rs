@@ -1,0 +1,253 @@
+//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation. The per-sample products live in
+//! [`sample`] (stride 1 reads shifted windows of the padded input in place; other strides use
+//! bands of im2col); this file holds the layer: parameters, shapes, and the split of a batch
+//! across threads, each with its own buffers and partial gradients kept in the cache.
+mod sample;
+#[cfg(all(test, feature = "std"))]
+mod tests;
+
+use crate::check::{ChannelsMatch, KernelFitsInput};
+#[cfg(feature = "alloc")]
+use crate::kernels::gemm::{pack_a, packed_len, Mat};
+use crate::kernels::im2col::Geom;
+#[cfg(feature = "alloc")]
+use crate::kernels::par;
+use crate::layer::{Layer, Module, Zeroable};
+use crate::rng::Rng;
+use crate::shape::{ConvDim, ConvOut, Shape, Shape3};
+use core::marker::PhantomData;
+use core::ops::Mul;
+use generic_array::{ArrayLength, GenericArray};
+use sample::Plan;
+use typenum::{Eq, IsEqual, Prod, Unsigned};
+
+/// `O` filters of `I` channels, `K×K`: carries the weight length `O·I·K·K` once.
+pub trait Filters<I, K>: ArrayLength {
+    /// `O·I·K·K` as a type.
+    type W: ArrayLength;
+}
+impl<I, K, O> Filters<I, K> for O
+where
+    O: ArrayLength + Mul<Prod<I, Prod<K, K>>>,
+    I: Mul<Prod<K, K>>,
+    K: Mul<K>,
+    Prod<O, Prod<I, Prod<K, K>>>: ArrayLength,
+{
+    type W = Prod<O, Prod<I, Prod<K, K>>>;
+}
+
+/// `Conv2d<I, O, K, S = 1, P = 0, D = 1>`: PyTorch's `nn.Conv2d(I, O, K, stride=S, padding=P,
+/// dilation=D)`, square kernel, weight `[O, I, K, K]`, bias `[O]`.
+pub struct Conv2d<I, O: Filters<I, K>, K, S = typenum::U1, P = typenum::U0, D = typenum::U1> {
+    /// `[O, I, K, K]`.
+    pub weight: GenericArray<f32, O::W>,
+    /// `[O]`.
+    pub bias: GenericArray<f32, O>,
+    _hyper: PhantomData<fn() -> (I, S, P, D)>,
+}
+
+// SAFETY: two f32 arrays and a marker.
+unsafe impl<I, O: Filters<I, K>, K, S, P, D> Zeroable for Conv2d<I, O, K, S, P, D> {}
+
+impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O, K, S, P, D> {
+    const PARAMS: usize = O::USIZE * I::USIZE * K::USIZE * K::USIZE + O::USIZE;
+    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·K·K`.
+    fn init(&mut self, rng: &mut Rng) {
+        let b = 1.0 / crate::math::sqrt((I::USIZE * K::USIZE * K::USIZE) as f32);
+        self.weight
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
+        self.bias
+            .iter_mut()
+            .for_each(|w| *w = rng.uniform_in(-b, b));
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        f(&self.weight);
+        f(&self.bias);
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        f(&mut self.weight);
+        f(&mut self.bias);
+    }
+}
+
+impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned>
+    Conv2d<I, O, K, S, P, D>
+{
+    /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
+    const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
+        let g = Geom {
+            c: I::USIZE,
+            h,
+            w,
+            k: K::USIZE,
+            s: S::USIZE,
+            p: P::USIZE,
+            d: D::USIZE,
+            oh,
+            ow,
+        };
+        Plan::new(g, O::USIZE)
+    }
+}
+
+/// Shorthand for the output shape of `Conv2d<_, O, K, S, P, D>` on `[_, H, W]`.
+pub type Conv2dOut<O, H, W, K, S, P, D> = Shape3<O, ConvOut<H, K, S, P, D>, ConvOut<W, K, S, P, D>>;
+
+impl<C, H, W, I, O, K, S, P, D> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D>
+where
+    Shape3<C, H, W>: Shape,
+    C: IsEqual<I>,
+    Eq<C, I>: ChannelsMatch,
+    H: ConvDim<K, S, P, D>,
+    W: ConvDim<K, S, P, D>,
+    <H as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
+    <W as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
+    Conv2dOut<O, H, W, K, S, P, D>: Shape,
+    I: Unsigned,
+    O: Filters<I, K>,
+    K: Unsigned,
+    S: Unsigned,
+    P: Unsigned,
+    D: Unsigned,
+{
+    type Out = Conv2dOut<O, H, W, K, S, P, D>;
+    /// [`Plan::forward_scratch`]: the padded image and a band of output (stride 1) or a
+    /// band's columns (other strides).
+    const SCRATCH: usize = {
+        let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
+        Self::plan(h, w, oh, ow).forward_scratch()
+    };
+    fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
+        sample::forward(
+            &Self::plan(h, w, oh, ow),
+            x,
+            &self.bias,
+            &self.weight,
+            y,
+            scratch,
+        );
+    }
+}
+
+/// Per-thread buffers of a convolution and the packed weights, kept across steps.
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+pub struct ConvCache {
+    fwd: alloc::vec::Vec<alloc::vec::Vec<f32>>,
+    bwd: alloc::vec::Vec<sample::Work>,
+    /// The weights transposed and packed for the backward product.
+    wt: alloc::vec::Vec<f32>,
+}
+
+#[cfg(feature = "alloc")]
+impl<C, H, W, I, O, K, S, P, D> crate::layer::Train<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D>
+where
+    Self: Layer<Shape3<C, H, W>> + Send + Sync,
+    Shape3<C, H, W>: Shape,
+    I: Unsigned,
+    O: Filters<I, K>,
+    K: Unsigned,
+    S: Unsigned,
+    P: Unsigned,
+    D: Unsigned,
+{
+    type Grad = Self;
+    type Cache = ConvCache;
+    fn forward_train(
+        &mut self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        y: &mut crate::Batch<Self::Out>,
+        cache: &mut ConvCache,
+    ) {
+        let n = x.len();
+        y.resize(n);
+        let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
+        let pl = Self::plan(h, w, oh, ow);
+        let (xn, yn, ckk) = (
+            <Shape3<C, H, W>>::NUMEL,
+            <Self::Out as Shape>::NUMEL,
+            pl.g.rows(),
+        );
+        let pieces = par::pieces(n, yn * ckk);
+        cache
+            .fwd
+            .resize_with(pieces.max(cache.fwd.len()), Default::default);
+        let work = &mut cache.fwd[..pieces];
+        for wk in work.iter_mut() {
+            wk.resize(pl.forward_scratch(), 0.0);
+        }
+        let (wp, bias) = (&self.weight[..], &self.bias[..]);
+        par::for_chunks_with(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
+            for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+                let xi = &x.as_slice()[(start + i) * xn..][..xn];
+                sample::forward(&pl, xi, bias, wp, yi, wk);
+            }
+        });
+    }
+    fn backward(
+        &self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        _y: &crate::Batch<Self::Out>,
+        dy: &crate::Batch<Self::Out>,
+        dx: &mut crate::Batch<Shape3<C, H, W>>,
+        cache: &mut ConvCache,
+        grad: &mut Self,
+    ) {
+        let n = x.len();
+        dx.resize(n);
+        let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
+        let pl = Self::plan(h, w, oh, ow);
+        let (xn, yn, ckk, o) = (
+            <Shape3<C, H, W>>::NUMEL,
+            <Self::Out as Shape>::NUMEL,
+            pl.g.rows(),
+            O::USIZE,
+        );
+        cache.wt.resize(packed_len(ckk, o), 0.0);
+        pack_a(ckk, o, Mat::t(&self.weight, ckk), &mut cache.wt);
+        let pieces = par::pieces(n, 2 * yn * ckk);
+        cache
+            .bwd
+            .resize_with(pieces.max(cache.bwd.len()), Default::default);
+        let work = &mut cache.bwd[..pieces];
+        for wk in work.iter_mut() {
+            wk.prepare(&pl);
+        }
+        let wt = &cache.wt[..];
+        par::for_chunks_with(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
+            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                let s = start + i;
+                sample::backward(
+                    &pl,
+                    &x.as_slice()[s * xn..][..xn],
+                    &dy.as_slice()[s * yn..][..yn],
+                    dxi,
+                    wt,
+                    wk,
+                );
+            }
+        });
+        for wk in work.iter() {
+            if pl.dw_t {
+                for (r, row) in wk.dw.chunks_exact(o).enumerate() {
+                    for (oo, v) in row.iter().enumerate() {
+                        grad.weight[oo * ckk + r] += v;
+                    }
+                }
+            } else {
+                for (a, b) in grad.weight.iter_mut().zip(&wk.dw) {
+                    *a += b;
+                }
+            }
+            for (a, b) in grad.bias.iter_mut().zip(&wk.db) {
+                *a += b;
+            }
+        }
+    }
+    fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+        f(&mut self.weight, &g.weight);
+        f(&mut self.bias, &g.bias);
+    }
+}

@@ -1,0 +1,344 @@
+//! One sample of a convolution, forward and backward, as products on the tiles of
+//! [`crate::kernels::gemm`]. Two ways to form the column matrix `cols[C·K·K, H'·W']`:
+//!
+//! * **Stride 1, shifted windows.** The input is copied once into a zero-padded image `xpad`
+//!   (`[C, Hp, Wp]`, `Hp = H + 2P`, `Wp = W + 2P`, plus a short tail). Row `(c, ki, kj)` of the
+//!   column matrix is then `xpad` itself, shifted by `c·Hp·Wp + ki·D·Wp + kj·D`, as long as the
+//!   output rows are laid out `Wp` apart ("wide": each row carries `Wp − W'` extra columns that
+//!   are computed and dropped). The products read those windows in place, so there is no
+//!   im2col copy and no col2im scatter of short rows — which dominate small images.
+//!   Backward spreads `dY` into the same wide layout (zeros in the extra columns), then
+//!   `dWᵀ += windows · dYᵀ` and `dcols = Wᵀ · dY`, whose rows are added back into a padded `dx`
+//!   along the same shifts: one long vector add per row.
+//! * **Other strides.** Bands of output rows: im2col of the band, the same products, col2im.
+//!
+//! Work is cut into bands of output rows so the per-band buffers stay in L2.
+use crate::kernels::copy_short;
+#[cfg(feature = "alloc")]
+use crate::kernels::gemm::ws_b;
+use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows, MR, NR};
+#[cfg(feature = "alloc")]
+use crate::kernels::im2col::col2im_rows;
+use crate::kernels::im2col::{im2col_rows, Geom};
+#[cfg(feature = "alloc")]
+use crate::kernels::{sum, zero_short};
+
+/// Floats of one band's column matrix, at most (unless one output row needs more).
+const BAND_FLOATS: usize = 128 * 1024;
+
+/// A convolution's geometry and how one sample is cut into bands.
+#[derive(Clone, Copy)]
+pub(super) struct Plan {
+    pub g: Geom,
+    /// Output channels.
+    pub o: usize,
+    /// Stride 1: the shifted-window path.
+    pub shifted: bool,
+    /// Distance between output rows in a band's buffers (`Wp` shifted, `W'` otherwise).
+    pub wide: usize,
+    /// Output rows per band.
+    pub rows: usize,
+    /// Leading dimension of a band's buffers: at least `rows·wide`, a multiple of 16 floats,
+    /// odd in cache lines so the rows of a panel do not collide in L1.
+    pub ld: usize,
+    /// The weight gradient is formed transposed (`dWᵀ = cols · dYᵀ`, the column matrix read in
+    /// place) rather than as `dW = dY · colsᵀ` (the column matrix packed): whichever needs
+    /// fewer tiles, counting a packed panel as two thirds of a tile. Few filters (LeNet's
+    /// first layer has 6) favour `dW`.
+    pub dw_t: bool,
+}
+
+impl Plan {
+    pub const fn new(g: Geom, o: usize) -> Plan {
+        let shifted = g.s == 1;
+        let wide = if shifted { g.w + 2 * g.p } else { g.ow };
+        let mut rows = BAND_FLOATS / (g.rows() * wide);
+        if rows < 1 {
+            rows = 1;
+        }
+        if rows > g.oh {
+            rows = g.oh;
+        }
+        let mut ld = (rows * wide).div_ceil(16) * 16;
+        if (ld / 16).is_multiple_of(2) {
+            ld += 16;
+        }
+        let (ckk, mr, nr) = (g.rows(), MR, NR);
+        let t_form = 3 * ckk.div_ceil(mr) * o.div_ceil(nr);
+        let n_form = 3 * o.div_ceil(mr) * ckk.div_ceil(nr) + 2 * ckk.div_ceil(nr);
+        Plan {
+            g,
+            o,
+            shifted,
+            wide,
+            rows,
+            ld,
+            dw_t: t_form <= n_form,
+        }
+    }
+    /// Floats of the padded image (with the tail the last windows read).
+    pub const fn xpad_len(&self) -> usize {
+        let g = &self.g;
+        g.c * (g.h + 2 * g.p) * self.wide + (g.k - 1) * g.d
+    }
+    /// Scratch of [`forward`]: the padded image and a band of output (shifted), or a band's
+    /// columns (otherwise).
+    pub const fn forward_scratch(&self) -> usize {
+        if self.shifted {
+            self.xpad_len() + self.o * self.ld
+        } else {
+            self.g.rows() * self.ld
+        }
+    }
+    /// Row offsets of the windows in the padded image.
+    fn windows(&self) -> Offsets<'static> {
+        let (g, wp) = (&self.g, self.wide);
+        Offsets::Window {
+            k: g.k,
+            plane: (g.h + 2 * g.p) * wp,
+            row: g.d * wp,
+            col: g.d,
+        }
+    }
+    /// Copies `x` into the zero-padded image `xpad`.
+    fn pad(&self, x: &[f32], xpad: &mut [f32]) {
+        let (g, wp) = (&self.g, self.wide);
+        let hp = g.h + 2 * g.p;
+        xpad[..self.xpad_len()].fill(0.0);
+        for c in 0..g.c {
+            for iy in 0..g.h {
+                let d = &mut xpad[(c * hp + iy + g.p) * wp + g.p..][..g.w];
+                copy_short(d, &x[(c * g.h + iy) * g.w..]);
+            }
+        }
+    }
+    /// The output rows of each band.
+    fn bands(&self) -> impl Iterator<Item = core::ops::Range<usize>> {
+        let (oh, rows) = (self.g.oh, self.rows);
+        (0..oh).step_by(rows).map(move |a| a..(a + rows).min(oh))
+    }
+}
+
+/// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·K·K]` row-major, read in place).
+/// `scratch` holds [`Plan::forward_scratch`] floats.
+pub(super) fn forward(
+    pl: &Plan,
+    x: &[f32],
+    bias: &[f32],
+    w: &[f32],
+    y: &mut [f32],
+    scratch: &mut [f32],
+) {
+    let (g, o, ld) = (&pl.g, pl.o, pl.ld);
+    let (ckk, hw) = (g.rows(), g.cols());
+    let w = Lhs::InPlace(Mat::rows(w, ckk));
+    if pl.shifted {
+        let (xpad, band) = scratch.split_at_mut(pl.xpad_len());
+        pl.pad(x, xpad);
+        for r in pl.bands() {
+            // band[O, rows·Wp] = W · windows, then the first W' columns of each row + bias
+            let n = r.len() * pl.wide;
+            let b = Rows {
+                data: &xpad[r.start * pl.wide..],
+                offs: pl.windows(),
+            };
+            gemm(o, n, ckk, w, Rhs::Rows(b), 0.0, band, ld, &mut []);
+            for (oc, &bv) in bias.iter().enumerate().take(o) {
+                for oy in r.clone() {
+                    let src = &band[oc * ld + (oy - r.start) * pl.wide..][..g.ow];
+                    for (d, s) in y[oc * hw + oy * g.ow..][..g.ow].iter_mut().zip(src) {
+                        *d = s + bv;
+                    }
+                }
+            }
+        }
+        return;
+    }
+    for (yo, &b) in y[..o * hw].chunks_exact_mut(hw).zip(bias) {
+        yo.fill(b);
+    }
+    for r in pl.bands() {
+        im2col_rows(g, x, r.clone(), scratch, ld);
+        let b = Mat::rows(scratch, ld);
+        gemm(
+            o,
+            r.len() * g.ow,
+            ckk,
+            w,
+            Rhs::Mat(b),
+            1.0,
+            &mut y[r.start * g.ow..],
+            hw,
+            &mut [],
+        );
+    }
+}
+
+/// One thread's backward buffers, kept across steps, and its partial parameter gradients.
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+pub(super) struct Work {
+    /// The padded image (shifted) or a band's columns.
+    a: alloc::vec::Vec<f32>,
+    /// A band of `dY`, wide (shifted).
+    dyw: alloc::vec::Vec<f32>,
+    /// A band of `dcols`.
+    dcols: alloc::vec::Vec<f32>,
+    /// The padded `dx` (shifted).
+    dxpad: alloc::vec::Vec<f32>,
+    /// Packing space for `dYᵀ`.
+    ws: alloc::vec::Vec<f32>,
+    /// `dW` (`[O, C·K·K]`, or transposed when [`Plan::dw_t`]) and `db`, summed over this
+    /// thread's samples.
+    pub dw: alloc::vec::Vec<f32>,
+    pub db: alloc::vec::Vec<f32>,
+}
+
+#[cfg(feature = "alloc")]
+impl Work {
+    /// Sizes the buffers for `pl` and zeroes the gradients.
+    pub fn prepare(&mut self, pl: &Plan) {
+        let (g, o, ld) = (&pl.g, pl.o, pl.ld);
+        let band = pl.rows * pl.wide;
+        self.a.resize(
+            if pl.shifted {
+                pl.xpad_len()
+            } else {
+                g.rows() * ld
+            },
+            0.0,
+        );
+        self.dyw.resize(if pl.shifted { o * ld } else { 0 }, 0.0);
+        self.dcols.resize(g.rows() * ld, 0.0);
+        self.dxpad
+            .resize(if pl.shifted { pl.xpad_len() } else { 0 }, 0.0);
+        let ws = ws_b(o, band).max(ws_b(band, o)).max(ws_b(g.rows(), band));
+        self.ws.resize(ws, 0.0);
+        self.dw.clear();
+        self.dw.resize(g.rows() * o, 0.0);
+        self.db.clear();
+        self.db.resize(o, 0.0);
+    }
+}
+
+/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dw`, `wk.db`.
+#[cfg(feature = "alloc")]
+pub(super) fn backward(
+    pl: &Plan,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    wt: &[f32],
+    wk: &mut Work,
+) {
+    let (g, o, ld) = (&pl.g, pl.o, pl.ld);
+    let (ckk, hw) = (g.rows(), g.cols());
+    for (b, row) in wk.db.iter_mut().zip(dy.chunks_exact(hw)) {
+        *b += sum(row);
+    }
+    if pl.shifted {
+        pl.pad(x, &mut wk.a);
+        wk.dxpad.fill(0.0);
+        let offs = pl.windows();
+        for r in pl.bands() {
+            let (n, base) = (r.len() * pl.wide, r.start * pl.wide);
+            // dY of the band, wide, zero in the extra columns
+            for oc in 0..o {
+                for oy in r.clone() {
+                    let d = &mut wk.dyw[oc * ld + (oy - r.start) * pl.wide..][..pl.wide];
+                    copy_short(&mut d[..g.ow], &dy[oc * hw + oy * g.ow..]);
+                    zero_short(&mut d[g.ow..]);
+                }
+            }
+            let win = Rows {
+                data: &wk.a[base..],
+                offs,
+            };
+            if pl.dw_t {
+                // dWᵀ[CKK, O] += windows · dYᵀ
+                let dyt = Rhs::Mat(Mat::t(&wk.dyw, ld));
+                gemm(
+                    ckk,
+                    o,
+                    n,
+                    Lhs::Rows(win),
+                    dyt,
+                    1.0,
+                    &mut wk.dw,
+                    o,
+                    &mut wk.ws,
+                );
+            } else {
+                // dW[O, CKK] += dY · windowsᵀ
+                let dyw = Lhs::InPlace(Mat::rows(&wk.dyw, ld));
+                gemm(
+                    o,
+                    ckk,
+                    n,
+                    dyw,
+                    Rhs::RowsT(win),
+                    1.0,
+                    &mut wk.dw,
+                    ckk,
+                    &mut wk.ws,
+                );
+            }
+            // dcols[CKK, n] = Wᵀ · dY, each row added back along its shift
+            gemm(
+                ckk,
+                n,
+                o,
+                Lhs::Packed(wt),
+                Rhs::Mat(Mat::rows(&wk.dyw, ld)),
+                0.0,
+                &mut wk.dcols,
+                ld,
+                &mut [],
+            );
+            for rr in 0..ckk {
+                let d = &mut wk.dxpad[base + offs.at(rr)..][..n];
+                for (d, s) in d.iter_mut().zip(&wk.dcols[rr * ld..][..n]) {
+                    *d += s;
+                }
+            }
+        }
+        let (hp, wp) = (g.h + 2 * g.p, pl.wide);
+        for c in 0..g.c {
+            for iy in 0..g.h {
+                let s = &wk.dxpad[(c * hp + iy + g.p) * wp + g.p..][..g.w];
+                copy_short(&mut dx[(c * g.h + iy) * g.w..][..g.w], s);
+            }
+        }
+        return;
+    }
+    dx.fill(0.0);
+    for r in pl.bands() {
+        let n = r.len() * g.ow;
+        im2col_rows(g, x, r.clone(), &mut wk.a, ld);
+        let dyb = &dy[r.start * g.ow..];
+        if pl.dw_t {
+            // dWᵀ[CKK, O] += cols · dYᵀ (the columns read in place, once)
+            let cols = Lhs::InPlace(Mat::rows(&wk.a, ld));
+            let dyt = Rhs::Mat(Mat::t(dyb, hw));
+            gemm(ckk, o, n, cols, dyt, 1.0, &mut wk.dw, o, &mut wk.ws);
+        } else {
+            // dW[O, CKK] += dY · colsᵀ
+            let dyr = Lhs::InPlace(Mat::rows(dyb, hw));
+            let colst = Rhs::Mat(Mat::t(&wk.a, ld));
+            gemm(o, ckk, n, dyr, colst, 1.0, &mut wk.dw, ckk, &mut wk.ws);
+        }
+        // dcols = Wᵀ · dY, added back into dx
+        gemm(
+            ckk,
+            n,
+            o,
+            Lhs::Packed(wt),
+            Rhs::Mat(Mat::rows(dyb, hw)),
+            0.0,
+            &mut wk.dcols,
+            ld,
+            &mut wk.ws,
+        );
+        col2im_rows(g, &wk.dcols, r, ld, dx);
+    }
+}

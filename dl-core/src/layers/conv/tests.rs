@@ -1,0 +1,137 @@
+use super::*;
+use crate::layer::new_boxed;
+use crate::testing::{assert_close, check_layer_grads, fixture, load_params, run_train};
+use typenum::consts::*;
+
+#[test]
+fn gradients_on_several_shapes() {
+    // odd sizes, padding
+    check_layer_grads::<Shape3<U2, U5, U7>, _>(
+        &mut *new_boxed::<Conv2d<U2, U3, U3, U1, U1>>(1),
+        2,
+        1,
+    );
+    // stride 2 (few filters: the weight gradient as dW = dY·colsᵀ)
+    check_layer_grads::<Shape3<U3, U7, U6>, _>(
+        &mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(2),
+        3,
+        2,
+    );
+    // stride 2, more filters than column rows per tile: dWᵀ = cols·dYᵀ
+    assert!(
+        sample::Plan::new(
+            Geom {
+                c: 2,
+                h: 7,
+                w: 6,
+                k: 3,
+                s: 2,
+                p: 1,
+                d: 1,
+                oh: 4,
+                ow: 3
+            },
+            8
+        )
+        .dw_t
+    );
+    check_layer_grads::<Shape3<U2, U7, U6>, _>(
+        &mut *new_boxed::<Conv2d<U2, U8, U3, U2, U1>>(7),
+        2,
+        7,
+    );
+    // dilation 2
+    check_layer_grads::<Shape3<U2, U9, U8>, _>(
+        &mut *new_boxed::<Conv2d<U2, U2, U3, U1, U2, U2>>(3),
+        2,
+        3,
+    );
+    // 1×1 (Network-in-Network)
+    check_layer_grads::<Shape3<U4, U3, U3>, _>(&mut *new_boxed::<Conv2d<U4, U5, U1>>(4), 2, 4);
+}
+
+#[test]
+fn gradients_across_several_bands() {
+    // inputs large enough that one sample is cut into several bands of output rows
+    let wide = sample::Plan::new(
+        Geom {
+            c: 64,
+            h: 7,
+            w: 64,
+            k: 3,
+            s: 1,
+            p: 1,
+            d: 1,
+            oh: 7,
+            ow: 64,
+        },
+        3,
+    );
+    assert!(wide.rows < 7, "one band only");
+    check_layer_grads::<Shape3<U64, U7, U64>, _>(
+        &mut *new_boxed::<Conv2d<U64, U3, U3, U1, U1>>(5),
+        2,
+        5,
+    );
+    let strided = sample::Plan::new(
+        Geom {
+            c: 64,
+            h: 31,
+            w: 64,
+            k: 3,
+            s: 2,
+            p: 1,
+            d: 1,
+            oh: 16,
+            ow: 32,
+        },
+        3,
+    );
+    assert!(strided.rows < 16, "one band only");
+    check_layer_grads::<Shape3<U64, U31, U64>, _>(
+        &mut *new_boxed::<Conv2d<U64, U3, U3, U2, U1>>(6),
+        2,
+        6,
+    );
+}
+
+#[test]
+fn lecture_example_shape() {
+    // 5×5×3 input, 3×3 kernel, 2 filters, pad 1, stride 2 → 3×3×2
+    fn out<L: Layer<Shape3<U3, U5, U5>, Out = Shape3<U2, U3, U3>>>(_: &L) {}
+    out(&*new_boxed::<Conv2d<U3, U2, U3, U2, U1>>(0));
+}
+
+#[test]
+fn matches_pytorch() {
+    for (name, case) in [
+        ("conv_s1p1", 0),
+        ("conv_s2p1", 1),
+        ("conv_d2", 2),
+        ("conv_1x1", 3),
+    ] {
+        let fx = fixture(name);
+        macro_rules! go {
+            ($in:ty, $l:ty) => {{
+                let mut l = new_boxed::<$l>(0);
+                load_params(&mut *l, &fx, &["weight", "bias"]);
+                let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
+                assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-4);
+                assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
+                assert_close(
+                    &format!("{name} dweight"),
+                    &g.weight,
+                    fx.get("dweight"),
+                    1e-4,
+                );
+                assert_close(&format!("{name} dbias"), &g.bias, fx.get("dbias"), 1e-4);
+            }};
+        }
+        match case {
+            0 => go!(Shape3<U3, U5, U7>, Conv2d<U3, U4, U3, U1, U1>),
+            1 => go!(Shape3<U3, U7, U6>, Conv2d<U3, U4, U3, U2, U1>),
+            2 => go!(Shape3<U2, U9, U8>, Conv2d<U2, U3, U3, U1, U2, U2>),
+            _ => go!(Shape3<U4, U3, U5>, Conv2d<U4, U2, U1>),
+        }
+    }
+}
