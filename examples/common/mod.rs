@@ -64,7 +64,12 @@ pub fn write_svg(path: &str, panels: &[(&str, &[Series])]) -> std::io::Result<()
             sx(x1),
             m + h + 16.0
         );
-        let _ = write!(s, r#"<text x="{}" y="{}" text-anchor="middle">epoch</text>"#, sx((x0 + x1) / 2.0), m + h + 16.0);
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="middle">epoch</text>"#,
+            sx((x0 + x1) / 2.0),
+            m + h + 16.0
+        );
         for (k, ser) in series.iter().enumerate() {
             let line: Vec<String> = ser
                 .points
