@@ -7,10 +7,12 @@ use dl::consts::*;
 use dl::data::{least_squares, shuffled_batches, Standardizer, Table};
 use dl::optim::{Adam, ExpDecay, Optimizer, Schedule};
 use dl::rng::Rng;
-use dl::{Batch, Linear, Module, Network, Seq, Shape1, Sigmoid};
+use dl::{network, zeroed_box, Batch, Layer, Module, Shape1, Train};
 
-type Mlp =
-    Network<Shape1<U3>, Seq![Linear<U3, U16>, Sigmoid, Linear<U16, U16>, Sigmoid, Linear<U16, U1>]>;
+network! {
+    /// Three inputs, two sigmoid hidden layers of 16, one output.
+    struct Mlp: [3] { Linear(3, 16), Sigmoid, Linear(16, 16), Sigmoid, Linear(16, 1) }
+}
 
 fn rmse(pred: impl Iterator<Item = f32>, truth: &[f32]) -> f32 {
     let se: f32 = pred.zip(truth).map(|(p, t)| (p - t) * (p - t)).sum();
@@ -70,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let mut net = Mlp::new(seed);
-    let mut grad = net.zero_grad();
+    let mut grad = zeroed_box::<MlpGrad>();
     // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch).
     let mut opt = Adam::new(1e-2).weight_decay(1e-3);
     let schedule = ExpDecay::new(1e-2, 0.03);

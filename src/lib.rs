@@ -1,8 +1,8 @@
-//! `dl`: deep learning in which every tensor's shape is part of its type.
-//!
-//! This facade re-exports [`dl_core`] (shapes, tensors, layers, losses, kernels),
-//! `dl_macros` and `dl_models`.
+// `dl`: the facade. Re-exports `dl_core` (shapes, tensors, layers, losses, optimisers, data,
+// kernels), the `network!` macro and `dl_models`. Its crate docs are the README, whose Rust
+// blocks run as doctests.
 #![no_std]
+#![doc = include_str!("../README.md")]
 
 pub use dl_core::*;
 pub use dl_macros::network;

@@ -61,7 +61,10 @@ fn close(what: &str, a: &[f32], b: &[f32]) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let tol = 1e-6 * 1f32.max(x.abs()).max(y.abs());
-        assert!((x - y).abs() <= tol, "{what}[{i}]: macro {x} vs hand {y} (tolerance {tol})");
+        assert!(
+            (x - y).abs() <= tol,
+            "{what}[{i}]: macro {x} vs hand {y} (tolerance {tol})"
+        );
     }
 }
 
@@ -280,21 +283,42 @@ fn batchnorm_fold_matches_hand_composed() {
     // Non-trivial running statistics and affine parameters, the same in both.
     let mut r = Rng::new(5);
     for bn in [&mut m.bn1, &mut m.bn2] {
-        for v in bn.running_mean.iter_mut() { *v = r.uniform_in(-0.5, 0.5); }
-        for v in bn.running_var.iter_mut() { *v = r.uniform_in(0.5, 2.0); }
-        for v in bn.weight.iter_mut() { *v = r.uniform_in(0.5, 1.5); }
-        for v in bn.bias.iter_mut() { *v = r.uniform_in(-0.5, 0.5); }
+        for v in bn.running_mean.iter_mut() {
+            *v = r.uniform_in(-0.5, 0.5);
+        }
+        for v in bn.running_var.iter_mut() {
+            *v = r.uniform_in(0.5, 2.0);
+        }
+        for v in bn.weight.iter_mut() {
+            *v = r.uniform_in(0.5, 1.5);
+        }
+        for v in bn.bias.iter_mut() {
+            *v = r.uniform_in(-0.5, 0.5);
+        }
     }
     h.1 .0.running_mean.copy_from_slice(&m.bn1.running_mean);
     h.1 .0.running_var.copy_from_slice(&m.bn1.running_var);
-    h.1 .1 .1 .1 .0.running_mean.copy_from_slice(&m.bn2.running_mean);
-    h.1 .1 .1 .1 .0.running_var.copy_from_slice(&m.bn2.running_var);
+    h.1 .1
+         .1
+         .1
+         .0
+        .running_mean
+        .copy_from_slice(&m.bn2.running_mean);
+    h.1 .1
+         .1
+         .1
+         .0
+        .running_var
+        .copy_from_slice(&m.bn2.running_var);
     compare_infer::<Shape3<U3, U8, U8>, _, _>(&mut *m, &mut *h);
     compare_with::<Shape3<U3, U8, U8>, _, _>(&mut *m, &mut *h, 3, false);
 }
 
 /// Inference only (before any training step changes the running statistics).
-fn compare_infer<In: Shape, M: Train<In> + Sync, H: Train<In, Out = M::Out> + Sync>(m: &mut M, h: &mut H) {
+fn compare_infer<In: Shape, M: Train<In> + Sync, H: Train<In, Out = M::Out> + Sync>(
+    m: &mut M,
+    h: &mut H,
+) {
     copy_params(m, h);
     let x = batch::<In>(1, 13);
     let o = <M::Out as Shape>::NUMEL;

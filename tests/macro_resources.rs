@@ -45,7 +45,8 @@ const _: () = assert!(LeNet5::ARENA_BYTES <= 100 * 1024);
 #[test]
 fn lenet5_consts_match_independent_counts() {
     // Independent counts: weights + biases of each layer.
-    let params = (6 * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
+    let params =
+        (6 * 25 + 6) + (16 * 6 * 25 + 16) + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10);
     assert_eq!(params, 61_706);
     assert_eq!(LeNet5::PARAMS, 61_706);
     assert_eq!(<LeNet5 as Module>::PARAMS, 61_706);
@@ -80,7 +81,10 @@ fn touched<L: Layer<In>, In: Shape>(l: &L, len: usize) -> usize {
     let mut y = vec![0.0; <L::Out as Shape>::NUMEL];
     l.infer(&x, &mut y, &mut arena[..len]);
     assert!(arena[len..].iter().all(|v| v.to_bits() == SENTINEL));
-    arena[..len].iter().filter(|v| v.to_bits() != SENTINEL).count()
+    arena[..len]
+        .iter()
+        .filter(|v| v.to_bits() != SENTINEL)
+        .count()
 }
 
 network! {
@@ -111,18 +115,22 @@ fn inference_touches_exactly_the_arena() {
 #[test]
 fn batch1_inference_and_steady_training_allocate_nothing() {
     let _s = SERIAL.lock();
-    // dl-core's layers split a batch over `std::thread::scope` threads, and spawning a thread
-    // allocates; the fused Conv2d/Linear kernels are single-threaded. One thread here.
-    dl::kernels::par::set_threads(1);
+    // Two threads and a batch of 64, so dl-core's layers split the batch over the persistent
+    // thread pool: handing work to the pool must not allocate either.
+    dl::kernels::par::set_threads(2);
     let mut net = LeNet5::new(2);
-    let x = Batch::<Shape3<U1, U32, U32>>::from_fn(8, |i| ((i * 7) % 13) as f32 / 13.0);
+    let x = Batch::<Shape3<U1, U32, U32>>::from_fn(64, |i| ((i * 7) % 13) as f32 / 13.0);
     let mut arena = vec![0.0f32; LeNet5::ARENA_LEN];
     let mut y = vec![0.0f32; 10];
     let before = ALLOCS.load(Ordering::SeqCst);
     net.infer(x.sample(0), &mut y, &mut arena);
-    assert_eq!(ALLOCS.load(Ordering::SeqCst) - before, 0, "batch-1 inference allocated");
+    assert_eq!(
+        ALLOCS.load(Ordering::SeqCst) - before,
+        0,
+        "batch-1 inference allocated"
+    );
 
-    let dy = Batch::<Shape1<U10>>::from_fn(8, |i| (i % 5) as f32 * 0.1);
+    let dy = Batch::<Shape1<U10>>::from_fn(64, |i| (i % 5) as f32 * 0.1);
     let mut out = Batch::zeros(0);
     let mut dx = Batch::zeros(0);
     let mut cache = Default::default();

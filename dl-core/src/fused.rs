@@ -41,7 +41,17 @@ pub const fn max_of(xs: &[usize]) -> usize {
 pub const fn geom(c: usize, h: usize, w: usize, k: usize, s: usize, p: usize, d: usize) -> Geom {
     let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
     let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
-    Geom { c, h, w, k, s, p, d, oh, ow }
+    Geom {
+        c,
+        h,
+        w,
+        k,
+        s,
+        p,
+        d,
+        oh,
+        ow,
+    }
 }
 
 /// `c[m×n] += a[m×k] · b[k×n]` (row-major), as axpys over rows of `b`: vectorises, no allocation.
@@ -179,7 +189,10 @@ pub fn crop_add(
     top: usize,
     left: usize,
 ) {
-    for (ys, ts) in y.chunks_exact_mut(c * h * w).zip(t.chunks_exact(c * th * tw)) {
+    for (ys, ts) in y
+        .chunks_exact_mut(c * h * w)
+        .zip(t.chunks_exact(c * th * tw))
+    {
         for (yc, tc) in ys.chunks_exact_mut(h * w).zip(ts.chunks_exact(th * tw)) {
             for (i, yr) in yc.chunks_exact_mut(w).enumerate() {
                 let src = &tc[(top + i) * tw + left..(top + i) * tw + left + w];
@@ -202,7 +215,10 @@ pub fn crop_backward(
     left: usize,
 ) {
     dt.fill(0.0);
-    for (ds, ts) in d.chunks_exact(c * h * w).zip(dt.chunks_exact_mut(c * th * tw)) {
+    for (ds, ts) in d
+        .chunks_exact(c * h * w)
+        .zip(dt.chunks_exact_mut(c * th * tw))
+    {
         for (dc, tc) in ds.chunks_exact(h * w).zip(ts.chunks_exact_mut(th * tw)) {
             for (i, dr) in dc.chunks_exact(w).enumerate() {
                 tc[(top + i) * tw + left..(top + i) * tw + left + w].copy_from_slice(dr);
@@ -280,11 +296,22 @@ impl core::fmt::Display for Thousands {
 }
 impl core::fmt::Display for Summary {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let w = self.rows.iter().map(|r| r.layer.chars().count()).max().unwrap_or(5).max(5) + 2;
+        let w = self
+            .rows
+            .iter()
+            .map(|r| r.layer.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5)
+            + 2;
         let line = "-".repeat_fmt(w + 46);
         writeln!(f, "{}: input {}", self.name, self.input)?;
         writeln!(f, "{line}")?;
-        writeln!(f, "{:<w$}{:<16}{:>14}{:>16}", "Layer", "Output shape", "Params", "MACs")?;
+        writeln!(
+            f,
+            "{:<w$}{:<16}{:>14}{:>16}",
+            "Layer", "Output shape", "Params", "MACs"
+        )?;
         writeln!(f, "{line}")?;
         for r in self.rows {
             writeln!(
@@ -297,7 +324,12 @@ impl core::fmt::Display for Summary {
             )?;
         }
         writeln!(f, "{line}")?;
-        writeln!(f, "Total params: {} ({} weight bytes)", Thousands(self.params), Thousands(self.weight_bytes))?;
+        writeln!(
+            f,
+            "Total params: {} ({} weight bytes)",
+            Thousands(self.params),
+            Thousands(self.weight_bytes)
+        )?;
         writeln!(f, "MACs per sample: {}", Thousands(self.macs))?;
         write!(f, "Inference arena: {} bytes", Thousands(self.arena_bytes))
     }

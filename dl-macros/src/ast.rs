@@ -105,7 +105,8 @@ impl Parse for Net {
         input.parse::<Token![:]>()?;
         let dims;
         let bracket = bracketed!(dims in input);
-        let list: Punctuated<LitInt, Token![,]> = dims.parse_terminated(LitInt::parse, Token![,])?;
+        let list: Punctuated<LitInt, Token![,]> =
+            dims.parse_terminated(LitInt::parse, Token![,])?;
         let input_list: Vec<LitInt> = list.into_iter().collect();
         let mut input_tokens = TokenStream::new();
         bracket.surround(&mut input_tokens, |t| {

@@ -237,9 +237,11 @@ mod tests {
         // activation plus the larger of its parts'.
         type In = Shape3<U3, U5, U6>;
         let one = <Conv2d<U3, U2, U1> as Layer<In>>::SCRATCH;
-        let three = 60 + one.max(60 + <Conv2d<U2, U3, U3, U1, U1> as Layer<Shape3<U2, U5, U6>>>::SCRATCH);
+        let three =
+            60 + one.max(60 + <Conv2d<U2, U3, U3, U1, U1> as Layer<Shape3<U2, U5, U6>>>::SCRATCH);
         let one1 = <Conv2d<U3, U1, U1> as Layer<In>>::SCRATCH;
-        let five = 30 + one1.max(30 + <Conv2d<U1, U2, U5, U1, U2> as Layer<Shape3<U1, U5, U6>>>::SCRATCH);
+        let five =
+            30 + one1.max(30 + <Conv2d<U1, U2, U5, U1, U2> as Layer<Shape3<U1, U5, U6>>>::SCRATCH);
         let s = <Inception as Layer<In>>::SCRATCH;
         assert_eq!(s, one.max(three).max(five));
         let x = crate::Batch::<Shape3<U3, U5, U6>>::from_fn(2, |i| (i as f32 * 0.61).cos());

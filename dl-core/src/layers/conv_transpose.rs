@@ -95,6 +95,18 @@ where
     /// `true` when the column matrix is the output itself (1×1, stride 1, no padding at all).
     const DIRECT: bool = K::USIZE == 1 && S::USIZE == 1 && P::USIZE == 0 && OP::USIZE == 0;
 
+    /// Floats `forward_one` needs for an input of `hw` pixels: the column matrix (unless
+    /// direct) and the gemm's packing space, so inference never allocates.
+    const fn forward_scratch(hw: usize) -> usize {
+        let m = if Self::DIRECT {
+            O::USIZE
+        } else {
+            O::USIZE * K::USIZE * K::USIZE
+        };
+        let cols = if Self::DIRECT { 0 } else { m * hw };
+        cols + gemm::ws_len(m, hw, I::USIZE, gemm::packs_b(hw, 1))
+    }
+
     /// The convolution taking the output `[O, oh, ow]` to the input grid `[h, w]`.
     fn geom(h: usize, w: usize, oh: usize, ow: usize) -> Geom {
         Geom {
@@ -111,15 +123,22 @@ where
     }
 
     /// One sample: `cols[OKK, HW] = Wᵀ[OKK, I] · x[I, HW]`, `y[O, H'W'] = bias + col2im(cols)`.
-    fn forward_one(&self, g: &Geom, x: &[f32], y: &mut [f32], cols: &mut [f32]) {
+    /// `scratch` holds [`Self::forward_scratch`] floats.
+    fn forward_one(&self, g: &Geom, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let m = g.h * g.w;
         for (yo, &b) in y[..O::USIZE * m].chunks_exact_mut(m).zip(self.bias.iter()) {
             yo.fill(b);
         }
+        let hw = g.cols();
+        let rows = if Self::DIRECT { O::USIZE } else { g.rows() };
+        // Wᵀ: the weight [I, rows] read transposed; x: [I, hw] row-major.
+        let (a, b) = (gemm::Mat::t(&self.weight, rows), gemm::Mat::rows(x, hw));
+        let (lhs, rhs) = (gemm::Lhs::Mat(a), gemm::Rhs::Mat(b));
         if Self::DIRECT {
-            gemm::tn(O::USIZE, I::USIZE, g.cols(), &self.weight, x, 1.0, y);
+            gemm::gemm(rows, hw, I::USIZE, lhs, rhs, 1.0, y, hw, scratch);
         } else {
-            gemm::tn(g.rows(), I::USIZE, g.cols(), &self.weight, x, 0.0, cols);
+            let (cols, ws) = scratch.split_at_mut(rows * hw);
+            gemm::gemm(rows, hw, I::USIZE, lhs, rhs, 0.0, cols, hw, ws);
             col2im(g, cols, y);
         }
     }
@@ -169,11 +188,7 @@ where
     type Out = ConvTranspose2dOut<O, H, W, K, S, P, D, OP>;
     const SCRATCH: usize = {
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
-        if Self::DIRECT {
-            0
-        } else {
-            O::USIZE * K::USIZE * K::USIZE * h * w
-        }
+        Self::forward_scratch(h * w)
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
@@ -236,8 +251,7 @@ where
             y.as_mut_slice(),
             yn,
             |wk, start, ys| {
-                wk.cols
-                    .resize(if Self::DIRECT { 0 } else { g.rows() * g.cols() }, 0.0);
+                wk.cols.resize(Self::forward_scratch(g.cols()), 0.0);
                 for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                     this.forward_one(&g, x.sample(start + i), yi, &mut wk.cols);
                 }

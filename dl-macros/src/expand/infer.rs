@@ -2,7 +2,6 @@
 //! between them; activations (and a following BatchNorm2d) applied in place on each output row.
 use super::*;
 
-
 impl Gen {
     pub(super) fn posts(&self, posts: &[Act], y: TokenStream) -> TokenStream {
         let k = &self.k;
@@ -47,7 +46,9 @@ impl Gen {
         match op.node {
             Node::Leaf(l) => match l.kind {
                 Kind::Conv { i, k: kk, s, p, .. } => {
-                    let Shape::Map(_, oh, ow) = l.output else { return quote!(0usize) };
+                    let Shape::Map(_, oh, ow) = l.output else {
+                        return quote!(0usize);
+                    };
                     if kk == 1 && s == 1 && p == 0 {
                         quote!(0usize)
                     } else {
@@ -60,7 +61,12 @@ impl Gen {
                     quote!(#k::fused::scratch::<#si, #lt>())
                 }
             },
-            Node::Residual { body, shortcut, output, .. } => {
+            Node::Residual {
+                body,
+                shortcut,
+                output,
+                ..
+            } => {
                 let b = self.chain_arena(body);
                 match shortcut {
                     None => b,
@@ -74,7 +80,12 @@ impl Gen {
                 let t = branches.iter().map(|b| self.chain_arena(b));
                 quote!(#k::fused::max_of(&[#(#t),*]))
             }
-            Node::Skip { body, branch, branch_out, .. } => {
+            Node::Skip {
+                body,
+                branch,
+                branch_out,
+                ..
+            } => {
                 let b = self.chain_arena(body);
                 if branch.is_empty() {
                     b
@@ -88,7 +99,13 @@ impl Gen {
 
     /// Inference of a list: `x` (`&[f32]`) to `y` (`&mut [f32]`), intermediates at the two ends
     /// of `arena`, each op's scratch between them.
-    pub(super) fn chain_infer(&self, nodes: &[Node], x: TokenStream, y: TokenStream, arena: TokenStream) -> TokenStream {
+    pub(super) fn chain_infer(
+        &self,
+        nodes: &[Node],
+        x: TokenStream,
+        y: TokenStream,
+        arena: TokenStream,
+    ) -> TokenStream {
         let ops = group(nodes, false);
         let n = ops.len();
         if n == 0 {
@@ -150,7 +167,13 @@ impl Gen {
         }}
     }
 
-    pub(super) fn op_infer(&self, op: &Op, x: TokenStream, y: TokenStream, scr: TokenStream) -> TokenStream {
+    pub(super) fn op_infer(
+        &self,
+        op: &Op,
+        x: TokenStream,
+        y: TokenStream,
+        scr: TokenStream,
+    ) -> TokenStream {
         let k = &self.k;
         let on = lit(op.node.output().numel());
         let inn = lit(op.node.input().numel());
@@ -160,9 +183,14 @@ impl Gen {
             Node::Leaf(l) => {
                 let f = l.field.as_ref();
                 match l.kind {
-                    Kind::Conv { i, k: kk, s, p, d, .. } => {
-                        let Shape::Map(_, h, w) = l.input else { return quote!() };
-                        let (i, h, w, kk, s, p, d) = (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d));
+                    Kind::Conv {
+                        i, k: kk, s, p, d, ..
+                    } => {
+                        let Shape::Map(_, h, w) = l.input else {
+                            return quote!();
+                        };
+                        let (i, h, w, kk, s, p, d) =
+                            (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d));
                         let fold = op.bn.map(|b| {
                             let bf = b.field.as_ref();
                             let bt = self.layer_ty(&b.kind);
@@ -200,7 +228,8 @@ impl Gen {
                 let add = match shortcut {
                     None => quote!(#k::fused::add(&mut __y[..#on], &__x[..#on]);),
                     Some(s) => {
-                        let sc = self.chain_infer(s, quote!(__x), quote!(&mut *__t), quote!(__rest));
+                        let sc =
+                            self.chain_infer(s, quote!(__x), quote!(&mut *__t), quote!(__rest));
                         quote! {
                             let (__t, __rest) = __scr.split_at_mut(#on);
                             #sc
@@ -216,16 +245,37 @@ impl Gen {
                     let len = b.last().map_or(op.node.input(), |n| n.output()).numel();
                     let (lo, hi) = (lit(off), lit(off + len));
                     off += len;
-                    self.chain_infer(b, quote!(__x), quote!(&mut __y[#lo..#hi]), quote!(&mut *__scr))
+                    self.chain_infer(
+                        b,
+                        quote!(__x),
+                        quote!(&mut __y[#lo..#hi]),
+                        quote!(&mut *__scr),
+                    )
                 });
                 quote! { #(#parts)* #posts_y }
             }
-            Node::Skip { body, branch, top, left, branch_out, output, .. } => {
+            Node::Skip {
+                body,
+                branch,
+                top,
+                left,
+                branch_out,
+                output,
+                ..
+            } => {
                 let b = self.chain_infer(body, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
                 let (Shape::Map(c, th, tw), Shape::Map(_, h, w)) = (*branch_out, *output) else {
                     return quote!();
                 };
-                let (c, th, tw, h, w, top, left) = (lit(c), lit(th), lit(tw), lit(h), lit(w), lit(*top), lit(*left));
+                let (c, th, tw, h, w, top, left) = (
+                    lit(c),
+                    lit(th),
+                    lit(tw),
+                    lit(h),
+                    lit(w),
+                    lit(*top),
+                    lit(*left),
+                );
                 let tn = lit(branch_out.numel());
                 if branch.is_empty() {
                     quote! {
@@ -234,7 +284,8 @@ impl Gen {
                         #posts_y
                     }
                 } else {
-                    let br = self.chain_infer(branch, quote!(__x), quote!(&mut *__t), quote!(__rest));
+                    let br =
+                        self.chain_infer(branch, quote!(__x), quote!(&mut *__t), quote!(__rest));
                     quote! {
                         #b
                         let (__t, __rest) = __scr.split_at_mut(#tn);
@@ -254,4 +305,3 @@ impl Gen {
         }}
     }
 }
-

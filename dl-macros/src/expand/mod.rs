@@ -30,8 +30,16 @@ impl Gen {
             quote!(#k::consts::#u)
         } else {
             // typenum names constants up to 1024; above, spell the binary form.
-            let bit = if n & 1 == 1 { quote!(#k::typenum::B1) } else { quote!(#k::typenum::B0) };
-            let hi = if n >> 1 == 0 { quote!(#k::typenum::UTerm) } else { self.num(n >> 1) };
+            let bit = if n & 1 == 1 {
+                quote!(#k::typenum::B1)
+            } else {
+                quote!(#k::typenum::B0)
+            };
+            let hi = if n >> 1 == 0 {
+                quote!(#k::typenum::UTerm)
+            } else {
+                self.num(n >> 1)
+            };
             quote!(#k::typenum::UInt<#hi, #bit>)
         }
     }
@@ -65,11 +73,26 @@ impl Gen {
         let k = &self.k;
         let n = |v: u64| self.num(v);
         match *kind {
-            Kind::Conv { i, o, k: kk, s, p, d } => {
+            Kind::Conv {
+                i,
+                o,
+                k: kk,
+                s,
+                p,
+                d,
+            } => {
                 let (i, o, kk, s, p, d) = (n(i), n(o), n(kk), n(s), n(p), n(d));
                 quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d>)
             }
-            Kind::ConvT { i, o, k: kk, s, p, d, op } => {
+            Kind::ConvT {
+                i,
+                o,
+                k: kk,
+                s,
+                p,
+                d,
+                op,
+            } => {
                 let (i, o, kk, s, p, d, op) = (n(i), n(o), n(kk), n(s), n(p), n(d), n(op));
                 quote!(#k::ConvTranspose2d<#i, #o, #kk, #s, #p, #d, #op>)
             }
@@ -134,7 +157,11 @@ impl Gen {
 fn has_params(kind: &Kind) -> bool {
     matches!(
         kind,
-        Kind::Conv { .. } | Kind::Linear { .. } | Kind::ConvT { .. } | Kind::Bn2d { .. } | Kind::Bn1d { .. }
+        Kind::Conv { .. }
+            | Kind::Linear { .. }
+            | Kind::ConvT { .. }
+            | Kind::Bn2d { .. }
+            | Kind::Bn1d { .. }
     )
 }
 
@@ -170,7 +197,9 @@ struct Op<'a> {
 
 fn act_of(n: &Node) -> Option<Act> {
     match n {
-        Node::Leaf(Leaf { kind: Kind::Act(a), .. }) => Some(*a),
+        Node::Leaf(Leaf {
+            kind: Kind::Act(a), ..
+        }) => Some(*a),
         _ => None,
     }
 }
@@ -193,12 +222,26 @@ fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
                 continue;
             }
         }
-        if let (false, Node::Leaf(b @ Leaf { kind: Kind::Bn2d { .. }, .. }), Some(last)) =
-            (train, n, ops.last_mut())
+        if let (
+            false,
+            Node::Leaf(
+                b @ Leaf {
+                    kind: Kind::Bn2d { .. },
+                    ..
+                },
+            ),
+            Some(last),
+        ) = (train, n, ops.last_mut())
         {
             if last.posts.is_empty()
                 && last.bn.is_none()
-                && matches!(last.node, Node::Leaf(Leaf { kind: Kind::Conv { .. }, .. }))
+                && matches!(
+                    last.node,
+                    Node::Leaf(Leaf {
+                        kind: Kind::Conv { .. },
+                        ..
+                    })
+                )
             {
                 last.bn = Some(b);
                 continue;
@@ -228,25 +271,74 @@ fn rows(nodes: &[Node], depth: usize, out: &mut Vec<(String, String, String, u64
                 l.params,
                 l.macs,
             )),
-            Node::Residual { body, shortcut, output, .. } => {
-                out.push((format!("{ind}residual"), String::new(), output.to_string(), 0, 0));
+            Node::Residual {
+                body,
+                shortcut,
+                output,
+                ..
+            } => {
+                out.push((
+                    format!("{ind}residual"),
+                    String::new(),
+                    output.to_string(),
+                    0,
+                    0,
+                ));
                 rows(body, depth + 1, out);
                 if let Some(s) = shortcut {
-                    out.push((format!("{ind}shortcut"), String::new(), output.to_string(), 0, 0));
+                    out.push((
+                        format!("{ind}shortcut"),
+                        String::new(),
+                        output.to_string(),
+                        0,
+                        0,
+                    ));
                     rows(s, depth + 1, out);
                 }
             }
-            Node::Concat { branches, output, .. } => {
-                out.push((format!("{ind}concat"), String::new(), output.to_string(), 0, 0));
+            Node::Concat {
+                branches, output, ..
+            } => {
+                out.push((
+                    format!("{ind}concat"),
+                    String::new(),
+                    output.to_string(),
+                    0,
+                    0,
+                ));
                 for (j, b) in branches.iter().enumerate() {
-                    out.push((format!("{ind}  branch {}", j + 1), String::new(), String::new(), 0, 0));
+                    out.push((
+                        format!("{ind}  branch {}", j + 1),
+                        String::new(),
+                        String::new(),
+                        0,
+                        0,
+                    ));
                     rows(b, depth + 2, out);
                 }
             }
-            Node::Skip { body, branch, tap, output, .. } => {
-                out.push((format!("{ind}tap {tap}"), String::new(), n.input().to_string(), 0, 0));
+            Node::Skip {
+                body,
+                branch,
+                tap,
+                output,
+                ..
+            } => {
+                out.push((
+                    format!("{ind}tap {tap}"),
+                    String::new(),
+                    n.input().to_string(),
+                    0,
+                    0,
+                ));
                 rows(body, depth, out);
-                out.push((format!("{ind}skip({tap})"), String::new(), output.to_string(), 0, 0));
+                out.push((
+                    format!("{ind}skip({tap})"),
+                    String::new(),
+                    output.to_string(),
+                    0,
+                    0,
+                ));
                 rows(branch, depth + 1, out);
             }
         }
@@ -259,25 +351,47 @@ fn block_checks(g: &Gen, nodes: &[Node], out: &mut Vec<TokenStream>) {
     for n in nodes {
         match n {
             Node::Leaf(_) => {}
-            Node::Residual { body, shortcut, input, output, tokens, .. } => {
+            Node::Residual {
+                body,
+                shortcut,
+                input,
+                output,
+                tokens,
+                ..
+            } => {
                 let span = crate::ast::first_span(tokens);
                 let last = body.last().map_or(*input, |b| b.output());
                 let (a, b) = (g.shape(last), g.shape(*output));
-                out.push(respan(quote!(const _: () = #k::fused::same::<#a, #b>();), span));
+                out.push(respan(
+                    quote!(const _: () = #k::fused::same::<#a, #b>();),
+                    span,
+                ));
                 if shortcut.is_none() {
                     let i = g.shape(*input);
-                    out.push(respan(quote!(const _: () = #k::fused::same::<#i, #b>();), span));
+                    out.push(respan(
+                        quote!(const _: () = #k::fused::same::<#i, #b>();),
+                        span,
+                    ));
                 }
                 block_checks(g, body, out);
                 if let Some(s) = shortcut {
                     if let Some(l) = s.last() {
                         let so = g.shape(l.output());
-                        out.push(respan(quote!(const _: () = #k::fused::same::<#so, #b>();), span));
+                        out.push(respan(
+                            quote!(const _: () = #k::fused::same::<#so, #b>();),
+                            span,
+                        ));
                     }
                     block_checks(g, s, out);
                 }
             }
-            Node::Concat { branches, output, input, tokens, .. } => {
+            Node::Concat {
+                branches,
+                output,
+                input,
+                tokens,
+                ..
+            } => {
                 let span = crate::ast::first_span(tokens);
                 // Σ channels as a typenum sum, checked against the computed channel count.
                 let mut sum: Option<TokenStream> = None;
@@ -293,10 +407,18 @@ fn block_checks(g: &Gen, nodes: &[Node], out: &mut Vec<TokenStream>) {
                 }
                 if let (Some(s), Shape::Map(c, _, _)) = (sum, output) {
                     let c = g.num(*c);
-                    out.push(respan(quote!(const _: () = #k::fused::same::<#s, #c>();), span));
+                    out.push(respan(
+                        quote!(const _: () = #k::fused::same::<#s, #c>();),
+                        span,
+                    ));
                 }
             }
-            Node::Skip { body, branch, tokens, .. } => {
+            Node::Skip {
+                body,
+                branch,
+                tokens,
+                ..
+            } => {
                 let _ = tokens;
                 block_checks(g, body, out);
                 block_checks(g, branch, out);
@@ -306,8 +428,15 @@ fn block_checks(g: &Gen, nodes: &[Node], out: &mut Vec<TokenStream>) {
 }
 
 pub fn expand(net: &Net, m: &Model) -> TokenStream {
-    let k = net.krate.as_ref().map_or_else(|| quote!(::dl), |p| p.to_token_stream());
-    let mut g = Gen { k: k.clone(), cache: Vec::new(), next: 0 };
+    let k = net
+        .krate
+        .as_ref()
+        .map_or_else(|| quote!(::dl), |p| p.to_token_stream());
+    let mut g = Gen {
+        k: k.clone(),
+        cache: Vec::new(),
+        next: 0,
+    };
     let name = &net.name;
     let vis = &net.vis;
     let attrs = &net.attrs;
@@ -323,7 +452,10 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         let lt = g.layer_ty(&l.kind);
         let (li, lo) = (g.shape(l.input), g.shape(l.output));
         let span = crate::ast::first_span(&l.tokens);
-        checks.push(respan(quote!(const _: () = #k::fused::check::<#li, #lo, #lt>();), span));
+        checks.push(respan(
+            quote!(const _: () = #k::fused::check::<#li, #lo, #lt>();),
+            span,
+        ));
         if let Some(f) = &l.field {
             let doc = format!("`{}`: {} → {}", l.desc, l.input, l.output);
             fields.push(quote!(#[doc = #doc] pub #f: #lt,));
@@ -343,7 +475,9 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     let param_checks = field_list.iter().map(|(f, lt, _, _, p)| {
         let p = lit(*p);
         let msg = format!("network!: parameter count of `{f}` disagrees with the layer type");
-        quote!(const _: () = ::core::assert!(#k::fused::params::<#lt>() == #p, #msg);)
+        quote!(
+            const _: () = ::core::assert!(#k::fused::params::<#lt>() == #p, #msg);
+        )
     });
 
     // Summary.
@@ -357,7 +491,14 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     let input_s = m.input.to_string();
 
     // Training.
-    let (fwd, bwd) = g.chain_train(&m.body, quote!(&*x), quote!(&mut *y), quote!(&*y), quote!(dy), quote!(&mut *dx));
+    let (fwd, bwd) = g.chain_train(
+        &m.body,
+        quote!(&*x),
+        quote!(&mut *y),
+        quote!(&*y),
+        quote!(dy),
+        quote!(&mut *dx),
+    );
     let grad_name = format_ident!("{}Grad", name);
     let cache_name = format_ident!("{}Cache", name);
     let pf: Vec<_> = field_list.iter().filter(|f| f.3).collect();
@@ -371,7 +512,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         .map(|(f, lt, li, _, _)| quote!(<#lt as #k::Train<#li>>::visit_with_grad(&mut self.#f, &g.#f, f);))
         .collect();
     let (cnames, ctys): (Vec<Ident>, Vec<TokenStream>) = g.cache.iter().cloned().unzip();
-    let grad_doc = format!("Parameter gradients of [`{name}`], one field per layer with parameters.");
+    let grad_doc =
+        format!("Parameter gradients of [`{name}`], one field per layer with parameters.");
     let cache_doc = format!("What [`{name}`]'s training forward keeps for backward: every activation and its gradient, allocated once per batch size.");
 
     quote! {

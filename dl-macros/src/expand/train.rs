@@ -2,7 +2,6 @@
 //! buffers live in the cache struct and grow on the first step only.
 use super::*;
 
-
 impl Gen {
     /// Numbers the training ops of a list and registers their cache fields.
     pub(super) fn plan<'a>(&mut self, nodes: &'a [Node]) -> Vec<Op<'a>> {
@@ -16,9 +15,15 @@ impl Gen {
             self.add_cache(format_ident!("d{}", op.u), quote!(#k::Batch<#so>));
             match op.node {
                 Node::Leaf(l) => {
-                    if !matches!(l.kind, Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)) {
+                    if !matches!(
+                        l.kind,
+                        Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)
+                    ) {
                         let lt = self.layer_ty(&l.kind);
-                        self.add_cache(format_ident!("c{}", op.u), quote!(<#lt as #k::Train<#si>>::Cache));
+                        self.add_cache(
+                            format_ident!("c{}", op.u),
+                            quote!(<#lt as #k::Train<#si>>::Cache),
+                        );
                     }
                 }
                 Node::Residual { shortcut, .. } => {
@@ -34,7 +39,9 @@ impl Gen {
                         self.add_cache(format_ident!("cd{}_{}", op.u, j), quote!(#k::Batch<#bo>));
                     }
                 }
-                Node::Skip { branch_out, branch, .. } => {
+                Node::Skip {
+                    branch_out, branch, ..
+                } => {
                     let bo = self.shape(*branch_out);
                     self.add_cache(format_ident!("kd{}", op.u), quote!(#k::Batch<#bo>));
                     if !branch.is_empty() {
@@ -79,10 +86,30 @@ impl Gen {
         let mut bwd = Vec::new();
         for j in 0..n {
             let u = ops[j].u;
-            let xin = if j == 0 { x.clone() } else { let a = format_ident!("a{}", ops[j - 1].u); quote!(&c.#a) };
-            let yout = if j + 1 == n { y.clone() } else { let a = format_ident!("a{}", u); quote!(&mut c.#a) };
-            let yref = if j + 1 == n { yr.clone() } else { let a = format_ident!("a{}", u); quote!(&c.#a) };
-            let dxo = if j == 0 { dx.clone() } else { let d = format_ident!("d{}", ops[j - 1].u); quote!(&mut c.#d) };
+            let xin = if j == 0 {
+                x.clone()
+            } else {
+                let a = format_ident!("a{}", ops[j - 1].u);
+                quote!(&c.#a)
+            };
+            let yout = if j + 1 == n {
+                y.clone()
+            } else {
+                let a = format_ident!("a{}", u);
+                quote!(&mut c.#a)
+            };
+            let yref = if j + 1 == n {
+                yr.clone()
+            } else {
+                let a = format_ident!("a{}", u);
+                quote!(&c.#a)
+            };
+            let dxo = if j == 0 {
+                dx.clone()
+            } else {
+                let d = format_ident!("d{}", ops[j - 1].u);
+                quote!(&mut c.#d)
+            };
             let (f, b) = self.op_train(&ops[j], xin, yout, yref, dxo);
             fwd.push(f);
             bwd.push(b);
@@ -121,9 +148,19 @@ impl Gen {
                 let f = l.field.as_ref();
                 let si = self.shape(l.input);
                 match l.kind {
-                    Kind::Conv { i, k: kk, s, p, d: dd, .. } => {
-                        let Shape::Map(_, h, w) = l.input else { return (quote!(), quote!()) };
-                        let (i, h, w, kk, s, p, dd) = (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(dd));
+                    Kind::Conv {
+                        i,
+                        k: kk,
+                        s,
+                        p,
+                        d: dd,
+                        ..
+                    } => {
+                        let Shape::Map(_, h, w) = l.input else {
+                            return (quote!(), quote!());
+                        };
+                        let (i, h, w, kk, s, p, dd) =
+                            (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(dd));
                         let g = quote!(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #dd));
                         (
                             quote! {{
@@ -170,7 +207,11 @@ impl Gen {
                     _ => {
                         let lt = self.layer_ty(&l.kind);
                         let cc = format_ident!("c{}", u);
-                        let gr = if has_params(&l.kind) { quote!(&mut g.#f) } else { quote!(&mut ()) };
+                        let gr = if has_params(&l.kind) {
+                            quote!(&mut g.#f)
+                        } else {
+                            quote!(&mut ())
+                        };
                         (
                             quote! { <#lt as #k::Train<#si>>::forward_train(&mut self.#f, #x, #y, &mut c.#cc); },
                             quote! { <#lt as #k::Train<#si>>::backward(&self.#f, #x, #yref, &c.#d, #dx, &mut c.#cc, #gr); },
@@ -180,16 +221,38 @@ impl Gen {
             }
             Node::Residual { body, shortcut, .. } => {
                 let bo = self.sub_out(u, 0, op.node.output());
-                let (bf, bb) = self.chain_train(body, x.clone(), quote!(&mut c.#bo), quote!(&c.#bo), quote!(c.#d), dx.clone());
+                let (bf, bb) = self.chain_train(
+                    body,
+                    x.clone(),
+                    quote!(&mut c.#bo),
+                    quote!(&c.#bo),
+                    quote!(c.#d),
+                    dx.clone(),
+                );
                 let (sf, sb, add_f, add_b) = match shortcut {
-                    None => (quote!(), quote!(), quote!(#k::fused::add(__y.as_mut_slice(), (#x).as_slice());),
-                        quote!(#k::fused::add((#dx).as_mut_slice(), c.#d.as_slice());)),
+                    None => (
+                        quote!(),
+                        quote!(),
+                        quote!(#k::fused::add(__y.as_mut_slice(), (#x).as_slice());),
+                        quote!(#k::fused::add((#dx).as_mut_slice(), c.#d.as_slice());),
+                    ),
                     Some(s) => {
                         let so = self.sub_out(u, 1, op.node.output());
                         let rx = format_ident!("rx{}", u);
-                        let (sf, sb) = self.chain_train(s, x.clone(), quote!(&mut c.#so), quote!(&c.#so), quote!(c.#d), quote!(&mut c.#rx));
-                        (sf, sb, quote!(#k::fused::add(__y.as_mut_slice(), c.#so.as_slice());),
-                            quote!(#k::fused::add((#dx).as_mut_slice(), c.#rx.as_slice());))
+                        let (sf, sb) = self.chain_train(
+                            s,
+                            x.clone(),
+                            quote!(&mut c.#so),
+                            quote!(&c.#so),
+                            quote!(c.#d),
+                            quote!(&mut c.#rx),
+                        );
+                        (
+                            sf,
+                            sb,
+                            quote!(#k::fused::add(__y.as_mut_slice(), c.#so.as_slice());),
+                            quote!(#k::fused::add((#dx).as_mut_slice(), c.#rx.as_slice());),
+                        )
                     }
                 };
                 (
@@ -200,7 +263,9 @@ impl Gen {
                     quote! { #post_b #bb #sb #add_b },
                 )
             }
-            Node::Concat { branches, output, .. } => {
+            Node::Concat {
+                branches, output, ..
+            } => {
                 let total = lit(output.numel());
                 let cx = format_ident!("cx{}", u);
                 let mut f = Vec::new();
@@ -213,11 +278,26 @@ impl Gen {
                     let per = br.last().map_or(op.node.input(), |n| n.output()).numel();
                     let (o, p) = (lit(off), lit(per));
                     off += per;
-                    let dxj = if j == 0 { dx.clone() } else { quote!(&mut c.#cx) };
-                    let (bf, bb) = self.chain_train(br, x.clone(), quote!(&mut c.#cb), quote!(&c.#cb), quote!(c.#cd), dxj);
+                    let dxj = if j == 0 {
+                        dx.clone()
+                    } else {
+                        quote!(&mut c.#cx)
+                    };
+                    let (bf, bb) = self.chain_train(
+                        br,
+                        x.clone(),
+                        quote!(&mut c.#cb),
+                        quote!(&c.#cb),
+                        quote!(c.#cd),
+                        dxj,
+                    );
                     f.push(bf);
                     join.push(quote!(#k::fused::concat_part(__y.as_mut_slice(), c.#cb.as_slice(), #total, #o, #p);));
-                    let acc = if j == 0 { quote!() } else { quote!(#k::fused::add((#dx).as_mut_slice(), c.#cx.as_slice());) };
+                    let acc = if j == 0 {
+                        quote!()
+                    } else {
+                        quote!(#k::fused::add((#dx).as_mut_slice(), c.#cx.as_slice());)
+                    };
                     b.push(quote! {
                         c.#cd.resize(c.#d.len());
                         #k::fused::split_part(c.#d.as_slice(), c.#cd.as_mut_slice(), #total, #o, #p);
@@ -233,21 +313,61 @@ impl Gen {
                     quote! { #post_b #(#b)* },
                 )
             }
-            Node::Skip { body, branch, top, left, branch_out, output, .. } => {
+            Node::Skip {
+                body,
+                branch,
+                top,
+                left,
+                branch_out,
+                output,
+                ..
+            } => {
                 let (Shape::Map(cc, th, tw), Shape::Map(_, h, w)) = (*branch_out, *output) else {
                     return (quote!(), quote!());
                 };
-                let (cc, th, tw, h, w, top, left) = (lit(cc), lit(th), lit(tw), lit(h), lit(w), lit(*top), lit(*left));
+                let (cc, th, tw, h, w, top, left) = (
+                    lit(cc),
+                    lit(th),
+                    lit(tw),
+                    lit(h),
+                    lit(w),
+                    lit(*top),
+                    lit(*left),
+                );
                 let bo = self.sub_out(u, 0, *output);
                 let kd = format_ident!("kd{}", u);
-                let (bf, bb) = self.chain_train(body, x.clone(), quote!(&mut c.#bo), quote!(&c.#bo), quote!(c.#d), dx.clone());
+                let (bf, bb) = self.chain_train(
+                    body,
+                    x.clone(),
+                    quote!(&mut c.#bo),
+                    quote!(&c.#bo),
+                    quote!(c.#d),
+                    dx.clone(),
+                );
                 let (tf, tb, src, accb) = if branch.is_empty() {
-                    (quote!(), quote!(), quote!((#x).as_slice()), quote!(#k::fused::add((#dx).as_mut_slice(), c.#kd.as_slice());))
+                    (
+                        quote!(),
+                        quote!(),
+                        quote!((#x).as_slice()),
+                        quote!(#k::fused::add((#dx).as_mut_slice(), c.#kd.as_slice());),
+                    )
                 } else {
                     let to = self.sub_out(u, 1, *branch_out);
                     let kx = format_ident!("kx{}", u);
-                    let (tf, tb) = self.chain_train(branch, x.clone(), quote!(&mut c.#to), quote!(&c.#to), quote!(c.#kd), quote!(&mut c.#kx));
-                    (tf, tb, quote!(c.#to.as_slice()), quote!(#k::fused::add((#dx).as_mut_slice(), c.#kx.as_slice());))
+                    let (tf, tb) = self.chain_train(
+                        branch,
+                        x.clone(),
+                        quote!(&mut c.#to),
+                        quote!(&c.#to),
+                        quote!(c.#kd),
+                        quote!(&mut c.#kx),
+                    );
+                    (
+                        tf,
+                        tb,
+                        quote!(c.#to.as_slice()),
+                        quote!(#k::fused::add((#dx).as_mut_slice(), c.#kx.as_slice());),
+                    )
                 };
                 (
                     quote! {
@@ -272,4 +392,3 @@ impl Gen {
         }
     }
 }
-

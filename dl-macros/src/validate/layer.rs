@@ -104,7 +104,13 @@ fn bind<'a>(
     ok.then_some(out)
 }
 
-fn int(cx: &mut Ctxt, a: Option<&Arg>, default: Option<u64>, call: &Call, pname: &str) -> Option<u64> {
+fn int(
+    cx: &mut Ctxt,
+    a: Option<&Arg>,
+    default: Option<u64>,
+    call: &Call,
+    pname: &str,
+) -> Option<u64> {
     match a {
         None => {
             if default.is_none() {
@@ -144,7 +150,10 @@ fn ratio(cx: &mut Ctxt, a: Option<&Arg>, default: (u64, u64), pname: &str) -> Op
     };
     let (ip, fp) = text.split_once('.').unwrap_or((&text, ""));
     if text.contains(['e', 'E']) || fp.len() > 9 {
-        cx.err(&a.tokens, format!("`{pname}`: write a plain decimal such as 0.25"));
+        cx.err(
+            &a.tokens,
+            format!("`{pname}`: write a plain decimal such as 0.25"),
+        );
         return None;
     }
     let den = 10u64.pow(fp.len() as u32);
@@ -198,7 +207,9 @@ pub(super) fn layer(
                 Some(v @ Shape::Vec(_)) => {
                     cx.err(
                         &call.tokens,
-                        format!("{name} needs a [C, H, W] feature map, but its input is the vector {v}"),
+                        format!(
+                            "{name} needs a [C, H, W] feature map, but its input is the vector {v}"
+                        ),
                     );
                     return (None, None, None);
                 }
@@ -206,16 +217,17 @@ pub(super) fn layer(
             }
         };
     }
-    let leaf = |kind: Kind, field: Option<syn::Ident>, i: Shape, o: Shape, params: u64, macs: u64| Leaf {
-        kind,
-        field,
-        tokens: call.tokens.clone(),
-        desc: desc.clone(),
-        input: i,
-        output: o,
-        params,
-        macs,
-    };
+    let leaf =
+        |kind: Kind, field: Option<syn::Ident>, i: Shape, o: Shape, params: u64, macs: u64| Leaf {
+            kind,
+            field,
+            tokens: call.tokens.clone(),
+            desc: desc.clone(),
+            input: i,
+            output: o,
+            params,
+            macs,
+        };
     match name.as_str() {
         "Conv2d" | "ConvTranspose2d" => {
             let t = name == "ConvTranspose2d";
@@ -241,7 +253,11 @@ pub(super) fn layer(
                 return (None, None, None);
             };
             let op = if t { v[6].unwrap_or(0) } else { 0 };
-            for (val, i, what) in [(o, 1, "out_channels"), (k, 2, "kernel_size"), (d, 5, "dilation")] {
+            for (val, i, what) in [
+                (o, 1, "out_channels"),
+                (k, 2, "kernel_size"),
+                (d, 5, "dilation"),
+            ] {
                 if val == 0 {
                     cx.err(
                         b[i].map_or(&call.tokens, |a| &a.tokens),
@@ -300,7 +316,15 @@ pub(super) fn layer(
                 let out = Shape::Map(o, fh - 2 * p, fw - 2 * p);
                 let f = cx.field("deconv");
                 let l = leaf(
-                    Kind::ConvT { i: c, o, k, s, p, d, op },
+                    Kind::ConvT {
+                        i: c,
+                        o,
+                        k,
+                        s,
+                        p,
+                        d,
+                        op,
+                    },
                     Some(f),
                     Shape::Map(c, h, w),
                     out,
@@ -312,7 +336,11 @@ pub(super) fn layer(
             let (oh, ow) = (conv_dim(h, k, s, p, d), conv_dim(w, k, s, p, d));
             let (Some(oh), Some(ow)) = (oh, ow) else {
                 let ext = d * (k - 1) + 1;
-                let (axis, n) = if conv_dim(h, k, s, p, d).is_none() { ("height", h) } else { ("width", w) };
+                let (axis, n) = if conv_dim(h, k, s, p, d).is_none() {
+                    ("height", h)
+                } else {
+                    ("width", w)
+                };
                 cx.err(
                     &call.tokens,
                     format!(
@@ -328,7 +356,14 @@ pub(super) fn layer(
             let out = Shape::Map(o, oh, ow);
             let f = cx.field("conv");
             let l = leaf(
-                Kind::Conv { i: c, o, k, s, p, d },
+                Kind::Conv {
+                    i: c,
+                    o,
+                    k,
+                    s,
+                    p,
+                    d,
+                },
                 Some(f),
                 Shape::Map(c, h, w),
                 out,
@@ -342,7 +377,9 @@ pub(super) fn layer(
             let b = bind!(params, 2, true);
             let o = int(cx, b[1], None, call, "out_features");
             let iv = b[0].and_then(|a| int(cx, Some(a), None, call, "in_features"));
-            let Some(o) = o else { return (None, None, None) };
+            let Some(o) = o else {
+                return (None, None, None);
+            };
             if o == 0 {
                 cx.err(&call.tokens, "out_features = 0: Linear needs at least 1");
                 return (None, None, None);
@@ -376,7 +413,14 @@ pub(super) fn layer(
             }
             let out = Shape::Vec(o);
             let f = cx.field("fc");
-            let l = leaf(Kind::Linear { i: n, o }, Some(f), Shape::Vec(n), out, n * o + o, n * o);
+            let l = leaf(
+                Kind::Linear { i: n, o },
+                Some(f),
+                Shape::Vec(n),
+                out,
+                n * o + o,
+                n * o,
+            );
             (Some(l), Some(out), None)
         }
         "ReLU" | "Sigmoid" | "Tanh" | "LeakyReLU" | "Softmax" | "Flatten" | "GlobalAvgPool2d" => {
@@ -408,7 +452,9 @@ pub(super) fn layer(
                 "Flatten" => Kind::Flatten,
                 _ => Kind::GlobalAvgPool,
             };
-            let Some(i) = input else { return (None, None, None) };
+            let Some(i) = input else {
+                return (None, None, None);
+            };
             let (out, note, field) = match kind {
                 Kind::Flatten => {
                     let note = match i {
@@ -446,12 +492,19 @@ pub(super) fn layer(
                 None => k,
             };
             let p = int(cx, b[2], Some(0), call, "padding");
-            let d = if max { int(cx, b[3], Some(1), call, "dilation") } else { Some(1) };
+            let d = if max {
+                int(cx, b[3], Some(1), call, "dilation")
+            } else {
+                Some(1)
+            };
             let (Some(k), Some(s), Some(p), Some(d)) = (k, s, p, d) else {
                 return (None, None, None);
             };
             if k == 0 || d == 0 {
-                cx.err(&call.tokens, format!("{name}: kernel_size and dilation must be at least 1"));
+                cx.err(
+                    &call.tokens,
+                    format!("{name}: kernel_size and dilation must be at least 1"),
+                );
                 return (None, None, None);
             }
             if s == 0 {
@@ -487,7 +540,11 @@ pub(super) fn layer(
                         1 + 2 * p
                     )
                 } else {
-                    let (axis, n) = if conv_dim(h, k, s, p, d).is_none() { ("height", h) } else { ("width", w) };
+                    let (axis, n) = if conv_dim(h, k, s, p, d).is_none() {
+                        ("height", h)
+                    } else {
+                        ("width", w)
+                    };
                     format!(
                         "{name} window larger than its padded input: \
                          dilation·(kernel_size−1)+1 = {d}·({k}−1)+1 = {ext} exceeds the padded \
@@ -506,7 +563,11 @@ pub(super) fn layer(
                 Kind::AvgPool { k, s, p }
             };
             let f = cx.field("pool");
-            (Some(leaf(kind, Some(f), Shape::Map(c, h, w), out, 0, 0)), Some(out), None)
+            (
+                Some(leaf(kind, Some(f), Shape::Map(c, h, w), out, 0, 0)),
+                Some(out),
+                None,
+            )
         }
         "AdaptiveAvgPool2d" => {
             let b = bind!([P(&["output_size"], None)], 1, false);
@@ -523,13 +584,26 @@ pub(super) fn layer(
             let (c, h, w) = need_map!();
             let out = Shape::Map(c, 1, 1);
             let f = cx.field("gap");
-            (Some(leaf(Kind::GlobalAvgPool, Some(f), Shape::Map(c, h, w), out, 0, 0)), Some(out), None)
+            (
+                Some(leaf(
+                    Kind::GlobalAvgPool,
+                    Some(f),
+                    Shape::Map(c, h, w),
+                    out,
+                    0,
+                    0,
+                )),
+                Some(out),
+                None,
+            )
         }
         "BatchNorm2d" | "BatchNorm1d" => {
             let two = name == "BatchNorm2d";
             let b = bind!([P(&["num_features"], None)], 1, false);
             let given = b[0].and_then(|a| int(cx, Some(a), None, call, "num_features"));
-            let Some(i) = input else { return (None, None, None) };
+            let Some(i) = input else {
+                return (None, None, None);
+            };
             let n = match (two, i) {
                 (true, Shape::Map(c, _, _)) => c,
                 (false, Shape::Vec(n)) => n,
@@ -553,9 +627,17 @@ pub(super) fn layer(
                     );
                 }
             }
-            let kind = if two { Kind::Bn2d { c: n } } else { Kind::Bn1d { n } };
+            let kind = if two {
+                Kind::Bn2d { c: n }
+            } else {
+                Kind::Bn1d { n }
+            };
             let f = cx.field("bn");
-            (Some(leaf(kind, Some(f), i, i, 2 * n, 0)), Some(i), origin.map(str::to_string))
+            (
+                Some(leaf(kind, Some(f), i, i, 2 * n, 0)),
+                Some(i),
+                origin.map(str::to_string),
+            )
         }
         "Dropout" => {
             let b = bind!([P(&["p"], None)], 1, false);
@@ -563,12 +645,21 @@ pub(super) fn layer(
                 return (None, None, None);
             };
             if num >= den {
-                cx.err(b[0].map_or(&call.tokens, |a| &a.tokens), "Dropout p must be below 1");
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    "Dropout p must be below 1",
+                );
                 return (None, None, None);
             }
-            let Some(i) = input else { return (None, None, None) };
+            let Some(i) = input else {
+                return (None, None, None);
+            };
             let f = cx.field("dropout");
-            (Some(leaf(Kind::Dropout { num, den }, Some(f), i, i, 0, 0)), Some(i), origin.map(str::to_string))
+            (
+                Some(leaf(Kind::Dropout { num, den }, Some(f), i, i, 0, 0)),
+                Some(i),
+                origin.map(str::to_string),
+            )
         }
         "LocalResponseNorm" => {
             let b = bind!([P(&["size"], None)], 1, false);
@@ -578,7 +669,11 @@ pub(super) fn layer(
             let (c, h, w) = need_map!();
             let i = Shape::Map(c, h, w);
             let f = cx.field("lrn");
-            (Some(leaf(Kind::Lrn { size }, Some(f), i, i, 0, 0)), Some(i), None)
+            (
+                Some(leaf(Kind::Lrn { size }, Some(f), i, i, 0, 0)),
+                Some(i),
+                None,
+            )
         }
         "Maxout" => {
             let b = bind!([P(&["pieces", "k"], None)], 1, false);
@@ -588,7 +683,10 @@ pub(super) fn layer(
             let n = match input {
                 Some(Shape::Vec(n)) => n,
                 Some(m) => {
-                    cx.err(&call.tokens, format!("Maxout needs a vector, but its input is {m}; insert Flatten"));
+                    cx.err(
+                        &call.tokens,
+                        format!("Maxout needs a vector, but its input is {m}; insert Flatten"),
+                    );
                     return (None, None, None);
                 }
                 None => return (None, None, None),
@@ -596,13 +694,20 @@ pub(super) fn layer(
             if k == 0 || n % k != 0 {
                 cx.err(
                     b[0].map_or(&call.tokens, |a| &a.tokens),
-                    format!("Maxout({k}) cannot split {n} features evenly: {n} mod {k} = {}", if k == 0 { n } else { n % k }),
+                    format!(
+                        "Maxout({k}) cannot split {n} features evenly: {n} mod {k} = {}",
+                        if k == 0 { n } else { n % k }
+                    ),
                 );
                 return (None, None, None);
             }
             let out = Shape::Vec(n / k);
             let f = cx.field("maxout");
-            (Some(leaf(Kind::Maxout { k }, Some(f), Shape::Vec(n), out, 0, 0)), Some(out), None)
+            (
+                Some(leaf(Kind::Maxout { k }, Some(f), Shape::Vec(n), out, 0, 0)),
+                Some(out),
+                None,
+            )
         }
         "Upsample" => {
             let params = [P(&["scale_factor"], None), P(&["mode"], None)];
@@ -615,30 +720,54 @@ pub(super) fn layer(
                 Some(Value::Ident(m)) if m == "nearest" => false,
                 Some(Value::Ident(m)) if m == "bilinear" => true,
                 Some(_) => {
-                    cx.err(b[1].map_or(&call.tokens, |a| &a.tokens), "mode must be `nearest` or `bilinear`");
+                    cx.err(
+                        b[1].map_or(&call.tokens, |a| &a.tokens),
+                        "mode must be `nearest` or `bilinear`",
+                    );
                     return (None, None, None);
                 }
             };
             if f == 0 {
-                cx.err(b[0].map_or(&call.tokens, |a| &a.tokens), "scale_factor must be at least 1");
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    "scale_factor must be at least 1",
+                );
                 return (None, None, None);
             }
             let (c, h, w) = need_map!();
             let out = Shape::Map(c, h * f, w * f);
             let fd = cx.field("up");
-            (Some(leaf(Kind::Upsample { f, bilinear }, Some(fd), Shape::Map(c, h, w), out, 0, 0)), Some(out), None)
+            (
+                Some(leaf(
+                    Kind::Upsample { f, bilinear },
+                    Some(fd),
+                    Shape::Map(c, h, w),
+                    out,
+                    0,
+                    0,
+                )),
+                Some(out),
+                None,
+            )
         }
         _ => {
             let close: Vec<&str> = KNOWN
                 .iter()
                 .copied()
-                .filter(|k| k.to_lowercase() == name.to_lowercase() || k.starts_with(&name[..name.len().min(3)]))
+                .filter(|k| {
+                    k.to_lowercase() == name.to_lowercase()
+                        || k.starts_with(&name[..name.len().min(3)])
+                })
                 .collect();
             cx.err(
                 &call.name,
                 format!(
                     "unknown layer `{name}`{}; the layers are: {}",
-                    if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(" or ")) },
+                    if close.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean {}?)", close.join(" or "))
+                    },
                     KNOWN.join(", ")
                 ),
             );

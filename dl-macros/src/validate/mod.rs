@@ -45,20 +45,61 @@ pub enum Act {
 /// A layer with its hyper-parameters, all numbers.
 #[derive(Clone, Debug)]
 pub enum Kind {
-    Conv { i: u64, o: u64, k: u64, s: u64, p: u64, d: u64 },
-    ConvT { i: u64, o: u64, k: u64, s: u64, p: u64, d: u64, op: u64 },
-    Linear { i: u64, o: u64 },
+    Conv {
+        i: u64,
+        o: u64,
+        k: u64,
+        s: u64,
+        p: u64,
+        d: u64,
+    },
+    ConvT {
+        i: u64,
+        o: u64,
+        k: u64,
+        s: u64,
+        p: u64,
+        d: u64,
+        op: u64,
+    },
+    Linear {
+        i: u64,
+        o: u64,
+    },
     Act(Act),
     Flatten,
-    MaxPool { k: u64, s: u64, p: u64, d: u64 },
-    AvgPool { k: u64, s: u64, p: u64 },
+    MaxPool {
+        k: u64,
+        s: u64,
+        p: u64,
+        d: u64,
+    },
+    AvgPool {
+        k: u64,
+        s: u64,
+        p: u64,
+    },
     GlobalAvgPool,
-    Bn2d { c: u64 },
-    Bn1d { n: u64 },
-    Dropout { num: u64, den: u64 },
-    Lrn { size: u64 },
-    Maxout { k: u64 },
-    Upsample { f: u64, bilinear: bool },
+    Bn2d {
+        c: u64,
+    },
+    Bn1d {
+        n: u64,
+    },
+    Dropout {
+        num: u64,
+        den: u64,
+    },
+    Lrn {
+        size: u64,
+    },
+    Maxout {
+        k: u64,
+    },
+    Upsample {
+        f: u64,
+        bilinear: bool,
+    },
     Softmax,
 }
 
@@ -456,9 +497,9 @@ fn list(cx: &mut Ctxt, items: &[Item], input: Option<Shape>) -> (Vec<Node>, Opti
                         let mut next = None;
                         if let (Some(ti), Some(bo), Some(c)) = (t.shape, bout, cur) {
                             if let Some((top, left)) = align(cx, tokens, &s, bo, c, crop) {
-                                        let _ = kw;
+                                let _ = kw;
                                 nodes.push(Node::Skip {
-                                            tokens: tokens.clone(),
+                                    tokens: tokens.clone(),
                                     tap: s.clone(),
                                     body,
                                     branch: bn,
@@ -521,10 +562,7 @@ fn skip_crop(cx: &mut Ctxt, args: &[Arg]) -> Option<u64> {
                 Ok(v) => crop = Some(v),
                 Err(e) => cx.err(v, e),
             },
-            _ => cx.err(
-                &a.tokens,
-                "unknown skip argument; expected `crop = offset`",
-            ),
+            _ => cx.err(&a.tokens, "unknown skip argument; expected `crop = offset`"),
         }
     }
     crop
@@ -604,4 +642,3 @@ fn align(
         }
     }
 }
-
