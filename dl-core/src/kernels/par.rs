@@ -45,11 +45,25 @@ pub fn pieces(n: usize, work_per_item: usize) -> usize {
 /// Runs `f(0)`, …, `f(pieces − 1)` in parallel (on the persistent pool under `std`) and returns
 /// when all are done.
 pub fn run<F: Fn(usize) + Sync>(pieces: usize, f: F) {
-    #[cfg(feature = "std")]
-    super::threadpool::run(pieces, threads(), &f);
-    #[cfg(not(feature = "std"))]
-    (0..pieces).for_each(f);
+    run_slots(pieces, threads(), |i, _| f(i));
 }
+
+/// Runs `f(piece, slot)` for every piece in `0..pieces` on up to `slots` threads: `slot` (below
+/// `slots`) names the thread, unique among those running at once, so it can index a workspace.
+/// Pieces are handed out one at a time, so a thread that gets less of the CPU takes fewer.
+pub fn run_slots<F: Fn(usize, usize) + Sync>(pieces: usize, slots: usize, f: F) {
+    #[cfg(feature = "std")]
+    super::threadpool::run(pieces, slots.min(threads()), &f);
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = slots;
+        (0..pieces).for_each(|i| f(i, 0));
+    }
+}
+
+/// Pieces per thread when work is split: more than one, so threads that get less of the CPU
+/// (a busy machine) take fewer pieces instead of holding everyone up.
+const GRAIN: usize = 4;
 
 /// A raw pointer that may cross threads; users hand out disjoint ranges only.
 struct SendPtr<T>(*mut T);
@@ -95,10 +109,10 @@ where
         f(0, out);
         return;
     }
-    let (per, p) = split(n, p);
+    let (per, chunks) = split(n, p * GRAIN);
     assert!(out.len() >= n * item_len);
     let base = SendPtr(out.as_mut_ptr());
-    run(p, |i| {
+    run_slots(chunks, p, |i, _| {
         let start = i * per;
         let take = per.min(n - start);
         // SAFETY: pieces get disjoint ranges of `out` (checked long enough above).
@@ -109,58 +123,31 @@ where
     });
 }
 
-/// Splits `n` items into `work.len()` consecutive ranges and calls `f(&mut work[p], range)`
-/// for each in parallel: each piece owns a workspace (buffers, partial gradients) kept across
-/// calls. Size `work` with [`pieces`].
+/// Splits `n` items into consecutive ranges and calls `f(&mut work[slot], range)` for each in
+/// parallel, `slot` naming the thread: each thread owns a workspace (buffers, partial
+/// gradients) kept across calls, which may see several ranges one after the other. Size `work`
+/// with [`pieces`].
 pub fn for_each_piece<W: Send, F>(work: &mut [W], n: usize, f: F)
 where
     F: Fn(&mut W, core::ops::Range<usize>) + Sync,
 {
-    let (per, p) = split(n, work.len());
-    let p = p.min(work.len());
+    let slots = work.len();
+    if slots == 0 {
+        return;
+    }
+    let (per, chunks) = split(n, if slots > 1 { slots * GRAIN } else { 1 });
     let base = SendPtr(work.as_mut_ptr());
-    run(p, |i| {
-        // SAFETY: each piece index is run once, so each workspace is borrowed once.
-        let wk = unsafe { &mut *base.get().add(i) };
+    run_slots(chunks, slots, |i, slot| {
+        // SAFETY: a slot is below `slots` and used by one thread at a time.
+        let wk = unsafe { &mut *base.get().add(slot) };
         f(wk, (i * per).min(n)..((i + 1) * per).min(n));
     });
 }
 
-/// Runs `f(range)` over `pieces` consecutive ranges of `0..n` in parallel and returns each
-/// piece's result in order.
-#[cfg(feature = "alloc")]
-pub fn map_ranges<T: Send, F>(n: usize, pieces: usize, f: F) -> alloc::vec::Vec<T>
-where
-    F: Fn(core::ops::Range<usize>) -> T + Sync,
-{
-    let pieces = pieces.clamp(1, n.max(1));
-    if pieces == 1 {
-        return alloc::vec![f(0..n)];
-    }
-    let per = n.div_ceil(pieces);
-    #[cfg(feature = "std")]
-    {
-        let slots: alloc::vec::Vec<std::sync::Mutex<Option<T>>> =
-            (0..pieces).map(|_| std::sync::Mutex::new(None)).collect();
-        run(pieces, |i| {
-            let r = f((i * per).min(n)..((i + 1) * per).min(n));
-            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-        });
-        slots
-            .into_iter()
-            .filter_map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .collect()
-    }
-    #[cfg(not(feature = "std"))]
-    (0..pieces)
-        .map(|i| f((i * per).min(n)..((i + 1) * per).min(n)))
-        .collect()
-}
-
-/// Like [`for_chunks`], with one mutable workspace per piece: splits the `n` items of `out`
-/// (each `item_len` long) into up to `work.len()` consecutive chunks and calls
-/// `f(&mut work[p], first_item, chunk)` on each, in parallel under `std`. Size `work` with
-/// [`pieces`]; a backward pass keeps its per-piece parameter gradients in the workspaces.
+/// Like [`for_chunks`], with one mutable workspace per thread: splits the `n` items of `out`
+/// (each `item_len` long) into consecutive chunks and calls `f(&mut work[slot], first_item,
+/// chunk)` on each, in parallel under `std` (see [`for_each_piece`]). Size `work` with
+/// [`pieces`]; a backward pass keeps its per-thread parameter gradients in the workspaces.
 pub fn for_chunks_with<W: Send, F>(work: &mut [W], n: usize, out: &mut [f32], item_len: usize, f: F)
 where
     F: Fn(&mut W, usize, &mut [f32]) + Sync,
@@ -193,10 +180,10 @@ pub fn for_chunks_zip<A: Send, B: Send, F>(
         f(0, a, b);
         return;
     }
-    let (per, p) = split(n, p);
+    let (per, chunks) = split(n, p * GRAIN);
     assert!(a.len() >= n * a_len && b.len() >= n * b_len);
     let (pa, pb) = (SendPtr(a.as_mut_ptr()), SendPtr(b.as_mut_ptr()));
-    run(p, |i| {
+    run_slots(chunks, p, |i, _| {
         let (start, take) = (i * per, per.min(n - i * per));
         // SAFETY: pieces get disjoint ranges of `a` and `b` (checked long enough above).
         let (ca, cb) = unsafe {

@@ -1,11 +1,13 @@
 //! A persistent pool of worker threads for [`super::par`] (`std` only).
 //!
-//! [`run`] publishes one job (`f(i)` for `i` in `0..pieces`), takes part in it, and returns once
-//! every piece is done, so `f` may borrow from the caller's stack. Workers spin briefly between
-//! jobs (a training step runs dozens of short parallel loops back to back) and then sleep. A
-//! job started while another is running (another user thread, or from inside a piece) runs its
-//! pieces in the calling thread. A panic in a piece is re-raised in the caller after all pieces
-//! have finished.
+//! [`run`] publishes one job (`f(piece, slot)` for every piece in `0..pieces`), takes part in
+//! it, and returns once every piece is done, so `f` may borrow from the caller's stack. Pieces
+//! are claimed one at a time, so a thread that gets less of the CPU simply takes fewer of them.
+//! `slot` names the thread running the piece (`0` the caller, `1..threads` the workers), so
+//! each thread can own a workspace. Workers spin briefly between jobs (a training step runs
+//! dozens of short parallel loops back to back) and then sleep. A job started while another is
+//! running (another user thread, or from inside a piece) runs its pieces in the calling thread,
+//! as slot 0. A panic in a piece is re-raised in the caller after all pieces have finished.
 use std::any::Any;
 use std::boxed::Box;
 use std::cell::Cell;
@@ -16,11 +18,12 @@ use std::time::{Duration, Instant};
 /// How long an idle worker spins before it sleeps.
 const SPIN: Duration = Duration::from_micros(200);
 
-type Piece<'a> = dyn Fn(usize) + Sync + 'a;
+type Piece<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
-/// A job's closure with its lifetime erased; only dereferenced while the job is running.
+/// A job's closure with its lifetime erased (only dereferenced while the job runs), its piece
+/// count and how many threads (slots) may take part.
 #[derive(Clone, Copy)]
-struct JobRef(*const Piece<'static>, usize);
+struct JobRef(*const Piece<'static>, usize, usize);
 // SAFETY: the closure is `Sync`; the pointer is only used while `run` keeps it alive.
 unsafe impl Send for JobRef {}
 
@@ -66,33 +69,32 @@ fn pool() -> &'static Pool {
     })
 }
 
-/// Runs `f(0)`, …, `f(pieces − 1)` on up to `threads` threads (the caller included).
+/// Runs `f(piece, slot)` for every piece in `0..pieces` on up to `threads` threads (the caller
+/// included); `slot < threads` is unique among the threads running at once.
 pub fn run(pieces: usize, threads: usize, f: &Piece<'_>) {
     if pieces <= 1 || threads <= 1 || INSIDE.with(|c| c.get()) || BUSY.swap(true, Acquire) {
-        (0..pieces).for_each(f);
+        (0..pieces).for_each(|i| f(i, 0));
         return;
     }
     let pool: &'static Pool = pool();
+    let threads = threads.min(pieces);
     // SAFETY: erases the borrow's lifetime; `run` does not return before every piece is done,
     // and a worker calls `f` only after claiming a piece of this epoch (see `work`).
-    let job = JobRef(
-        unsafe { core::mem::transmute::<&Piece<'_>, &'static Piece<'static>>(f) },
-        pieces,
-    );
+    let f_static = unsafe { core::mem::transmute::<&Piece<'_>, &'static Piece<'static>>(f) };
     let epoch = {
         let mut st = lock(&pool.state);
-        let want = threads.min(pieces) - 1;
-        while st.workers < want {
+        while st.workers < threads - 1 {
+            let slot = st.workers + 1;
             let spawned = std::thread::Builder::new()
                 .name("dl-worker".into())
-                .spawn(move || worker(pool));
+                .spawn(move || worker(pool, slot));
             if spawned.is_err() {
                 break;
             }
             st.workers += 1;
         }
         st.epoch += 1;
-        st.job = Some(job);
+        st.job = Some(JobRef(f_static, pieces, threads));
         pool.done.store(0, Relaxed);
         pool.claim.store(st.epoch << 32, SeqCst);
         pool.epoch.store(st.epoch, SeqCst);
@@ -102,7 +104,7 @@ pub fn run(pieces: usize, threads: usize, f: &Piece<'_>) {
         st.epoch
     };
     INSIDE.with(|c| c.set(true));
-    work(pool, epoch, f, pieces);
+    work(pool, epoch, f, pieces, 0);
     INSIDE.with(|c| c.set(false));
     let mut spins = 0u32;
     while pool.done.load(Acquire) < pieces {
@@ -122,7 +124,7 @@ pub fn run(pieces: usize, threads: usize, f: &Piece<'_>) {
 }
 
 /// Claims and runs pieces of job `epoch` until none is left.
-fn work(pool: &Pool, epoch: u64, f: &Piece<'_>, pieces: usize) {
+fn work(pool: &Pool, epoch: u64, f: &Piece<'_>, pieces: usize, slot: usize) {
     loop {
         let c = pool.claim.load(Acquire);
         let i = (c & 0xffff_ffff) as usize;
@@ -136,14 +138,14 @@ fn work(pool: &Pool, epoch: u64, f: &Piece<'_>, pieces: usize) {
         {
             continue;
         }
-        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i))) {
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(i, slot))) {
             *lock(&pool.panic) = Some(p);
         }
         pool.done.fetch_add(1, Release);
     }
 }
 
-fn worker(pool: &'static Pool) {
+fn worker(pool: &'static Pool, slot: usize) {
     INSIDE.with(|c| c.set(true));
     let mut seen = pool.epoch.load(Acquire);
     loop {
@@ -166,10 +168,12 @@ fn worker(pool: &'static Pool) {
             (st.epoch, st.job)
         };
         seen = epoch;
-        if let Some(JobRef(f, pieces)) = job {
-            // SAFETY: `work` calls `f` only after claiming a piece of `epoch`, and `run` keeps
-            // the closure alive until every piece of its epoch is done.
-            work(pool, epoch, unsafe { &*f }, pieces);
+        if let Some(JobRef(f, pieces, threads)) = job {
+            if slot < threads {
+                // SAFETY: `work` calls `f` only after claiming a piece of `epoch`, and `run`
+                // keeps the closure alive until every piece of its epoch is done.
+                work(pool, epoch, unsafe { &*f }, pieces, slot);
+            }
         }
     }
 }
@@ -180,22 +184,29 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     #[test]
-    fn every_piece_runs_once_and_panics_come_back() {
+    fn every_piece_runs_once_on_a_distinct_slot_and_panics_come_back() {
         for pieces in [1, 2, 3, 17] {
             let hits: std::vec::Vec<AtomicUsize> =
                 (0..pieces).map(|_| AtomicUsize::new(0)).collect();
+            // one flag per slot: two pieces on the same slot at once would find it set
+            let busy: [AtomicBool; 2] = Default::default();
             for _ in 0..200 {
-                run(pieces, 2, &|i| {
+                run(pieces, 2, &|i, slot| {
+                    assert!(
+                        !busy[slot].swap(true, SeqCst),
+                        "slot {slot} used twice at once"
+                    );
                     hits[i].fetch_add(1, Relaxed);
+                    busy[slot].store(false, SeqCst);
                 });
             }
             assert!(hits.iter().all(|h| h.load(Relaxed) == 200));
         }
-        let r = std::panic::catch_unwind(|| run(4, 2, &|i| assert!(i != 3, "piece 3")));
+        let r = std::panic::catch_unwind(|| run(4, 2, &|i, _| assert!(i != 3, "piece 3")));
         assert!(r.is_err());
         // still usable afterwards
         let n = AtomicUsize::new(0);
-        run(4, 2, &|_| {
+        run(4, 2, &|_, _| {
             n.fetch_add(1, Relaxed);
         });
         assert_eq!(n.load(Relaxed), 4);
