@@ -200,6 +200,12 @@ pub fn pack_a(m: usize, k: usize, a: Mat, out: &mut [f32]) {
     }
 }
 
+/// Tests: makes [`use_avx2`] answer `false` on this thread (`on`), or stop doing so.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn force_portable(on: bool) {
+    tests::FORCE_PORTABLE.with(|f| f.set(on));
+}
+
 /// Whether the AVX2+FMA code paths may run (detected at run time under `std`).
 #[inline]
 pub fn use_avx2() -> bool {

@@ -1,0 +1,203 @@
+//! Max pooling over non-overlapping `k×k` windows (stride `k`, no padding, no dilation: the
+//! common `MaxPool2d<K>`): for `k = 2` under AVX2, eight windows at a time (deinterleaving the
+//! left and right taps of two input rows); otherwise one window at a time.
+//!
+//! The rules are `MaxPool2d`'s: taps are visited row by row, a tap replaces the running
+//! maximum when it is greater or is NaN, so ties go to the first tap and a NaN wins.
+
+/// One sample `[c, h, w]`: `y[c, oy, ox]` is the maximum of the window at `(k·oy, k·ox)` and,
+/// when `arg` is not empty, `arg` receives its flat index into `x`. `y` (and `arg`) hold
+/// `c·oh·ow` values, `oh ≤ h / k`, `ow ≤ w / k`.
+pub fn max_pool_k(
+    x: &[f32],
+    [c, h, w]: [usize; 3],
+    k: usize,
+    [oh, ow]: [usize; 2],
+    y: &mut [f32],
+    arg: &mut [u32],
+) {
+    assert!(k >= 1 && oh * k <= h && ow * k <= w && x.len() >= c * h * w);
+    assert!(y.len() >= c * oh * ow && (arg.is_empty() || arg.len() >= c * oh * ow));
+    assert!(c * h * w <= u32::MAX as usize);
+    for ch in 0..c {
+        for oy in 0..oh {
+            let o = (ch * oh + oy) * ow;
+            let row0 = (ch * h + oy * k) * w;
+            let mut ox = 0;
+            #[cfg(target_arch = "x86_64")]
+            if k == 2 && super::gemm::use_avx2() {
+                // SAFETY: the CPU has AVX2; row0 and row0 + w hold 2·ow floats, y/arg ow values
+                // from o (checked above).
+                ox = unsafe { avx2::rows_k2(x, row0, w, ow, &mut y[o..o + ow], arg, o) };
+            }
+            for ox in ox..ow {
+                let (mut best, mut at) = (f32::NEG_INFINITY, row0 + ox * k);
+                for r in 0..k {
+                    for t in 0..k {
+                        let i = row0 + r * w + ox * k + t;
+                        let v = x[i];
+                        let take = (v > best) | v.is_nan();
+                        best = if take { v } else { best };
+                        at = if take { i } else { at };
+                    }
+                }
+                y[o + ox] = best;
+                if let Some(a) = arg.get_mut(o + ox) {
+                    *a = at as u32;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use core::arch::x86_64::*;
+
+    /// One row of 2×2 windows, eight at a time, the last block masked; returns `ow`.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2; `x[row0..row0 + 2·ow]` and `x[row0 + w..row0 + w + 2·ow]` exist,
+    /// `y` holds `ow` values and `arg` is empty or holds `o + ow`.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn rows_k2(
+        x: &[f32],
+        row0: usize,
+        w: usize,
+        ow: usize,
+        y: &mut [f32],
+        arg: &mut [u32],
+        o: usize,
+    ) -> usize {
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        // lanes i < n all ones
+        let mask = |n: usize| _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), lanes);
+        // SAFETY: loads read the 2·m floats of the m ≤ 8 windows of a block (masked past the
+        // row's 2·ow), stores write m values.
+        unsafe {
+            let lanes2 = _mm256_add_epi32(lanes, lanes);
+            for ox in (0..ow).step_by(8) {
+                let m = (ow - ox).min(8);
+                let (ma, mb, mo) = (mask(2 * m), mask((2 * m).saturating_sub(8)), mask(m));
+                let mut best = _mm256_set1_ps(f32::NEG_INFINITY);
+                let first = _mm256_add_epi32(_mm256_set1_epi32((row0 + 2 * ox) as i32), lanes2);
+                let mut at = first;
+                for r in 0..2 {
+                    let p = x.as_ptr().add(row0 + r * w + 2 * ox);
+                    let (a, b) = if m == 8 {
+                        (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)))
+                    } else {
+                        (_mm256_maskload_ps(p, ma), _mm256_maskload_ps(p.add(8), mb))
+                    };
+                    // even and odd columns: the left and right taps of eight windows
+                    let even = _mm256_castpd_ps(_mm256_permute4x64_pd::<0xD8>(_mm256_castps_pd(
+                        _mm256_shuffle_ps::<0x88>(a, b),
+                    )));
+                    let odd = _mm256_castpd_ps(_mm256_permute4x64_pd::<0xD8>(_mm256_castps_pd(
+                        _mm256_shuffle_ps::<0xDD>(a, b),
+                    )));
+                    let base = _mm256_add_epi32(first, _mm256_set1_epi32((r * w) as i32));
+                    for (v, idx) in [
+                        (even, base),
+                        (odd, _mm256_add_epi32(base, _mm256_set1_epi32(1))),
+                    ] {
+                        let take = _mm256_or_ps(
+                            _mm256_cmp_ps::<_CMP_GT_OQ>(v, best),
+                            _mm256_cmp_ps::<_CMP_UNORD_Q>(v, v),
+                        );
+                        best = _mm256_blendv_ps(best, v, take);
+                        at = _mm256_castps_si256(_mm256_blendv_ps(
+                            _mm256_castsi256_ps(at),
+                            _mm256_castsi256_ps(idx),
+                            take,
+                        ));
+                    }
+                }
+                _mm256_maskstore_ps(y.as_mut_ptr().add(ox), mo, best);
+                if !arg.is_empty() {
+                    _mm256_maskstore_epi32(arg.as_mut_ptr().add(o + ox) as *mut i32, mo, at);
+                }
+            }
+        }
+        ow
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// The definition, tap by tap.
+    fn naive(
+        x: &[f32],
+        [c, h, w]: [usize; 3],
+        k: usize,
+        [oh, ow]: [usize; 2],
+    ) -> (Vec<f32>, Vec<u32>) {
+        let (mut y, mut a) = (vec![0.0; c * oh * ow], vec![0; c * oh * ow]);
+        for ch in 0..c {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let (mut best, mut at) = (f32::NEG_INFINITY, (ch * h + oy * k) * w + ox * k);
+                    for r in 0..k {
+                        for t in 0..k {
+                            let i = (ch * h + oy * k + r) * w + ox * k + t;
+                            if x[i] > best || x[i].is_nan() {
+                                (best, at) = (x[i], i);
+                            }
+                        }
+                    }
+                    let o = (ch * oh + oy) * ow + ox;
+                    (y[o], a[o]) = (best, at as u32);
+                }
+            }
+        }
+        (y, a)
+    }
+
+    #[test]
+    fn every_window_its_maximum_and_argmax_with_ties_and_nans() {
+        let mut r = crate::rng::Rng::new(11);
+        for portable in [false, true] {
+            crate::kernels::gemm::force_portable(portable);
+            for &(c, h, w, k) in &[
+                (2, 28, 28, 2),
+                (3, 5, 37, 2),
+                (1, 9, 9, 3),
+                (2, 4, 16, 1),
+                (1, 10, 34, 2),
+                (2, 6, 7, 2),
+                (16, 10, 10, 2),
+            ] {
+                let (oh, ow) = (h / k, w / k);
+                // few distinct values (ties), some NaNs
+                let x: Vec<f32> = (0..c * h * w)
+                    .map(|i| {
+                        if i % 17 == 5 {
+                            f32::NAN
+                        } else {
+                            (r.below(7) as f32) - 3.0
+                        }
+                    })
+                    .collect();
+                let (want_y, want_a) = naive(&x, [c, h, w], k, [oh, ow]);
+                let (mut y, mut a) = (vec![0.0; c * oh * ow], vec![0; c * oh * ow]);
+                max_pool_k(&x, [c, h, w], k, [oh, ow], &mut y, &mut a);
+                assert_eq!(a, want_a, "argmax, portable {portable}, {c}×{h}×{w} k{k}");
+                let same = |p: f32, q: f32| p == q || (p.is_nan() && q.is_nan());
+                assert!(
+                    y.iter().zip(&want_y).all(|(p, q)| same(*p, *q)),
+                    "values, portable {portable}"
+                );
+                let mut y2 = vec![0.0; c * oh * ow];
+                max_pool_k(&x, [c, h, w], k, [oh, ow], &mut y2, &mut []);
+                assert!(
+                    y2.iter().zip(&want_y).all(|(p, q)| same(*p, *q)),
+                    "without argmax"
+                );
+            }
+        }
+        crate::kernels::gemm::force_portable(false);
+    }
+}
