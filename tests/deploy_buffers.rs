@@ -55,7 +55,10 @@ fn buffers_visited_through_every_container_in_visit_order() {
     assert_eq!(buffer_lens(&*Bufs::new(1)), want);
     assert_eq!(buffer_lens(&*Hand::new(1)), want);
     // A tuple (the gradient pairs of `Seq`) forwards too.
-    let pair = (*zeroed_box::<BatchNorm1d<U3>>(), *zeroed_box::<BatchNorm2d<U2>>());
+    let pair = (
+        *zeroed_box::<BatchNorm1d<U3>>(),
+        *zeroed_box::<BatchNorm2d<U2>>(),
+    );
     assert_eq!(buffer_lens(&pair), expected(&[3, 2]));
     // Layers without buffers visit none.
     assert!(buffer_lens(&*zeroed_box::<Linear<U3, U2>>()).is_empty());
@@ -73,7 +76,9 @@ fn buffers_are_running_mean_then_var_and_reach_inference() {
     }
     let mut r = Rng::new(3);
     let mut x = Tensor::<Shape3<U3, U6, U6>>::zeros();
-    x.as_mut_slice().iter_mut().for_each(|v| *v = r.uniform_in(-1.0, 1.0));
+    x.as_mut_slice()
+        .iter_mut()
+        .for_each(|v| *v = r.uniform_in(-1.0, 1.0));
     let mut arena = vec![0.0; Bufs::ARENA_LEN];
     let mut y0 = Tensor::<Shape1<U7>>::zeros();
     let mut y1 = Tensor::<Shape1<U7>>::zeros();
