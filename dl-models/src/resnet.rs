@@ -10,11 +10,20 @@
 //! both terms computed independently of the macro. The biases are redundant (the BatchNorm
 //! after each convolution subtracts the mean again); loading torchvision weights leaves them 0.
 //!
-//! The input size is chosen with a type parameter: `ResNet18<U224>`, `ResNet18<U32>` (see
-//! [`ResNetInput`]); each size is its own `network!` expansion, since `network!` takes its
-//! input shape as literal numbers.
+//! **Built from blocks.** Each distinct block — the stem, a basic or bottleneck block at one
+//! stage (identity or projection shortcut), the head — is one `network!` type; a model is the
+//! [`Seq`](dl_core::Seq) chain of its blocks, `Network<[3, H, H], Seq![Stem, Block, …, Head]>`.
+//! Identical blocks (ResNet-152 has 35 identical ones in stage 3) are one type, so their code
+//! is generated and optimised once: written as one `network!` list with `repeat`, the ten
+//! ResNets cost ~90 s of the release build (710 unrolled blocks); as chains of 18 shared block
+//! types per input size they cost a few seconds. Every block's shapes are still computed and
+//! checked by `network!`, and the chain's by the type system (`Seq` requires each block's input
+//! to be the previous block's output).
+//!
+//! The input size is a type parameter: `ResNet18<U224>`, `ResNet18<U32>` (see
+//! [`ResNetInput`]); each size is its own set of block expansions ([`at224`], [`at32`]), since
+//! `network!` takes its input shape as literal numbers.
 use dl_core::consts::{U224, U32};
-use dl_macros::network;
 
 /// The convolution biases `network!` adds to a torchvision ResNet: `blocks` per stage, basic
 /// (`expansion == 1`, two 3×3 convolutions) or bottleneck (`expansion == 4`, 1×1, 3×3, 1×1).
@@ -50,156 +59,185 @@ pub const RESNET101_PARAMS: usize = 44_549_160;
 /// ResNet-152, torchvision.
 pub const RESNET152_PARAMS: usize = 60_192_808;
 
-/// A basic-block ResNet at input `$h×$h`. `$n1` blocks in stage 1; stages 2-4 have one
-/// down-sampling block and `$n2`, `$n3`, `$n4` more.
-macro_rules! basic {
-    ($(#$a:tt)* $name:ident, $h:tt, [$n1:tt, $n2:tt, $n3:tt, $n4:tt]) => {
-        network! {
-            $(#$a)*
+/// The blocks of every ResNet at input `$h×$h` (stage sides `$s1`..`$s4`), and the five models.
+macro_rules! resnets {
+    ($(#$a:tt)* $m:ident, $h:tt, $H:ty, [$s1:tt, $s2:tt, $s3:tt, $s4:tt]) => {
+        $(#$a)*
+        pub mod $m {
+        dl_macros::network! {
+            /// The stem: 7×7/2 convolution to 64, BatchNorm, ReLU, 3×3/2 max-pool.
             #[network(crate = ::dl_core)]
-            pub struct $name: [3, $h, $h] {
-                Conv2d(3, 64, 7, stride = 2, pad = 3), BatchNorm2d, ReLU,
-                MaxPool2d(3, stride = 2, pad = 1),
-                repeat($n1) {
-                    residual { Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d }, ReLU,
-                },
-                residual {
-                    Conv2d(128, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d,
-                } shortcut { Conv2d(128, 1, stride = 2), BatchNorm2d }, ReLU,
-                repeat($n2) {
-                    residual { Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d }, ReLU,
-                },
-                residual {
-                    Conv2d(256, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d,
-                } shortcut { Conv2d(256, 1, stride = 2), BatchNorm2d }, ReLU,
-                repeat($n3) {
-                    residual { Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d }, ReLU,
-                },
-                residual {
-                    Conv2d(512, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d,
-                } shortcut { Conv2d(512, 1, stride = 2), BatchNorm2d }, ReLU,
-                repeat($n4) {
-                    residual { Conv2d(512, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d }, ReLU,
-                },
-                AdaptiveAvgPool2d(1), Flatten,
-                Linear(512, 1000),
+            pub struct Stem: [3, $h, $h] {
+                Conv2d(3, 64, 7, stride = 2, pad = 3), BatchNorm2d, ReLU, MaxPool2d(3, stride = 2, pad = 1),
             }
         }
-    };
-}
-
-/// A bottleneck ResNet at input `$h×$h`: every stage opens with a projection block (stride 1
-/// in stage 1, 2 after), then `$n1`..`$n4` identity blocks.
-macro_rules! bottleneck {
-    ($(#$a:tt)* $name:ident, $h:tt, [$n1:tt, $n2:tt, $n3:tt, $n4:tt]) => {
-        network! {
-            $(#$a)*
+        dl_macros::network! {
+            /// Basic block of stage 1, identity shortcut (64 channels).
             #[network(crate = ::dl_core)]
-            pub struct $name: [3, $h, $h] {
-                Conv2d(3, 64, 7, stride = 2, pad = 3), BatchNorm2d, ReLU,
-                MaxPool2d(3, stride = 2, pad = 1),
+            pub struct Basic1: [64, $s1, $s1] {
+                residual { Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// Basic block of stage 2, identity shortcut (128 channels).
+            #[network(crate = ::dl_core)]
+            pub struct Basic2: [128, $s2, $s2] {
+                residual { Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First basic block of stage 2: stride 2, projection shortcut (64 → 128).
+            #[network(crate = ::dl_core)]
+            pub struct Basic2Down: [64, $s1, $s1] {
+                residual { Conv2d(128, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d }
+                shortcut { Conv2d(128, 1, stride = 2), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// Basic block of stage 3, identity shortcut (256 channels).
+            #[network(crate = ::dl_core)]
+            pub struct Basic3: [256, $s3, $s3] {
+                residual { Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First basic block of stage 3: stride 2, projection shortcut (128 → 256).
+            #[network(crate = ::dl_core)]
+            pub struct Basic3Down: [128, $s2, $s2] {
+                residual { Conv2d(256, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d }
+                shortcut { Conv2d(256, 1, stride = 2), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// Basic block of stage 4, identity shortcut (512 channels).
+            #[network(crate = ::dl_core)]
+            pub struct Basic4: [512, $s4, $s4] {
+                residual { Conv2d(512, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First basic block of stage 4: stride 2, projection shortcut (256 → 512).
+            #[network(crate = ::dl_core)]
+            pub struct Basic4Down: [256, $s3, $s3] {
+                residual { Conv2d(512, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d }
+                shortcut { Conv2d(512, 1, stride = 2), BatchNorm2d }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// Bottleneck block of stage 1, identity shortcut (256 channels, width 64).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck1: [256, $s1, $s1] {
+                residual {
+                    Conv2d(64, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU,
+                    Conv2d(256, 1), BatchNorm2d,
+                }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First bottleneck block of stage 1: projection shortcut (64 → 256).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck1Down: [64, $s1, $s1] {
                 residual {
                     Conv2d(64, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU,
                     Conv2d(256, 1), BatchNorm2d,
                 } shortcut { Conv2d(256, 1), BatchNorm2d }, ReLU,
-                repeat($n1) {
-                    residual {
-                        Conv2d(64, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU,
-                        Conv2d(256, 1), BatchNorm2d,
-                    }, ReLU,
-                },
+            }
+        }
+        dl_macros::network! {
+            /// Bottleneck block of stage 2, identity shortcut (512 channels, width 128).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck2: [512, $s2, $s2] {
+                residual {
+                    Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU,
+                    Conv2d(512, 1), BatchNorm2d,
+                }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First bottleneck block of stage 2: projection shortcut (256 → 512, stride 2).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck2Down: [256, $s1, $s1] {
                 residual {
                     Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(128, 3, stride = 2, pad = 1), BatchNorm2d, ReLU,
                     Conv2d(512, 1), BatchNorm2d,
                 } shortcut { Conv2d(512, 1, stride = 2), BatchNorm2d }, ReLU,
-                repeat($n2) {
-                    residual {
-                        Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU,
-                        Conv2d(512, 1), BatchNorm2d,
-                    }, ReLU,
-                },
+            }
+        }
+        dl_macros::network! {
+            /// Bottleneck block of stage 3, identity shortcut (1024 channels, width 256).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck3: [1024, $s3, $s3] {
+                residual {
+                    Conv2d(256, 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU,
+                    Conv2d(1024, 1), BatchNorm2d,
+                }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First bottleneck block of stage 3: projection shortcut (512 → 1024, stride 2).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck3Down: [512, $s2, $s2] {
                 residual {
                     Conv2d(256, 1), BatchNorm2d, ReLU, Conv2d(256, 3, stride = 2, pad = 1), BatchNorm2d, ReLU,
                     Conv2d(1024, 1), BatchNorm2d,
                 } shortcut { Conv2d(1024, 1, stride = 2), BatchNorm2d }, ReLU,
-                repeat($n3) {
-                    residual {
-                        Conv2d(256, 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU,
-                        Conv2d(1024, 1), BatchNorm2d,
-                    }, ReLU,
-                },
+            }
+        }
+        dl_macros::network! {
+            /// Bottleneck block of stage 4, identity shortcut (2048 channels, width 512).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck4: [2048, $s4, $s4] {
+                residual {
+                    Conv2d(512, 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d, ReLU,
+                    Conv2d(2048, 1), BatchNorm2d,
+                }, ReLU,
+            }
+        }
+        dl_macros::network! {
+            /// First bottleneck block of stage 4: projection shortcut (1024 → 2048, stride 2).
+            #[network(crate = ::dl_core)]
+            pub struct Bottleneck4Down: [1024, $s3, $s3] {
                 residual {
                     Conv2d(512, 1), BatchNorm2d, ReLU, Conv2d(512, 3, stride = 2, pad = 1), BatchNorm2d, ReLU,
                     Conv2d(2048, 1), BatchNorm2d,
                 } shortcut { Conv2d(2048, 1, stride = 2), BatchNorm2d }, ReLU,
-                repeat($n4) {
-                    residual {
-                        Conv2d(512, 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d, ReLU,
-                        Conv2d(2048, 1), BatchNorm2d,
-                    }, ReLU,
-                },
-                AdaptiveAvgPool2d(1), Flatten,
-                Linear(2048, 1000),
             }
+        }
+        dl_macros::network! {
+            /// Head of ResNet-18/34: global average pool, 512 → 1000.
+            #[network(crate = ::dl_core)]
+            pub struct Head512: [512, $s4, $s4] {
+                AdaptiveAvgPool2d(1), Flatten, Linear(512, 1000),
+            }
+        }
+        dl_macros::network! {
+            /// Head of ResNet-50/101/152: global average pool, 2048 → 1000.
+            #[network(crate = ::dl_core)]
+            pub struct Head2048: [2048, $s4, $s4] {
+                AdaptiveAvgPool2d(1), Flatten, Linear(2048, 1000),
+            }
+        }
+        /// ResNet-18 on {}: 8 blocks.
+        pub type ResNet18 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Basic1, Basic1, Basic2Down, Basic2, Basic3Down, Basic3, Basic4Down, Basic4, Head512]>;
+        /// ResNet-34 on {}: 16 blocks.
+        pub type ResNet34 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Basic1, Basic1, Basic1, Basic2Down, Basic2, Basic2, Basic2, Basic3Down, Basic3, Basic3, Basic3, Basic3, Basic3, Basic4Down, Basic4, Basic4, Head512]>;
+        /// ResNet-50 on {}: 16 blocks.
+        pub type ResNet50 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
+        /// ResNet-101 on {}: 33 blocks.
+        pub type ResNet101 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
+        /// ResNet-152 on {}: 50 blocks.
+        pub type ResNet152 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
         }
     };
 }
 
-basic! {
-    /// ResNet-18 on 224×224 (ImageNet): stem 7×7/2 + max-pool, stages of 2, 2, 2, 2 basic
-    /// blocks (64, 128, 256, 512 channels; 56, 28, 14, 7 pixels), global average pool, 1000.
-    /// `summary()` prints every layer.
-    ///
-    /// ```text
-    /// stage     output           params (with conv biases)
-    /// stem      [64, 56, 56]     9,600
-    /// layer1    [64, 56, 56]     148,224
-    /// layer2    [128, 28, 28]    526,208
-    /// layer3    [256, 14, 14]    2,100,992
-    /// layer4    [512, 7, 7]      8,394,752
-    /// fc        [1000]           513,000
-    /// total                      11,694,312 = 11,689,512 (torchvision) + 4,800 conv biases
-    /// ```
-    ResNet18x224, 224, [2, 1, 1, 1]
+resnets! {
+    /// ResNets on 224×224 (ImageNet): stage outputs 56, 28, 14, 7 pixels.
+    at224, 224, dl_core::consts::U224, [56, 28, 14, 7]
 }
-basic! {
-    /// ResNet-18 on 32×32 (CIFAR-sized): the same layers as [`ResNet18x224`]; stage outputs
-    /// 8, 4, 2, 1 pixels.
-    ResNet18x32, 32, [2, 1, 1, 1]
-}
-basic! {
-    /// ResNet-34 on 224×224: stages of 3, 4, 6, 3 basic blocks.
-    /// 21,797,672 (torchvision) + 8,512 conv biases = 21,806,184 parameters.
-    ResNet34x224, 224, [3, 3, 5, 2]
-}
-basic! {
-    /// ResNet-34 on 32×32.
-    ResNet34x32, 32, [3, 3, 5, 2]
-}
-bottleneck! {
-    /// ResNet-50 on 224×224: stages of 3, 4, 6, 3 bottleneck blocks (1×1 reduce, 3×3, 1×1
-    /// expand ×4). 25,557,032 (torchvision) + 26,560 conv biases = 25,583,592 parameters.
-    ResNet50x224, 224, [2, 3, 5, 2]
-}
-bottleneck! {
-    /// ResNet-50 on 32×32.
-    ResNet50x32, 32, [2, 3, 5, 2]
-}
-bottleneck! {
-    /// ResNet-101 on 224×224: stages of 3, 4, 23, 3 bottleneck blocks.
-    ResNet101x224, 224, [2, 3, 22, 2]
-}
-bottleneck! {
-    /// ResNet-101 on 32×32.
-    ResNet101x32, 32, [2, 3, 22, 2]
-}
-bottleneck! {
-    /// ResNet-152 on 224×224: stages of 3, 8, 36, 3 bottleneck blocks.
-    ResNet152x224, 224, [2, 7, 35, 2]
-}
-bottleneck! {
-    /// ResNet-152 on 32×32.
-    ResNet152x32, 32, [2, 7, 35, 2]
+resnets! {
+    /// ResNets on 32×32 (CIFAR-sized, same ImageNet stem): stage outputs 8, 4, 2, 1 pixels.
+    at32, 32, dl_core::consts::U32, [8, 4, 2, 1]
 }
 
 /// Conv biases per depth (independent of the macro: from the block counts).
@@ -214,19 +252,19 @@ pub const RESNET101_BIASES: usize = conv_biases([3, 4, 23, 3], 4);
 pub const RESNET152_BIASES: usize = conv_biases([3, 8, 36, 3], 4);
 
 const _: () = {
-    assert!(ResNet18x224::PARAMS == RESNET18_PARAMS + RESNET18_BIASES);
-    assert!(ResNet18x32::PARAMS == RESNET18_PARAMS + RESNET18_BIASES);
-    assert!(ResNet34x224::PARAMS == RESNET34_PARAMS + RESNET34_BIASES);
-    assert!(ResNet34x32::PARAMS == RESNET34_PARAMS + RESNET34_BIASES);
-    assert!(ResNet50x224::PARAMS == RESNET50_PARAMS + RESNET50_BIASES);
-    assert!(ResNet50x32::PARAMS == RESNET50_PARAMS + RESNET50_BIASES);
-    assert!(ResNet101x224::PARAMS == RESNET101_PARAMS + RESNET101_BIASES);
-    assert!(ResNet101x32::PARAMS == RESNET101_PARAMS + RESNET101_BIASES);
-    assert!(ResNet152x224::PARAMS == RESNET152_PARAMS + RESNET152_BIASES);
-    assert!(ResNet152x32::PARAMS == RESNET152_PARAMS + RESNET152_BIASES);
+    assert!(<at224::ResNet18 as dl_core::Module>::PARAMS == RESNET18_PARAMS + RESNET18_BIASES);
+    assert!(<at32::ResNet18 as dl_core::Module>::PARAMS == RESNET18_PARAMS + RESNET18_BIASES);
+    assert!(<at224::ResNet34 as dl_core::Module>::PARAMS == RESNET34_PARAMS + RESNET34_BIASES);
+    assert!(<at32::ResNet34 as dl_core::Module>::PARAMS == RESNET34_PARAMS + RESNET34_BIASES);
+    assert!(<at224::ResNet50 as dl_core::Module>::PARAMS == RESNET50_PARAMS + RESNET50_BIASES);
+    assert!(<at32::ResNet50 as dl_core::Module>::PARAMS == RESNET50_PARAMS + RESNET50_BIASES);
+    assert!(<at224::ResNet101 as dl_core::Module>::PARAMS == RESNET101_PARAMS + RESNET101_BIASES);
+    assert!(<at32::ResNet101 as dl_core::Module>::PARAMS == RESNET101_PARAMS + RESNET101_BIASES);
+    assert!(<at224::ResNet152 as dl_core::Module>::PARAMS == RESNET152_PARAMS + RESNET152_BIASES);
+    assert!(<at32::ResNet152 as dl_core::Module>::PARAMS == RESNET152_PARAMS + RESNET152_BIASES);
 };
 
-/// An input side ResNet is built for: `U224` or `U32`. `ResNet18<U32>` names [`ResNet18x32`].
+/// An input side ResNet is built for: `U224` or `U32`. `ResNet18<U32>` names [`at32::ResNet18`].
 pub trait ResNetInput {
     /// ResNet-18 at this size.
     type ResNet18;
@@ -240,18 +278,18 @@ pub trait ResNetInput {
     type ResNet152;
 }
 impl ResNetInput for U224 {
-    type ResNet18 = ResNet18x224;
-    type ResNet34 = ResNet34x224;
-    type ResNet50 = ResNet50x224;
-    type ResNet101 = ResNet101x224;
-    type ResNet152 = ResNet152x224;
+    type ResNet18 = at224::ResNet18;
+    type ResNet34 = at224::ResNet34;
+    type ResNet50 = at224::ResNet50;
+    type ResNet101 = at224::ResNet101;
+    type ResNet152 = at224::ResNet152;
 }
 impl ResNetInput for U32 {
-    type ResNet18 = ResNet18x32;
-    type ResNet34 = ResNet34x32;
-    type ResNet50 = ResNet50x32;
-    type ResNet101 = ResNet101x32;
-    type ResNet152 = ResNet152x32;
+    type ResNet18 = at32::ResNet18;
+    type ResNet34 = at32::ResNet34;
+    type ResNet50 = at32::ResNet50;
+    type ResNet101 = at32::ResNet101;
+    type ResNet152 = at32::ResNet152;
 }
 /// ResNet-18 on `H×H` images (`H` = `U224` or `U32`).
 pub type ResNet18<H> = <H as ResNetInput>::ResNet18;
