@@ -131,10 +131,10 @@ googlenet! {
     /// ```text
     /// stage                      output           params (with conv biases)
     /// conv1 7×7/2, pool          [64, 56, 56]          9,600
-    /// conv2 1×1, conv3 3×3, pool [192, 28, 28]       115,200
-    /// inception 3a, 3b, pool     [480, 14, 14]       553,152
-    /// inception 4a - 4e, pool    [832, 7, 7]       2,816,776
-    /// inception 5a, 5b           [1024, 7, 7]      2,137,456
+    /// conv2 1×1, conv3 3×3, pool [192, 28, 28]       115,456
+    /// inception 3a, 3b, pool     [480, 14, 14]       497,104
+    /// inception 4a - 4e, pool    [832, 7, 7]       2,656,752
+    /// inception 5a, 5b           [1024, 7, 7]      2,328,272
     /// avgpool, dropout, fc       [1000]            1,025,000
     /// total                                        6,632,184 = 6,624,904 + 7,280 conv biases
     /// ```

@@ -33,6 +33,8 @@ pub mod fcn;
 pub mod googlenet;
 pub mod lenet;
 pub mod mlp;
+#[cfg(feature = "alloc")]
+pub mod names;
 pub mod nin;
 pub mod resnet;
 pub mod vgg;

@@ -233,6 +233,19 @@ macro_rules! resnets {
 
 resnets! {
     /// ResNets on 224×224 (ImageNet): stage outputs 56, 28, 14, 7 pixels.
+    ///
+    /// ```text
+    /// stage    ResNet-18 output  params        ResNet-50 output   params
+    /// stem     [64, 56, 56]           9,600    [64, 56, 56]            9,600
+    /// layer1   [64, 56, 56]         148,224    [256, 56, 56]         217,216
+    /// layer2   [128, 28, 28]        526,208    [512, 28, 28]       1,223,168
+    /// layer3   [256, 14, 14]      2,100,992    [1024, 14, 14]      7,108,608
+    /// layer4   [512, 7, 7]        8,396,288    [2048, 7, 7]       14,976,000
+    /// fc       [1000]               513,000    [1000]              2,049,000
+    /// total                      11,694,312                       25,583,592
+    ///          = 11,689,512 + 4,800 conv biases   = 25,557,032 + 26,560 conv biases
+    /// ```
+    /// (each convolution's parameters include its bias and its BatchNorm's weight and bias)
     at224, 224, dl_core::consts::U224, [56, 28, 14, 7]
 }
 resnets! {

@@ -173,7 +173,7 @@ fn fcn_output_size_equals_input_size() {
 fn fcn_skip_links_align() {
     // At 224: score 7×7; ×2 → 16×16 = pool4's 26×26 scores cropped by 5; ×2 → 34×34 = pool3's
     // 52×52 scores cropped by 9; ×8 (padding 28) → 224×224.
-    let s = fcn::Fcn8sx224::summary();
+    let s = fcn::at224::Head8s::summary();
     let shapes: Vec<(&str, &str)> = s.rows.iter().map(|r| (r.layer.trim(), r.shape)).collect();
     let find = |l: &str| shapes.iter().filter(|(a, _)| *a == l).map(|(_, s)| *s).collect::<Vec<_>>();
     assert_eq!(find("skip(pool4)"), ["[21, 16, 16]"]);
@@ -227,4 +227,43 @@ fn context_count_forward_train() {
     assert_eq!(y.as_slice().len(), 2 * 21 * 32 * 32);
     let x = input::<Shape3<U21, U32, U32>>(2, 3);
     assert_decreases("context", &train(&mut *net, &x, 0.5, 6, pixel_ce));
+}
+
+/// The PyTorch names line up with the visited tensors (count and length, in order) and the
+/// tensors torchvision has add up to its published count.
+fn check_names<M: Module>(net: &M, names: &dl_models::names::Names, published: usize) {
+    let mut lens = Vec::new();
+    net.visit(&mut |p| lens.push(p.len()));
+    let want: Vec<usize> = names.0.iter().map(|p| p.shape.iter().product()).collect();
+    assert_eq!(lens, want);
+    assert_eq!(names.torch_params(), published);
+}
+
+#[test]
+fn torchvision_names_resnet() {
+    let _g = BIG.lock();
+    use dl_models::names::resnet;
+    check_names(&*ResNet18::<U32>::new(0), &resnet([2, 2, 2, 2], false), 11_689_512);
+    check_names(&*ResNet34::<U32>::new(0), &resnet([3, 4, 6, 3], false), 21_797_672);
+    check_names(&*ResNet50::<U32>::new(0), &resnet([3, 4, 6, 3], true), 25_557_032);
+    check_names(&*ResNet101::<U32>::new(0), &resnet([3, 4, 23, 3], true), 44_549_160);
+    check_names(&*ResNet152::<U32>::new(0), &resnet([3, 8, 36, 3], true), 60_192_808);
+    let n = resnet([3, 4, 6, 3], true);
+    assert_eq!(n.0[0].name, "conv1.weight");
+    assert!(n.0.iter().any(|p| p.name == "layer3.5.bn3.bias"));
+    assert!(n.0.iter().any(|p| p.name == "layer4.0.downsample.0.weight" && p.shape == [2048, 1024, 1, 1]));
+}
+
+#[test]
+fn torchvision_names_vgg_alexnet_googlenet() {
+    let _g = BIG.lock();
+    use dl_models::names::*;
+    check_names(&*Vgg11::<U32>::new(0), &vgg(VGG11_CFG), 132_863_336);
+    check_names(&*Vgg16::<U32>::new(0), &vgg(VGG16_CFG), 138_357_544);
+    check_names(&*AlexNet::<U63>::new(0), &alexnet(), 61_100_840);
+    check_names(&*GoogLeNet::<U32>::new(0), &googlenet(), 6_624_904);
+    let v = vgg(VGG16_CFG);
+    let convs: Vec<&str> = v.0.iter().filter(|p| p.shape.len() == 4).map(|p| p.name.as_str()).collect();
+    let idx: Vec<String> = vgg::VGG16_FEATURES.iter().map(|i| format!("features.{i}.weight")).collect();
+    assert_eq!(convs, idx);
 }
