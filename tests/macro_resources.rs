@@ -115,11 +115,11 @@ fn inference_touches_exactly_the_arena() {
 #[test]
 fn batch1_inference_and_steady_training_allocate_nothing() {
     let _s = SERIAL.lock();
-    // dl-core's layers split a batch over `std::thread::scope` threads, and spawning a thread
-    // allocates; the fused Conv2d/Linear kernels are single-threaded. One thread here.
-    dl::kernels::par::set_threads(1);
+    // Two threads and a batch of 64, so dl-core's layers split the batch over the persistent
+    // thread pool: handing work to the pool must not allocate either.
+    dl::kernels::par::set_threads(2);
     let mut net = LeNet5::new(2);
-    let x = Batch::<Shape3<U1, U32, U32>>::from_fn(8, |i| ((i * 7) % 13) as f32 / 13.0);
+    let x = Batch::<Shape3<U1, U32, U32>>::from_fn(64, |i| ((i * 7) % 13) as f32 / 13.0);
     let mut arena = vec![0.0f32; LeNet5::ARENA_LEN];
     let mut y = vec![0.0f32; 10];
     let before = ALLOCS.load(Ordering::SeqCst);
@@ -130,7 +130,7 @@ fn batch1_inference_and_steady_training_allocate_nothing() {
         "batch-1 inference allocated"
     );
 
-    let dy = Batch::<Shape1<U10>>::from_fn(8, |i| (i % 5) as f32 * 0.1);
+    let dy = Batch::<Shape1<U10>>::from_fn(64, |i| (i % 5) as f32 * 0.1);
     let mut out = Batch::zeros(0);
     let mut dx = Batch::zeros(0);
     let mut cache = Default::default();

@@ -83,7 +83,7 @@ impl<S: Shape> Batch<S> {
     /// Wraps `data` (`n·S::NUMEL` elements, sample after sample). An error if the length is
     /// not a whole number of samples.
     pub fn from_vec(data: alloc::vec::Vec<f32>) -> Result<Self, LengthError> {
-        if S::NUMEL == 0 || data.len() % S::NUMEL != 0 {
+        if S::NUMEL == 0 || !data.len().is_multiple_of(S::NUMEL) {
             return Err(LengthError {
                 dims: S::DIMS,
                 sample: S::NUMEL,

@@ -71,7 +71,7 @@ pub mod fns {
     }
     impl<N, D> Clone for LeakyReLU<N, D> {
         fn clone(&self) -> Self {
-            LeakyReLU(PhantomData)
+            *self
         }
     }
     impl<N, D> Copy for LeakyReLU<N, D> {}
