@@ -3,7 +3,8 @@
 * lenet5.safetensors — a LeNet-5 (ReLU, max-pool, input 1x28x28: conv1 6@5x5 pad 2, pool,
   conv2 16@5x5, pool, fc1 120, fc2 84, fc3 10) with random weights, as PyTorch's state_dict.
   lenet5_io.safetensors — an input batch `x` [3, 1, 28, 28] and PyTorch's output `y` [3, 10].
-* resnet18_io.safetensors — torchvision's ResNet-18 in eval mode at input 3x32x32, with every
+* resnet18_io.safetensors — ResNet-18 (torchvision's layout and state_dict names, written out
+  here so torchvision is not needed) in eval mode at input 3x32x32, with every
   state_dict tensor filled by `pattern(name, shape)` below (the Rust test fills its network the
   same way, so the 46 MB of weights need not be committed): `x` [2, 3, 32, 32] and `y` [2, 1000].
   With `--resnet-weights` it also writes target/resnet18.safetensors (not committed) for the
@@ -83,10 +84,47 @@ def pattern(name, shape):
     return torch.from_numpy(v.astype(np.float32).reshape(shape))
 
 
-def resnet18(write_weights):
-    import torchvision
+class BasicBlock(nn.Module):
+    """torchvision's BasicBlock (names conv1, bn1, conv2, bn2, downsample.0/1)."""
 
-    net = torchvision.models.resnet18().eval()
+    def __init__(self, inp, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inp, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inp != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inp, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet18(nn.Module):
+    """torchvision's resnet18 (same module names, so the same state_dict keys)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        inp = 64
+        for s, planes in enumerate([64, 128, 256, 512]):
+            blocks = [BasicBlock(inp, planes, 1 if s == 0 else 2), BasicBlock(planes, planes, 1)]
+            setattr(self, "layer%d" % (s + 1), nn.Sequential(*blocks))
+            inp = planes
+        self.fc = nn.Linear(512, 1000)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def resnet18(write_weights):
+    net = ResNet18().eval()
     sd = {}
     for k, v in net.state_dict().items():
         sd[k] = v if k.endswith("num_batches_tracked") else pattern(k, tuple(v.shape))
