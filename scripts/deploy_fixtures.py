@@ -11,6 +11,8 @@
   ignored Rust test that loads PyTorch's own file.
 
 Run:  python3 scripts/deploy_fixtures.py [lenet5] [resnet18] [--resnet-weights]
+      python3 scripts/deploy_fixtures.py --check-dl   (after the ignored Rust test: PyTorch
+      loads the ResNet-18 file dl saved, strict=True, and compares the output)
 """
 import math
 import os
@@ -140,7 +142,24 @@ def resnet18(write_weights):
         save_file(sd, os.path.join(ROOT, "target", "resnet18.safetensors"))
 
 
+def check_dl():
+    """Loads target/resnet18_from_dl.safetensors (saved by dl's ignored Rust test) strictly and
+    compares the output with the fixture."""
+    from safetensors.torch import load_file
+
+    net = ResNet18().eval()
+    net.load_state_dict(load_file(os.path.join(ROOT, "target", "resnet18_from_dl.safetensors")), strict=True)
+    io = load_file(os.path.join(OUT, "resnet18_io.safetensors"))
+    with torch.no_grad():
+        err = (net(io["x"]) - io["y"]).abs().max().item()
+    print("ResNet-18 saved by dl, loaded strictly by PyTorch: max |y - y_fixture| = %.3g" % err)
+    assert err < 1e-4
+
+
 if __name__ == "__main__":
+    if "--check-dl" in sys.argv:
+        check_dl()
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if not args or "lenet5" in args:
         lenet5()

@@ -111,10 +111,12 @@ fn resnet18_at_32_with_pytorch_weights_matches_pytorch_1e4() {
     io::from_bytes(&file, &mut *net, &names).unwrap();
     let (x, y) = io_fixture("resnet18");
     assert_matches(&*net, &x, &y, 1e-4);
-    // Saving writes exactly the tensors PyTorch has.
+    // Saving writes exactly the keys of PyTorch's state_dict (122 = 62 weights and biases,
+    // 20 BatchNorms × running_mean, running_var, num_batches_tracked).
     let saved = io::to_bytes(&*net, &names).unwrap();
     let st = SafeTensors::deserialize(&saved).unwrap();
-    assert_eq!(st.len(), names.iter().filter(|n| n.2).count());
+    assert_eq!(st.len(), 122);
+    assert!(st.tensor("layer4.1.bn2.num_batches_tracked").is_ok());
 }
 
 /// Loads PyTorch's own file: `python3 scripts/deploy_fixtures.py resnet18 --resnet-weights`
@@ -127,4 +129,11 @@ fn resnet18_from_pytorch_written_file() {
     io::load(path, &mut *net, &resnet18_names()).unwrap();
     let (x, y) = io_fixture("resnet18");
     assert_matches(&*net, &x, &y, 1e-4);
+    // And back for PyTorch: `python3 scripts/deploy_fixtures.py --check-dl` loads this file
+    // with `load_state_dict(strict=True)` and compares the output.
+    let out = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/resnet18_from_dl.safetensors"
+    );
+    io::save(out, &*net, &resnet18_names()).unwrap();
 }

@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn wrong_length_is_an_error_and_leaves_the_net_unchanged() {
         let mut b = new_boxed::<Net>(2);
-        let before = b.0.weight.clone();
+        let before = b.0.weight;
         let e = load_raw(&[0u8; 63], &mut *b).unwrap_err();
         assert_eq!(
             e,

@@ -4,7 +4,8 @@
 //! then buffers in [`Module::visit_buffers`] order — its PyTorch `state_dict` name and shape
 //! (`("conv1.weight", [6, 1, 5, 5])`). Loading checks every listed tensor (present, dtype F32,
 //! that exact shape) before writing anything, so on error the network is unchanged. Tensors in
-//! the file that are not listed (`num_batches_tracked`, say) are ignored.
+//! the file that are not listed (`num_batches_tracked`, say) are ignored; [`save`] writes a
+//! `num_batches_tracked` of 0 beside each `*.running_mean`, as PyTorch's BatchNorm has one.
 //!
 //! An entry `(name, shape, false)` marks a tensor PyTorch's model does not have (the bias
 //! `network!` gives a convolution that is `bias=False` in PyTorch): [`load`] sets it to zero and
@@ -12,6 +13,7 @@
 use crate::layer::Module;
 use ::safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::fmt;
+use std::format;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -209,12 +211,24 @@ pub fn to_bytes<M: Module, N: TensorName>(net: &M, names: &[N]) -> Result<Vec<u8
     let mut put = |t: &[f32]| data.push(t.iter().flat_map(|v| v.to_le_bytes()).collect());
     net.visit(&mut put);
     net.visit_buffers(&mut put);
+    let format = |e: ::safetensors::SafeTensorError| WeightsError::Format(e.to_string());
+    let zero = 0i64.to_le_bytes();
     let mut views = Vec::with_capacity(names.len());
     for (n, d) in names.iter().zip(&data) {
         if n.in_file() {
-            let v = TensorView::new(Dtype::F32, n.shape().to_vec(), d)
-                .map_err(|e| WeightsError::Format(e.to_string()))?;
+            let v = TensorView::new(Dtype::F32, n.shape().to_vec(), d).map_err(format)?;
             views.push((n.name().to_string(), v));
+        }
+        // PyTorch's BatchNorm state_dict also has `num_batches_tracked` (I64, shape []): write
+        // 0 beside each running mean so the file loads with `load_state_dict(strict=True)`.
+        if let Some(prefix) = n.name().strip_suffix(".running_mean") {
+            let key = format!("{prefix}.num_batches_tracked");
+            if !names.iter().any(|m| m.name() == key) {
+                views.push((
+                    key,
+                    TensorView::new(Dtype::I64, Vec::new(), &zero).map_err(format)?,
+                ));
+            }
         }
     }
     ::safetensors::tensor::serialize(views, None).map_err(|e| WeightsError::Format(e.to_string()))
@@ -254,7 +268,7 @@ mod tests {
     use crate::consts::*;
     use crate::layer::{new_boxed, zeroed_box, Seq};
     use crate::{BatchNorm1d, Linear};
-    use std::{format, vec};
+    use std::vec;
 
     type Net = Seq<Linear<U3, U2>, BatchNorm1d<U2>>;
 
@@ -314,6 +328,18 @@ mod tests {
         load(&path, &mut *c, &names()).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(all(&a), all(&c));
+    }
+
+    #[test]
+    fn save_adds_num_batches_tracked_beside_running_mean() {
+        let st_bytes = good_file();
+        let st = SafeTensors::deserialize(&st_bytes).unwrap();
+        let t = st.tensor("bn.num_batches_tracked").unwrap();
+        assert_eq!(
+            (t.dtype(), t.shape(), t.data()),
+            (Dtype::I64, &[][..], &[0u8; 8][..])
+        );
+        assert_eq!(st.len(), 7);
     }
 
     #[test]
@@ -405,7 +431,7 @@ mod tests {
             .collect();
         let bytes = to_bytes(&*a, &n).unwrap();
         let st = SafeTensors::deserialize(&bytes).unwrap();
-        assert_eq!(st.len(), 5);
+        assert_eq!(st.len(), 6, "5 listed in the file + bn.num_batches_tracked");
         assert!(st.tensor("fc.bias").is_err());
         let mut b = new_boxed::<Net>(2);
         from_bytes(&bytes, &mut *b, &n).unwrap();
