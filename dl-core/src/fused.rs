@@ -5,6 +5,7 @@
 //! Nothing here allocates: inference writes into a caller-provided arena; training reuses the
 //! buffers it is handed (`Vec`s grow on the first step only).
 use crate::kernels::dot;
+use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 use crate::kernels::im2col::{im2col, Geom};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::layers::activation::Activation;
@@ -136,8 +137,23 @@ pub fn add(y: &mut [f32], x: &[f32]) {
     }
 }
 
-/// One sample of `Conv2d`: `y[o] = post(o, bias[o] + W[o]·cols)`, one output channel at a time
-/// while it is in cache. `scratch` holds `C·K·K·H'·W'` (nothing for a 1×1 stride-1 unpadded conv).
+/// The rows of a row-major `rows×len` matrix as gemm [`Rows`] (read in place, never packed).
+#[inline]
+pub fn rows_of(data: &[f32], len: usize) -> Rows<'_> {
+    Rows {
+        data,
+        offs: Offsets::Window {
+            k: 1,
+            plane: len,
+            row: 0,
+            col: 0,
+        },
+    }
+}
+
+/// One sample of `Conv2d`: `Y = W·cols` on the packed gemm tiles (the weights and the column
+/// matrix read in place), then `post(o, bias[o] + Y[o])` on each output row while it is in
+/// cache. `scratch` holds `C·K·K·H'·W'` (nothing for a 1×1 stride-1 unpadded conv).
 pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     w: &[f32],
     b: &[f32],
@@ -147,17 +163,20 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     scratch: &mut [f32],
     mut post: F,
 ) {
-    let (r, m) = (g.rows(), g.cols());
+    let (r, m, o) = (g.rows(), g.cols(), b.len());
     let cols: &[f32] = if g.is_identity() {
         x
     } else {
         im2col(g, x, &mut scratch[..r * m]);
         &scratch[..r * m]
     };
-    for (o, (yo, &bo)) in y.chunks_exact_mut(m).zip(b).enumerate() {
-        yo.fill(bo);
-        mm_nn(1, r, m, &w[o * r..(o + 1) * r], cols, yo);
-        post(o, yo);
+    let wl = Lhs::InPlace(Mat::rows(w, r));
+    gemm(o, m, r, wl, Rhs::Rows(rows_of(cols, m)), 0.0, y, m, &mut []);
+    for (oc, (yo, &bo)) in y[..o * m].chunks_exact_mut(m).zip(b).enumerate() {
+        for v in yo.iter_mut() {
+            *v += bo;
+        }
+        post(oc, yo);
     }
 }
 
@@ -360,7 +379,9 @@ pub use train::*;
 #[cfg(feature = "alloc")]
 mod train {
     use super::*;
+    use crate::kernels::gemm::{pack_a, packed_len, ws_a, ws_b};
     use crate::kernels::im2col::col2im;
+    use crate::kernels::{par, sum};
     use alloc::vec::Vec;
 
     /// Grows `v` to at least `n` elements (allocates on the first step only).
@@ -370,35 +391,78 @@ mod train {
         }
     }
 
-    /// `Conv2d` over `n` samples; `post(o, row)` runs on each output row as it is produced.
+    /// Per-piece buffers of the fused kernels (one piece per thread of a batch split) and the
+    /// packed `Wᵀ` of a convolution's backward; shared by every layer of a network, grown on
+    /// the first step only.
+    #[derive(Default)]
+    pub struct Work {
+        pieces: Vec<Piece>,
+        wt: Vec<f32>,
+    }
+    /// One piece's buffers and its partial parameter gradients.
+    #[derive(Default)]
+    pub struct Piece {
+        cols: Vec<f32>,
+        dcols: Vec<f32>,
+        ws: Vec<f32>,
+        gw: Vec<f32>,
+        gb: Vec<f32>,
+    }
+    impl Work {
+        /// The first `p` pieces, with `ws` floats of packing space and (when `grads`) zeroed
+        /// partial gradients of `gw`, `gb` floats.
+        fn pieces(&mut self, p: usize, ws: usize, cols: usize, gw: usize, gb: usize) -> &mut [Piece] {
+            if self.pieces.len() < p {
+                self.pieces.resize_with(p, Default::default);
+            }
+            for pc in &mut self.pieces[..p] {
+                reserve(&mut pc.ws, ws);
+                reserve(&mut pc.cols, cols);
+                reserve(&mut pc.dcols, cols);
+                pc.gw.clear();
+                pc.gw.resize(gw, 0.0);
+                pc.gb.clear();
+                pc.gb.resize(gb, 0.0);
+            }
+            &mut self.pieces[..p]
+        }
+    }
+    /// Adds each piece's partial gradients into `gw`, `gb`.
+    fn sum_grads(pieces: &[Piece], gw: &mut [f32], gb: &mut [f32]) {
+        for pc in pieces {
+            add(gw, &pc.gw);
+            add(gb, &pc.gb);
+        }
+    }
+
+    /// `Conv2d` over `n` samples, the batch split over the thread pool; `post(o, row)` runs on
+    /// each output row (bias added) while it is in cache.
     #[allow(clippy::too_many_arguments)]
-    pub fn conv2d_forward<F: FnMut(usize, &mut [f32])>(
+    pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
         w: &[f32],
         b: &[f32],
         g: &Geom,
         n: usize,
         x: &[f32],
         y: &mut [f32],
-        cols: &mut Vec<f32>,
-        mut post: F,
+        work: &mut Work,
+        post: F,
     ) {
-        reserve(cols, g.rows() * g.cols());
-        let (xn, yn) = (g.c * g.h * g.w, b.len() * g.cols());
-        for i in 0..n {
-            conv2d_infer(
-                w,
-                b,
-                g,
-                &x[i * xn..(i + 1) * xn],
-                &mut y[i * yn..(i + 1) * yn],
-                cols,
-                &mut post,
-            );
-        }
+        let (r, m, o) = (g.rows(), g.cols(), b.len());
+        let (xn, yn) = (g.c * g.h * g.w, o * m);
+        let p = par::pieces(n, yn * r);
+        let cols = if g.is_identity() { 0 } else { r * m };
+        let ps = work.pieces(p, 0, cols, 0, 0);
+        par::for_chunks_with(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
+            for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+                let xi = &x[(start + i) * xn..][..xn];
+                conv2d_infer(w, b, g, xi, yi, &mut pc.cols, &post);
+            }
+        });
     }
 
-    /// `Conv2d` backward over `n` samples: `dx = Wᵀ·dY` through col2im, `gw += dY·colsᵀ`,
-    /// `gb += Σ dY`.
+    /// `Conv2d` backward over `n` samples, split over the thread pool: `dx = col2im(Wᵀ·dY)`
+    /// (`Wᵀ` packed once), `gw += dY·colsᵀ`, `gb += Σ dY`, partial gradients per piece.
     #[allow(clippy::too_many_arguments)]
     pub fn conv2d_backward(
         w: &[f32],
@@ -407,64 +471,86 @@ mod train {
         x: &[f32],
         dy: &[f32],
         dx: &mut [f32],
-        cols: &mut Vec<f32>,
-        dcols: &mut Vec<f32>,
+        work: &mut Work,
         gw: &mut [f32],
         gb: &mut [f32],
     ) {
         let (r, m, o) = (g.rows(), g.cols(), gb.len());
-        reserve(cols, r * m);
-        reserve(dcols, r * m);
         let (xn, yn) = (g.c * g.h * g.w, o * m);
-        for i in 0..n {
-            let xi = &x[i * xn..(i + 1) * xn];
-            let dyi = &dy[i * yn..(i + 1) * yn];
-            let dxi = &mut dx[i * xn..(i + 1) * xn];
-            let c: &[f32] = if g.is_identity() {
-                xi
-            } else {
-                im2col(g, xi, &mut cols[..r * m]);
-                &cols[..r * m]
-            };
-            mm_nt(o, m, r, dyi, c, gw);
-            for (bb, row) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
-                *bb += row.iter().sum::<f32>();
+        reserve(&mut work.wt, packed_len(r, o));
+        pack_a(r, o, Mat::t(w, r), &mut work.wt);
+        let p = par::pieces(n, 2 * yn * r);
+        let id = g.is_identity();
+        let cols = if id { 0 } else { r * m };
+        let wt = core::mem::take(&mut work.wt);
+        let ps = work.pieces(p, ws_b(r, m), cols, o * r, o);
+        par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+            let Piece {
+                cols,
+                dcols,
+                ws,
+                gw,
+                gb,
+            } = pc;
+            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                let (s, dyi) = (start + i, &dy[(start + i) * yn..][..yn]);
+                let xi = &x[s * xn..][..xn];
+                let c: &[f32] = if id {
+                    xi
+                } else {
+                    im2col(g, xi, &mut cols[..r * m]);
+                    &cols[..r * m]
+                };
+                // gw[O, CKK] += dY · colsᵀ
+                let dyl = Lhs::InPlace(Mat::rows(dyi, m));
+                gemm(o, r, m, dyl, Rhs::RowsT(rows_of(c, m)), 1.0, gw, r, ws);
+                for (bb, row) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
+                    *bb += sum(row);
+                }
+                // dcols[CKK, H'W'] = Wᵀ · dY
+                let dyr = Rhs::Rows(rows_of(dyi, m));
+                if id {
+                    gemm(r, m, o, Lhs::Packed(&wt), dyr, 0.0, dxi, m, &mut []);
+                } else {
+                    let dc = &mut dcols[..r * m];
+                    gemm(r, m, o, Lhs::Packed(&wt), dyr, 0.0, dc, m, &mut []);
+                    dxi.fill(0.0);
+                    col2im(g, dc, dxi);
+                }
             }
-            if g.is_identity() {
-                dxi.fill(0.0);
-                mm_tn(r, o, m, w, dyi, dxi);
-            } else {
-                let dc = &mut dcols[..r * m];
-                dc.fill(0.0);
-                mm_tn(r, o, m, w, dyi, dc);
-                dxi.fill(0.0);
-                col2im(g, dc, dxi);
-            }
-        }
+        });
+        sum_grads(ps, gw, gb);
+        work.wt = wt;
     }
 
-    /// `Linear` over `n` samples.
-    pub fn linear_forward<F: FnMut(usize, &mut [f32])>(
+    /// `Linear` over `n` samples: `Y = X·Wᵀ` on the gemm tiles, then `post(0, b + row)` on
+    /// each sample's row; the batch split over the thread pool.
+    pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(
         w: &[f32],
         b: &[f32],
         n: usize,
         x: &[f32],
         y: &mut [f32],
-        mut post: F,
+        work: &mut Work,
+        post: F,
     ) {
-        let (ni, no) = (w.len() / b.len().max(1), b.len());
-        for i in 0..n {
-            linear_infer(
-                w,
-                b,
-                &x[i * ni..(i + 1) * ni],
-                &mut y[i * no..(i + 1) * no],
-                &mut post,
-            );
-        }
+        let no = b.len();
+        let ni = w.len() / no.max(1);
+        let p = par::pieces(n, no * ni);
+        let ps = work.pieces(p, ws_b(no, ni), 0, 0, 0);
+        par::for_chunks_with(ps, n, &mut y[..n * no], no, |pc, start, ys| {
+            let rows = ys.len() / no.max(1);
+            let xl = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
+            gemm(rows, no, ni, xl, Rhs::RowsT(rows_of(w, ni)), 0.0, ys, no, &mut pc.ws);
+            for row in ys.chunks_exact_mut(no) {
+                add(row, b);
+                post(0, row);
+            }
+        });
     }
 
-    /// `Linear` backward over `n` samples: `dx = dY·W`, `gw += dYᵀ·X`, `gb += Σ dY`.
+    /// `Linear` backward over `n` samples: `dx = dY·W`, `gw += dYᵀ·X`, `gb += Σ dY`, the batch
+    /// split over the thread pool with partial gradients per piece.
     #[allow(clippy::too_many_arguments)]
     pub fn linear_backward(
         w: &[f32],
@@ -472,17 +558,27 @@ mod train {
         x: &[f32],
         dy: &[f32],
         dx: &mut [f32],
+        work: &mut Work,
         gw: &mut [f32],
         gb: &mut [f32],
     ) {
         let no = gb.len();
         let ni = w.len() / no.max(1);
-        dx[..n * ni].fill(0.0);
-        mm_nn(n, no, ni, dy, w, dx);
-        mm_tn(no, n, ni, dy, x, gw);
-        for r in dy[..n * no].chunks_exact(no) {
-            add(gb, r);
-        }
+        let p = par::pieces(n, 2 * no * ni);
+        let per = n.div_ceil(p.max(1)).max(1);
+        let ps = work.pieces(p, ws_a(no, per), 0, no * ni, no);
+        par::for_chunks_with(ps, n, &mut dx[..n * ni], ni, |pc, start, dxs| {
+            let rows = dxs.len() / ni.max(1);
+            let dyp = &dy[start * no..][..rows * no];
+            let dyl = Lhs::InPlace(Mat::rows(dyp, no));
+            gemm(rows, ni, no, dyl, Rhs::Rows(rows_of(w, ni)), 0.0, dxs, ni, &mut []);
+            let xr = Rhs::Rows(rows_of(&x[start * ni..][..rows * ni], ni));
+            gemm(no, ni, rows, Lhs::Mat(Mat::t(dyp, no)), xr, 1.0, &mut pc.gw, ni, &mut pc.ws);
+            for r in dyp.chunks_exact(no) {
+                add(&mut pc.gb, r);
+            }
+        });
+        sum_grads(ps, gw, gb);
     }
 }
 

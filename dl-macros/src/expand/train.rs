@@ -166,7 +166,7 @@ impl Gen {
                             quote! {{
                                 const __G: #k::kernels::im2col::Geom = #g;
                                 let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
-                                #k::fused::conv2d_forward(&self.#f.weight, &self.#f.bias, &__G, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.cols,
+                                #k::fused::conv2d_forward(&self.#f.weight, &self.#f.bias, &__G, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.work,
                                     |_o: usize, __row: &mut [f32]| { #posts_f });
                             }},
                             quote! {{
@@ -174,20 +174,20 @@ impl Gen {
                                 #post_b
                                 let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
                                 #k::fused::conv2d_backward(&self.#f.weight, &__G, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(),
-                                    &mut c.cols, &mut c.dcols, &mut g.#f.weight, &mut g.#f.bias);
+                                    &mut c.work, &mut g.#f.weight, &mut g.#f.bias);
                             }},
                         )
                     }
                     Kind::Linear { .. } => (
                         quote! {{
                             let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
-                            #k::fused::linear_forward(&self.#f.weight, &self.#f.bias, __n, __x.as_slice(), __y.as_mut_slice(),
+                            #k::fused::linear_forward(&self.#f.weight, &self.#f.bias, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.work,
                                 |_o: usize, __row: &mut [f32]| { #posts_f });
                         }},
                         quote! {{
                             #post_b
                             let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
-                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(),
+                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(), &mut c.work,
                                 &mut g.#f.weight, &mut g.#f.bias);
                         }},
                     ),
