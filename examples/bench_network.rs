@@ -107,11 +107,17 @@ struct Bench<N: Train<Digit>> {
     dx: Batch<Digit>,
     scratch: Vec<f32>,
     logits: Vec<f32>,
+    /// The initial parameters, restored before each measurement (the training case moves
+    /// them, and a net trained thousands of steps on one batch computes on other numbers).
+    p0: Vec<Vec<f32>>,
 }
 
 impl<N: Train<Digit> + Sync> Bench<N> {
     fn new(net: Box<N>) -> Self {
+        let mut p0 = Vec::new();
+        net.visit(&mut |p| p0.push(p.to_vec()));
         Bench {
+            p0,
             net,
             grad: zeroed_box(),
             cache: Default::default(),
@@ -124,6 +130,8 @@ impl<N: Train<Digit> + Sync> Bench<N> {
     }
     /// Median milliseconds of case `c` (0: train b64, 1: infer b1, 2: infer b64).
     fn time(&mut self, c: usize, secs: f64, x: &Batch<Digit>, x1: &Batch<Digit>, labels: &[usize]) -> f64 {
+        let mut it = self.p0.iter();
+        self.net.visit_mut(&mut |p| p.copy_from_slice(it.next().expect("same parameters")));
         let s = self;
         match c {
             0 => median_ms(secs, &mut || {
