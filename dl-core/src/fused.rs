@@ -151,9 +151,58 @@ pub fn rows_of(data: &[f32], len: usize) -> Rows<'_> {
     }
 }
 
-/// One sample of `Conv2d`: `Y = W·cols` on the packed gemm tiles (the weights and the column
-/// matrix read in place), then `post(o, bias[o] + Y[o])` on each output row while it is in
-/// cache. `scratch` holds `C·K·K·H'·W'` (nothing for a 1×1 stride-1 unpadded conv).
+/// Floats of the zero-padded image of a stride-1 convolution (`[C, H+2P, W+2P]` and the tail
+/// the last shifted window reads).
+pub const fn xpad_len(g: &Geom) -> usize {
+    g.c * (g.h + 2 * g.p) * (g.w + 2 * g.p) + (g.k - 1) * g.d
+}
+/// Whether a convolution runs on shifted windows of its padded input (stride 1, not 1×1
+/// unpadded, and the padded image plus the wide output take less than the column matrix).
+pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
+    g.s == 1
+        && !g.is_identity()
+        && xpad_len(g) + o * g.oh * (g.w + 2 * g.p) <= g.rows() * g.cols()
+}
+/// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
+/// image and the wide output ([`conv_shifted`]), or the column matrix.
+pub const fn conv_scratch(g: Geom, o: usize) -> usize {
+    if g.is_identity() {
+        0
+    } else if conv_shifted(&g, o) {
+        xpad_len(&g) + o * g.oh * (g.w + 2 * g.p)
+    } else {
+        g.rows() * g.cols()
+    }
+}
+/// Copies `x` (`[C, H, W]`) into the zero-padded image `xpad` (rows `W + 2P` apart).
+fn pad_image(g: &Geom, x: &[f32], xpad: &mut [f32]) {
+    let (hp, wp) = (g.h + 2 * g.p, g.w + 2 * g.p);
+    xpad[..xpad_len(g)].fill(0.0);
+    for (c, xc) in x[..g.c * g.h * g.w].chunks_exact(g.h * g.w).enumerate() {
+        for (iy, xr) in xc.chunks_exact(g.w).enumerate() {
+            xpad[(c * hp + iy + g.p) * wp + g.p..][..g.w].copy_from_slice(xr);
+        }
+    }
+}
+/// The shifted windows of `xpad`: row `(c, ki, kj)` of the column matrix, `W + 2P` wide.
+fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
+    let wp = g.w + 2 * g.p;
+    Rows {
+        data: xpad,
+        offs: Offsets::Window {
+            k: g.k,
+            plane: (g.h + 2 * g.p) * wp,
+            row: g.d * wp,
+            col: g.d,
+        },
+    }
+}
+
+/// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
+/// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
+/// windows of the padded input (no im2col; the product is `W + 2P` wide and the extra columns
+/// are dropped by the bias pass); other strides multiply the column matrix. `scratch` holds
+/// [`conv_scratch`] floats.
 pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     w: &[f32],
     b: &[f32],
@@ -164,13 +213,35 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     mut post: F,
 ) {
     let (r, m, o) = (g.rows(), g.cols(), b.len());
+    let wl = Lhs::InPlace(Mat::rows(w, r));
+    if conv_shifted(g, o) {
+        let wp = g.w + 2 * g.p;
+        let ld = g.oh * wp;
+        let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
+        pad_image(g, x, xpad);
+        let wide = &mut wide[..o * ld];
+        gemm(o, ld, r, wl, Rhs::Rows(windows(g, xpad)), 0.0, wide, ld, &mut []);
+        for (oc, ((yo, wo), &bo)) in y[..o * m]
+            .chunks_exact_mut(m)
+            .zip(wide.chunks_exact(ld))
+            .zip(b)
+            .enumerate()
+        {
+            for (yr, wr) in yo.chunks_exact_mut(g.ow).zip(wo.chunks_exact(wp)) {
+                for (d, s) in yr.iter_mut().zip(wr) {
+                    *d = s + bo;
+                }
+            }
+            post(oc, yo);
+        }
+        return;
+    }
     let cols: &[f32] = if g.is_identity() {
         x
     } else {
         im2col(g, x, &mut scratch[..r * m]);
         &scratch[..r * m]
     };
-    let wl = Lhs::InPlace(Mat::rows(w, r));
     gemm(o, m, r, wl, Rhs::Rows(rows_of(cols, m)), 0.0, y, m, &mut []);
     for (oc, (yo, &bo)) in y[..o * m].chunks_exact_mut(m).zip(b).enumerate() {
         for v in yo.iter_mut() {
@@ -451,8 +522,7 @@ mod train {
         let (r, m, o) = (g.rows(), g.cols(), b.len());
         let (xn, yn) = (g.c * g.h * g.w, o * m);
         let p = par::pieces(n, yn * r);
-        let cols = if g.is_identity() { 0 } else { r * m };
-        let ps = work.pieces(p, 0, cols, 0, 0);
+        let ps = work.pieces(p, 0, conv_scratch(*g, o), 0, 0);
         par::for_chunks_with(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
             for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                 let xi = &x[(start + i) * xn..][..xn];

@@ -45,15 +45,20 @@ impl Gen {
         let k = &self.k;
         match op.node {
             Node::Leaf(l) => match l.kind {
-                Kind::Conv { i, k: kk, s, p, .. } => {
-                    let Shape::Map(_, oh, ow) = l.output else {
+                Kind::Conv {
+                    i,
+                    o,
+                    k: kk,
+                    s,
+                    p,
+                    d,
+                } => {
+                    let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
-                    if kk == 1 && s == 1 && p == 0 {
-                        quote!(0usize)
-                    } else {
-                        lit(i * kk * kk * oh * ow)
-                    }
+                    let (i, h, w, kk, s, p, d, o) =
+                        (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d), lit(o));
+                    quote!(#k::fused::conv_scratch(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #d), #o))
                 }
                 Kind::Linear { .. } | Kind::Act(_) => quote!(0usize),
                 _ => {
