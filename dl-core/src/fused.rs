@@ -251,6 +251,55 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     }
 }
 
+/// `max(a, b)` as `MaxPool2d` takes it (a NaN wins), without a branch.
+#[inline(always)]
+fn pool_max(a: f32, b: f32) -> f32 {
+    if b > a || b.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+/// `MaxPool2d` inference (no padding, no dilation) on one sample `[C, H, W]` → `[C, H', W']`,
+/// row by row of the window with selects instead of the layer's data-dependent branches (the
+/// same maximum, NaN included).
+#[allow(clippy::too_many_arguments)]
+pub fn max_pool(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    s: usize,
+    oh: usize,
+    ow: usize,
+    x: &[f32],
+    y: &mut [f32],
+) {
+    for (xc, yc) in x
+        .chunks_exact(h * w)
+        .zip(y.chunks_exact_mut(oh * ow))
+        .take(c)
+    {
+        for (oy, yr) in yc.chunks_exact_mut(ow).enumerate() {
+            yr.fill(f32::NEG_INFINITY);
+            for ki in 0..k {
+                let xr = &xc[(oy * s + ki) * w..][..w];
+                if k == 2 && s == 2 {
+                    for (o, p) in yr.iter_mut().zip(xr.chunks_exact(2)) {
+                        *o = pool_max(pool_max(*o, p[0]), p[1]);
+                    }
+                } else {
+                    for (ox, o) in yr.iter_mut().enumerate() {
+                        for &v in &xr[ox * s..ox * s + k] {
+                            *o = pool_max(*o, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// One sample of `Linear`: `y = post(b + W·x)`.
 pub fn linear_infer<F: FnMut(usize, &mut [f32])>(
     w: &[f32],

@@ -219,6 +219,17 @@ impl Gen {
                             #posts_y
                         }
                     }
+                    Kind::MaxPool { k: kk, s, p: 0, d: 1 } => {
+                        let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output) else {
+                            return quote!();
+                        };
+                        let (c, h, w, kk, s, oh, ow) =
+                            (lit(c), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        quote! {
+                            #k::fused::max_pool(#c, #h, #w, #kk, #s, #oh, #ow, &__x[..#inn], &mut __y[..#on]);
+                            #posts_y
+                        }
+                    }
                     _ => {
                         let (si, lt) = (self.shape(l.input), self.layer_ty(&l.kind));
                         quote! {
