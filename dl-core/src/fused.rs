@@ -642,6 +642,76 @@ mod train {
         work.wt = wt;
     }
 
+    /// [`max_pool`] over `n` samples, the batch split over the thread pool.
+    #[allow(clippy::too_many_arguments)]
+    pub fn max_pool_forward(
+        c: usize,
+        h: usize,
+        w: usize,
+        k: usize,
+        s: usize,
+        oh: usize,
+        ow: usize,
+        n: usize,
+        x: &[f32],
+        y: &mut [f32],
+    ) {
+        let (xn, yn) = (c * h * w, c * oh * ow);
+        par::for_chunks(n, &mut y[..n * yn], yn, |start, ys| {
+            for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+                max_pool(c, h, w, k, s, oh, ow, &x[(start + i) * xn..][..xn], yi);
+            }
+        });
+    }
+
+    /// The backward of [`max_pool_forward`] from `x` and `y` (no argmax kept): each window's
+    /// `dy` goes to the input `MaxPool2d` picks — the first equal to the maximum, or the last
+    /// NaN when the maximum is NaN.
+    #[allow(clippy::too_many_arguments)]
+    pub fn max_pool_backward(
+        c: usize,
+        h: usize,
+        w: usize,
+        k: usize,
+        s: usize,
+        oh: usize,
+        ow: usize,
+        n: usize,
+        x: &[f32],
+        y: &[f32],
+        dy: &[f32],
+        dx: &mut [f32],
+    ) {
+        let (xn, yn) = (c * h * w, c * oh * ow);
+        par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
+            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                let si = start + i;
+                let (xi, yi, dyi) = (&x[si * xn..][..xn], &y[si * yn..][..yn], &dy[si * yn..][..yn]);
+                dxi.fill(0.0);
+                for (o, (&m, &g)) in yi.iter().zip(dyi).enumerate() {
+                    let (ch, oy, ox) = (o / (oh * ow), o / ow % oh, o % ow);
+                    let base = ch * h * w + oy * s * w + ox * s;
+                    let mut at = base;
+                    'win: for ki in 0..k {
+                        for kj in 0..k {
+                            let j = base + ki * w + kj;
+                            let v = xi[j];
+                            if m.is_nan() {
+                                if v.is_nan() {
+                                    at = j;
+                                }
+                            } else if v == m {
+                                at = j;
+                                break 'win;
+                            }
+                        }
+                    }
+                    dxi[at] += g;
+                }
+            }
+        });
+    }
+
     /// `Linear` over `n` samples: `Y = X·Wᵀ` on the gemm tiles, then `post(0, b + row)` on
     /// each sample's row; the batch split over the thread pool.
     pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(

@@ -17,7 +17,10 @@ impl Gen {
                 Node::Leaf(l) => {
                     if !matches!(
                         l.kind,
-                        Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)
+                        Kind::Conv { .. }
+                            | Kind::Linear { .. }
+                            | Kind::Act(_)
+                            | Kind::MaxPool { p: 0, d: 1, .. }
                     ) {
                         let lt = self.layer_ty(&l.kind);
                         self.add_cache(
@@ -201,6 +204,25 @@ impl Gen {
                             quote! {{
                                 let __x = #x; let __dx = #dx; __dx.resize(__x.len());
                                 #k::fused::act_grad::<#af>(__x.as_slice(), (#yref).as_slice(), c.#d.as_slice(), __dx.as_mut_slice());
+                            }},
+                        )
+                    }
+                    Kind::MaxPool { k: kk, s, p: 0, d: 1 } => {
+                        let (Shape::Map(cc, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
+                        else {
+                            return (quote!(), quote!());
+                        };
+                        let (cc, h, w, kk, s, oh, ow) =
+                            (lit(cc), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        let a = quote!(#cc, #h, #w, #kk, #s, #oh, #ow);
+                        (
+                            quote! {{
+                                let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
+                                #k::fused::max_pool_forward(#a, __n, __x.as_slice(), __y.as_mut_slice());
+                            }},
+                            quote! {{
+                                let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
+                                #k::fused::max_pool_backward(#a, __n, __x.as_slice(), (#yref).as_slice(), c.#d.as_slice(), __dx.as_mut_slice());
                             }},
                         )
                     }
