@@ -7,7 +7,7 @@
 //! ```text
 //! cargo run --release --example bench_network
 //! ```
-//! `DL_BENCH_SECS` (time per case and round, default 1 s), `DL_BENCH_ROUNDS` (default 3),
+//! `DL_BENCH_ONLY=case,…` picks cases, `DL_BENCH_SECS` (time per case and round, default 1 s), `DL_BENCH_ROUNDS` (default 3),
 //! `DL_BENCH_TORCH=path` (PyTorch's numbers, default target/bench_torch.txt, written by
 //! scripts/bench_torch.py with the same case names).
 use dl::consts::*;
@@ -206,6 +206,9 @@ fn main() {
     for threads in [1, 2] {
         set_threads(threads);
         for (c, (key, what)) in names.iter().enumerate() {
+            if std::env::var("DL_BENCH_ONLY").is_ok_and(|o| !o.split(',').any(|k| k == *key)) {
+                continue;
+            }
             let (mut th, mut tm) = (Vec::new(), Vec::new());
             for r in 0..rounds {
                 // alternate which goes first, so drift on a shared machine hits both alike

@@ -524,6 +524,8 @@ mod train {
     pub struct Piece {
         cols: Vec<f32>,
         dcols: Vec<f32>,
+        dyw: Vec<f32>,
+        dxpad: Vec<f32>,
         ws: Vec<f32>,
         gw: Vec<f32>,
         gb: Vec<f32>,
@@ -599,9 +601,64 @@ mod train {
         reserve(&mut work.wt, packed_len(r, o));
         pack_a(r, o, Mat::t(w, r), &mut work.wt);
         let p = par::pieces(n, 2 * yn * r);
+        let wt = core::mem::take(&mut work.wt);
+        if conv_shifted(g, o) {
+            let (wp, ld, xl) = (g.w + 2 * g.p, g.oh * (g.w + 2 * g.p), xpad_len(g));
+            let ps = work.pieces(p, ws_b(r, ld), r * ld, o * r, o);
+            for pc in ps.iter_mut() {
+                reserve(&mut pc.cols, xl);
+                reserve(&mut pc.dyw, o * ld);
+                reserve(&mut pc.dxpad, xl);
+            }
+            par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+                let Piece {
+                    cols,
+                    dcols,
+                    dyw,
+                    dxpad,
+                    ws,
+                    gw,
+                    gb,
+                } = pc;
+                let (xpad, dyw, dcols, dxpad) =
+                    (&mut cols[..xl], &mut dyw[..o * ld], &mut dcols[..r * ld], &mut dxpad[..xl]);
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    let dyi = &dy[s * yn..][..yn];
+                    pad_image(g, &x[s * xn..][..xn], xpad);
+                    // dY wide (rows W + 2P apart, zero in the extra columns)
+                    for ((dwc, dyc), bb) in dyw.chunks_exact_mut(ld).zip(dyi.chunks_exact(m)).zip(gb.iter_mut()) {
+                        for (dwr, dyr) in dwc.chunks_exact_mut(wp).zip(dyc.chunks_exact(g.ow)) {
+                            dwr[..g.ow].copy_from_slice(dyr);
+                            dwr[g.ow..].fill(0.0);
+                        }
+                        *bb += sum(dyc);
+                    }
+                    // gw[O, CKK] += dY · windowsᵀ
+                    let win = windows(g, xpad);
+                    let dyl = Lhs::InPlace(Mat::rows(dyw, ld));
+                    gemm(o, r, ld, dyl, Rhs::RowsT(win), 1.0, gw, r, ws);
+                    // dcols = Wᵀ · dY, each row added back into the padded dx along its shift
+                    let dyr = Rhs::Rows(rows_of(dyw, ld));
+                    gemm(r, ld, o, Lhs::Packed(&wt), dyr, 0.0, dcols, ld, &mut []);
+                    dxpad.fill(0.0);
+                    for (rr, dc) in dcols.chunks_exact(ld).enumerate() {
+                        add(&mut dxpad[win.offs.at(rr)..][..ld], dc);
+                    }
+                    let hp = g.h + 2 * g.p;
+                    for (c, dxc) in dxi.chunks_exact_mut(g.h * g.w).enumerate() {
+                        for (iy, dxr) in dxc.chunks_exact_mut(g.w).enumerate() {
+                            dxr.copy_from_slice(&dxpad[(c * hp + iy + g.p) * wp + g.p..][..g.w]);
+                        }
+                    }
+                }
+            });
+            sum_grads(ps, gw, gb);
+            work.wt = wt;
+            return;
+        }
         let id = g.is_identity();
         let cols = if id { 0 } else { r * m };
-        let wt = core::mem::take(&mut work.wt);
         let ps = work.pieces(p, ws_b(r, m), cols, o * r, o);
         par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
             let Piece {
@@ -610,6 +667,7 @@ mod train {
                 ws,
                 gw,
                 gb,
+                ..
             } = pc;
             for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                 let (s, dyi) = (start + i, &dy[(start + i) * yn..][..yn]);
@@ -688,25 +746,34 @@ mod train {
                 let si = start + i;
                 let (xi, yi, dyi) = (&x[si * xn..][..xn], &y[si * yn..][..yn], &dy[si * yn..][..yn]);
                 dxi.fill(0.0);
-                for (o, (&m, &g)) in yi.iter().zip(dyi).enumerate() {
-                    let (ch, oy, ox) = (o / (oh * ow), o / ow % oh, o % ow);
-                    let base = ch * h * w + oy * s * w + ox * s;
-                    let mut at = base;
-                    'win: for ki in 0..k {
-                        for kj in 0..k {
-                            let j = base + ki * w + kj;
-                            let v = xi[j];
+                for ch in 0..c {
+                    for oy in 0..oh {
+                        let o0 = (ch * oh + oy) * ow;
+                        let row0 = ch * h * w + oy * s * w;
+                        for ox in 0..ow {
+                            let (m, base) = (yi[o0 + ox], row0 + ox * s);
+                            let mut at = base;
                             if m.is_nan() {
-                                if v.is_nan() {
-                                    at = j;
+                                for ki in 0..k {
+                                    for kj in 0..k {
+                                        let j = base + ki * w + kj;
+                                        if xi[j].is_nan() {
+                                            at = j;
+                                        }
+                                    }
                                 }
-                            } else if v == m {
-                                at = j;
-                                break 'win;
+                            } else {
+                                // backwards with selects: the first equal one is kept
+                                for ki in (0..k).rev() {
+                                    for kj in (0..k).rev() {
+                                        let j = base + ki * w + kj;
+                                        at = if xi[j] == m { j } else { at };
+                                    }
+                                }
                             }
+                            dxi[at] += dyi[o0 + ox];
                         }
                     }
-                    dxi[at] += g;
                 }
             }
         });
