@@ -13,8 +13,8 @@
 use dl::consts::*;
 use dl::kernels::par::set_threads;
 use dl::{
-    network, new_boxed, zeroed_box, Batch, Conv2d, Flatten, Linear, MaxPool2d, Module,
-    ReLU, Shape, Shape3, Train,
+    network, new_boxed, zeroed_box, Batch, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Shape,
+    Shape3, Train,
 };
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -129,9 +129,17 @@ impl<N: Train<Digit> + Sync> Bench<N> {
         }
     }
     /// Median milliseconds of case `c` (0: train b64, 1: infer b1, 2: infer b64).
-    fn time(&mut self, c: usize, secs: f64, x: &Batch<Digit>, x1: &Batch<Digit>, labels: &[usize]) -> f64 {
+    fn time(
+        &mut self,
+        c: usize,
+        secs: f64,
+        x: &Batch<Digit>,
+        x1: &Batch<Digit>,
+        labels: &[usize],
+    ) -> f64 {
         let mut it = self.p0.iter();
-        self.net.visit_mut(&mut |p| p.copy_from_slice(it.next().expect("same parameters")));
+        self.net
+            .visit_mut(&mut |p| p.copy_from_slice(it.next().expect("same parameters")));
         let s = self;
         match c {
             0 => median_ms(secs, &mut || {
@@ -139,15 +147,18 @@ impl<N: Train<Digit> + Sync> Bench<N> {
                 s.dy.resize(x.len());
                 softmax_xent_grad(s.y.as_slice(), labels, s.dy.as_mut_slice());
                 s.grad.zero();
-                s.net.backward(x, &s.y, &s.dy, &mut s.dx, &mut s.cache, &mut s.grad);
-                s.net.visit_with_grad(&s.grad, &mut |p: &mut [f32], g: &[f32]| {
-                    for (p, g) in p.iter_mut().zip(g) {
-                        *p -= 0.01 * g;
-                    }
-                });
+                s.net
+                    .backward(x, &s.y, &s.dy, &mut s.dx, &mut s.cache, &mut s.grad);
+                s.net
+                    .visit_with_grad(&s.grad, &mut |p: &mut [f32], g: &[f32]| {
+                        for (p, g) in p.iter_mut().zip(g) {
+                            *p -= 0.01 * g;
+                        }
+                    });
             }),
             1 => median_ms(secs, &mut || {
-                s.net.infer(black_box(x1.sample(0)), &mut s.logits, &mut s.scratch);
+                s.net
+                    .infer(black_box(x1.sample(0)), &mut s.logits, &mut s.scratch);
                 black_box(&s.logits);
             }),
             _ => median_ms(secs, &mut || drop(black_box(s.net.forward(x)))),
@@ -164,14 +175,21 @@ fn read_torch(path: &str) -> BTreeMap<(String, usize), f64> {
     text.lines()
         .filter_map(|l| {
             let mut it = l.split_whitespace();
-            let (c, t, ms) = (it.next()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+            let (c, t, ms) = (
+                it.next()?,
+                it.next()?.parse().ok()?,
+                it.next()?.parse().ok()?,
+            );
             Some(((c.to_string(), t), ms))
         })
         .collect()
 }
 
 fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
-    std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(d)
+    std::env::var(k)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(d)
 }
 
 fn main() {

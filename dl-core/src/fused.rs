@@ -159,9 +159,7 @@ pub const fn xpad_len(g: &Geom) -> usize {
 /// Whether a convolution runs on shifted windows of its padded input (stride 1, not 1×1
 /// unpadded, and the padded image plus the wide output take less than the column matrix).
 pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
-    g.s == 1
-        && !g.is_identity()
-        && xpad_len(g) + o * g.oh * (g.w + 2 * g.p) <= g.rows() * g.cols()
+    g.s == 1 && !g.is_identity() && xpad_len(g) + o * g.oh * (g.w + 2 * g.p) <= g.rows() * g.cols()
 }
 /// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
 /// image and the wide output ([`conv_shifted`]), or the column matrix.
@@ -220,7 +218,17 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
         let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
         pad_image(g, x, xpad);
         let wide = &mut wide[..o * ld];
-        gemm(o, ld, r, wl, Rhs::Rows(windows(g, xpad)), 0.0, wide, ld, &mut []);
+        gemm(
+            o,
+            ld,
+            r,
+            wl,
+            Rhs::Rows(windows(g, xpad)),
+            0.0,
+            wide,
+            ld,
+            &mut [],
+        );
         for (oc, ((yo, wo), &bo)) in y[..o * m]
             .chunks_exact_mut(m)
             .zip(wide.chunks_exact(ld))
@@ -533,7 +541,14 @@ mod train {
     impl Work {
         /// The first `p` pieces, with `ws` floats of packing space and (when `grads`) zeroed
         /// partial gradients of `gw`, `gb` floats.
-        fn pieces(&mut self, p: usize, ws: usize, cols: usize, gw: usize, gb: usize) -> &mut [Piece] {
+        fn pieces(
+            &mut self,
+            p: usize,
+            ws: usize,
+            cols: usize,
+            gw: usize,
+            gb: usize,
+        ) -> &mut [Piece] {
             if self.pieces.len() < p {
                 self.pieces.resize_with(p, Default::default);
             }
@@ -620,14 +635,22 @@ mod train {
                     gw,
                     gb,
                 } = pc;
-                let (xpad, dyw, dcols, dxpad) =
-                    (&mut cols[..xl], &mut dyw[..o * ld], &mut dcols[..r * ld], &mut dxpad[..xl]);
+                let (xpad, dyw, dcols, dxpad) = (
+                    &mut cols[..xl],
+                    &mut dyw[..o * ld],
+                    &mut dcols[..r * ld],
+                    &mut dxpad[..xl],
+                );
                 for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                     let s = start + i;
                     let dyi = &dy[s * yn..][..yn];
                     pad_image(g, &x[s * xn..][..xn], xpad);
                     // dY wide (rows W + 2P apart, zero in the extra columns)
-                    for ((dwc, dyc), bb) in dyw.chunks_exact_mut(ld).zip(dyi.chunks_exact(m)).zip(gb.iter_mut()) {
+                    for ((dwc, dyc), bb) in dyw
+                        .chunks_exact_mut(ld)
+                        .zip(dyi.chunks_exact(m))
+                        .zip(gb.iter_mut())
+                    {
                         for (dwr, dyr) in dwc.chunks_exact_mut(wp).zip(dyc.chunks_exact(g.ow)) {
                             dwr[..g.ow].copy_from_slice(dyr);
                             dwr[g.ow..].fill(0.0);
@@ -744,7 +767,11 @@ mod train {
         par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
             for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                 let si = start + i;
-                let (xi, yi, dyi) = (&x[si * xn..][..xn], &y[si * yn..][..yn], &dy[si * yn..][..yn]);
+                let (xi, yi, dyi) = (
+                    &x[si * xn..][..xn],
+                    &y[si * yn..][..yn],
+                    &dy[si * yn..][..yn],
+                );
                 dxi.fill(0.0);
                 for ch in 0..c {
                     for oy in 0..oh {
@@ -797,7 +824,17 @@ mod train {
         par::for_chunks_with(ps, n, &mut y[..n * no], no, |pc, start, ys| {
             let rows = ys.len() / no.max(1);
             let xl = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
-            gemm(rows, no, ni, xl, Rhs::RowsT(rows_of(w, ni)), 0.0, ys, no, &mut pc.ws);
+            gemm(
+                rows,
+                no,
+                ni,
+                xl,
+                Rhs::RowsT(rows_of(w, ni)),
+                0.0,
+                ys,
+                no,
+                &mut pc.ws,
+            );
             for row in ys.chunks_exact_mut(no) {
                 add(row, b);
                 post(0, row);
@@ -827,9 +864,29 @@ mod train {
             let rows = dxs.len() / ni.max(1);
             let dyp = &dy[start * no..][..rows * no];
             let dyl = Lhs::InPlace(Mat::rows(dyp, no));
-            gemm(rows, ni, no, dyl, Rhs::Rows(rows_of(w, ni)), 0.0, dxs, ni, &mut []);
+            gemm(
+                rows,
+                ni,
+                no,
+                dyl,
+                Rhs::Rows(rows_of(w, ni)),
+                0.0,
+                dxs,
+                ni,
+                &mut [],
+            );
             let xr = Rhs::Rows(rows_of(&x[start * ni..][..rows * ni], ni));
-            gemm(no, ni, rows, Lhs::Mat(Mat::t(dyp, no)), xr, 1.0, &mut pc.gw, ni, &mut pc.ws);
+            gemm(
+                no,
+                ni,
+                rows,
+                Lhs::Mat(Mat::t(dyp, no)),
+                xr,
+                1.0,
+                &mut pc.gw,
+                ni,
+                &mut pc.ws,
+            );
             for r in dyp.chunks_exact(no) {
                 add(&mut pc.gb, r);
             }

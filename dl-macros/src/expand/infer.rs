@@ -56,8 +56,16 @@ impl Gen {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
-                    let (i, h, w, kk, s, p, d, o) =
-                        (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d), lit(o));
+                    let (i, h, w, kk, s, p, d, o) = (
+                        lit(i),
+                        lit(h),
+                        lit(w),
+                        lit(kk),
+                        lit(s),
+                        lit(p),
+                        lit(d),
+                        lit(o),
+                    );
                     quote!(#k::fused::conv_scratch(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #d), #o))
                 }
                 Kind::Linear { .. } | Kind::Act(_) => quote!(0usize),
@@ -219,8 +227,14 @@ impl Gen {
                             #posts_y
                         }
                     }
-                    Kind::MaxPool { k: kk, s, p: 0, d: 1 } => {
-                        let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output) else {
+                    Kind::MaxPool {
+                        k: kk,
+                        s,
+                        p: 0,
+                        d: 1,
+                    } => {
+                        let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
+                        else {
                             return quote!();
                         };
                         let (c, h, w, kk, s, oh, ow) =

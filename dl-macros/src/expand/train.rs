@@ -207,7 +207,12 @@ impl Gen {
                             }},
                         )
                     }
-                    Kind::MaxPool { k: kk, s, p: 0, d: 1 } => {
+                    Kind::MaxPool {
+                        k: kk,
+                        s,
+                        p: 0,
+                        d: 1,
+                    } => {
                         let (Shape::Map(cc, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {
                             return (quote!(), quote!());
