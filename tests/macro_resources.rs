@@ -40,7 +40,7 @@ network! {
         Linear(84, 10),
     }
 }
-const _: () = assert!(LeNet5::ARENA_BYTES <= 100 * 1024);
+const _: () = assert!(LeNet5::ARENA_BYTES <= 64 * 1024);
 
 #[test]
 fn lenet5_consts_match_independent_counts() {
