@@ -191,6 +191,12 @@ fn main() {
             eprintln!("{script} failed; continuing without fresh PyTorch numbers");
         }
     }
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| l.split_whitespace().next().map(String::from))
+    };
+    let before = load();
     let ours = bench_ours(secs);
     let torch = read_torch(&path);
 
@@ -235,6 +241,10 @@ fn main() {
                 verdict
             );
         }
+    }
+    if let (Some(b), Some(a)) = (before, load()) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!("load average {b} before, {a} after ({cores} cores): other work on the machine slows both columns");
     }
     let (Some(a), Some(b)) = (
         ours.get(&("lenet_train_b64", 1)),

@@ -30,6 +30,112 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+/// Runs `f` compiled for AVX2+FMA when the CPU has them, so simple loops inside vectorise 8
+/// floats wide instead of the baseline's 4; otherwise (or on other targets) runs it as is.
+#[inline(always)]
+pub fn simd<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if gemm::use_avx2() {
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn go<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the CPU supports the features `go` is compiled for.
+        return unsafe { go(f) };
+    }
+    f()
+}
+
+/// `d += s`, elementwise.
+#[inline(always)]
+pub fn add_to(d: &mut [f32], s: &[f32]) {
+    for (d, s) in d.iter_mut().zip(s) {
+        *d += s;
+    }
+}
+
+/// `y[i] = b[i] + W[i, :]·x` for a row-major `W` with `x.len()` columns (a matrix-vector
+/// product: four rows at a time share each load of `x`, sixteen columns per step).
+pub fn gemv(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
+    assert!(w.len() >= y.len() * x.len() && b.len() >= y.len());
+    #[cfg(target_arch = "x86_64")]
+    if gemm::use_avx2() {
+        // SAFETY: the CPU supports AVX2 and FMA; lengths checked above.
+        return unsafe { gemv_avx2(w, x, b, y) };
+    }
+    gemv_body(w, x, b, y)
+}
+
+/// [`gemv`] with FMA: four rows by sixteen columns per step in eight accumulators.
+///
+/// # Safety
+/// The CPU supports AVX2 and FMA; `w` holds `y.len()·x.len()` floats, `b` `y.len()`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gemv_avx2(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
+    use core::arch::x86_64::*;
+    let (n, rows) = (x.len(), y.len());
+    let n16 = n / 16 * 16;
+    let mut i = 0;
+    while i + 4 <= rows {
+        // SAFETY: rows i..i+4 hold n floats each; j + 16 ≤ n16 ≤ n.
+        unsafe {
+            let r: [*const f32; 4] = core::array::from_fn(|k| w.as_ptr().add((i + k) * n));
+            let mut acc = [_mm256_setzero_ps(); 8];
+            for j in (0..n16).step_by(16) {
+                let x0 = _mm256_loadu_ps(x.as_ptr().add(j));
+                let x1 = _mm256_loadu_ps(x.as_ptr().add(j + 8));
+                for k in 0..4 {
+                    acc[2 * k] = _mm256_fmadd_ps(_mm256_loadu_ps(r[k].add(j)), x0, acc[2 * k]);
+                    acc[2 * k + 1] =
+                        _mm256_fmadd_ps(_mm256_loadu_ps(r[k].add(j + 8)), x1, acc[2 * k + 1]);
+                }
+            }
+            for k in 0..4 {
+                let v = _mm256_add_ps(acc[2 * k], acc[2 * k + 1]);
+                let h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+                let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+                let h = _mm_add_ss(h, _mm_shuffle_ps::<1>(h, h));
+                let row = core::slice::from_raw_parts(r[k], n);
+                let tail: f32 = row[n16..].iter().zip(&x[n16..]).map(|(a, b)| a * b).sum();
+                y[i + k] = b[i + k] + _mm_cvtss_f32(h) + tail;
+            }
+        }
+        i += 4;
+    }
+    for k in i..rows {
+        y[k] = b[k] + dot(&w[k * n..][..n], x);
+    }
+}
+
+#[inline(always)]
+fn gemv_body(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
+    let (n, rows) = (x.len(), y.len());
+    let mut i = 0;
+    while i + 4 <= rows {
+        let r: [&[f32]; 4] = core::array::from_fn(|k| &w[(i + k) * n..][..n]);
+        let mut acc = [[0.0f32; 16]; 4];
+        let (mut xs, mut rs) = (x.chunks_exact(16), r.map(|r| r.chunks_exact(16)));
+        for xc in &mut xs {
+            for (a, rc) in acc.iter_mut().zip(rs.iter_mut()) {
+                let Some(wc) = rc.next() else { break };
+                for ((a, &wv), &xv) in a.iter_mut().zip(wc).zip(xc) {
+                    *a += wv * xv;
+                }
+            }
+        }
+        let xt = xs.remainder();
+        for (k, (a, rc)) in acc.iter().zip(&rs).enumerate() {
+            let tail: f32 = rc.remainder().iter().zip(xt).map(|(a, b)| a * b).sum();
+            y[i + k] = b[i + k] + a.iter().sum::<f32>() + tail;
+        }
+        i += 4;
+    }
+    for k in i..rows {
+        y[k] = b[k] + dot(&w[k * n..][..n], x);
+    }
+}
+
 /// Sum of a slice (8 independent accumulators, so it vectorises instead of waiting on each add).
 #[inline]
 pub fn sum(x: &[f32]) -> f32 {

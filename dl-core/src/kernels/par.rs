@@ -1,7 +1,9 @@
 //! Splitting a batch across threads (`std`), or running it in one piece (`no_std`).
 //!
-//! The thread count is [`threads`]: `DL_THREADS` from the environment if set, otherwise the
-//! machine's parallelism; [`set_threads`] overrides it (benchmarks compare 1 and 2 threads).
+//! Work runs on a persistent pool (`threadpool.rs`): a training step issues dozens of short
+//! parallel loops, too short to pay for spawning threads each time. The thread count is
+//! [`threads`]: `DL_THREADS` from the environment if set, otherwise the machine's parallelism;
+//! [`set_threads`] overrides it (benchmarks compare 1 and 2 threads).
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 static THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -79,7 +81,16 @@ pub fn for_chunks<F>(n: usize, out: &mut [f32], item_len: usize, f: F)
 where
     F: Fn(usize, &mut [f32]) + Sync,
 {
-    let p = pieces(n, item_len.max(1) * 64);
+    for_chunks_work(n, out, item_len, item_len.max(1) * 64, f);
+}
+
+/// [`for_chunks`] for items of `work_per_item` flops (as [`pieces`] counts them): elementwise
+/// loops pass about `item_len`, so only large batches are split.
+pub fn for_chunks_work<F>(n: usize, out: &mut [f32], item_len: usize, work_per_item: usize, f: F)
+where
+    F: Fn(usize, &mut [f32]) + Sync,
+{
+    let p = pieces(n, work_per_item);
     if p <= 1 || item_len == 0 {
         f(0, out);
         return;

@@ -142,14 +142,25 @@ impl<S: Shape, A: Activation> Layer<S> for Act<A> {
 }
 
 #[cfg(feature = "alloc")]
+use crate::kernels::{par, simd};
+
+#[cfg(feature = "alloc")]
 impl<S: Shape, A: Activation> crate::layer::Train<S> for Act<A> {
     type Grad = ();
     type Cache = ();
     fn forward_train(&mut self, x: &crate::Batch<S>, y: &mut crate::Batch<S>, _c: &mut ()) {
-        y.resize(x.len());
-        for (o, &v) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
-            *o = A::f(v);
-        }
+        let n = x.len();
+        y.resize(n);
+        let x = x.as_slice();
+        // elementwise: split only large batches; 8 floats wide where the CPU allows
+        par::for_chunks_work(n, y.as_mut_slice(), S::NUMEL, 4 * S::NUMEL, |start, ys| {
+            let xs = &x[start * S::NUMEL..][..ys.len()];
+            simd(|| {
+                for (o, &v) in ys.iter_mut().zip(xs) {
+                    *o = A::f(v);
+                }
+            });
+        });
     }
     fn backward(
         &self,
@@ -160,11 +171,25 @@ impl<S: Shape, A: Activation> crate::layer::Train<S> for Act<A> {
         _c: &mut (),
         _g: &mut (),
     ) {
-        dx.resize(x.len());
-        let it = x.as_slice().iter().zip(y.as_slice()).zip(dy.as_slice());
-        for (o, ((&xv, &yv), &g)) in dx.as_mut_slice().iter_mut().zip(it) {
-            *o = g * A::df(xv, yv);
-        }
+        let n = x.len();
+        dx.resize(n);
+        let (x, y, dy) = (x.as_slice(), y.as_slice(), dy.as_slice());
+        par::for_chunks_work(
+            n,
+            dx.as_mut_slice(),
+            S::NUMEL,
+            4 * S::NUMEL,
+            |start, dxs| {
+                let r = start * S::NUMEL..start * S::NUMEL + dxs.len();
+                let (x, y, dy) = (&x[r.clone()], &y[r.clone()], &dy[r]);
+                simd(|| {
+                    let it = x.iter().zip(y).zip(dy);
+                    for (o, ((&xv, &yv), &g)) in dxs.iter_mut().zip(it) {
+                        *o = g * A::df(xv, yv);
+                    }
+                });
+            },
+        );
     }
     fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
 }

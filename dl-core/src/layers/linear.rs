@@ -1,7 +1,9 @@
 //! Fully connected layer `y = W·x + b`, weight `[O, I]` as in PyTorch.
 use crate::check::FeaturesMatch;
 #[cfg(feature = "alloc")]
-use crate::kernels::gemm;
+use crate::kernels::gemm::{gemm, packs_b, with_ws, ws_a, ws_b, Lhs, Mat, Rhs};
+#[cfg(feature = "alloc")]
+use crate::kernels::{add_to, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape1;
@@ -64,15 +66,38 @@ where
 {
     type Out = Shape1<O>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
+        crate::kernels::gemv(&self.weight, &x[..I::USIZE], &self.bias, &mut y[..O::USIZE]);
+    }
+    /// The whole batch as one product.
+    #[cfg(feature = "alloc")]
+    fn forward(&self, x: &crate::Batch<Shape1<N>>) -> crate::Batch<Shape1<O>>
+    where
+        Self: Sync,
+    {
+        let mut y = crate::Batch::zeros(x.len());
+        self.forward_rows(x.as_slice(), x.len(), y.as_mut_slice());
+        y
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
+    /// `y[n, O] = bias + x[n, I] · Wᵀ`: `x` read in place, `Wᵀ` packed by transposes, the
+    /// batch split across threads.
+    fn forward_rows(&self, x: &[f32], n: usize, y: &mut [f32]) {
         let (ni, no) = (I::USIZE, O::USIZE);
-        let x = &x[..ni];
-        for (o, (yo, w)) in y[..no]
-            .iter_mut()
-            .zip(self.weight.chunks_exact(ni))
-            .enumerate()
-        {
-            *yo = self.bias[o] + crate::kernels::dot(w, x);
-        }
+        let (w, b) = (&self.weight[..], &self.bias[..]);
+        par::for_chunks(n, y, no, |start, ys| {
+            let rows = ys.len() / no;
+            for r in ys.chunks_exact_mut(no) {
+                r.copy_from_slice(b);
+            }
+            let xs = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
+            let wt = Rhs::Mat(Mat::t(w, ni));
+            with_ws(ws_b(no, ni), |ws| {
+                gemm(rows, no, ni, xs, wt, 1.0, ys, no, ws)
+            });
+        });
     }
 }
 
@@ -93,24 +118,8 @@ where
         y: &mut crate::Batch<Shape1<O>>,
         _c: &mut (),
     ) {
-        let (n, ni, no) = (x.len(), I::USIZE, O::USIZE);
-        y.resize(n);
-        let this = &*self;
-        crate::kernels::par::for_chunks(n, y.as_mut_slice(), no, |start, ys| {
-            let rows = ys.len() / no;
-            for r in ys.chunks_exact_mut(no) {
-                r.copy_from_slice(&this.bias);
-            }
-            gemm::nt(
-                rows,
-                ni,
-                no,
-                &x.as_slice()[start * ni..],
-                &this.weight,
-                1.0,
-                ys,
-            );
-        });
+        y.resize(x.len());
+        self.forward_rows(x.as_slice(), x.len(), y.as_mut_slice());
     }
     fn backward(
         &self,
@@ -123,24 +132,47 @@ where
     ) {
         let (n, ni, no) = (x.len(), I::USIZE, O::USIZE);
         dx.resize(n);
+        let (x, dy, w) = (x.as_slice(), dy.as_slice(), &self.weight[..]);
         // dX[n, I] = dY[n, O] · W[O, I]
-        crate::kernels::par::for_chunks(n, dx.as_mut_slice(), ni, |start, xs| {
-            gemm::nn(
-                xs.len() / ni,
-                no,
-                ni,
-                &dy.as_slice()[start * no..],
-                &self.weight,
-                0.0,
-                xs,
-            );
+        par::for_chunks(n, dx.as_mut_slice(), ni, |start, xs| {
+            let dys = Lhs::InPlace(Mat::rows(&dy[start * no..], no));
+            let ws_len = if packs_b(ni, 1) { ws_b(ni, no) } else { 0 };
+            let rows = xs.len() / ni;
+            with_ws(ws_len, |ws| {
+                gemm(
+                    rows,
+                    ni,
+                    no,
+                    dys,
+                    Rhs::Mat(Mat::rows(w, ni)),
+                    0.0,
+                    xs,
+                    ni,
+                    ws,
+                )
+            });
         });
-        // dW[O, I] += dYᵀ · X ; db += Σ_n dY
-        gemm::tn(no, n, ni, dy.as_slice(), x.as_slice(), 1.0, &mut g.weight);
-        for r in dy.as_slice().chunks_exact(no) {
-            for (b, v) in g.bias.iter_mut().zip(r) {
-                *b += v;
-            }
+        // dW[O, I] += dYᵀ · X, rows of dW split across threads; db += Σ_n dY
+        par::for_chunks_work(no, &mut g.weight, ni, n * ni, |o0, gw| {
+            let dyt = Lhs::Mat(Mat::t(&dy[o0..], no));
+            let ws_len = ws_a(no, n) + if packs_b(ni, 1) { ws_b(ni, n) } else { 0 };
+            let rows = gw.len() / ni;
+            with_ws(ws_len, |ws| {
+                gemm(
+                    rows,
+                    ni,
+                    n,
+                    dyt,
+                    Rhs::Mat(Mat::rows(x, ni)),
+                    1.0,
+                    gw,
+                    ni,
+                    ws,
+                )
+            });
+        });
+        for r in dy.chunks_exact(no) {
+            add_to(&mut g.bias, r);
         }
     }
     fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
@@ -160,6 +192,44 @@ mod tests {
     fn gradients() {
         check_layer_grads::<Shape1<U5>, _>(&mut *new_boxed::<Linear<U5, U3>>(1), 1, 1);
         check_layer_grads::<Shape1<U7>, _>(&mut *new_boxed::<Linear<U7, U4>>(2), 5, 2);
+        // more than one register tile each way, a partial tile at every edge
+        check_layer_grads::<Shape1<U37>, _>(&mut *new_boxed::<Linear<U37, U23>>(3), 13, 3);
+    }
+
+    #[test]
+    fn inference_matches_the_training_forward() {
+        // 23 outputs: five groups of four rows and three single ones; 37 inputs: two steps of
+        // sixteen and a tail
+        let mut l = new_boxed::<Linear<U37, U23>>(6);
+        let x = crate::Batch::<Shape1<U37>>::from_fn(3, |i| (i as f32 * 0.37).sin());
+        let (mut y, mut c) = (crate::Batch::default(), ());
+        crate::Train::forward_train(&mut *l, &x, &mut y, &mut c);
+        let mut one = [0.0f32; 23];
+        Layer::<Shape1<U37>>::infer(&*l, x.sample(2), &mut one, &mut []);
+        assert_close("infer", &one, y.sample(2), 1e-5);
+        let batch = Layer::<Shape1<U37>>::forward(&*l, &x);
+        assert_close("forward", batch.as_slice(), y.as_slice(), 1e-6);
+    }
+
+    #[test]
+    fn a_batch_split_across_threads_gives_the_same_numbers() {
+        // large enough that the batch (forward, dX) and the rows of dW are split in two
+        let mut l = new_boxed::<Linear<U64, U40>>(4);
+        let mut r = crate::rng::Rng::new(5);
+        let x: std::vec::Vec<f32> = (0..300 * 64).map(|_| r.normal()).collect();
+        let dy: std::vec::Vec<f32> = (0..300 * 40).map(|_| r.normal()).collect();
+        let before = crate::kernels::par::threads();
+        let mut run = |t| {
+            crate::kernels::par::set_threads(t);
+            run_train::<Shape1<U64>, _>(&mut *l, &x, &dy)
+        };
+        let (y1, dx1, g1) = run(1);
+        let (y2, dx2, g2) = run(2);
+        crate::kernels::par::set_threads(before);
+        assert_eq!(
+            (y1, dx1, &g1.weight[..], &g1.bias[..]),
+            (y2, dx2, &g2.weight[..], &g2.bias[..])
+        );
     }
 
     #[test]

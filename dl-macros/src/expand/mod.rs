@@ -592,8 +592,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             #[allow(non_snake_case)]
             #vis struct #cache_name {
                 #(#cnames: #ctys,)*
-                cols: #k::fused::Vec<f32>,
-                dcols: #k::fused::Vec<f32>,
+                work: #k::fused::Work,
             }
 
             #[allow(clippy::all, unused_variables, unused_braces)]

@@ -413,9 +413,9 @@ fn drive(
     }
 }
 
-/// Runs `f` with a scratch buffer of at least `len` floats (per thread under `std`).
+/// Runs `f` with a scratch buffer of `len` floats (kept per thread under `std`).
 #[cfg(feature = "alloc")]
-fn with_ws<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+pub fn with_ws<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     #[cfg(feature = "std")]
     {
         std::thread_local!(static WS: core::cell::RefCell<alloc::vec::Vec<f32>> = const { core::cell::RefCell::new(alloc::vec::Vec::new()) });

@@ -181,6 +181,34 @@ fn as_rows(r: usize, c: usize, x: Mat) -> (Vec<f32>, Vec<usize>) {
     (data, offs)
 }
 
+/// The matrix-vector product, both code paths, every row group and tail.
+#[cfg(feature = "std")]
+#[test]
+fn matrix_vector_products() {
+    let mut rng = crate::rng::Rng::new(3);
+    for portable in [false, true] {
+        FORCE_PORTABLE.with(|f| f.set(portable));
+        for &(rows, n) in &[(1, 1), (4, 16), (7, 37), (23, 400), (5, 15)] {
+            let w: Vec<f32> = (0..rows * n).map(|_| rng.normal()).collect();
+            let x: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
+            let b: Vec<f32> = (0..rows).map(|_| rng.normal()).collect();
+            let mut y = vec![f32::NAN; rows];
+            crate::kernels::gemv(&w, &x, &b, &mut y);
+            for i in 0..rows {
+                let want: f64 = b[i] as f64
+                    + (0..n)
+                        .map(|j| w[i * n + j] as f64 * x[j] as f64)
+                        .sum::<f64>();
+                assert!(
+                    (y[i] as f64 - want).abs() < 1e-4 * (n as f64).sqrt(),
+                    "portable {portable} {rows}x{n} [{i}]"
+                );
+            }
+        }
+    }
+    FORCE_PORTABLE.with(|f| f.set(false));
+}
+
 #[test]
 fn window_offsets_are_the_im2col_rows() {
     // 2 channels of 4×5, 3×3 kernel, dilation 2 → rows (c, ki, kj) at c·20 + ki·2·5 + kj·2

@@ -43,8 +43,11 @@ pub struct Conv2d<I, O: Filters<I, K>, K, S = typenum::U1, P = typenum::U0, D = 
     pub weight: GenericArray<f32, O::W>,
     /// `[O]`.
     pub bias: GenericArray<f32, O>,
-    _hyper: PhantomData<fn() -> (I, S, P, D)>,
+    _hyper: Hyper<I, S, P, D>,
 }
+
+/// The type parameters that are not array lengths.
+type Hyper<I, S, P, D> = PhantomData<fn() -> (I, S, P, D)>;
 
 // SAFETY: two f32 arrays and a marker.
 unsafe impl<I, O: Filters<I, K>, K, S, P, D> Zeroable for Conv2d<I, O, K, S, P, D> {}

@@ -21,7 +21,7 @@ use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows, MR, NR};
 use crate::kernels::im2col::col2im_rows;
 use crate::kernels::im2col::{im2col_rows, Geom};
 #[cfg(feature = "alloc")]
-use crate::kernels::{sum, zero_short};
+use crate::kernels::{add_to, simd, sum, zero_short};
 
 /// Floats of one band's column matrix, at most (unless one output row needs more).
 const BAND_FLOATS: usize = 128 * 1024;
@@ -45,6 +45,7 @@ pub(super) struct Plan {
     /// place) rather than as `dW = dY · colsᵀ` (the column matrix packed): whichever needs
     /// fewer tiles, counting a packed panel as two thirds of a tile. Few filters (LeNet's
     /// first layer has 6) favour `dW`.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     pub dw_t: bool,
 }
 
@@ -295,12 +296,17 @@ pub(super) fn backward(
                 ld,
                 &mut [],
             );
-            for rr in 0..ckk {
-                let d = &mut wk.dxpad[base + offs.at(rr)..][..n];
-                for (d, s) in d.iter_mut().zip(&wk.dcols[rr * ld..][..n]) {
-                    *d += s;
+            let (dxpad, dcols) = (&mut wk.dxpad[base..], &wk.dcols);
+            simd(|| {
+                let mut o = [0usize; 64];
+                for r0 in (0..ckk).step_by(64) {
+                    let o = &mut o[..(ckk - r0).min(64)];
+                    offs.fill(r0, o);
+                    for (i, &off) in o.iter().enumerate() {
+                        add_to(&mut dxpad[off..][..n], &dcols[(r0 + i) * ld..][..n]);
+                    }
                 }
-            }
+            });
         }
         let (hp, wp) = (g.h + 2 * g.p, pl.wide);
         for c in 0..g.c {

@@ -96,6 +96,28 @@ fn gradients_across_several_bands() {
 }
 
 #[test]
+fn a_batch_split_across_threads_gives_the_same_numbers() {
+    // enough work that forward and backward split the batch; the weight gradient is summed
+    // from per-thread parts, so in a different order
+    type L = Conv2d<U3, U8, U3, U1, U1>;
+    let mut l = new_boxed::<L>(8);
+    let mut r = crate::rng::Rng::new(9);
+    let x: std::vec::Vec<f32> = (0..8 * 3 * 256).map(|_| r.normal()).collect();
+    let dy: std::vec::Vec<f32> = (0..8 * 8 * 256).map(|_| r.normal()).collect();
+    let before = crate::kernels::par::threads();
+    let mut run = |t| {
+        crate::kernels::par::set_threads(t);
+        run_train::<Shape3<U3, U16, U16>, _>(&mut *l, &x, &dy)
+    };
+    let (y1, dx1, g1) = run(1);
+    let (y2, dx2, g2) = run(2);
+    crate::kernels::par::set_threads(before);
+    assert_eq!((y1, dx1), (y2, dx2));
+    assert_close("dweight", &g2.weight, &g1.weight, 1e-5);
+    assert_close("dbias", &g2.bias, &g1.bias, 1e-5);
+}
+
+#[test]
 fn lecture_example_shape() {
     // 5×5×3 input, 3×3 kernel, 2 filters, pad 1, stride 2 → 3×3×2
     fn out<L: Layer<Shape3<U3, U5, U5>, Out = Shape3<U2, U3, U3>>>(_: &L) {}
