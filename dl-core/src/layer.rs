@@ -55,6 +55,12 @@ pub trait Module: Zeroable {
     fn visit(&self, _f: &mut dyn FnMut(&[f32])) {}
     /// Every parameter tensor, mutably, in the same order.
     fn visit_mut(&mut self, _f: &mut dyn FnMut(&mut [f32])) {}
+    /// Every buffer (state saved with the weights but not trained: BatchNorm's `running_mean`
+    /// then `running_var`), in a fixed order; containers visit their parts in the order of
+    /// [`Module::visit`].
+    fn visit_buffers(&self, _f: &mut dyn FnMut(&[f32])) {}
+    /// Every buffer, mutably, in the order of [`Module::visit_buffers`].
+    fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(&mut [f32])) {}
     /// Sets every parameter to zero.
     fn zero(&mut self) {
         self.visit_mut(&mut |p| p.fill(0.0));
@@ -74,6 +80,14 @@ impl<A: Module, B: Module> Module for (A, B) {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.0.visit_mut(f);
         self.1.visit_mut(f);
+    }
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        self.0.visit_buffers(f);
+        self.1.visit_buffers(f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
     }
 }
 
@@ -170,6 +184,14 @@ impl<A: Module, B: Module> Module for Seq<A, B> {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.0.visit_mut(f);
         self.1.visit_mut(f);
+    }
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        self.0.visit_buffers(f);
+        self.1.visit_buffers(f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
     }
 }
 
@@ -276,6 +298,12 @@ impl<In: Shape, L: Module> Module for Network<In, L> {
     }
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.layers.visit_mut(f)
+    }
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        self.layers.visit_buffers(f)
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.layers.visit_buffers_mut(f)
     }
 }
 

@@ -8,6 +8,7 @@
 //! * [`layer`] — the [`Layer`] (inference, no allocator) and [`Train`] (forward + backward)
 //!   traits, and [`Seq`], the typed sequential chain.
 //! * [`layers`] — every building block; [`loss`] — the losses.
+//! * [`io`] — weights from `include_bytes!` data (no allocator) and safetensors files (`std`).
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -23,6 +24,7 @@ pub mod data;
 #[doc(hidden)]
 pub mod fused;
 pub mod init;
+pub mod io;
 pub mod kernels;
 pub mod layer;
 pub mod layers;

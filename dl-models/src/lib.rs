@@ -1,2 +1,50 @@
-//! Classic architectures as `dl` types. Models arrive with the `network!` macro.
+//! Classic architectures as `dl` types, each built with `network!`: every intermediate shape is
+//! computed at compile time and every parameter count is checked by a const assertion.
+//!
+//! Where the architecture allows any input size (global pooling, fully convolutional nets), the
+//! size is a type parameter: `ResNet18<U224>`, `ResNet18<U32>`. `network!` takes its input shape
+//! as literal numbers, so each supported size is its own expansion (`ResNet18x224`,
+//! `ResNet18x32`) and the alias picks one.
+//!
+//! | model | file | parameters | published |
+//! |---|---|---|---|
+//! | [`Mlp`] (3-16-16-1 sigmoid) | `mlp.rs` | 353 | 353 |
+//! | [`LeNet5`] (ReLU, max-pool) | `lenet.rs` | 61,706 | 61,706 |
+//! | [`AlexNet`] (torchvision) | `alexnet.rs` | 61,100,840 | 61,100,840 |
+//! | [`AlexNetLrn`] (paper, one tower) | `alexnet.rs` | 62,378,344 | 62,378,344 ungrouped |
+//! | [`Nin`] (CIFAR-10) | `nin.rs` | 966,986 | 966,986 |
+//! | [`Vgg11`] / [`Vgg16`] | `vgg.rs` | 132,863,336 / 138,357,544 | same |
+//! | [`GoogLeNet`] | `googlenet.rs` | 6,632,184 | 6,624,904 + 7,280 conv biases |
+//! | [`ResNet18`] … [`ResNet152`] | `resnet.rs` | published + conv biases | see `resnet` |
+//! | [`Fcn32s`], [`Fcn16s`], [`Fcn8s`] | `fcn.rs` | reference + 21 per up-conv | see `fcn` |
+//! | [`Context`] (dilated, Yu & Koltun) | `dilated.rs` | 28,392 | 64·C² + 8·C |
+//!
+//! `network!`'s `Conv2d` and `ConvTranspose2d` always have a bias; torchvision's ResNet and
+//! GoogLeNet convolutions do not (`bias=False`), so those models carry one extra parameter per
+//! convolution output channel. Each file says exactly how many and asserts it.
 #![no_std]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod alexnet;
+pub mod dilated;
+pub mod fcn;
+pub mod googlenet;
+pub mod lenet;
+pub mod mlp;
+#[cfg(feature = "alloc")]
+pub mod names;
+pub mod nin;
+pub mod resnet;
+pub mod vgg;
+
+pub use alexnet::{AlexNet, AlexNetLrn};
+pub use dilated::Context;
+pub use fcn::{Fcn16s, Fcn32s, Fcn8s};
+pub use googlenet::GoogLeNet;
+pub use lenet::LeNet5;
+pub use mlp::Mlp;
+pub use nin::Nin;
+pub use resnet::{ResNet101, ResNet152, ResNet18, ResNet34, ResNet50};
+pub use vgg::{Vgg11, Vgg16};

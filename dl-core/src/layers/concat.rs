@@ -59,6 +59,14 @@ impl<A: Module, B: Module> Module for Concat<A, B> {
         self.0.visit_mut(f);
         self.1.visit_mut(f);
     }
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        self.0.visit_buffers(f);
+        self.1.visit_buffers(f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.0.visit_buffers_mut(f);
+        self.1.visit_buffers_mut(f);
+    }
 }
 
 impl<In: Shape, A: Layer<In>, B: Layer<In>> Layer<In> for Concat<A, B>

@@ -117,6 +117,14 @@ impl<F: Module, Sc: Module> Module for Residual<F, Sc> {
         self.f.visit_mut(f);
         self.shortcut.visit_mut(f);
     }
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        self.f.visit_buffers(f);
+        self.shortcut.visit_buffers(f);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        self.f.visit_buffers_mut(f);
+        self.shortcut.visit_buffers_mut(f);
+    }
 }
 
 impl<In: Shape, F: Layer<In>, Sc: Layer<In>> Layer<In> for Residual<F, Sc>

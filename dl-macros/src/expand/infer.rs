@@ -45,15 +45,28 @@ impl Gen {
         let k = &self.k;
         match op.node {
             Node::Leaf(l) => match l.kind {
-                Kind::Conv { i, k: kk, s, p, .. } => {
-                    let Shape::Map(_, oh, ow) = l.output else {
+                Kind::Conv {
+                    i,
+                    o,
+                    k: kk,
+                    s,
+                    p,
+                    d,
+                } => {
+                    let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
-                    if kk == 1 && s == 1 && p == 0 {
-                        quote!(0usize)
-                    } else {
-                        lit(i * kk * kk * oh * ow)
-                    }
+                    let (i, h, w, kk, s, p, d, o) = (
+                        lit(i),
+                        lit(h),
+                        lit(w),
+                        lit(kk),
+                        lit(s),
+                        lit(p),
+                        lit(d),
+                        lit(o),
+                    );
+                    quote!(#k::fused::conv_scratch(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #d), #o))
                 }
                 Kind::Linear { .. } | Kind::Act(_) => quote!(0usize),
                 _ => {
@@ -211,6 +224,23 @@ impl Gen {
                         let af = self.act_fn(a);
                         quote! {
                             #k::fused::act_copy::<#af>(&__x[..#inn], &mut __y[..#on]);
+                            #posts_y
+                        }
+                    }
+                    Kind::MaxPool {
+                        k: kk,
+                        s,
+                        p: 0,
+                        d: 1,
+                    } => {
+                        let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
+                        else {
+                            return quote!();
+                        };
+                        let (c, h, w, kk, s, oh, ow) =
+                            (lit(c), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        quote! {
+                            #k::fused::max_pool(#c, #h, #w, #kk, #s, #oh, #ow, &__x[..#inn], &mut __y[..#on]);
                             #posts_y
                         }
                     }

@@ -534,6 +534,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             fn init(&mut self, rng: &mut #k::rng::Rng) { #(#k::Module::init(&mut self.#fnames, rng);)* }
             fn visit(&self, f: &mut dyn FnMut(&[f32])) { #(#k::Module::visit(&self.#fnames, f);)* }
             fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_mut(&mut self.#fnames, f);)* }
+            fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) { #(#k::Module::visit_buffers(&self.#fnames, f);)* }
+            fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_buffers_mut(&mut self.#fnames, f);)* }
         }
         const _: () = ::core::assert!(<#name as #k::Module>::PARAMS == #params_l, "network!: parameter count disagrees with the layer types");
 
@@ -590,8 +592,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             #[allow(non_snake_case)]
             #vis struct #cache_name {
                 #(#cnames: #ctys,)*
-                cols: #k::fused::Vec<f32>,
-                dcols: #k::fused::Vec<f32>,
+                work: #k::fused::Work,
             }
 
             #[allow(clippy::all, unused_variables, unused_braces)]

@@ -17,7 +17,10 @@ impl Gen {
                 Node::Leaf(l) => {
                     if !matches!(
                         l.kind,
-                        Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)
+                        Kind::Conv { .. }
+                            | Kind::Linear { .. }
+                            | Kind::Act(_)
+                            | Kind::MaxPool { p: 0, d: 1, .. }
                     ) {
                         let lt = self.layer_ty(&l.kind);
                         self.add_cache(
@@ -166,7 +169,7 @@ impl Gen {
                             quote! {{
                                 const __G: #k::kernels::im2col::Geom = #g;
                                 let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
-                                #k::fused::conv2d_forward(&self.#f.weight, &self.#f.bias, &__G, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.cols,
+                                #k::fused::conv2d_forward(&self.#f.weight, &self.#f.bias, &__G, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.work,
                                     |_o: usize, __row: &mut [f32]| { #posts_f });
                             }},
                             quote! {{
@@ -174,20 +177,20 @@ impl Gen {
                                 #post_b
                                 let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
                                 #k::fused::conv2d_backward(&self.#f.weight, &__G, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(),
-                                    &mut c.cols, &mut c.dcols, &mut g.#f.weight, &mut g.#f.bias);
+                                    &mut c.work, &mut g.#f.weight, &mut g.#f.bias);
                             }},
                         )
                     }
                     Kind::Linear { .. } => (
                         quote! {{
                             let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
-                            #k::fused::linear_forward(&self.#f.weight, &self.#f.bias, __n, __x.as_slice(), __y.as_mut_slice(),
+                            #k::fused::linear_forward(&self.#f.weight, &self.#f.bias, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.work,
                                 |_o: usize, __row: &mut [f32]| { #posts_f });
                         }},
                         quote! {{
                             #post_b
                             let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
-                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(),
+                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), c.#d.as_slice(), __dx.as_mut_slice(), &mut c.work,
                                 &mut g.#f.weight, &mut g.#f.bias);
                         }},
                     ),
@@ -201,6 +204,30 @@ impl Gen {
                             quote! {{
                                 let __x = #x; let __dx = #dx; __dx.resize(__x.len());
                                 #k::fused::act_grad::<#af>(__x.as_slice(), (#yref).as_slice(), c.#d.as_slice(), __dx.as_mut_slice());
+                            }},
+                        )
+                    }
+                    Kind::MaxPool {
+                        k: kk,
+                        s,
+                        p: 0,
+                        d: 1,
+                    } => {
+                        let (Shape::Map(cc, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
+                        else {
+                            return (quote!(), quote!());
+                        };
+                        let (cc, h, w, kk, s, oh, ow) =
+                            (lit(cc), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        let a = quote!(#cc, #h, #w, #kk, #s, #oh, #ow);
+                        (
+                            quote! {{
+                                let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
+                                #k::fused::max_pool_forward(#a, __n, __x.as_slice(), __y.as_mut_slice());
+                            }},
+                            quote! {{
+                                let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
+                                #k::fused::max_pool_backward(#a, __n, __x.as_slice(), (#yref).as_slice(), c.#d.as_slice(), __dx.as_mut_slice());
                             }},
                         )
                     }

@@ -24,9 +24,9 @@ pub struct BatchNorm<C: ArrayLength, D> {
     pub weight: GenericArray<f32, C>,
     /// β, `[C]` (trainable).
     pub bias: GenericArray<f32, C>,
-    /// Running mean, `[C]` (a buffer: not visited by [`Module::visit`]).
+    /// Running mean, `[C]` (a buffer: visited by [`Module::visit_buffers`]).
     pub running_mean: GenericArray<f32, C>,
-    /// Running variance, `[C]` (a buffer: not visited by [`Module::visit`]).
+    /// Running variance, `[C]` (a buffer: visited by [`Module::visit_buffers`]).
     pub running_var: GenericArray<f32, C>,
     _dims: PhantomData<fn() -> D>,
 }
@@ -64,6 +64,15 @@ impl<C: ArrayLength, D> Module for BatchNorm<C, D> {
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         f(&mut self.weight);
         f(&mut self.bias);
+    }
+    /// `running_mean`, then `running_var` (PyTorch's `num_batches_tracked` is not kept).
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        f(&self.running_mean);
+        f(&self.running_var);
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        f(&mut self.running_mean);
+        f(&mut self.running_var);
     }
 }
 impl<C: ArrayLength> Module for BatchNormGrad<C> {

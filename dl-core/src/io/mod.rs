@@ -1,0 +1,20 @@
+//! Weights in and out of a network.
+//!
+//! * [`raw`] — the raw layout for `include_bytes!` data: every tensor a network visits,
+//!   little-endian `f32`, concatenated, no header. Loads into a (statically placed) network
+//!   with no allocator.
+//! * [`safetensors`] (feature `std`) — the format PyTorch users share weights in, read and
+//!   written with the `safetensors` crate; every tensor is checked by name, shape and dtype.
+//!
+//! Both walk the network in one order: the parameters in [`Module::visit`] order, then the
+//! buffers (BatchNorm's `running_mean`, `running_var`) in [`Module::visit_buffers`] order.
+//!
+//! [`Module::visit`]: crate::Module::visit
+//! [`Module::visit_buffers`]: crate::Module::visit_buffers
+pub mod raw;
+#[cfg(feature = "std")]
+pub mod safetensors;
+
+pub use raw::{load_raw, raw_len, write_raw, RawLengthError};
+#[cfg(feature = "std")]
+pub use safetensors::{from_bytes, load, save, to_bytes, TensorName, WeightsError};
