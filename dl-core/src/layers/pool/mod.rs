@@ -122,6 +122,11 @@ fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
 /// the padding). When `arg` is not empty it receives each argmax as an index into the sample
 /// (`u32::MAX` for such an empty window). Ties go to the first tap and NaN wins, as in PyTorch.
 fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
+    if g.p == 0 && g.d == 1 && g.s == g.k {
+        // Non-overlapping windows inside the input: the branch-free kernel.
+        let (shape, out) = ([g.c, g.h, g.w], [g.oh, g.ow]);
+        return crate::kernels::maxpool::max_pool_k(x, shape, g.k, out, y, arg);
+    }
     windows(g, |o, (r0, nr), (c0, nc)| {
         let mut best = f32::NEG_INFINITY;
         let mut at = if nr * nc > 0 {
