@@ -38,11 +38,7 @@ impl Adagrad {
         self.lr_decay = lr_decay;
         self
     }
-    /// Sets the weight decay.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
+    super::weight_decay_builder!();
     /// Sets the initial sum of squares.
     pub fn initial_accumulator_value(mut self, v: f32) -> Self {
         self.initial_accumulator_value = v;
@@ -51,15 +47,7 @@ impl Adagrad {
 }
 
 impl Optimizer for Adagrad {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn reset(&mut self) {
-        self.state.clear();
-    }
+    super::lr_and_state!();
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (wd, eps) = (self.weight_decay, self.eps);
         let s = self.state.get(i, [param.len()]);
@@ -118,11 +106,7 @@ impl RmsProp {
         self.alpha = alpha;
         self
     }
-    /// Sets the weight decay.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
+    super::weight_decay_builder!();
     /// Sets the momentum factor.
     pub fn momentum(mut self, momentum: f32) -> Self {
         self.momentum = momentum;
@@ -136,15 +120,7 @@ impl RmsProp {
 }
 
 impl Optimizer for RmsProp {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn reset(&mut self) {
-        self.state.clear();
-    }
+    super::lr_and_state!();
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (lr, a, eps, wd, mu) = (
             self.lr,
@@ -221,11 +197,7 @@ impl Adam {
         self.betas = (beta1, beta2);
         self
     }
-    /// Sets the weight decay (L2 added to the gradient).
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
+    super::weight_decay_builder!();
     /// AdamW: decoupled weight decay `weight_decay` (PyTorch's AdamW default is 1e-2).
     pub fn decoupled(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
@@ -235,15 +207,7 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn reset(&mut self) {
-        self.state.clear();
-    }
+    super::lr_and_state!();
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let ((b1, b2), eps, lr) = (self.betas, self.eps, self.lr);
         let (wd, shrink) = match self.decoupled_weight_decay {

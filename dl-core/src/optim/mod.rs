@@ -51,6 +51,35 @@ pub use schedule::{
 };
 pub use sgd::Sgd;
 
+/// The parts every optimiser here shares: the `lr` / `set_lr` / `reset` methods of
+/// [`Optimizer`] over the fields `lr` and `state`, written inside its `impl Optimizer`.
+macro_rules! lr_and_state {
+    () => {
+        fn lr(&self) -> f32 {
+            self.lr
+        }
+        fn set_lr(&mut self, lr: f32) {
+            self.lr = lr;
+        }
+        fn reset(&mut self) {
+            self.state.clear();
+        }
+    };
+}
+pub(crate) use lr_and_state;
+
+/// The `weight_decay` builder (L2 added to the gradient) of an optimiser with that field.
+macro_rules! weight_decay_builder {
+    () => {
+        /// Sets the weight decay (L2 added to the gradient, `g + weight_decay·w`).
+        pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+            self.weight_decay = weight_decay;
+            self
+        }
+    };
+}
+pub(crate) use weight_decay_builder;
+
 /// An update rule. Implementors write [`Optimizer::update`] for one tensor; the provided
 /// methods walk a network (or a list of slices) and call it for each tensor in visit order.
 pub trait Optimizer {

@@ -61,23 +61,11 @@ impl Sgd {
         self.dampening = dampening;
         self
     }
-    /// Sets the weight decay (L2 added to the gradient).
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
+    super::weight_decay_builder!();
 }
 
 impl Optimizer for Sgd {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn reset(&mut self) {
-        self.state.clear();
-    }
+    super::lr_and_state!();
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);
         if mu == 0.0 {
