@@ -9,15 +9,17 @@
 //! `DL_BENCH_TORCH=path` reads PyTorch's numbers from another file; `DL_BENCH_SECS` sets the
 //! time spent on each case (default 2 s), `DL_BENCH_ONLY=case,…` and `DL_BENCH_THREADS=1,2` pick
 //! cases and thread counts, `DL_BENCH_STAT=min` reports the fastest sample instead of the median.
+mod common;
+
+use common::bench::*;
 use dl::consts::*;
 use dl::kernels::par::set_threads;
 use dl::{
-    new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU, Shape,
+    new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU,
     Shape3, Train,
 };
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::Instant;
 
 type LeNet = dl::Seq![
     Conv2d<U1, U6, U5, U1, U2>, ReLU, MaxPool2d<U2>,
@@ -27,61 +29,6 @@ type LeNet = dl::Seq![
 type Digit = Shape3<U1, U28, U28>;
 type Conv64 = Conv2d<U64, U64, U3, U1, U1>;
 type Map64 = Shape3<U64, U32, U32>;
-
-/// Median milliseconds of `f`, after warm-up, over about `secs` seconds of samples.
-fn median_ms(secs: f64, f: &mut dyn FnMut()) -> f64 {
-    let t0 = Instant::now();
-    let mut warm = 0;
-    while warm < 3 || t0.elapsed().as_secs_f64() < 0.15 * secs {
-        f();
-        warm += 1;
-    }
-    let once = t0.elapsed().as_secs_f64() / warm as f64;
-    // each sample lasts at least ~2 ms, so timer overhead does not count
-    let inner = ((2e-3 / once).ceil() as usize).max(1);
-    let samples = ((secs / (once * inner as f64)) as usize).clamp(15, 301);
-    let mut t: Vec<f64> = (0..samples)
-        .map(|_| {
-            let s = Instant::now();
-            for _ in 0..inner {
-                f();
-            }
-            s.elapsed().as_secs_f64() * 1e3 / inner as f64
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    // DL_BENCH_STAT=min: the fastest sample, steadier than the median on a busy machine
-    if std::env::var("DL_BENCH_STAT").is_ok_and(|s| s == "min") {
-        return t[0];
-    }
-    t[t.len() / 2]
-}
-
-/// `dlogits = (softmax(logits) − onehot(label)) / n`: the gradient of the mean cross-entropy.
-fn softmax_xent_grad(logits: &[f32], labels: &[usize], d: &mut [f32]) {
-    let n = labels.len() as f32;
-    for ((z, g), &l) in logits
-        .chunks_exact(10)
-        .zip(d.chunks_exact_mut(10))
-        .zip(labels)
-    {
-        let m = z.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        let mut s = 0.0;
-        for (gi, &zi) in g.iter_mut().zip(z) {
-            *gi = (zi - m).exp();
-            s += *gi;
-        }
-        for gi in g.iter_mut() {
-            *gi /= s * n;
-        }
-        g[l] -= 1.0 / n;
-    }
-}
-
-fn random_batch<S: Shape>(n: usize, seed: u64) -> Batch<S> {
-    let mut r = dl::rng::Rng::new(seed);
-    Batch::from_fn(n, |_| r.normal())
-}
 
 /// `DL_BENCH_ONLY=case` runs only that case (for profiling); `DL_BENCH_THREADS=1` one count.
 fn wanted(case: &str) -> bool {
@@ -153,32 +100,8 @@ fn bench_ours(secs: f64) -> BTreeMap<(&'static str, usize), f64> {
     out
 }
 
-/// PyTorch's numbers: lines `case threads milliseconds`.
-fn read_torch(path: &str) -> BTreeMap<(String, usize), f64> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        eprintln!(
-            "no PyTorch numbers at {path} (run `python3 scripts/bench_torch.py` or pass --torch)"
-        );
-        return BTreeMap::new();
-    };
-    text.lines()
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            let (c, t, ms) = (
-                it.next()?,
-                it.next()?.parse().ok()?,
-                it.next()?.parse().ok()?,
-            );
-            Some(((c.to_string(), t), ms))
-        })
-        .collect()
-}
-
 fn main() {
-    let secs: f64 = std::env::var("DL_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let secs: f64 = env_or("DL_BENCH_SECS", 2.0);
     let path = std::env::var("DL_BENCH_TORCH")
         .unwrap_or_else(|_| format!("{}/target/bench_torch.txt", env!("CARGO_MANIFEST_DIR")));
     if std::env::args().any(|a| a == "--torch") {

@@ -10,15 +10,16 @@
 //! `DL_BENCH_ONLY=case,…` picks cases, `DL_BENCH_SECS` (time per case and round, default 1 s), `DL_BENCH_ROUNDS` (default 3),
 //! `DL_BENCH_TORCH=path` (PyTorch's numbers, default target/bench_torch.txt, written by
 //! scripts/bench_torch.py with the same case names).
+mod common;
+
+use common::bench::*;
 use dl::consts::*;
 use dl::kernels::par::set_threads;
 use dl::{
     network, new_boxed, zeroed_box, Batch, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Shape,
     Shape3, Train,
 };
-use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::time::Instant;
 
 type Hand = dl::Seq![
     Conv2d<U1, U6, U5, U1, U2>, ReLU, MaxPool2d<U2>,
@@ -41,61 +42,6 @@ network! {
 }
 
 type Digit = Shape3<U1, U28, U28>;
-
-/// Median milliseconds of `f` over about `secs` seconds of samples, after warm-up.
-fn median_ms(secs: f64, f: &mut dyn FnMut()) -> f64 {
-    let t0 = Instant::now();
-    let mut warm = 0;
-    while warm < 3 || t0.elapsed().as_secs_f64() < 0.15 * secs {
-        f();
-        warm += 1;
-    }
-    let once = t0.elapsed().as_secs_f64() / warm as f64;
-    let inner = ((2e-3 / once).ceil() as usize).max(1);
-    let samples = ((secs / (once * inner as f64)) as usize).clamp(9, 301);
-    let mut t: Vec<f64> = (0..samples)
-        .map(|_| {
-            let s = Instant::now();
-            for _ in 0..inner {
-                f();
-            }
-            s.elapsed().as_secs_f64() * 1e3 / inner as f64
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// `dlogits = (softmax(logits) − onehot(label)) / n`: the gradient of the mean cross-entropy.
-fn softmax_xent_grad(logits: &[f32], labels: &[usize], d: &mut [f32]) {
-    let n = labels.len() as f32;
-    for ((z, g), &l) in logits
-        .chunks_exact(10)
-        .zip(d.chunks_exact_mut(10))
-        .zip(labels)
-    {
-        let m = z.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        let mut s = 0.0;
-        for (gi, &zi) in g.iter_mut().zip(z) {
-            *gi = (zi - m).exp();
-            s += *gi;
-        }
-        for gi in g.iter_mut() {
-            *gi /= s * n;
-        }
-        g[l] -= 1.0 / n;
-    }
-}
-
-fn random_batch<S: Shape>(n: usize, seed: u64) -> Batch<S> {
-    let mut r = dl::rng::Rng::new(seed);
-    Batch::from_fn(n, |_| r.normal())
-}
 
 /// One net's state for the three cases (buffers kept across calls, as in a training loop).
 struct Bench<N: Train<Digit>> {
@@ -164,32 +110,6 @@ impl<N: Train<Digit> + Sync> Bench<N> {
             _ => median_ms(secs, &mut || drop(black_box(s.net.forward(x)))),
         }
     }
-}
-
-/// PyTorch's numbers: lines `case threads milliseconds`.
-fn read_torch(path: &str) -> BTreeMap<(String, usize), f64> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        eprintln!("no PyTorch numbers at {path} (run `python3 scripts/bench_torch.py`)");
-        return BTreeMap::new();
-    };
-    text.lines()
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            let (c, t, ms) = (
-                it.next()?,
-                it.next()?.parse().ok()?,
-                it.next()?.parse().ok()?,
-            );
-            Some(((c.to_string(), t), ms))
-        })
-        .collect()
-}
-
-fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
-    std::env::var(k)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(d)
 }
 
 fn main() {

@@ -1,6 +1,8 @@
 //! Helpers shared by the examples: a training-curve plot written as SVG (opens in any browser or
 //! image viewer) with no plotting dependency.
 #![allow(dead_code)]
+pub mod bench;
+
 use std::fmt::Write as _;
 
 /// One named series of `(x, y)` points with its colour.

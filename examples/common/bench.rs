@@ -1,0 +1,97 @@
+//! What the two benchmark examples share: the timer, the loss gradient of a training step, random
+//! inputs and PyTorch's numbers written by `scripts/bench_torch.py`.
+use dl::{Batch, Shape};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Median milliseconds of `f` over about `secs` seconds of samples, after warm-up; each sample
+/// lasts at least ~2 ms so timer overhead does not count. `DL_BENCH_STAT=min` returns the fastest
+/// sample instead, steadier than the median on a busy machine.
+pub fn median_ms(secs: f64, f: &mut dyn FnMut()) -> f64 {
+    let t0 = Instant::now();
+    let mut warm = 0;
+    while warm < 3 || t0.elapsed().as_secs_f64() < 0.15 * secs {
+        f();
+        warm += 1;
+    }
+    let once = t0.elapsed().as_secs_f64() / warm as f64;
+    let inner = ((2e-3 / once).ceil() as usize).max(1);
+    let samples = ((secs / (once * inner as f64)) as usize).clamp(15, 301);
+    let mut t: Vec<f64> = (0..samples)
+        .map(|_| {
+            let s = Instant::now();
+            for _ in 0..inner {
+                f();
+            }
+            s.elapsed().as_secs_f64() * 1e3 / inner as f64
+        })
+        .collect();
+    if std::env::var("DL_BENCH_STAT").is_ok_and(|s| s == "min") {
+        return t.iter().copied().fold(f64::INFINITY, f64::min);
+    }
+    median(&mut t)
+}
+
+/// The median of `v` (sorted in place).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `dlogits = (softmax(logits) − onehot(label)) / n` over rows of 10: the gradient of the mean
+/// cross-entropy.
+pub fn softmax_xent_grad(logits: &[f32], labels: &[usize], d: &mut [f32]) {
+    let n = labels.len() as f32;
+    for ((z, g), &l) in logits
+        .chunks_exact(10)
+        .zip(d.chunks_exact_mut(10))
+        .zip(labels)
+    {
+        let m = z.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        let mut s = 0.0;
+        for (gi, &zi) in g.iter_mut().zip(z) {
+            *gi = (zi - m).exp();
+            s += *gi;
+        }
+        for gi in g.iter_mut() {
+            *gi /= s * n;
+        }
+        g[l] -= 1.0 / n;
+    }
+}
+
+/// `n` samples of standard normal values.
+pub fn random_batch<S: Shape>(n: usize, seed: u64) -> Batch<S> {
+    let mut r = dl::rng::Rng::new(seed);
+    Batch::from_fn(n, |_| r.normal())
+}
+
+/// PyTorch's numbers: lines `case threads milliseconds` (empty, with a hint, if the file is
+/// missing).
+pub fn read_torch(path: &str) -> BTreeMap<(String, usize), f64> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!(
+            "no PyTorch numbers at {path} (run `python3 scripts/bench_torch.py`, or bench_core --torch)"
+        );
+        return BTreeMap::new();
+    };
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (c, t, ms) = (
+                it.next()?,
+                it.next()?.parse().ok()?,
+                it.next()?.parse().ok()?,
+            );
+            Some(((c.to_string(), t), ms))
+        })
+        .collect()
+}
+
+/// The environment variable `k` parsed, or `d`.
+pub fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
+    std::env::var(k)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(d)
+}
