@@ -4,6 +4,10 @@
 //! writers). Writes the training curve to `digits-curve.svg`.
 //!
 //!     cargo run --release --example digits            (SEED=2 for another run)
+//!
+//! With `-- --save target/digits.safetensors` it also writes the trained weights under PyTorch's
+//! `nn.Sequential` names and, beside them, `digits.check.safetensors`: the test images with dl's
+//! logits, predictions and labels, for `python3 scripts/digits_torch_check.py`.
 mod common;
 
 use dl::consts::*;
@@ -24,6 +28,51 @@ network! {
         Conv2d(32, 64, 3, pad = 1), ReLU, MaxPool2d(2),   // 64 × 2 × 2
         Flatten, Dropout(0.25), Linear(256, 10),
     }
+}
+
+/// `Cnn`'s tensors as PyTorch's `nn.Sequential` of the same layers names them (Dropout, ReLU,
+/// pooling and Flatten have none, but keep their index).
+const TORCH_NAMES: [(&str, &[usize]); 8] = [
+    ("0.weight", &[32, 1, 3, 3]),
+    ("0.bias", &[32]),
+    ("2.weight", &[32, 32, 3, 3]),
+    ("2.bias", &[32]),
+    ("5.weight", &[64, 32, 3, 3]),
+    ("5.bias", &[64]),
+    ("10.weight", &[10, 256]),
+    ("10.bias", &[10]),
+];
+
+/// Writes the weights to `path` and the test images with dl's logits, predictions and labels
+/// to `<stem>.check.safetensors` beside it.
+fn save(path: &str, net: &Cnn, test: &Batch<Digit>, labels: &[usize]) -> Result<(), Box<dyn std::error::Error>> {
+    use safetensors::tensor::{serialize_to_file, Dtype, TensorView};
+    dl::io::save(path, net, &TORCH_NAMES)?;
+    let logits = net.forward(test);
+    let n = test.len();
+    let le = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
+    let pred: Vec<u8> = (0..n)
+        .map(|i| {
+            let l = logits.sample(i);
+            (0..10).fold(0, |b, j| if l[j] > l[b] { j } else { b }) as i64
+        })
+        .flat_map(i64::to_le_bytes)
+        .collect();
+    let lab: Vec<u8> = labels.iter().flat_map(|&l| (l as i64).to_le_bytes()).collect();
+    let (x, y) = (le(test.as_slice()), le(logits.as_slice()));
+    let check = std::path::Path::new(path).with_extension("check.safetensors");
+    serialize_to_file(
+        [
+            ("images", TensorView::new(Dtype::F32, vec![n, 1, 8, 8], &x)?),
+            ("logits", TensorView::new(Dtype::F32, vec![n, 10], &y)?),
+            ("predictions", TensorView::new(Dtype::I64, vec![n], &pred)?),
+            ("labels", TensorView::new(Dtype::I64, vec![n], &lab)?),
+        ],
+        None,
+        &check,
+    )?;
+    println!("weights written to {path}; test images, logits and predictions to {}", check.display());
+    Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -107,5 +156,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "test accuracy: {:.2} %",
         acc_curve.last().map_or(0.0, |p| p.1)
     );
+    let mut args = std::env::args().skip_while(|a| a != "--save").skip(1);
+    if let Some(path) = args.next() {
+        save(&path, &net, &test, y_test)?;
+    }
     Ok(())
 }
