@@ -193,7 +193,7 @@ fn fcn_skip_links_align() {
     assert_eq!(find("Conv2d(256, 21, 1)"), ["[21, 52, 52]"]);
     assert_eq!(find("Conv2d(4096, 21, 1)"), ["[21, 7, 7]"]);
     assert_eq!(
-        find("ConvTranspose2d(21, 21, 4, stride=2)"),
+        find("ConvTranspose2d(21, 21, 4, stride=2, bias=false)"),
         ["[21, 16, 16]", "[21, 34, 34]"]
     );
     println!("{s}");
