@@ -63,6 +63,17 @@ def conv():
 
 
 @case
+def conv_nobias():
+    # bias=False (ResNet, GoogLeNet, FCN's up-convolutions): no `bias` / `dbias` in the files.
+    layer_case("conv_nobias_s1p1", nn.Conv2d(3, 4, 3, padding=1, bias=False), (2, 3, 5, 7), 21)
+    layer_case("conv_nobias_s2p1", nn.Conv2d(3, 4, 3, stride=2, padding=1, bias=False),
+               (2, 3, 7, 6), 22)
+    layer_case("convt_nobias_k4s2p1",
+               nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, bias=False), (2, 3, 5, 4), 23)
+    layer_case("convt_nobias_1x1", nn.ConvTranspose2d(4, 5, 1, bias=False), (2, 4, 3, 3), 24)
+
+
+@case
 def activations():
     torch.manual_seed(6)
     x = torch.randn(50) * 3

@@ -2,8 +2,9 @@
 //! PyTorch's output (tests/fixtures/resnet18_io.safetensors from scripts/deploy_fixtures.py).
 //! The 46 MB of weights are not committed: both sides fill every `state_dict` tensor with the
 //! same deterministic pattern of its name; here they go through `io::to_bytes`/`io::from_bytes`
-//! by the torchvision names that dl-models lists (conv biases torchvision lacks left out, so
-//! zeroed on load), BatchNorm running statistics included.
+//! by the torchvision names that dl-models lists (its convolutions have `bias = false`, as
+//! torchvision's, so the names match the `state_dict` one to one), BatchNorm running
+//! statistics included.
 use dl::consts::U32;
 use dl::io;
 use dl::models::names::resnet;
@@ -19,7 +20,7 @@ fn resnet18_names() -> Vec<(String, Vec<usize>, bool)> {
     let params = resnet([2, 2, 2, 2], false).0;
     let mut all: Vec<_> = params
         .iter()
-        .map(|p| (p.name.clone(), p.shape.clone(), p.in_torch))
+        .map(|p| (p.name.clone(), p.shape.clone(), true))
         .collect();
     for p in &params {
         if let (Some(prefix), [c]) = (p.name.strip_suffix(".weight"), p.shape.as_slice()) {
@@ -90,7 +91,7 @@ fn assert_matches<In: Shape, L: Layer<In>>(net: &L, x: &[f32], y: &[f32], tol: f
 #[test]
 fn resnet18_at_32_with_pytorch_weights_matches_pytorch_1e4() {
     let names = resnet18_names();
-    // A safetensors file as PyTorch's state_dict has it (no conv biases, running stats).
+    // A safetensors file as PyTorch's state_dict has it (running stats included).
     let data: Vec<Vec<u8>> = names
         .iter()
         .map(|(n, s, _)| pattern(n, s).iter().flat_map(|v| v.to_le_bytes()).collect())

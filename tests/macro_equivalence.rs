@@ -327,3 +327,48 @@ fn compare_infer<In: Shape, M: Train<In> + Sync, H: Train<In, Out = M::Out> + Sy
     h.infer(x.sample(0), &mut b, &mut vec![0.0; H::SCRATCH]);
     close("folded inference", &a, &b);
 }
+
+network! {
+    /// `bias = false`: convolutions before a batch-norm (strided: im2col; stride 1: shifted
+    /// windows; 1×1: the input itself) and a bias-less up-convolution, as in ResNet and FCN.
+    pub struct NoBias: [3, 9, 9] {
+        Conv2d(3, 8, 3, stride = 2, pad = 1, bias = false), BatchNorm2d(8), ReLU,
+        Conv2d(8, 8, 3, pad = 1, bias = false), ReLU,
+        ConvTranspose2d(8, 4, 4, stride = 2, padding = 1, bias = false),
+        Conv2d(4, 4, 1, bias = false), Tanh,
+        Conv2d(4, 2, 3, bias = true),
+        Flatten,
+        Linear(128, 3),
+    }
+}
+
+type NoBiasHand = Seq![
+    Conv2d<U3, U8, U3, U2, U1, U1, dl::layers::conv::NoBias>, BatchNorm2d<U8>, ReLU,
+    Conv2d<U8, U8, U3, U1, U1, U1, dl::layers::conv::NoBias>, ReLU,
+    ConvTranspose2d<U8, U4, U4, U2, U1, U1, U0, dl::layers::conv::NoBias>,
+    Conv2d<U4, U4, U1, U1, U0, U1, dl::layers::conv::NoBias>, Tanh,
+    Conv2d<U4, U2, U3>,
+    Flatten,
+    Linear<U128, U3>,
+];
+
+#[test]
+fn bias_false_matches_hand_composed() {
+    // Only the last convolution and the Linear carry biases.
+    let want = 8 * 3 * 9 + 2 * 8 + 8 * 8 * 9 + 8 * 4 * 16 + 4 * 4 + (2 * 4 * 9 + 2) + 128 * 3 + 3;
+    assert_eq!(<NoBias as Module>::PARAMS, want);
+    assert_eq!(<NoBiasHand as Module>::PARAMS, want);
+    let mut m = NoBias::new(13);
+    let mut h = new_boxed::<NoBiasHand>(14);
+    let mut r = Rng::new(6);
+    for v in m.bn1.running_mean.iter_mut() {
+        *v = r.uniform_in(-0.5, 0.5);
+    }
+    for v in m.bn1.running_var.iter_mut() {
+        *v = r.uniform_in(0.5, 2.0);
+    }
+    h.1 .0.running_mean.copy_from_slice(&m.bn1.running_mean);
+    h.1 .0.running_var.copy_from_slice(&m.bn1.running_var);
+    compare_infer::<Shape3<U3, U9, U9>, _, _>(&mut *m, &mut *h);
+    compare_with::<Shape3<U3, U9, U9>, _, _>(&mut *m, &mut *h, 3, false);
+}

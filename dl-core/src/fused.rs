@@ -199,7 +199,8 @@ fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
 /// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
 /// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
 /// windows of the padded input (no im2col; the product is `W + 2P` wide and the extra columns
-/// are dropped by the bias pass); other strides multiply the column matrix. `scratch` holds
+/// are dropped by the bias pass); other strides multiply the column matrix. An empty `b` is a
+/// convolution without bias (`O` then comes from the weight's length). `scratch` holds
 /// [`conv_scratch`] floats.
 pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     w: &[f32],
@@ -210,7 +211,9 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     scratch: &mut [f32],
     mut post: F,
 ) {
-    let (r, m, o) = (g.rows(), g.cols(), b.len());
+    let (r, m) = (g.rows(), g.cols());
+    let o = w.len() / r;
+    let bias = |oc: usize| if b.is_empty() { 0.0 } else { b[oc] };
     let wl = Lhs::InPlace(Mat::rows(w, r));
     if conv_shifted(g, o) {
         let wp = g.w + 2 * g.p;
@@ -229,12 +232,12 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
             ld,
             &mut [],
         );
-        for (oc, ((yo, wo), &bo)) in y[..o * m]
+        for (oc, (yo, wo)) in y[..o * m]
             .chunks_exact_mut(m)
             .zip(wide.chunks_exact(ld))
-            .zip(b)
             .enumerate()
         {
+            let bo = bias(oc);
             for (yr, wr) in yo.chunks_exact_mut(g.ow).zip(wo.chunks_exact(wp)) {
                 for (d, s) in yr.iter_mut().zip(wr) {
                     *d = s + bo;
@@ -251,9 +254,12 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
         &scratch[..r * m]
     };
     gemm(o, m, r, wl, Rhs::Rows(rows_of(cols, m)), 0.0, y, m, &mut []);
-    for (oc, (yo, &bo)) in y[..o * m].chunks_exact_mut(m).zip(b).enumerate() {
-        for v in yo.iter_mut() {
-            *v += bo;
+    for (oc, yo) in y[..o * m].chunks_exact_mut(m).enumerate() {
+        if !b.is_empty() {
+            let bo = b[oc];
+            for v in yo.iter_mut() {
+                *v += bo;
+            }
         }
         post(oc, yo);
     }
@@ -573,7 +579,7 @@ mod train {
     }
 
     /// `Conv2d` over `n` samples, the batch split over the thread pool; `post(o, row)` runs on
-    /// each output row (bias added) while it is in cache.
+    /// each output row (bias added; an empty `b` is none) while it is in cache.
     #[allow(clippy::too_many_arguments)]
     pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
         w: &[f32],
@@ -585,7 +591,8 @@ mod train {
         work: &mut Work,
         post: F,
     ) {
-        let (r, m, o) = (g.rows(), g.cols(), b.len());
+        let (r, m) = (g.rows(), g.cols());
+        let o = w.len() / r;
         let (xn, yn) = (g.c * g.h * g.w, o * m);
         let p = par::pieces(n, yn * r);
         let ps = work.pieces(p, 0, conv_scratch(*g, o), 0, 0);
@@ -598,7 +605,8 @@ mod train {
     }
 
     /// `Conv2d` backward over `n` samples, split over the thread pool: `dx = col2im(Wᵀ·dY)`
-    /// (`Wᵀ` packed once), `gw += dY·colsᵀ`, `gb += Σ dY`, partial gradients per piece.
+    /// (`Wᵀ` packed once), `gw += dY·colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`: no
+    /// bias), partial gradients per piece.
     #[allow(clippy::too_many_arguments)]
     pub fn conv2d_backward(
         w: &[f32],
@@ -611,7 +619,8 @@ mod train {
         gw: &mut [f32],
         gb: &mut [f32],
     ) {
-        let (r, m, o) = (g.rows(), g.cols(), gb.len());
+        let (r, m) = (g.rows(), g.cols());
+        let (o, nb) = (w.len() / r, gb.len());
         let (xn, yn) = (g.c * g.h * g.w, o * m);
         reserve(&mut work.wt, packed_len(r, o));
         pack_a(r, o, Mat::t(w, r), &mut work.wt);
@@ -619,7 +628,7 @@ mod train {
         let wt = core::mem::take(&mut work.wt);
         if conv_shifted(g, o) {
             let (wp, ld, xl) = (g.w + 2 * g.p, g.oh * (g.w + 2 * g.p), xpad_len(g));
-            let ps = work.pieces(p, ws_b(r, ld), r * ld, o * r, o);
+            let ps = work.pieces(p, ws_b(r, ld), r * ld, o * r, nb);
             for pc in ps.iter_mut() {
                 reserve(&mut pc.cols, xl);
                 reserve(&mut pc.dyw, o * ld);
@@ -646,15 +655,13 @@ mod train {
                     let dyi = &dy[s * yn..][..yn];
                     pad_image(g, &x[s * xn..][..xn], xpad);
                     // dY wide (rows W + 2P apart, zero in the extra columns)
-                    for ((dwc, dyc), bb) in dyw
-                        .chunks_exact_mut(ld)
-                        .zip(dyi.chunks_exact(m))
-                        .zip(gb.iter_mut())
-                    {
+                    for (dwc, dyc) in dyw.chunks_exact_mut(ld).zip(dyi.chunks_exact(m)) {
                         for (dwr, dyr) in dwc.chunks_exact_mut(wp).zip(dyc.chunks_exact(g.ow)) {
                             dwr[..g.ow].copy_from_slice(dyr);
                             dwr[g.ow..].fill(0.0);
                         }
+                    }
+                    for (bb, dyc) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
                         *bb += sum(dyc);
                     }
                     // gw[O, CKK] += dY · windowsᵀ
@@ -682,7 +689,7 @@ mod train {
         }
         let id = g.is_identity();
         let cols = if id { 0 } else { r * m };
-        let ps = work.pieces(p, ws_b(r, m), cols, o * r, o);
+        let ps = work.pieces(p, ws_b(r, m), cols, o * r, nb);
         par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
             let Piece {
                 cols,

@@ -13,7 +13,7 @@
 //!
 //! `fan_in`/`fan_out` are inputs/outputs per unit: `I`/`O` for `Linear<I, O>`, `I·K·K`/`O·K·K`
 //! for `Conv2d<I, O, K>`.
-use crate::layers::conv::{Conv2d, Filters};
+use crate::layers::conv::{Conv2d, ConvBias, Filters};
 use crate::layers::linear::{Dense, Linear};
 use crate::math::sqrt;
 use crate::rng::Rng;
@@ -87,9 +87,9 @@ impl Init {
 
     /// Initialises a `Conv2d<I, O, K, …>`: weight with `fan_in = I·K·K`, `fan_out = O·K·K`;
     /// bias zero.
-    pub fn conv2d<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D>(
+    pub fn conv2d<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>>(
         self,
-        c: &mut Conv2d<I, O, K, S, P, D>,
+        c: &mut Conv2d<I, O, K, S, P, D, B>,
         rng: &mut Rng,
     ) {
         let kk = K::USIZE * K::USIZE;

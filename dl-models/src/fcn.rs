@@ -21,9 +21,8 @@
 //! blocks ([`at224`] lists them): written as three full `network!` lists per size they cost
 //! ~40 s of the release build; sharing the VGG-16 layers cuts that by about 40 %.
 //!
-//! **Parameter counts** equal the reference nets' except that `network!`'s `ConvTranspose2d`
-//! always carries a bias (the reference up-convolutions have `bias_term: false`): 21 more
-//! parameters per up-convolution. See [`FCN32S_PARAMS`] and friends.
+//! **Parameter counts** equal the reference nets' exactly (their up-convolutions have
+//! `bias_term: false`, here `bias = false`). See [`FCN32S_PARAMS`] and friends.
 use dl_core::consts::{U224, U32, U64};
 
 /// VGG-16's 13 convolutions.
@@ -32,28 +31,22 @@ pub const VGG16_CONV_PARAMS: usize = 14_714_688;
 pub const FCN_HEAD_PARAMS: usize =
     (512 * 7 * 7 * 4096 + 4096) + (4096 * 4096 + 4096) + (4096 * 21 + 21);
 /// The reference FCN-32s: backbone, head, a 64×64 stride-32 up-convolution without bias.
-pub const FCN32S_REFERENCE_PARAMS: usize = VGG16_CONV_PARAMS + FCN_HEAD_PARAMS + 21 * 21 * 64 * 64;
+pub const FCN32S_PARAMS: usize = VGG16_CONV_PARAMS + FCN_HEAD_PARAMS + 21 * 21 * 64 * 64;
 /// The reference FCN-16s: a 4×4 ×2 up-convolution, score_pool4 (1×1, 512 → 21), a 32×32 ×16
-/// up-convolution.
-pub const FCN16S_REFERENCE_PARAMS: usize = VGG16_CONV_PARAMS
+/// up-convolution (up-convolutions without bias).
+pub const FCN16S_PARAMS: usize = VGG16_CONV_PARAMS
     + FCN_HEAD_PARAMS
     + 21 * 21 * 4 * 4
     + (512 * 21 + 21)
     + 21 * 21 * 32 * 32;
 /// The reference FCN-8s: two ×2 up-convolutions, score_pool4, score_pool3 (1×1, 256 → 21), a
-/// 16×16 ×8 up-convolution.
-pub const FCN8S_REFERENCE_PARAMS: usize = VGG16_CONV_PARAMS
+/// 16×16 ×8 up-convolution (up-convolutions without bias).
+pub const FCN8S_PARAMS: usize = VGG16_CONV_PARAMS
     + FCN_HEAD_PARAMS
     + 2 * 21 * 21 * 4 * 4
     + (512 * 21 + 21)
     + (256 * 21 + 21)
     + 21 * 21 * 16 * 16;
-/// FCN-32s here: the reference plus one up-convolution bias (21).
-pub const FCN32S_PARAMS: usize = FCN32S_REFERENCE_PARAMS + 21;
-/// FCN-16s here: the reference plus two up-convolution biases.
-pub const FCN16S_PARAMS: usize = FCN16S_REFERENCE_PARAMS + 2 * 21;
-/// FCN-8s here: the reference plus three up-convolution biases.
-pub const FCN8S_PARAMS: usize = FCN8S_REFERENCE_PARAMS + 3 * 21;
 
 /// The FCNs at input `$h×$h` (`$H` its typenum), pool3 side `$p3`, pool4 side `$p4`, as chains
 /// of shared `network!` blocks: the VGG-16 layers up to pool3 are one block for all three
@@ -90,7 +83,7 @@ macro_rules! fcns {
                     Conv2d(512, 4096, 7), ReLU, Dropout(0.5),
                     Conv2d(4096, 4096, 1), ReLU, Dropout(0.5),
                     Conv2d(4096, 21, 1),
-                    ConvTranspose2d(21, 21, 64, stride = 32, pad = 16),
+                    ConvTranspose2d(21, 21, 64, stride = 32, pad = 16, bias = false),
                 }
             }
             dl_macros::network! {
@@ -103,9 +96,9 @@ macro_rules! fcns {
                     Conv2d(512, 4096, 7), ReLU, Dropout(0.5),
                     Conv2d(4096, 4096, 1), ReLU, Dropout(0.5),
                     Conv2d(4096, 21, 1),
-                    ConvTranspose2d(21, 21, 4, stride = 2),
+                    ConvTranspose2d(21, 21, 4, stride = 2, bias = false),
                     skip(pool4) { Conv2d(512, 21, 1) },
-                    ConvTranspose2d(21, 21, 32, stride = 16, pad = 24),
+                    ConvTranspose2d(21, 21, 32, stride = 16, pad = 24, bias = false),
                 }
             }
             dl_macros::network! {
@@ -122,11 +115,11 @@ macro_rules! fcns {
                     Conv2d(512, 4096, 7), ReLU, Dropout(0.5),
                     Conv2d(4096, 4096, 1), ReLU, Dropout(0.5),
                     Conv2d(4096, 21, 1),
-                    ConvTranspose2d(21, 21, 4, stride = 2),
+                    ConvTranspose2d(21, 21, 4, stride = 2, bias = false),
                     skip(pool4) { Conv2d(512, 21, 1) },
-                    ConvTranspose2d(21, 21, 4, stride = 2),
+                    ConvTranspose2d(21, 21, 4, stride = 2, bias = false),
                     skip(pool3) { Conv2d(256, 21, 1) },
-                    ConvTranspose2d(21, 21, 16, stride = 8, pad = 28),
+                    ConvTranspose2d(21, 21, 16, stride = 8, pad = 28, bias = false),
                 }
             }
             type In = dl_core::Shape3<dl_core::consts::U3, $H, $H>;
@@ -186,6 +179,9 @@ const _: () = {
     assert!(<at224::Fcn8s as dl_core::Module>::PARAMS == FCN8S_PARAMS);
     assert!(<at32::Fcn8s as dl_core::Module>::PARAMS == FCN8S_PARAMS);
     assert!(<at64::Fcn8s as dl_core::Module>::PARAMS == FCN8S_PARAMS);
+    assert!(FCN32S_PARAMS == 136_152_917);
+    assert!(FCN16S_PARAMS == 134_815_994);
+    assert!(FCN8S_PARAMS == 134_489_759);
 };
 
 /// An input side the FCNs are built for: `U32`, `U64` or `U224`.

@@ -1,11 +1,10 @@
 //! GoogLeNet / Inception v1 (C. Szegedy et al., "Going Deeper with Convolutions", CVPR 2015) in
 //! torchvision's layout without the auxiliary classifiers: every convolution is torchvision's
-//! `BasicConv2d` (convolution, BatchNorm, ReLU), and the "5×5" branch of each Inception module
+//! `BasicConv2d` (convolution with `bias = false`, BatchNorm, ReLU; only the final `Linear` has a
+//! bias, so `PARAMS` is torchvision's 6,624,904 exactly), and the "5×5" branch of each Inception module
 //! uses a 3×3 kernel, as torchvision's weights do.
 //!
 //! **Differences from torchvision, all from what `network!` can express:**
-//! * `Conv2d(bias=False)` does not exist in `network!`: each of the 57 convolutions carries a
-//!   bias, [`GOOGLENET_CONV_BIASES`] = 7,280 parameters more than torchvision's 6,624,904.
 //! * BatchNorm's `eps` is fixed at 1e-5 (torchvision: 1e-3): same parameters, slightly
 //!   different values when torchvision weights are loaded.
 //! * `MaxPool2d(ceil_mode=True)` does not exist: the stride-2 3×3 pools use `padding=1`,
@@ -30,93 +29,81 @@ pub const INCEPTION: [[usize; 7]; 9] = [
     [832, 384, 192, 384, 48, 128, 128], // 5b
 ];
 
-/// The bias of every convolution (one per output channel), which torchvision leaves out.
-pub const GOOGLENET_CONV_BIASES: usize = {
-    let mut total = 64 + 64 + 192; // conv1, conv2, conv3
-    let mut i = 0;
-    while i < INCEPTION.len() {
-        let m = INCEPTION[i];
-        total += m[1] + m[2] + m[3] + m[4] + m[5] + m[6];
-        i += 1;
-    }
-    total
-};
-
 macro_rules! googlenet {
     ($(#$a:tt)* $name:ident, $h:tt) => {
         network! {
             $(#$a)*
             #[network(crate = ::dl_core)]
             pub struct $name: [3, $h, $h] {
-                Conv2d(3, 64, 7, stride = 2, pad = 3), BatchNorm2d, ReLU,
+                Conv2d(3, 64, 7, stride = 2, pad = 3, bias = false), BatchNorm2d, ReLU,
                 MaxPool2d(3, stride = 2, pad = 1),
-                Conv2d(64, 64, 1), BatchNorm2d, ReLU,
-                Conv2d(64, 192, 3, pad = 1), BatchNorm2d, ReLU,
+                Conv2d(64, 64, 1, bias = false), BatchNorm2d, ReLU,
+                Conv2d(64, 192, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
                 MaxPool2d(3, stride = 2, pad = 1),
                 // inception3a
                 concat {
-                    { Conv2d(64, 1), BatchNorm2d, ReLU },
-                    { Conv2d(96, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(16, 1), BatchNorm2d, ReLU, Conv2d(32, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(32, 1), BatchNorm2d, ReLU },
+                    { Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(96, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(16, 1, bias = false), BatchNorm2d, ReLU, Conv2d(32, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(32, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 // inception3b
                 concat {
-                    { Conv2d(128, 1), BatchNorm2d, ReLU },
-                    { Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(192, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1), BatchNorm2d, ReLU, Conv2d(96, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1), BatchNorm2d, ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU, Conv2d(192, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(96, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 MaxPool2d(3, stride = 2, pad = 1),
                 // inception4a
                 concat {
-                    { Conv2d(192, 1), BatchNorm2d, ReLU },
-                    { Conv2d(96, 1), BatchNorm2d, ReLU, Conv2d(208, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(16, 1), BatchNorm2d, ReLU, Conv2d(48, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1), BatchNorm2d, ReLU },
+                    { Conv2d(192, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(96, 1, bias = false), BatchNorm2d, ReLU, Conv2d(208, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(16, 1, bias = false), BatchNorm2d, ReLU, Conv2d(48, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 // inception4b
                 concat {
-                    { Conv2d(160, 1), BatchNorm2d, ReLU },
-                    { Conv2d(112, 1), BatchNorm2d, ReLU, Conv2d(224, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(24, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1), BatchNorm2d, ReLU },
+                    { Conv2d(160, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(112, 1, bias = false), BatchNorm2d, ReLU, Conv2d(224, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(24, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 // inception4c
                 concat {
-                    { Conv2d(128, 1), BatchNorm2d, ReLU },
-                    { Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(24, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1), BatchNorm2d, ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(24, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 // inception4d
                 concat {
-                    { Conv2d(112, 1), BatchNorm2d, ReLU },
-                    { Conv2d(144, 1), BatchNorm2d, ReLU, Conv2d(288, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1), BatchNorm2d, ReLU },
+                    { Conv2d(112, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(144, 1, bias = false), BatchNorm2d, ReLU, Conv2d(288, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 // inception4e
                 concat {
-                    { Conv2d(256, 1), BatchNorm2d, ReLU },
-                    { Conv2d(160, 1), BatchNorm2d, ReLU, Conv2d(320, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1), BatchNorm2d, ReLU },
+                    { Conv2d(256, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(160, 1, bias = false), BatchNorm2d, ReLU, Conv2d(320, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 MaxPool2d(2, stride = 2),
                 // inception5a
                 concat {
-                    { Conv2d(256, 1), BatchNorm2d, ReLU },
-                    { Conv2d(160, 1), BatchNorm2d, ReLU, Conv2d(320, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1), BatchNorm2d, ReLU },
+                    { Conv2d(256, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(160, 1, bias = false), BatchNorm2d, ReLU, Conv2d(320, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 // inception5b
                 concat {
-                    { Conv2d(384, 1), BatchNorm2d, ReLU },
-                    { Conv2d(192, 1), BatchNorm2d, ReLU, Conv2d(384, 3, pad = 1), BatchNorm2d, ReLU },
-                    { Conv2d(48, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1), BatchNorm2d, ReLU },
+                    { Conv2d(384, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(192, 1, bias = false), BatchNorm2d, ReLU, Conv2d(384, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(48, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
                 },
                 AdaptiveAvgPool2d(1), Flatten, Dropout(0.2),
                 Linear(1024, 1000),
@@ -129,14 +116,14 @@ googlenet! {
     /// GoogLeNet on 224×224, torchvision layout, no auxiliary heads.
     ///
     /// ```text
-    /// stage                      output           params (with conv biases)
-    /// conv1 7×7/2, pool          [64, 56, 56]          9,600
-    /// conv2 1×1, conv3 3×3, pool [192, 28, 28]       115,456
-    /// inception 3a, 3b, pool     [480, 14, 14]       497,104
-    /// inception 4a - 4e, pool    [832, 7, 7]       2,656,752
-    /// inception 5a, 5b           [1024, 7, 7]      2,328,272
+    /// stage                      output           params
+    /// conv1 7×7/2, pool          [64, 56, 56]          9,536
+    /// conv2 1×1, conv3 3×3, pool [192, 28, 28]       115,200
+    /// inception 3a, 3b, pool     [480, 14, 14]       496,096
+    /// inception 4a - 4e, pool    [832, 7, 7]       2,653,088
+    /// inception 5a, 5b           [1024, 7, 7]      2,325,984
     /// avgpool, dropout, fc       [1000]            1,025,000
-    /// total                                        6,632,184 = 6,624,904 + 7,280 conv biases
+    /// total                                        6,624,904
     /// ```
     GoogLeNetx224, 224
 }
@@ -144,9 +131,8 @@ googlenet! {
     /// GoogLeNet on 32×32: maps 16, 8, 4, 2, 1 after the stem, each pool.
     GoogLeNetx32, 32
 }
-const _: () = assert!(GOOGLENET_CONV_BIASES == 7_280);
-const _: () = assert!(GoogLeNetx224::PARAMS == GOOGLENET_PARAMS + GOOGLENET_CONV_BIASES);
-const _: () = assert!(GoogLeNetx32::PARAMS == GOOGLENET_PARAMS + GOOGLENET_CONV_BIASES);
+const _: () = assert!(GoogLeNetx224::PARAMS == GOOGLENET_PARAMS);
+const _: () = assert!(GoogLeNetx32::PARAMS == GOOGLENET_PARAMS);
 
 /// An input side GoogLeNet is built for: `U224` or `U32`.
 pub trait GoogLeNetInput {

@@ -14,14 +14,14 @@
 //! | [`AlexNetLrn`] (paper, one tower) | `alexnet.rs` | 62,378,344 | 62,378,344 ungrouped |
 //! | [`Nin`] (CIFAR-10) | `nin.rs` | 966,986 | 966,986 |
 //! | [`Vgg11`] / [`Vgg16`] | `vgg.rs` | 132,863,336 / 138,357,544 | same |
-//! | [`GoogLeNet`] | `googlenet.rs` | 6,632,184 | 6,624,904 + 7,280 conv biases |
-//! | [`ResNet18`] … [`ResNet152`] | `resnet.rs` | published + conv biases | see `resnet` |
-//! | [`Fcn32s`], [`Fcn16s`], [`Fcn8s`] | `fcn.rs` | reference + 21 per up-conv | see `fcn` |
+//! | [`GoogLeNet`] | `googlenet.rs` | 6,624,904 | 6,624,904 |
+//! | [`ResNet18`] … [`ResNet152`] | `resnet.rs` | 11,689,512 … 60,192,808 | same |
+//! | [`Fcn32s`], [`Fcn16s`], [`Fcn8s`] | `fcn.rs` | 136,152,917 / 134,815,994 / 134,489,759 | reference nets |
 //! | [`Context`] (dilated, Yu & Koltun) | `dilated.rs` | 28,392 | 64·C² + 8·C |
 //!
-//! `network!`'s `Conv2d` and `ConvTranspose2d` always have a bias; torchvision's ResNet and
-//! GoogLeNet convolutions do not (`bias=False`), so those models carry one extra parameter per
-//! convolution output channel. Each file says exactly how many and asserts it.
+//! torchvision's ResNet and GoogLeNet convolutions and the reference FCN up-convolutions have
+//! no bias (`bias=False`); here they are `Conv2d(…, bias = false)` / `ConvTranspose2d(…, bias =
+//! false)`, so every count equals the published one exactly.
 #![no_std]
 
 #[cfg(feature = "alloc")]

@@ -1,7 +1,7 @@
 //! PyTorch `state_dict` names of the trainable parameters, in [`dl_core::Module::visit`] order,
-//! so weights saved from torchvision can be matched tensor by tensor. A parameter that
-//! `network!` adds and torchvision lacks (the bias of a `bias=False` convolution) is listed
-//! with `in_torch: false`; a loader leaves it at 0. BatchNorm running statistics are not
+//! so weights saved from torchvision can be matched tensor by tensor, one to one (a `bias=False`
+//! convolution is `bias = false` in `network!` too: no bias listed, none visited). BatchNorm
+//! running statistics are not
 //! trainable and not visited; they live in the `bn*` fields under the same prefix
 //! (`running_mean`, `running_var`).
 use alloc::format;
@@ -9,15 +9,13 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-/// One trainable tensor: its PyTorch name and shape, and whether torchvision has it.
+/// One trainable tensor: its PyTorch name and shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
     /// `layer1.0.conv1.weight`.
     pub name: String,
     /// `[64, 64, 3, 3]`.
     pub shape: Vec<usize>,
-    /// False for the convolution biases `network!` adds.
-    pub in_torch: bool,
 }
 
 /// Collects [`Param`]s.
@@ -25,32 +23,37 @@ pub struct Param {
 pub struct Names(pub Vec<Param>);
 
 impl Names {
-    fn push(&mut self, name: String, shape: Vec<usize>, in_torch: bool) {
-        self.0.push(Param { name, shape, in_torch });
+    fn push(&mut self, name: String, shape: Vec<usize>) {
+        self.0.push(Param { name, shape });
     }
-    /// `{p}.weight [o, i, k, k]`, `{p}.bias [o]` (`bias` false: torchvision has no bias).
+    /// `{p}.weight [o, i, k, k]`, and `{p}.bias [o]` when `bias` (PyTorch's `bias=`).
     pub fn conv(&mut self, p: &str, i: usize, o: usize, k: usize, bias: bool) {
-        self.push(format!("{p}.weight"), vec![o, i, k, k], true);
-        self.push(format!("{p}.bias"), vec![o], bias);
+        self.push(format!("{p}.weight"), vec![o, i, k, k]);
+        if bias {
+            self.push(format!("{p}.bias"), vec![o]);
+        }
     }
-    /// `{p}.weight [i, o, k, k]`, `{p}.bias [o]` (PyTorch's `ConvTranspose2d` layout).
+    /// `{p}.weight [i, o, k, k]` (PyTorch's `ConvTranspose2d` layout), and `{p}.bias [o]` when
+    /// `bias`.
     pub fn conv_t(&mut self, p: &str, i: usize, o: usize, k: usize, bias: bool) {
-        self.push(format!("{p}.weight"), vec![i, o, k, k], true);
-        self.push(format!("{p}.bias"), vec![o], bias);
+        self.push(format!("{p}.weight"), vec![i, o, k, k]);
+        if bias {
+            self.push(format!("{p}.bias"), vec![o]);
+        }
     }
     /// BatchNorm `{p}.weight [c]`, `{p}.bias [c]`.
     pub fn bn(&mut self, p: &str, c: usize) {
-        self.push(format!("{p}.weight"), vec![c], true);
-        self.push(format!("{p}.bias"), vec![c], true);
+        self.push(format!("{p}.weight"), vec![c]);
+        self.push(format!("{p}.bias"), vec![c]);
     }
     /// `{p}.weight [o, i]`, `{p}.bias [o]`.
     pub fn linear(&mut self, p: &str, i: usize, o: usize) {
-        self.push(format!("{p}.weight"), vec![o, i], true);
-        self.push(format!("{p}.bias"), vec![o], true);
+        self.push(format!("{p}.weight"), vec![o, i]);
+        self.push(format!("{p}.bias"), vec![o]);
     }
-    /// Elements of the tensors torchvision has.
+    /// Elements of all the listed tensors (torchvision's parameter count).
     pub fn torch_params(&self) -> usize {
-        self.0.iter().filter(|p| p.in_torch).map(|p| p.shape.iter().product::<usize>()).sum()
+        self.0.iter().map(|p| p.shape.iter().product::<usize>()).sum()
     }
 }
 

@@ -3,12 +3,9 @@
 //! 3×3 convolution), at two input sizes: 224×224 (ImageNet) and 32×32 (CIFAR-sized images
 //! through the same ImageNet stem; the last stage is then 1×1).
 //!
-//! **Parameter counts.** torchvision's convolutions have `bias=False` (a BatchNorm follows
-//! each). `network!`'s `Conv2d` always carries a bias, so every model here has exactly
-//! [`conv_biases`] more parameters than torchvision's: one per output channel of each
-//! convolution. The const assertions below check `PARAMS == published + conv biases`, with
-//! both terms computed independently of the macro. The biases are redundant (the BatchNorm
-//! after each convolution subtracts the mean again); loading torchvision weights leaves them 0.
+//! **Parameter counts.** As in torchvision, every convolution has `bias = false` (a BatchNorm
+//! follows each), so the const assertions below check `PARAMS ==` torchvision's published
+//! count exactly.
 //!
 //! **Built from blocks.** Each distinct block — the stem, a basic or bottleneck block at one
 //! stage (identity or projection shortcut), the head — is one `network!` type; a model is the
@@ -24,29 +21,6 @@
 //! [`ResNetInput`]); each size is its own set of block expansions ([`at224`], [`at32`]), since
 //! `network!` takes its input shape as literal numbers.
 use dl_core::consts::{U224, U32};
-
-/// The convolution biases `network!` adds to a torchvision ResNet: `blocks` per stage, basic
-/// (`expansion == 1`, two 3×3 convolutions) or bottleneck (`expansion == 4`, 1×1, 3×3, 1×1).
-pub const fn conv_biases(blocks: [usize; 4], expansion: usize) -> usize {
-    let mut total = 64; // stem
-    let mut inplanes = 64;
-    let mut s = 0;
-    while s < 4 {
-        let planes = 64 << s;
-        let mut b = 0;
-        while b < blocks[s] {
-            total += if expansion == 1 { 2 * planes } else { 2 * planes + planes * 4 };
-            // Projection shortcut: first block of a stage whose shape changes.
-            if b == 0 && (s > 0 || inplanes != planes * expansion) {
-                total += planes * expansion;
-            }
-            inplanes = planes * expansion;
-            b += 1;
-        }
-        s += 1;
-    }
-    total
-}
 
 /// torchvision's counts (`sum(p.numel() for p in resnetXX().parameters())`).
 pub const RESNET18_PARAMS: usize = 11_689_512;
@@ -68,59 +42,59 @@ macro_rules! resnets {
             /// The stem: 7×7/2 convolution to 64, BatchNorm, ReLU, 3×3/2 max-pool.
             #[network(crate = ::dl_core)]
             pub struct Stem: [3, $h, $h] {
-                Conv2d(3, 64, 7, stride = 2, pad = 3), BatchNorm2d, ReLU, MaxPool2d(3, stride = 2, pad = 1),
+                Conv2d(3, 64, 7, stride = 2, pad = 3, bias = false), BatchNorm2d, ReLU, MaxPool2d(3, stride = 2, pad = 1),
             }
         }
         dl_macros::network! {
             /// Basic block of stage 1, identity shortcut (64 channels).
             #[network(crate = ::dl_core)]
             pub struct Basic1: [64, $s1, $s1] {
-                residual { Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d }, ReLU,
+                residual { Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
             /// Basic block of stage 2, identity shortcut (128 channels).
             #[network(crate = ::dl_core)]
             pub struct Basic2: [128, $s2, $s2] {
-                residual { Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d }, ReLU,
+                residual { Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
             /// First basic block of stage 2: stride 2, projection shortcut (64 → 128).
             #[network(crate = ::dl_core)]
             pub struct Basic2Down: [64, $s1, $s1] {
-                residual { Conv2d(128, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d }
-                shortcut { Conv2d(128, 1, stride = 2), BatchNorm2d }, ReLU,
+                residual { Conv2d(128, 3, stride = 2, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d }
+                shortcut { Conv2d(128, 1, stride = 2, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
             /// Basic block of stage 3, identity shortcut (256 channels).
             #[network(crate = ::dl_core)]
             pub struct Basic3: [256, $s3, $s3] {
-                residual { Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d }, ReLU,
+                residual { Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
             /// First basic block of stage 3: stride 2, projection shortcut (128 → 256).
             #[network(crate = ::dl_core)]
             pub struct Basic3Down: [128, $s2, $s2] {
-                residual { Conv2d(256, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d }
-                shortcut { Conv2d(256, 1, stride = 2), BatchNorm2d }, ReLU,
+                residual { Conv2d(256, 3, stride = 2, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d }
+                shortcut { Conv2d(256, 1, stride = 2, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
             /// Basic block of stage 4, identity shortcut (512 channels).
             #[network(crate = ::dl_core)]
             pub struct Basic4: [512, $s4, $s4] {
-                residual { Conv2d(512, 3, pad = 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d }, ReLU,
+                residual { Conv2d(512, 3, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
             /// First basic block of stage 4: stride 2, projection shortcut (256 → 512).
             #[network(crate = ::dl_core)]
             pub struct Basic4Down: [256, $s3, $s3] {
-                residual { Conv2d(512, 3, stride = 2, pad = 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d }
-                shortcut { Conv2d(512, 1, stride = 2), BatchNorm2d }, ReLU,
+                residual { Conv2d(512, 3, stride = 2, pad = 1, bias = false), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1, bias = false), BatchNorm2d }
+                shortcut { Conv2d(512, 1, stride = 2, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
@@ -128,8 +102,8 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck1: [256, $s1, $s1] {
                 residual {
-                    Conv2d(64, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(256, 1), BatchNorm2d,
+                    Conv2d(64, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(256, 1, bias = false), BatchNorm2d,
                 }, ReLU,
             }
         }
@@ -138,9 +112,9 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck1Down: [64, $s1, $s1] {
                 residual {
-                    Conv2d(64, 1), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(256, 1), BatchNorm2d,
-                } shortcut { Conv2d(256, 1), BatchNorm2d }, ReLU,
+                    Conv2d(64, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(256, 1, bias = false), BatchNorm2d,
+                } shortcut { Conv2d(256, 1, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
@@ -148,8 +122,8 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck2: [512, $s2, $s2] {
                 residual {
-                    Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(512, 1), BatchNorm2d,
+                    Conv2d(128, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(512, 1, bias = false), BatchNorm2d,
                 }, ReLU,
             }
         }
@@ -158,9 +132,9 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck2Down: [256, $s1, $s1] {
                 residual {
-                    Conv2d(128, 1), BatchNorm2d, ReLU, Conv2d(128, 3, stride = 2, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(512, 1), BatchNorm2d,
-                } shortcut { Conv2d(512, 1, stride = 2), BatchNorm2d }, ReLU,
+                    Conv2d(128, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, stride = 2, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(512, 1, bias = false), BatchNorm2d,
+                } shortcut { Conv2d(512, 1, stride = 2, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
@@ -168,8 +142,8 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck3: [1024, $s3, $s3] {
                 residual {
-                    Conv2d(256, 1), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(1024, 1), BatchNorm2d,
+                    Conv2d(256, 1, bias = false), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(1024, 1, bias = false), BatchNorm2d,
                 }, ReLU,
             }
         }
@@ -178,9 +152,9 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck3Down: [512, $s2, $s2] {
                 residual {
-                    Conv2d(256, 1), BatchNorm2d, ReLU, Conv2d(256, 3, stride = 2, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(1024, 1), BatchNorm2d,
-                } shortcut { Conv2d(1024, 1, stride = 2), BatchNorm2d }, ReLU,
+                    Conv2d(256, 1, bias = false), BatchNorm2d, ReLU, Conv2d(256, 3, stride = 2, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(1024, 1, bias = false), BatchNorm2d,
+                } shortcut { Conv2d(1024, 1, stride = 2, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
@@ -188,8 +162,8 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck4: [2048, $s4, $s4] {
                 residual {
-                    Conv2d(512, 1), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(2048, 1), BatchNorm2d,
+                    Conv2d(512, 1, bias = false), BatchNorm2d, ReLU, Conv2d(512, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(2048, 1, bias = false), BatchNorm2d,
                 }, ReLU,
             }
         }
@@ -198,9 +172,9 @@ macro_rules! resnets {
             #[network(crate = ::dl_core)]
             pub struct Bottleneck4Down: [1024, $s3, $s3] {
                 residual {
-                    Conv2d(512, 1), BatchNorm2d, ReLU, Conv2d(512, 3, stride = 2, pad = 1), BatchNorm2d, ReLU,
-                    Conv2d(2048, 1), BatchNorm2d,
-                } shortcut { Conv2d(2048, 1, stride = 2), BatchNorm2d }, ReLU,
+                    Conv2d(512, 1, bias = false), BatchNorm2d, ReLU, Conv2d(512, 3, stride = 2, pad = 1, bias = false), BatchNorm2d, ReLU,
+                    Conv2d(2048, 1, bias = false), BatchNorm2d,
+                } shortcut { Conv2d(2048, 1, stride = 2, bias = false), BatchNorm2d }, ReLU,
             }
         }
         dl_macros::network! {
@@ -236,16 +210,15 @@ resnets! {
     ///
     /// ```text
     /// stage    ResNet-18 output  params        ResNet-50 output   params
-    /// stem     [64, 56, 56]           9,600    [64, 56, 56]            9,600
-    /// layer1   [64, 56, 56]         148,224    [256, 56, 56]         217,216
-    /// layer2   [128, 28, 28]        526,208    [512, 28, 28]       1,223,168
-    /// layer3   [256, 14, 14]      2,100,992    [1024, 14, 14]      7,108,608
-    /// layer4   [512, 7, 7]        8,396,288    [2048, 7, 7]       14,976,000
+    /// stem     [64, 56, 56]           9,536    [64, 56, 56]            9,536
+    /// layer1   [64, 56, 56]         147,968    [256, 56, 56]         215,808
+    /// layer2   [128, 28, 28]        525,568    [512, 28, 28]       1,219,584
+    /// layer3   [256, 14, 14]      2,099,712    [1024, 14, 14]      7,098,368
+    /// layer4   [512, 7, 7]        8,393,728    [2048, 7, 7]       14,964,736
     /// fc       [1000]               513,000    [1000]              2,049,000
-    /// total                      11,694,312                       25,583,592
-    ///          = 11,689,512 + 4,800 conv biases   = 25,557,032 + 26,560 conv biases
+    /// total                      11,689,512                       25,557,032
     /// ```
-    /// (each convolution's parameters include its bias and its BatchNorm's weight and bias)
+    /// (each convolution's parameters include its BatchNorm's weight and bias)
     at224, 224, dl_core::consts::U224, [56, 28, 14, 7]
 }
 resnets! {
@@ -253,28 +226,17 @@ resnets! {
     at32, 32, dl_core::consts::U32, [8, 4, 2, 1]
 }
 
-/// Conv biases per depth (independent of the macro: from the block counts).
-pub const RESNET18_BIASES: usize = conv_biases([2, 2, 2, 2], 1);
-/// ResNet-34's conv biases.
-pub const RESNET34_BIASES: usize = conv_biases([3, 4, 6, 3], 1);
-/// ResNet-50's conv biases.
-pub const RESNET50_BIASES: usize = conv_biases([3, 4, 6, 3], 4);
-/// ResNet-101's conv biases.
-pub const RESNET101_BIASES: usize = conv_biases([3, 4, 23, 3], 4);
-/// ResNet-152's conv biases.
-pub const RESNET152_BIASES: usize = conv_biases([3, 8, 36, 3], 4);
-
 const _: () = {
-    assert!(<at224::ResNet18 as dl_core::Module>::PARAMS == RESNET18_PARAMS + RESNET18_BIASES);
-    assert!(<at32::ResNet18 as dl_core::Module>::PARAMS == RESNET18_PARAMS + RESNET18_BIASES);
-    assert!(<at224::ResNet34 as dl_core::Module>::PARAMS == RESNET34_PARAMS + RESNET34_BIASES);
-    assert!(<at32::ResNet34 as dl_core::Module>::PARAMS == RESNET34_PARAMS + RESNET34_BIASES);
-    assert!(<at224::ResNet50 as dl_core::Module>::PARAMS == RESNET50_PARAMS + RESNET50_BIASES);
-    assert!(<at32::ResNet50 as dl_core::Module>::PARAMS == RESNET50_PARAMS + RESNET50_BIASES);
-    assert!(<at224::ResNet101 as dl_core::Module>::PARAMS == RESNET101_PARAMS + RESNET101_BIASES);
-    assert!(<at32::ResNet101 as dl_core::Module>::PARAMS == RESNET101_PARAMS + RESNET101_BIASES);
-    assert!(<at224::ResNet152 as dl_core::Module>::PARAMS == RESNET152_PARAMS + RESNET152_BIASES);
-    assert!(<at32::ResNet152 as dl_core::Module>::PARAMS == RESNET152_PARAMS + RESNET152_BIASES);
+    assert!(<at224::ResNet18 as dl_core::Module>::PARAMS == RESNET18_PARAMS);
+    assert!(<at32::ResNet18 as dl_core::Module>::PARAMS == RESNET18_PARAMS);
+    assert!(<at224::ResNet34 as dl_core::Module>::PARAMS == RESNET34_PARAMS);
+    assert!(<at32::ResNet34 as dl_core::Module>::PARAMS == RESNET34_PARAMS);
+    assert!(<at224::ResNet50 as dl_core::Module>::PARAMS == RESNET50_PARAMS);
+    assert!(<at32::ResNet50 as dl_core::Module>::PARAMS == RESNET50_PARAMS);
+    assert!(<at224::ResNet101 as dl_core::Module>::PARAMS == RESNET101_PARAMS);
+    assert!(<at32::ResNet101 as dl_core::Module>::PARAMS == RESNET101_PARAMS);
+    assert!(<at224::ResNet152 as dl_core::Module>::PARAMS == RESNET152_PARAMS);
+    assert!(<at32::ResNet152 as dl_core::Module>::PARAMS == RESNET152_PARAMS);
 };
 
 /// An input side ResNet is built for: `U224` or `U32`. `ResNet18<U32>` names [`at32::ResNet18`].

@@ -12,7 +12,7 @@ use crate::kernels::im2col::{col2im, Geom};
 #[cfg(feature = "alloc")]
 use crate::kernels::{im2col::im2col, par};
 use crate::layer::{Layer, Module, Zeroable};
-use crate::layers::conv::Filters;
+use crate::layers::conv::{Bias, ConvBias, Filters};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape3, UpConvDim, UpConvOut};
 use core::marker::PhantomData;
@@ -33,9 +33,10 @@ where
 
 type Hyper<T> = PhantomData<fn() -> T>;
 
-/// `ConvTranspose2d<I, O, K, S = 1, P = 0, D = 1, OP = 0>`: PyTorch's `nn.ConvTranspose2d(I, O, K,
-/// stride=S, padding=P, output_padding=OP, dilation=D)`, square kernel, weight `[I, O, K, K]`
-/// (PyTorch's layout), bias `[O]`. Output size `(H−1)·S − 2P + D·(K−1) + 1 + OP`.
+/// `ConvTranspose2d<I, O, K, S = 1, P = 0, D = 1, OP = 0, B = Bias>`: PyTorch's
+/// `nn.ConvTranspose2d(I, O, K, stride=S, padding=P, output_padding=OP, dilation=D, bias=…)`,
+/// square kernel, weight `[I, O, K, K]` (PyTorch's layout), bias `[O]` with [`Bias`] or none with
+/// [`crate::layers::conv::NoBias`]. Output size `(H−1)·S − 2P + D·(K−1) + 1 + OP`.
 pub struct ConvTranspose2d<
     I: Filters<O, K>,
     O: ArrayLength,
@@ -44,24 +45,25 @@ pub struct ConvTranspose2d<
     P = typenum::U0,
     D = typenum::U1,
     OP = typenum::U0,
+    B: ConvBias<O> = Bias,
 > {
     /// `[I, O, K, K]`.
     pub weight: GenericArray<f32, I::W>,
-    /// `[O]`.
-    pub bias: GenericArray<f32, O>,
-    _hyper: Hyper<(K, S, P, D, OP)>,
+    /// `[O]`, or empty without a bias.
+    pub bias: GenericArray<f32, B::Len>,
+    _hyper: Hyper<(K, S, P, D, OP, B)>,
 }
 
-// SAFETY: two f32 arrays and a marker.
-unsafe impl<I: Filters<O, K>, O: ArrayLength, K, S, P, D, OP> Zeroable
-    for ConvTranspose2d<I, O, K, S, P, D, OP>
+// SAFETY: two f32 arrays (the bias possibly empty) and a marker.
+unsafe impl<I: Filters<O, K>, O: ArrayLength, K, S, P, D, OP, B: ConvBias<O>> Zeroable
+    for ConvTranspose2d<I, O, K, S, P, D, OP, B>
 {
 }
 
-impl<I: Filters<O, K>, O: ArrayLength, K: Unsigned, S, P, D, OP> Module
-    for ConvTranspose2d<I, O, K, S, P, D, OP>
+impl<I: Filters<O, K>, O: ArrayLength, K: Unsigned, S, P, D, OP, B: ConvBias<O>> Module
+    for ConvTranspose2d<I, O, K, S, P, D, OP, B>
 {
-    const PARAMS: usize = I::USIZE * O::USIZE * K::USIZE * K::USIZE + O::USIZE;
+    const PARAMS: usize = I::USIZE * O::USIZE * K::USIZE * K::USIZE + B::Len::USIZE;
     /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)` with `fan_in = weight.size(1)·K·K = O·K·K`.
     fn init(&mut self, rng: &mut Rng) {
         let b = 1.0 / crate::math::sqrt((O::USIZE * K::USIZE * K::USIZE) as f32);
@@ -74,15 +76,19 @@ impl<I: Filters<O, K>, O: ArrayLength, K: Unsigned, S, P, D, OP> Module
     }
     fn visit(&self, f: &mut dyn FnMut(&[f32])) {
         f(&self.weight);
-        f(&self.bias);
+        if B::Len::USIZE > 0 {
+            f(&self.bias);
+        }
     }
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         f(&mut self.weight);
-        f(&mut self.bias);
+        if B::Len::USIZE > 0 {
+            f(&mut self.bias);
+        }
     }
 }
 
-impl<I, O, K, S, P, D, OP> ConvTranspose2d<I, O, K, S, P, D, OP>
+impl<I, O, K, S, P, D, OP, B> ConvTranspose2d<I, O, K, S, P, D, OP, B>
 where
     I: Filters<O, K>,
     O: ArrayLength,
@@ -91,6 +97,7 @@ where
     P: Unsigned,
     D: Unsigned,
     OP: Unsigned,
+    B: ConvBias<O>,
 {
     /// `true` when the column matrix is the output itself (1×1, stride 1, no padding at all).
     const DIRECT: bool = K::USIZE == 1 && S::USIZE == 1 && P::USIZE == 0 && OP::USIZE == 0;
@@ -126,8 +133,8 @@ where
     /// `scratch` holds [`Self::forward_scratch`] floats.
     fn forward_one(&self, g: &Geom, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let m = g.h * g.w;
-        for (yo, &b) in y[..O::USIZE * m].chunks_exact_mut(m).zip(self.bias.iter()) {
-            yo.fill(b);
+        for (oc, yo) in y[..O::USIZE * m].chunks_exact_mut(m).enumerate() {
+            yo.fill(self.bias.get(oc).copied().unwrap_or(0.0));
         }
         let hw = g.cols();
         let rows = if Self::DIRECT { O::USIZE } else { g.rows() };
@@ -144,7 +151,7 @@ where
     }
 
     /// One sample's backward: `dcols = im2col(dy)`, `dx = W·dcols`, `dW += x·dcolsᵀ`,
-    /// `db += Σ dy`.
+    /// `db += Σ dy` (nothing when `db` is empty: no bias).
     #[cfg(feature = "alloc")]
     fn backward_one(&self, g: &Geom, x: &[f32], dy: &[f32], dx: &mut [f32], wk: &mut Work) {
         let (r, m) = (g.rows(), g.cols());
@@ -166,7 +173,8 @@ where
 pub type ConvTranspose2dOut<O, H, W, K, S, P, D, OP> =
     Shape3<O, UpConvOut<H, K, S, P, D, OP>, UpConvOut<W, K, S, P, D, OP>>;
 
-impl<C, H, W, I, O, K, S, P, D, OP> Layer<Shape3<C, H, W>> for ConvTranspose2d<I, O, K, S, P, D, OP>
+impl<C, H, W, I, O, K, S, P, D, OP, B> Layer<Shape3<C, H, W>>
+    for ConvTranspose2d<I, O, K, S, P, D, OP, B>
 where
     Shape3<C, H, W>: Shape,
     C: IsEqual<I>,
@@ -184,6 +192,7 @@ where
     S: Unsigned,
     P: Unsigned,
     D: Unsigned,
+    B: ConvBias<O>,
 {
     type Out = ConvTranspose2dOut<O, H, W, K, S, P, D, OP>;
     const SCRATCH: usize = {
@@ -213,8 +222,8 @@ struct Work {
 }
 
 #[cfg(feature = "alloc")]
-impl<C, H, W, I, O, K, S, P, D, OP> crate::layer::Train<Shape3<C, H, W>>
-    for ConvTranspose2d<I, O, K, S, P, D, OP>
+impl<C, H, W, I, O, K, S, P, D, OP, B> crate::layer::Train<Shape3<C, H, W>>
+    for ConvTranspose2d<I, O, K, S, P, D, OP, B>
 where
     Self: Layer<Shape3<C, H, W>> + Send + Sync,
     Shape3<C, H, W>: Shape,
@@ -225,6 +234,7 @@ where
     P: Unsigned,
     D: Unsigned,
     OP: Unsigned,
+    B: ConvBias<O>,
 {
     type Grad = Self;
     type Cache = ConvTransposeCache;
@@ -282,7 +292,7 @@ where
             wk.dw.clear();
             wk.dw.resize(self.weight.len(), 0.0);
             wk.db.clear();
-            wk.db.resize(O::USIZE, 0.0);
+            wk.db.resize(B::Len::USIZE, 0.0);
         }
         let xn = <Shape3<C, H, W>>::NUMEL;
         par::for_chunks_with(
@@ -306,7 +316,9 @@ where
     }
     fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         f(&mut self.weight, &g.weight);
-        f(&mut self.bias, &g.bias);
+        if B::Len::USIZE > 0 {
+            f(&mut self.bias, &g.bias);
+        }
     }
 }
 
@@ -415,6 +427,47 @@ mod tests {
                 1 => go!(Shape3<U2, U4, U5>, ConvTranspose2d<U2, U3, U3, U2, U1, U1, U1>),
                 2 => go!(Shape3<U2, U5, U4>, ConvTranspose2d<U2, U3, U3, U1, U1, U2>),
                 _ => go!(Shape3<U2, U3, U4>, ConvTranspose2d<U2, U2, U3, U1, U0, U2, U1>),
+            }
+        }
+    }
+
+    #[test]
+    fn without_bias() {
+        use crate::layers::conv::NoBias;
+        // gradients: K4 S2 P1 (doubles), batch 3; 1×1 (the direct path)
+        check_layer_grads::<Shape3<U3, U3, U5>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U3, U2, U4, U2, U1, U1, U0, NoBias>>(12),
+            3,
+            12,
+        );
+        check_layer_grads::<Shape3<U4, U3, U3>, _>(
+            &mut *new_boxed::<ConvTranspose2d<U4, U5, U1, U1, U0, U1, U0, NoBias>>(13),
+            2,
+            13,
+        );
+        type With = ConvTranspose2d<U3, U2, U4, U2, U1>;
+        type Without = ConvTranspose2d<U3, U2, U4, U2, U1, U1, U0, NoBias>;
+        assert_eq!(<Without as Module>::PARAMS, <With as Module>::PARAMS - 2);
+        assert_eq!(core::mem::size_of::<Without>(), 3 * 2 * 16 * 4);
+        // PyTorch, forward and backward (tolerance 1e-5), and inference
+        for (name, case) in [("convt_nobias_k4s2p1", 0), ("convt_nobias_1x1", 1)] {
+            let fx = fixture(name);
+            macro_rules! go {
+                ($in:ty, $l:ty) => {{
+                    let mut l = new_boxed::<$l>(0);
+                    load_params(&mut *l, &fx, &["weight"]);
+                    let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
+                    assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
+                    assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
+                    assert_close(&format!("{name} dweight"), &g.weight, fx.get("dweight"), 1e-5);
+                    assert!(g.bias.is_empty());
+                    let x = Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
+                    assert_close(&format!("{name} infer"), l.forward(&x).as_slice(), fx.get("y"), 1e-5);
+                }};
+            }
+            match case {
+                0 => go!(Shape3<U3, U5, U4>, Without),
+                _ => go!(Shape3<U4, U3, U3>, ConvTranspose2d<U4, U5, U1, U1, U0, U1, U0, NoBias>),
             }
         }
     }

@@ -17,6 +17,7 @@ pub mod upsample;
 pub use activation::{Act, Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
 pub use concat::{Concat, ConcatShape, Concatenated};
 pub use conv::Conv2d;
+pub use conv::{Bias, ConvBias, NoBias};
 pub use conv_transpose::ConvTranspose2d;
 pub use dropout::Dropout;
 pub use linear::Linear;

@@ -52,6 +52,7 @@ impl Gen {
                     s,
                     p,
                     d,
+                    ..
                 } => {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);

@@ -80,9 +80,14 @@ impl Gen {
                 s,
                 p,
                 d,
+                bias,
             } => {
                 let (i, o, kk, s, p, d) = (n(i), n(o), n(kk), n(s), n(p), n(d));
-                quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d>)
+                if bias {
+                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d>)
+                } else {
+                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d, #k::layers::conv::NoBias>)
+                }
             }
             Kind::ConvT {
                 i,
@@ -92,9 +97,15 @@ impl Gen {
                 p,
                 d,
                 op,
+                bias,
             } => {
                 let (i, o, kk, s, p, d, op) = (n(i), n(o), n(kk), n(s), n(p), n(d), n(op));
-                quote!(#k::ConvTranspose2d<#i, #o, #kk, #s, #p, #d, #op>)
+                if bias {
+                    quote!(#k::ConvTranspose2d<#i, #o, #kk, #s, #p, #d, #op>)
+                } else {
+                    let nb = quote!(#k::layers::conv::NoBias);
+                    quote!(#k::ConvTranspose2d<#i, #o, #kk, #s, #p, #d, #op, #nb>)
+                }
             }
             Kind::Linear { i, o } => {
                 let (i, o) = (n(i), n(o));

@@ -137,13 +137,25 @@ fn int(
     }
 }
 
+/// A `true`/`false` argument (PyTorch's `True`/`False`), `default` when absent.
+fn boolean(cx: &mut Ctxt, a: Option<&Arg>, default: bool, pname: &str) -> Option<bool> {
+    let Some(a) = a else { return Some(default) };
+    match &a.value {
+        Value::Bool(b) => Some(b.value),
+        _ => {
+            cx.err(&a.tokens, format!("`{pname}` must be true or false"));
+            None
+        }
+    }
+}
+
 /// A float argument as a reduced fraction `num/den` (exact: decimal digits).
 fn ratio(cx: &mut Ctxt, a: Option<&Arg>, default: (u64, u64), pname: &str) -> Option<(u64, u64)> {
     let Some(a) = a else { return Some(default) };
     let text = match &a.value {
         Value::Float(f) => f.base10_digits().to_string(),
         Value::Int(i) => i.base10_digits().to_string(),
-        Value::Ident(_) => {
+        Value::Ident(_) | Value::Bool(_) => {
             cx.err(&a.tokens, format!("`{pname}` must be a number such as 0.5"));
             return None;
         }
@@ -242,16 +254,22 @@ pub(super) fn layer(
             if t {
                 params.push(P(&["output_padding"], Some(0)));
             }
+            // `bias = true | false`, by name only; the numbers come before it
+            params.push(P(&["bias"], None));
             let b = bind!(params, 3, true);
+            let nb = params.len() - 1;
             let mut v = Vec::new();
-            for (i, p) in params.iter().enumerate() {
+            for (i, p) in params[..nb].iter().enumerate() {
                 let dflt = if i == 0 { Some(0) } else { p.1 };
                 v.push(int(cx, b[i], dflt, call, p.0[0]));
             }
-            let (Some(o), Some(k), Some(s), Some(p), Some(d)) = (v[1], v[2], v[3], v[4], v[5])
+            let bias = boolean(cx, b[nb], true, "bias");
+            let (Some(o), Some(k), Some(s), Some(p), Some(d), Some(bias)) =
+                (v[1], v[2], v[3], v[4], v[5], bias)
             else {
                 return (None, None, None);
             };
+            let nbias = if bias { o } else { 0 };
             let op = if t { v[6].unwrap_or(0) } else { 0 };
             for (val, i, what) in [
                 (o, 1, "out_channels"),
@@ -324,11 +342,12 @@ pub(super) fn layer(
                         p,
                         d,
                         op,
+                        bias,
                     },
                     Some(f),
                     Shape::Map(c, h, w),
                     out,
-                    c * o * k * k + o,
+                    c * o * k * k + nbias,
                     c * h * w * o * k * k,
                 );
                 return (Some(l), Some(out), None);
@@ -363,11 +382,12 @@ pub(super) fn layer(
                     s,
                     p,
                     d,
+                    bias,
                 },
                 Some(f),
                 Shape::Map(c, h, w),
                 out,
-                o * c * k * k + o,
+                o * c * k * k + nbias,
                 o * oh * ow * c * k * k,
             );
             (Some(l), Some(out), None)
@@ -789,6 +809,7 @@ fn describe(call: &Call) -> String {
                 Value::Int(i) => i.base10_digits().to_string(),
                 Value::Float(f) => f.base10_digits().to_string(),
                 Value::Ident(i) => i.to_string(),
+                Value::Bool(b) => b.value.to_string(),
             };
             match &a.name {
                 Some(n) => format!("{n}={v}"),

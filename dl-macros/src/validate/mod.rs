@@ -52,6 +52,8 @@ pub enum Kind {
         s: u64,
         p: u64,
         d: u64,
+        /// `bias = true` (the default); `false` is dl-core's `NoBias`.
+        bias: bool,
     },
     ConvT {
         i: u64,
@@ -61,6 +63,7 @@ pub enum Kind {
         p: u64,
         d: u64,
         op: u64,
+        bias: bool,
     },
     Linear {
         i: u64,

@@ -36,24 +36,55 @@ where
     type W = Prod<O, Prod<I, Prod<K, K>>>;
 }
 
-/// `Conv2d<I, O, K, S = 1, P = 0, D = 1>`: PyTorch's `nn.Conv2d(I, O, K, stride=S, padding=P,
-/// dilation=D)`, square kernel, weight `[O, I, K, K]`, bias `[O]`.
-pub struct Conv2d<I, O: Filters<I, K>, K, S = typenum::U1, P = typenum::U0, D = typenum::U1> {
+/// Whether a convolution has a bias: [`Bias`] (`[O]`, PyTorch's `bias=True`, the default) or
+/// [`NoBias`] (`bias=False`: nothing stored, nothing visited, the output gets no constant).
+pub trait ConvBias<O> {
+    /// `O` or `U0`.
+    type Len: ArrayLength;
+}
+/// A bias of one value per output channel (`bias=True`).
+pub struct Bias;
+/// No bias (`bias=False`, as before a BatchNorm).
+pub struct NoBias;
+impl<O: ArrayLength> ConvBias<O> for Bias {
+    type Len = O;
+}
+impl<O> ConvBias<O> for NoBias {
+    type Len = typenum::U0;
+}
+
+/// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias>`: PyTorch's `nn.Conv2d(I, O, K, stride=S,
+/// padding=P, dilation=D, bias=…)`, square kernel, weight `[O, I, K, K]`, bias `[O]` with
+/// [`Bias`] or none with [`NoBias`].
+pub struct Conv2d<
+    I,
+    O: Filters<I, K>,
+    K,
+    S = typenum::U1,
+    P = typenum::U0,
+    D = typenum::U1,
+    B: ConvBias<O> = Bias,
+> {
     /// `[O, I, K, K]`.
     pub weight: GenericArray<f32, O::W>,
-    /// `[O]`.
-    pub bias: GenericArray<f32, O>,
-    _hyper: Hyper<I, S, P, D>,
+    /// `[O]`, or empty with [`NoBias`].
+    pub bias: GenericArray<f32, B::Len>,
+    _hyper: Hyper<I, S, P, D, B>,
 }
 
 /// The type parameters that are not array lengths.
-type Hyper<I, S, P, D> = PhantomData<fn() -> (I, S, P, D)>;
+type Hyper<I, S, P, D, B> = PhantomData<fn() -> (I, S, P, D, B)>;
 
-// SAFETY: two f32 arrays and a marker.
-unsafe impl<I, O: Filters<I, K>, K, S, P, D> Zeroable for Conv2d<I, O, K, S, P, D> {}
+// SAFETY: two f32 arrays (the bias possibly empty) and a marker.
+unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> Zeroable
+    for Conv2d<I, O, K, S, P, D, B>
+{
+}
 
-impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O, K, S, P, D> {
-    const PARAMS: usize = O::USIZE * I::USIZE * K::USIZE * K::USIZE + O::USIZE;
+impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>> Module
+    for Conv2d<I, O, K, S, P, D, B>
+{
+    const PARAMS: usize = O::USIZE * I::USIZE * K::USIZE * K::USIZE + B::Len::USIZE;
     /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·K·K`.
     fn init(&mut self, rng: &mut Rng) {
         let b = 1.0 / crate::math::sqrt((I::USIZE * K::USIZE * K::USIZE) as f32);
@@ -66,16 +97,27 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D> Module for Conv2d<I, O
     }
     fn visit(&self, f: &mut dyn FnMut(&[f32])) {
         f(&self.weight);
-        f(&self.bias);
+        if B::Len::USIZE > 0 {
+            f(&self.bias);
+        }
     }
     fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         f(&mut self.weight);
-        f(&mut self.bias);
+        if B::Len::USIZE > 0 {
+            f(&mut self.bias);
+        }
     }
 }
 
-impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned>
-    Conv2d<I, O, K, S, P, D>
+impl<I, O, K, S, P, D, B> Conv2d<I, O, K, S, P, D, B>
+where
+    I: Unsigned,
+    O: Filters<I, K>,
+    K: Unsigned,
+    S: Unsigned,
+    P: Unsigned,
+    D: Unsigned,
+    B: ConvBias<O>,
 {
     /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
     const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
@@ -97,7 +139,7 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S: Unsigned, P: Unsigned, D: Un
 /// Shorthand for the output shape of `Conv2d<_, O, K, S, P, D>` on `[_, H, W]`.
 pub type Conv2dOut<O, H, W, K, S, P, D> = Shape3<O, ConvOut<H, K, S, P, D>, ConvOut<W, K, S, P, D>>;
 
-impl<C, H, W, I, O, K, S, P, D> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D>
+impl<C, H, W, I, O, K, S, P, D, B> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B>
 where
     Shape3<C, H, W>: Shape,
     C: IsEqual<I>,
@@ -113,6 +155,7 @@ where
     S: Unsigned,
     P: Unsigned,
     D: Unsigned,
+    B: ConvBias<O>,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
     /// [`Plan::forward_scratch`]: the padded image and a band of output (stride 1) or a
@@ -145,7 +188,8 @@ pub struct ConvCache {
 }
 
 #[cfg(feature = "alloc")]
-impl<C, H, W, I, O, K, S, P, D> crate::layer::Train<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D>
+impl<C, H, W, I, O, K, S, P, D, B> crate::layer::Train<Shape3<C, H, W>>
+    for Conv2d<I, O, K, S, P, D, B>
 where
     Self: Layer<Shape3<C, H, W>> + Send + Sync,
     Shape3<C, H, W>: Shape,
@@ -155,6 +199,7 @@ where
     S: Unsigned,
     P: Unsigned,
     D: Unsigned,
+    B: ConvBias<O>,
 {
     type Grad = Self;
     type Cache = ConvCache;
@@ -216,7 +261,7 @@ where
             .resize_with(pieces.max(cache.bwd.len()), Default::default);
         let work = &mut cache.bwd[..pieces];
         for wk in work.iter_mut() {
-            wk.prepare(&pl);
+            wk.prepare(&pl, B::Len::USIZE);
         }
         let wt = &cache.wt[..];
         par::for_chunks_with(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
@@ -244,6 +289,7 @@ where
                     *a += b;
                 }
             }
+            // empty without a bias
             for (a, b) in grad.bias.iter_mut().zip(&wk.db) {
                 *a += b;
             }
@@ -251,6 +297,8 @@ where
     }
     fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         f(&mut self.weight, &g.weight);
-        f(&mut self.bias, &g.bias);
+        if B::Len::USIZE > 0 {
+            f(&mut self.bias, &g.bias);
+        }
     }
 }

@@ -120,8 +120,8 @@ impl Plan {
     }
 }
 
-/// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·K·K]` row-major, read in place).
-/// `scratch` holds [`Plan::forward_scratch`] floats.
+/// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·K·K]` row-major, read in place;
+/// an empty `bias` adds nothing). `scratch` holds [`Plan::forward_scratch`] floats.
 pub(super) fn forward(
     pl: &Plan,
     x: &[f32],
@@ -144,7 +144,8 @@ pub(super) fn forward(
                 offs: pl.windows(),
             };
             gemm(o, n, ckk, w, Rhs::Rows(b), 0.0, band, ld, &mut []);
-            for (oc, &bv) in bias.iter().enumerate().take(o) {
+            for oc in 0..o {
+                let bv = bias.get(oc).copied().unwrap_or(0.0);
                 for oy in r.clone() {
                     let src = &band[oc * ld + (oy - r.start) * pl.wide..][..g.ow];
                     for (d, s) in y[oc * hw + oy * g.ow..][..g.ow].iter_mut().zip(src) {
@@ -155,8 +156,8 @@ pub(super) fn forward(
         }
         return;
     }
-    for (yo, &b) in y[..o * hw].chunks_exact_mut(hw).zip(bias) {
-        yo.fill(b);
+    for (oc, yo) in y[..o * hw].chunks_exact_mut(hw).enumerate() {
+        yo.fill(bias.get(oc).copied().unwrap_or(0.0));
     }
     for r in pl.bands() {
         im2col_rows(g, x, r.clone(), scratch, ld);
@@ -197,8 +198,9 @@ pub(super) struct Work {
 
 #[cfg(feature = "alloc")]
 impl Work {
-    /// Sizes the buffers for `pl` and zeroes the gradients.
-    pub fn prepare(&mut self, pl: &Plan) {
+    /// Sizes the buffers for `pl` and zeroes the gradients; `nb` is the bias length (`O`, or 0
+    /// for none: then `db` stays empty and backward sums nothing into it).
+    pub fn prepare(&mut self, pl: &Plan, nb: usize) {
         let (g, o, ld) = (&pl.g, pl.o, pl.ld);
         let band = pl.rows * pl.wide;
         self.a.resize(
@@ -218,11 +220,12 @@ impl Work {
         self.dw.clear();
         self.dw.resize(g.rows() * o, 0.0);
         self.db.clear();
-        self.db.resize(o, 0.0);
+        self.db.resize(nb, 0.0);
     }
 }
 
-/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dw`, `wk.db`.
+/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dw` and `wk.db`
+/// (when it is not empty).
 #[cfg(feature = "alloc")]
 pub(super) fn backward(
     pl: &Plan,

@@ -157,3 +157,76 @@ fn matches_pytorch() {
         }
     }
 }
+
+#[test]
+fn gradients_without_bias() {
+    // stride 2, padding 1, batch 3 (the column-matrix path)
+    check_layer_grads::<Shape3<U3, U7, U6>, _>(
+        &mut *new_boxed::<Conv2d<U3, U2, U3, U2, U1, U1, NoBias>>(11),
+        3,
+        11,
+    );
+    // stride 1, padding 1 (the shifted-window path), more filters (dWᵀ)
+    check_layer_grads::<Shape3<U2, U5, U7>, _>(
+        &mut *new_boxed::<Conv2d<U2, U8, U3, U1, U1, U1, NoBias>>(12),
+        2,
+        12,
+    );
+}
+
+#[test]
+fn without_bias_stores_and_visits_only_the_weight() {
+    type With = Conv2d<U3, U4, U3, U2, U1>;
+    type Without = Conv2d<U3, U4, U3, U2, U1, U1, NoBias>;
+    assert_eq!(<With as Module>::PARAMS, 4 * 3 * 9 + 4);
+    assert_eq!(<Without as Module>::PARAMS, <With as Module>::PARAMS - 4);
+    assert_eq!(
+        core::mem::size_of::<Without>(),
+        4 * 3 * 9 * core::mem::size_of::<f32>()
+    );
+    let l = new_boxed::<Without>(0);
+    let mut lens = std::vec::Vec::new();
+    l.visit(&mut |p| lens.push(p.len()));
+    assert_eq!(lens, [4 * 3 * 9]);
+    // Existing spellings keep the bias: the default is `Bias`.
+    fn same<T>(_: core::marker::PhantomData<T>, _: core::marker::PhantomData<T>) {}
+    same(
+        core::marker::PhantomData::<Conv2d<U3, U4, U3, U2, U1, U1>>,
+        core::marker::PhantomData::<Conv2d<U3, U4, U3, U2, U1, U1, Bias>>,
+    );
+}
+
+#[test]
+fn matches_pytorch_without_bias() {
+    for (name, case) in [("conv_nobias_s1p1", 0), ("conv_nobias_s2p1", 1)] {
+        let fx = fixture(name);
+        macro_rules! go {
+            ($in:ty, $l:ty) => {{
+                let mut l = new_boxed::<$l>(0);
+                load_params(&mut *l, &fx, &["weight"]);
+                let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
+                assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-4);
+                assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
+                assert_close(
+                    &format!("{name} dweight"),
+                    &g.weight,
+                    fx.get("dweight"),
+                    1e-4,
+                );
+                assert!(g.bias.is_empty());
+                // Inference (no allocator path) gives the same output.
+                let x = crate::Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
+                assert_close(
+                    &format!("{name} infer"),
+                    l.forward(&x).as_slice(),
+                    fx.get("y"),
+                    1e-4,
+                );
+            }};
+        }
+        match case {
+            0 => go!(Shape3<U3, U5, U7>, Conv2d<U3, U4, U3, U1, U1, U1, NoBias>),
+            _ => go!(Shape3<U3, U7, U6>, Conv2d<U3, U4, U3, U2, U1, U1, NoBias>),
+        }
+    }
+}
