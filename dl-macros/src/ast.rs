@@ -15,7 +15,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitFloat, LitInt, Path, Token};
+use syn::{
+    braced, bracketed, parenthesized, Attribute, Ident, LitBool, LitFloat, LitInt, Path, Token,
+};
 
 /// The whole invocation.
 pub struct Net {
@@ -78,6 +80,8 @@ pub enum Value {
     Int(LitInt),
     Float(LitFloat),
     Ident(Ident),
+    /// `true` / `false` (`ceil_mode = true`).
+    Bool(LitBool),
 }
 
 impl Parse for Net {
@@ -271,6 +275,10 @@ impl Parse for Arg {
             let l: LitFloat = input.parse()?;
             l.to_tokens(&mut tokens);
             Value::Float(l)
+        } else if input.peek(LitBool) {
+            let l: LitBool = input.parse()?;
+            l.to_tokens(&mut tokens);
+            Value::Bool(l)
         } else if input.peek(Ident) {
             let l: Ident = input.parse()?;
             l.to_tokens(&mut tokens);
