@@ -1,7 +1,8 @@
 //! Pooling: `nn.MaxPool2d`, `nn.AvgPool2d` and global average pooling (`nn.AdaptiveAvgPool2d(1)`).
 //!
 //! Square windows with stride, padding and (max pooling) dilation, in PyTorch's floor mode
-//! ([`Floor`], the default) or `ceil_mode=True` ([`Ceil`]), so the output size is [`PoolOut`].
+//! ([`Floor`], the default) or `ceil_mode=True` ([`Ceil`](crate::shape::Ceil)), so the output
+//! size is [`PoolOut`].
 //! Max pooling treats padding as `−∞` and keeps each window's argmax for backward; average
 //! pooling divides by `K·K`, padding counting as zeros (PyTorch's default
 //! `count_include_pad=True`); a ceil-mode window running past the padded input's end is divided

@@ -26,7 +26,12 @@ pub(super) fn pool_dim(h: u64, a: &PoolArgs, ceil: bool) -> Option<u64> {
         return Some(span / a.s + 1);
     }
     let out = span.div_ceil(a.s) + 1;
-    Some(if (out - 1) * a.s >= h + a.p { out - 1 } else { out })
+    // The last window must start inside the input or the left padding.
+    Some(if (out - 1) * a.s >= h + a.p {
+        out - 1
+    } else {
+        out
+    })
 }
 
 /// Binds and checks the arguments of `MaxPool2d(kernel_size, stride, padding, dilation,
