@@ -60,3 +60,10 @@ def lrn():
     lrn_case("lrn4", nn.LocalResponseNorm(4, alpha=0.5, beta=0.9, k=1.5), (2, 6, 2, 3), 23, 1.0)
     # Window wider than the channel count.
     lrn_case("lrn7_wide", nn.LocalResponseNorm(7, alpha=0.2, beta=0.75, k=1.0), (3, 3, 2, 2), 24, 1.0)
+
+
+@case
+def bn_eps():
+    # GoogLeNet's BatchNorm2d(eps=0.001), and a large eps on 1d so a wrong eps cannot pass.
+    bn_case("bn2d_eps1e3", nn.BatchNorm2d(3, eps=1e-3), (4, 3, 5, 7), 15)
+    bn_case("bn1d_eps05", nn.BatchNorm1d(6, eps=0.5), (4, 6), 16)

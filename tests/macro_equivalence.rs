@@ -372,3 +372,42 @@ fn bias_false_matches_hand_composed() {
     compare_infer::<Shape3<U3, U9, U9>, _, _>(&mut *m, &mut *h);
     compare_with::<Shape3<U3, U9, U9>, _, _>(&mut *m, &mut *h, 3, false);
 }
+
+network! {
+    /// GoogLeNet's pieces: `BatchNorm2d(eps = 0.001)` folded into the convolution, ceil-mode
+    /// pools whose last windows run past the input, a ceil-mode pool that divides exactly (the
+    /// floor-mode kernels then apply), and batch norms with a large ε.
+    pub struct CeilEps: [3, 16, 16] {
+        Conv2d(3, 4, 3, pad = 1), BatchNorm2d(4, eps = 0.001), ReLU,
+        MaxPool2d(3, stride = 2, ceil_mode = true),             // 16 → 8 (floor: 7)
+        AvgPool2d(3, stride = 2, ceil_mode = true),             // 8 → 4 (floor: 3)
+        MaxPool2d(2, ceil_mode = true),                         // 4 → 2, as floor
+        BatchNorm2d(eps = 0.5),
+        Flatten,
+        Linear(16, 3), BatchNorm1d(3, eps = 1e-3),
+    }
+}
+
+type CeilEpsHand = Seq![
+    Conv2d<U3, U4, U3, U1, U1>, BatchNorm2d<U4, { eps_bits(0.001) }>, ReLU,
+    MaxPool2d<U3, U2, U0, U1, Ceil>,
+    AvgPool2d<U3, U2, U0, Ceil>,
+    MaxPool2d<U2>,
+    BatchNorm2d<U4, { eps_bits(0.5) }>,
+    Flatten,
+    Linear<U16, U3>, BatchNorm1d<U3, { eps_bits(1e-3) }>,
+];
+
+#[test]
+fn ceil_mode_and_eps_match_hand_composed() {
+    let mut m = CeilEps::new(13);
+    let mut h = new_boxed::<CeilEpsHand>(14);
+    // The macro's layer types carry ε and the rounding mode.
+    let _: &BatchNorm2d<U4, { eps_bits(1e-3) }> = &m.bn1;
+    let _: &BatchNorm2d<U4, { eps_bits(0.5) }> = &m.bn2;
+    let _: &BatchNorm1d<U3, { eps_bits(0.001) }> = &m.bn3;
+    let _: &MaxPool2d<U3, U2, U0, U1, Ceil> = &m.pool1;
+    let _: &AvgPool2d<U3, U2, U0, Ceil> = &m.pool2;
+    compare_infer::<Shape3<U3, U16, U16>, _, _>(&mut *m, &mut *h);
+    compare_with::<Shape3<U3, U16, U16>, _, _>(&mut *m, &mut *h, 3, false);
+}

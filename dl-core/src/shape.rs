@@ -103,8 +103,59 @@ where
 }
 /// Convolution output size `⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1`.
 pub type ConvOut<H, K, S, P, D> = <H as ConvDim<K, S, P, D>>::Output;
-/// Pooling output size: the same formula as [`ConvOut`] (PyTorch's floor mode).
-pub type PoolOut<H, K, S, P, D> = <H as ConvDim<K, S, P, D>>::Output;
+
+/// Pooling rounding mode: PyTorch's default `ceil_mode=False`, the output size rounded down
+/// (the formula of [`ConvOut`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Floor;
+/// Pooling rounding mode: PyTorch's `ceil_mode=True`, the output size rounded up, keeping a last
+/// window that runs past the input's end as long as it starts inside the input or the left padding.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ceil;
+
+/// `L = H + 2P − D·(K−1) − 1` (saturating at 0): the room a pooling window slides over.
+pub type PoolSpan<H, K, P, D> = Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>;
+/// `⌈L / S⌉ = ⌊(L + S − 1) / S⌋`.
+pub type CeilQuot<H, K, S, P, D> = Quot<Sum<PoolSpan<H, K, P, D>, Sub1<S>>, S>;
+
+/// The pooling output size along one axis in rounding mode `M` ([`Floor`] or [`Ceil`]):
+/// `Floor`: `⌊L/S⌋ + 1`, `Ceil`: `⌈L/S⌉ + 1`, minus 1 when that last window would start at or past
+/// `H + P` (in the right padding), with `L = H + 2P − D·(K−1) − 1`. Validity as [`ConvDim::Fits`].
+pub trait PoolDim<K, S, P, D, M> {
+    /// The output size (saturating: 1 when the window does not fit, which `Fits` rejects).
+    type Output: Unsigned;
+    /// `B1` when the dilated window fits in the padded input, `B0` otherwise.
+    type Fits;
+}
+impl<H: ConvDim<K, S, P, D>, K, S, P, D> PoolDim<K, S, P, D, Floor> for H {
+    type Output = <H as ConvDim<K, S, P, D>>::Output;
+    type Fits = <H as ConvDim<K, S, P, D>>::Fits;
+}
+impl<H, K, S, P, D> PoolDim<K, S, P, D, Ceil> for H
+where
+    H: ConvDim<K, S, P, D> + Add<P> + Add<Prod<P, U2>>,
+    P: Mul<U2>,
+    K: Sub<B1>,
+    S: Sub<B1>,
+    D: Mul<Sub1<K>>,
+    Prod<D, Sub1<K>>: Add<B1>,
+    Padded<H, P>: Max<Dilated<K, D>>,
+    Maximum<Padded<H, P>, Dilated<K, D>>: Sub<Dilated<K, D>>,
+    PoolSpan<H, K, P, D>: Add<Sub1<S>>,
+    Sum<PoolSpan<H, K, P, D>, Sub1<S>>: Div<S>,
+    CeilQuot<H, K, S, P, D>: Add<B1> + Mul<S>,
+    Prod<CeilQuot<H, K, S, P, D>, S>: IsGreaterOrEqual<Sum<H, P>>,
+    Add1<CeilQuot<H, K, S, P, D>>: Sub<GrEq<Prod<CeilQuot<H, K, S, P, D>, S>, Sum<H, P>>>,
+    Diff<Add1<CeilQuot<H, K, S, P, D>>, GrEq<Prod<CeilQuot<H, K, S, P, D>, S>, Sum<H, P>>>:
+        Unsigned,
+{
+    type Output =
+        Diff<Add1<CeilQuot<H, K, S, P, D>>, GrEq<Prod<CeilQuot<H, K, S, P, D>, S>, Sum<H, P>>>;
+    type Fits = <H as ConvDim<K, S, P, D>>::Fits;
+}
+/// Pooling output size in rounding mode `M`: [`Floor`] (the default, the same formula as
+/// [`ConvOut`]) or [`Ceil`] (PyTorch's `ceil_mode=True`), see [`PoolDim`].
+pub type PoolOut<H, K, S, P, D, M = Floor> = <H as PoolDim<K, S, P, D, M>>::Output;
 
 /// The transposed-convolution output size along one axis:
 /// `H' = (H−1)·S − 2P + D·(K−1) + 1 + OP`, with validity `(H−1)·S + D·(K−1) + 1 + OP > 2P`.
@@ -178,6 +229,29 @@ mod tests {
         same::<UpConvOut<U5, U4, U2, U1, U1, U0>, U10>();
         same::<UpConvOut<U5, U3, U2, U1, U1, U1>, U10>();
         same::<<U1 as UpConvDim<U1, U1, U1, U1, U0>>::Fits, typenum::B0>();
+    }
+
+    #[test]
+    fn ceil_mode_pool_formula() {
+        // GoogLeNet's MaxPool2d(3, stride=2, ceil_mode=True): 112 → 56 → 28 → 14 → 7
+        // (floor mode would give 55, 27, 13, 6).
+        same::<PoolOut<U112, U3, U2, U0, U1, Ceil>, U56>();
+        same::<PoolOut<U56, U3, U2, U0, U1, Ceil>, U28>();
+        same::<PoolOut<U28, U3, U2, U0, U1, Ceil>, U14>();
+        same::<PoolOut<U14, U3, U2, U0, U1, Ceil>, U7>();
+        same::<PoolOut<U112, U3, U2, U0, U1>, U55>();
+        // Exact division: ceil = floor. 7, K3 S2 → 3 either way; 5, K2 S2 → 3 (floor 2).
+        same::<PoolOut<U7, U3, U2, U0, U1, Ceil>, U3>();
+        same::<PoolOut<U5, U2, U2, U0, U1, Ceil>, U3>();
+        same::<PoolOut<U5, U2, U2, U0, U1, Floor>, U2>();
+        // The last window would start in the right padding: 5, K2 S2 P1 → ⌈4/2⌉+1 = 4, whose
+        // last window starts at 6 ≥ H+P = 6, so 3 (= floor).
+        same::<PoolOut<U5, U2, U2, U1, U1, Ceil>, U3>();
+        // 6, K3 S3 P1 → ⌈5/3⌉+1 = 3, last window starts at 6 < H+P = 7: kept (floor gives 2).
+        same::<PoolOut<U6, U3, U3, U1, U1, Ceil>, U3>();
+        // Window as large as the input: one output.
+        same::<PoolOut<U3, U3, U2, U0, U1, Ceil>, U1>();
+        same::<<U2 as PoolDim<U3, U2, U0, U1, Ceil>>::Fits, typenum::B0>();
     }
 
     #[test]

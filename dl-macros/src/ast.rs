@@ -80,7 +80,7 @@ pub enum Value {
     Int(LitInt),
     Float(LitFloat),
     Ident(Ident),
-    /// `true` / `false` (a keyword, not an [`Ident`], to syn).
+    /// `true` / `false` (`bias = false`, `ceil_mode = true`): a keyword, not an [`Ident`], to syn.
     Bool(LitBool),
 }
 

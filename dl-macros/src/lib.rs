@@ -27,6 +27,9 @@ mod validate;
 /// }
 /// ```
 ///
+/// Pools take `ceil_mode = true` (PyTorch's `ceil_mode=True`: `MaxPool2d(3, stride = 2,
+/// ceil_mode = true)` maps 112 → 56), batch norms `eps = 0.001` (default 1e-5), by name only.
+///
 /// Blocks: `residual { … }` (identity) or `residual { … } shortcut { … }` (projection);
 /// `concat { { … }, { … } }` (channel concat); `tap name`, later `skip(name, crop = k) { … }`
 /// (adds the tap, through the optional branch, cropped — centred when `crop` is omitted);

@@ -23,6 +23,7 @@ pub use dropout::Dropout;
 pub use linear::Linear;
 pub use maxout::Maxout;
 pub use norm::{BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, LocalResponseNorm};
+pub use norm::eps_bits;
 pub use pool::{AvgPool2d, GlobalAvgPool2d, MaxPool2d};
 pub use reshape::Flatten;
 pub use residual::{Identity, Residual, SameShape, ShapeEq};

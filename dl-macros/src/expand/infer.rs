@@ -233,6 +233,7 @@ impl Gen {
                         s,
                         p: 0,
                         d: 1,
+                        ceil: false,
                     } => {
                         let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {

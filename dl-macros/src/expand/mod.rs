@@ -21,6 +21,14 @@ fn lit(n: u64) -> TokenStream {
     proc_macro2::Literal::u64_unsuffixed(n).to_token_stream()
 }
 
+/// A BatchNorm's ε parameter: nothing for PyTorch's default 1e-5, else `, bits` (its `f32` bits).
+fn eps_arg(bits: u32) -> Option<TokenStream> {
+    (bits != 1e-5f32.to_bits()).then(|| {
+        let b = proc_macro2::Literal::u32_unsuffixed(bits);
+        quote!(, #b)
+    })
+}
+
 impl Gen {
     /// A type-level number.
     fn num(&self, n: u64) -> TokenStream {
@@ -116,22 +124,30 @@ impl Gen {
                 quote!(#k::layers::activation::Act<#f>)
             }
             Kind::Flatten => quote!(#k::Flatten),
-            Kind::MaxPool { k: kk, s, p, d } => {
+            Kind::MaxPool {
+                k: kk,
+                s,
+                p,
+                d,
+                ceil,
+            } => {
                 let (kk, s, p, d) = (n(kk), n(s), n(p), n(d));
-                quote!(#k::MaxPool2d<#kk, #s, #p, #d>)
+                let m = ceil.then(|| quote!(, #k::Ceil));
+                quote!(#k::MaxPool2d<#kk, #s, #p, #d #m>)
             }
-            Kind::AvgPool { k: kk, s, p } => {
+            Kind::AvgPool { k: kk, s, p, ceil } => {
                 let (kk, s, p) = (n(kk), n(s), n(p));
-                quote!(#k::AvgPool2d<#kk, #s, #p>)
+                let m = ceil.then(|| quote!(, #k::Ceil));
+                quote!(#k::AvgPool2d<#kk, #s, #p #m>)
             }
             Kind::GlobalAvgPool => quote!(#k::GlobalAvgPool2d),
-            Kind::Bn2d { c } => {
-                let c = n(c);
-                quote!(#k::BatchNorm2d<#c>)
+            Kind::Bn2d { c, eps } => {
+                let (c, e) = (n(c), eps_arg(eps));
+                quote!(#k::BatchNorm2d<#c #e>)
             }
-            Kind::Bn1d { n: f } => {
-                let f = n(f);
-                quote!(#k::BatchNorm1d<#f>)
+            Kind::Bn1d { n: f, eps } => {
+                let (f, e) = (n(f), eps_arg(eps));
+                quote!(#k::BatchNorm1d<#f #e>)
             }
             Kind::Dropout { num, den } => {
                 let (a, b) = (n(num), n(den));

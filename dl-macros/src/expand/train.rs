@@ -20,7 +20,12 @@ impl Gen {
                         Kind::Conv { .. }
                             | Kind::Linear { .. }
                             | Kind::Act(_)
-                            | Kind::MaxPool { p: 0, d: 1, .. }
+                            | Kind::MaxPool {
+                                p: 0,
+                                d: 1,
+                                ceil: false,
+                                ..
+                            }
                     ) {
                         let lt = self.layer_ty(&l.kind);
                         self.add_cache(
@@ -212,6 +217,7 @@ impl Gen {
                         s,
                         p: 0,
                         d: 1,
+                        ceil: false,
                     } => {
                         let (Shape::Map(cc, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {

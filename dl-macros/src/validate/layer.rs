@@ -2,6 +2,8 @@
 //! and each mistake reported on the layer or the argument.
 use super::*;
 
+mod pool;
+
 /// A parameter of a layer: its names (canonical first) and default.
 struct P(&'static [&'static str], Option<u64>);
 
@@ -173,6 +175,39 @@ fn ratio(cx: &mut Ctxt, a: Option<&Arg>, default: (u64, u64), pname: &str) -> Op
     let g = gcd(num, den);
     Some((num / g.max(1), den / g.max(1)))
 }
+/// BatchNorm's `eps` as the bits of an `f32` (PyTorch's 1e-5 when absent): a positive, finite
+/// number such as `0.001` or `1e-3`.
+fn eps_bits(cx: &mut Ctxt, a: Option<&Arg>, name: &str) -> Option<u32> {
+    let Some(a) = a else {
+        return Some(1e-5f32.to_bits());
+    };
+    let v = match &a.value {
+        Value::Float(f) => f.base10_parse::<f32>().ok(),
+        Value::Int(i) => i.base10_parse::<f32>().ok(),
+        Value::Ident(_) | Value::Bool(_) => None,
+    };
+    match v {
+        Some(e) if e > 0.0 && e.is_finite() => Some(e.to_bits()),
+        Some(e) => {
+            cx.err(
+                &a.tokens,
+                format!(
+                    "{name}: eps = {e} must be positive and finite (it is added to the variance \
+                     before the square root; PyTorch's default is 1e-5)"
+                ),
+            );
+            None
+        }
+        None => {
+            cx.err(
+                &a.tokens,
+                format!("{name}: `eps` must be a number such as 0.001 or 1e-5"),
+            );
+            None
+        }
+    }
+}
+
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 {
         a
@@ -495,92 +530,12 @@ pub(super) fn layer(
             (Some(leaf(kind, field, i, out, 0, 0)), Some(out), note)
         }
         "MaxPool2d" | "AvgPool2d" => {
-            let max = name == "MaxPool2d";
-            let mut params = vec![
-                P(&["kernel_size", "kernel"], None),
-                P(&["stride"], None),
-                P(&["padding", "pad"], Some(0)),
-            ];
-            if max {
-                params.push(P(&["dilation"], Some(1)));
-            }
-            let np = params.len();
-            let b = bind!(params, np, false);
-            let k = int(cx, b[0], None, call, "kernel_size");
-            let s = match b[1] {
-                Some(a) => int(cx, Some(a), None, call, "stride"),
-                None => k,
-            };
-            let p = int(cx, b[2], Some(0), call, "padding");
-            let d = if max {
-                int(cx, b[3], Some(1), call, "dilation")
-            } else {
-                Some(1)
-            };
-            let (Some(k), Some(s), Some(p), Some(d)) = (k, s, p, d) else {
+            let Some(a) = pool::args(cx, call, &name) else {
                 return (None, None, None);
             };
-            if k == 0 || d == 0 {
-                cx.err(
-                    &call.tokens,
-                    format!("{name}: kernel_size and dilation must be at least 1"),
-                );
-                return (None, None, None);
-            }
-            if s == 0 {
-                cx.err(
-                    b[1].map_or(&call.tokens, |a| &a.tokens),
-                    format!(
-                        "stride = 0 leaves no output: {name}'s output size \
-                         ⌊(H + 2·padding − dilation·(kernel_size−1) − 1) / stride⌋ + 1 needs \
-                         stride ≥ 1"
-                    ),
-                );
-                return (None, None, None);
-            }
-            if 2 * p > k {
-                cx.err(
-                    b[2].map_or(&call.tokens, |a| &a.tokens),
-                    format!(
-                        "{name} padding = {p} is more than half its kernel_size = {k} \
-                         (PyTorch requires padding ≤ kernel_size/2)"
-                    ),
-                );
-                return (None, None, None);
-            }
             let (c, h, w) = need_map!();
-            let (Some(oh), Some(ow)) = (conv_dim(h, k, s, p, d), conv_dim(w, k, s, p, d)) else {
-                let ext = d * (k - 1) + 1;
-                let msg = if h == 1 && w == 1 {
-                    format!(
-                        "{name} window on a 1×1 map: the {ext}×{ext} window exceeds its input {} \
-                         (padded to {}×{}); the map is already 1×1, so remove this pooling",
-                        from(Shape::Map(c, h, w)),
-                        1 + 2 * p,
-                        1 + 2 * p
-                    )
-                } else {
-                    let (axis, n) = if conv_dim(h, k, s, p, d).is_none() {
-                        ("height", h)
-                    } else {
-                        ("width", w)
-                    };
-                    format!(
-                        "{name} window larger than its padded input: \
-                         dilation·(kernel_size−1)+1 = {d}·({k}−1)+1 = {ext} exceeds the padded \
-                         {axis} H+2·padding = {n}+2·{p} = {} of its input {}",
-                        n + 2 * p,
-                        from(Shape::Map(c, h, w))
-                    )
-                };
-                cx.err(&call.tokens, msg);
+            let Some((kind, out)) = pool::output(cx, call, &name, a, (c, h, w), &from) else {
                 return (None, None, None);
-            };
-            let out = Shape::Map(c, oh, ow);
-            let kind = if max {
-                Kind::MaxPool { k, s, p, d }
-            } else {
-                Kind::AvgPool { k, s, p }
             };
             let f = cx.field("pool");
             (
@@ -619,8 +574,11 @@ pub(super) fn layer(
         }
         "BatchNorm2d" | "BatchNorm1d" => {
             let two = name == "BatchNorm2d";
-            let b = bind!([P(&["num_features"], None)], 1, false);
+            let b = bind!([P(&["num_features"], None), P(&["eps"], None)], 1, false);
             let given = b[0].and_then(|a| int(cx, Some(a), None, call, "num_features"));
+            let Some(eps) = eps_bits(cx, b[1], &name) else {
+                return (None, None, None);
+            };
             let Some(i) = input else {
                 return (None, None, None);
             };
@@ -648,9 +606,9 @@ pub(super) fn layer(
                 }
             }
             let kind = if two {
-                Kind::Bn2d { c: n }
+                Kind::Bn2d { c: n, eps }
             } else {
-                Kind::Bn1d { n }
+                Kind::Bn1d { n, eps }
             };
             let f = cx.field("bn");
             (

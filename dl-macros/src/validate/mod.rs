@@ -71,23 +71,29 @@ pub enum Kind {
     },
     Act(Act),
     Flatten,
+    /// `ceil`: PyTorch's `ceil_mode=True`, kept only when it changes the output size.
     MaxPool {
         k: u64,
         s: u64,
         p: u64,
         d: u64,
+        ceil: bool,
     },
     AvgPool {
         k: u64,
         s: u64,
         p: u64,
+        ceil: bool,
     },
     GlobalAvgPool,
+    /// `eps`: the bits of the `f32` ε (`0x3727_C5AC` = 1e-5, PyTorch's default).
     Bn2d {
         c: u64,
+        eps: u32,
     },
     Bn1d {
         n: u64,
+        eps: u32,
     },
     Dropout {
         num: u64,

@@ -14,12 +14,28 @@ pub struct Features;
 /// Marker of [`BatchNorm2d`]: normalises each channel of `[C, H, W]` over the batch, H and W.
 pub struct Maps;
 
-/// Batch normalisation over `C` channels (PyTorch's `nn.BatchNorm1d/2d(C)`, eps 1e-5, momentum
-/// 0.1, affine, tracking running statistics). Use the aliases [`BatchNorm1d`] / [`BatchNorm2d`].
+/// `1e-5f32.to_bits()`: the bits of PyTorch's default batch-norm ε.
+pub const DEFAULT_EPS: u32 = 0x3727_C5AC;
+
+/// The bits of `e` as a [`BatchNorm`] ε parameter: `BatchNorm2d<U64, { eps_bits(1e-3) }>` is
+/// `nn.BatchNorm2d(64, eps=0.001)`.
+pub const fn eps_bits(e: f32) -> u32 {
+    e.to_bits()
+}
+
+/// Batch normalisation over `C` channels (PyTorch's `nn.BatchNorm1d/2d(C, eps)`, momentum 0.1,
+/// affine, tracking running statistics). Use the aliases [`BatchNorm1d`] / [`BatchNorm2d`].
+///
+/// ε is part of the type, as the bits of an `f32` (a const generic cannot be a float):
+/// `EPS_BITS` defaults to [`DEFAULT_EPS`] (PyTorch's 1e-5), so `BatchNorm2d<C>` is
+/// `nn.BatchNorm2d(C)`; write another with [`eps_bits`], `BatchNorm2d<C, { eps_bits(1e-3) }>`,
+/// and read it back as [`BatchNorm::EPS`]. (A const generic rather than a marker type per value:
+/// any ε is expressible, and an error message shows the number, e.g. `BatchNorm<U64, Maps,
+/// 981668463>` for 1e-3.) ε must be positive and finite, checked when the layer is used.
 ///
 /// Training normalises with the batch's biased variance and moves `running_var` towards the
 /// unbiased one; eval ([`Layer::infer`]) uses `running_mean` / `running_var`.
-pub struct BatchNorm<C: ArrayLength, D> {
+pub struct BatchNorm<C: ArrayLength, D, const EPS_BITS: u32 = DEFAULT_EPS> {
     /// γ, `[C]` (trainable).
     pub weight: GenericArray<f32, C>,
     /// β, `[C]` (trainable).
@@ -30,10 +46,10 @@ pub struct BatchNorm<C: ArrayLength, D> {
     pub running_var: GenericArray<f32, C>,
     _dims: PhantomData<fn() -> D>,
 }
-/// `nn.BatchNorm1d(N)` on `[N]` features.
-pub type BatchNorm1d<N> = BatchNorm<N, Features>;
-/// `nn.BatchNorm2d(C)` on `[C, H, W]` maps.
-pub type BatchNorm2d<C> = BatchNorm<C, Maps>;
+/// `nn.BatchNorm1d(N, eps)` on `[N]` features; ε defaults to 1e-5 (see [`eps_bits`]).
+pub type BatchNorm1d<N, const EPS_BITS: u32 = DEFAULT_EPS> = BatchNorm<N, Features, EPS_BITS>;
+/// `nn.BatchNorm2d(C, eps)` on `[C, H, W]` maps; ε defaults to 1e-5 (see [`eps_bits`]).
+pub type BatchNorm2d<C, const EPS_BITS: u32 = DEFAULT_EPS> = BatchNorm<C, Maps, EPS_BITS>;
 
 /// The gradient of a [`BatchNorm`]: its trainable parameters only.
 pub struct BatchNormGrad<C: ArrayLength> {
@@ -44,11 +60,11 @@ pub struct BatchNormGrad<C: ArrayLength> {
 }
 
 // SAFETY: f32 arrays and a marker.
-unsafe impl<C: ArrayLength, D> Zeroable for BatchNorm<C, D> {}
+unsafe impl<C: ArrayLength, D, const E: u32> Zeroable for BatchNorm<C, D, E> {}
 // SAFETY: f32 arrays.
 unsafe impl<C: ArrayLength> Zeroable for BatchNormGrad<C> {}
 
-impl<C: ArrayLength, D> Module for BatchNorm<C, D> {
+impl<C: ArrayLength, D, const E: u32> Module for BatchNorm<C, D, E> {
     const PARAMS: usize = 2 * C::USIZE;
     /// PyTorch's defaults: weight 1, bias 0, running mean 0, running variance 1.
     fn init(&mut self, _rng: &mut Rng) {
@@ -87,9 +103,17 @@ impl<C: ArrayLength> Module for BatchNormGrad<C> {
     }
 }
 
-impl<C: ArrayLength, D> BatchNorm<C, D> {
-    /// ε added to the variance (PyTorch's default).
-    pub const EPS: f32 = 1e-5;
+impl<C: ArrayLength, D, const E: u32> BatchNorm<C, D, E> {
+    /// ε added to the variance, from the type (1e-5 by default, PyTorch's). A const-evaluation
+    /// error when it is not positive and finite.
+    pub const EPS: f32 = {
+        let e = f32::from_bits(E);
+        assert!(
+            e > 0.0 && e.is_finite(),
+            "BatchNorm eps must be positive and finite"
+        );
+        e
+    };
     /// Weight of the new batch statistic in the running averages (PyTorch's default).
     pub const MOMENTUM: f32 = 0.1;
     /// Eval mode on one sample, `m` values per channel: `y = (x − μ_run)/√(σ²_run + ε)·γ + β`.
@@ -109,7 +133,7 @@ impl<C: ArrayLength, D> BatchNorm<C, D> {
     }
 }
 
-impl<C2, H, W, C> Layer<Shape3<C2, H, W>> for BatchNorm<C, Maps>
+impl<C2, H, W, C, const E: u32> Layer<Shape3<C2, H, W>> for BatchNorm<C, Maps, E>
 where
     Shape3<C2, H, W>: Shape,
     C2: IsEqual<C>,
@@ -122,7 +146,7 @@ where
     }
 }
 
-impl<N, C> Layer<Shape1<N>> for BatchNorm<C, Features>
+impl<N, C, const E: u32> Layer<Shape1<N>> for BatchNorm<C, Features, E>
 where
     N: ArrayLength + IsEqual<C>,
     Eq<N, C>: ChannelsMatch,
@@ -160,7 +184,7 @@ fn channel_sums(
 }
 
 #[cfg(feature = "alloc")]
-impl<S: Shape, C: ArrayLength, D> crate::layer::Train<S> for BatchNorm<C, D>
+impl<S: Shape, C: ArrayLength, D, const E: u32> crate::layer::Train<S> for BatchNorm<C, D, E>
 where
     Self: Layer<S, Out = S>,
 {
@@ -368,7 +392,7 @@ mod tests {
         type C: ArrayLength;
         fn stats(&mut self) -> (&mut [f32], &mut [f32]);
     }
-    impl<C: ArrayLength, D> BnParts for BatchNorm<C, D> {
+    impl<C: ArrayLength, D, const E: u32> BnParts for BatchNorm<C, D, E> {
         type C = C;
         fn stats(&mut self) -> (&mut [f32], &mut [f32]) {
             (&mut self.running_mean, &mut self.running_var)
@@ -381,5 +405,22 @@ mod tests {
         bn_matches::<Shape3<U2, U3, U3>, BatchNorm2d<U2>>("bn2d_b1");
         bn_matches::<Shape1<U6>, BatchNorm1d<U6>>("bn1d");
         bn_matches::<Shape1<U3>, BatchNorm1d<U3>>("bn1d_b2");
+        // GoogLeNet's BatchNorm2d(eps=0.001), and a large ε so a wrong one shows.
+        bn_matches::<Shape3<U3, U5, U7>, BatchNorm2d<U3, { eps_bits(1e-3) }>>("bn2d_eps1e3");
+        bn_matches::<Shape1<U6>, BatchNorm1d<U6, { eps_bits(0.5) }>>("bn1d_eps05");
+    }
+
+    #[test]
+    fn eps_is_a_type_parameter_defaulting_to_1e_5() {
+        assert_eq!(DEFAULT_EPS, 1e-5f32.to_bits());
+        assert_eq!(<BatchNorm2d<U3>>::EPS, 1e-5);
+        assert_eq!(<BatchNorm1d<U3, { eps_bits(1e-3) }>>::EPS, 1e-3);
+        fn same<A: typenum::Same<B>, B>() {}
+        same::<BatchNorm2d<U3>, BatchNorm<U3, Maps, 0x3727_C5AC>>();
+        check_layer_grads::<Shape3<U2, U3, U3>, _>(
+            &mut *bn::<BatchNorm2d<U2, { eps_bits(0.25) }>>(6),
+            3,
+            6,
+        );
     }
 }

@@ -6,6 +6,7 @@ mod lrn;
 
 #[cfg(feature = "alloc")]
 pub use batch::BatchNormCache;
+pub use batch::{eps_bits, DEFAULT_EPS};
 pub use batch::{BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, Features, Maps};
 #[cfg(feature = "alloc")]
 pub use lrn::LrnCache;

@@ -1,13 +1,16 @@
 //! Pooling: `nn.MaxPool2d`, `nn.AvgPool2d` and global average pooling (`nn.AdaptiveAvgPool2d(1)`).
 //!
-//! Square windows with stride, padding and (max pooling) dilation, PyTorch's floor mode, so the
-//! output size is [`PoolOut`]. Max pooling treats padding as `−∞` and keeps each window's argmax
-//! for backward; average pooling divides by `K·K`, padding counting as zeros (PyTorch's default
-//! `count_include_pad=True`).
+//! Square windows with stride, padding and (max pooling) dilation, in PyTorch's floor mode
+//! ([`Floor`], the default) or `ceil_mode=True` ([`Ceil`](crate::shape::Ceil)), so the output
+//! size is [`PoolOut`].
+//! Max pooling treats padding as `−∞` and keeps each window's argmax for backward; average
+//! pooling divides by `K·K`, padding counting as zeros (PyTorch's default
+//! `count_include_pad=True`); a ceil-mode window running past the padded input's end is divided
+//! by the part of it inside the padded input, as PyTorch does.
 use crate::check::{KernelFitsInput, PoolPaddingAtMostHalfKernel};
 use crate::kernels::im2col::Geom;
 use crate::layer::Layer;
-use crate::shape::{ConvDim, PoolOut, Shape, Shape3};
+use crate::shape::{Floor, PoolDim, PoolOut, Shape, Shape3};
 use core::marker::PhantomData;
 use core::ops::Mul;
 use typenum::{IsLessOrEqual, LeEq, Prod, Unsigned, U0, U1, U2};
@@ -15,13 +18,17 @@ use typenum::{IsLessOrEqual, LeEq, Prod, Unsigned, U0, U1, U2};
 /// Hyper-parameters carried as types only.
 type Marker<T> = PhantomData<fn() -> T>;
 
-/// `MaxPool2d<K, S = K, P = 0, D = 1>`: PyTorch's `nn.MaxPool2d(K, stride=S, padding=P,
-/// dilation=D)`. The stride defaults to the kernel size, so `MaxPool2d<U2>` halves H and W.
-pub struct MaxPool2d<K, S = K, P = U0, D = U1>(Marker<(K, S, P, D)>);
+/// `MaxPool2d<K, S = K, P = 0, D = 1, M = Floor>`: PyTorch's `nn.MaxPool2d(K, stride=S,
+/// padding=P, dilation=D)`. The stride defaults to the kernel size, so `MaxPool2d<U2>` halves H
+/// and W. `M = Ceil` is `ceil_mode=True`: `MaxPool2d<U3, U2, U0, U1, Ceil>` is GoogLeNet's
+/// `nn.MaxPool2d(3, stride=2, ceil_mode=True)` (112 → 56); taps past the input's end are ignored.
+pub struct MaxPool2d<K, S = K, P = U0, D = U1, M = Floor>(Marker<(K, S, P, D, M)>);
 
-/// `AvgPool2d<K, S = K, P = 0>`: PyTorch's `nn.AvgPool2d(K, stride=S, padding=P)`; every window
-/// is divided by `K·K`, padded zeros included (`count_include_pad=True`).
-pub struct AvgPool2d<K, S = K, P = U0>(Marker<(K, S, P)>);
+/// `AvgPool2d<K, S = K, P = 0, M = Floor>`: PyTorch's `nn.AvgPool2d(K, stride=S, padding=P)`;
+/// every window is divided by `K·K`, padded zeros included (`count_include_pad=True`). With
+/// `M = Ceil` (`ceil_mode=True`) a last window running past the padded input's end is divided by
+/// the size of its part inside the padded input instead.
+pub struct AvgPool2d<K, S = K, P = U0, M = Floor>(Marker<(K, S, P, M)>);
 
 /// `[C, H, W] → [C, 1, 1]`, the mean of each channel: PyTorch's `nn.AdaptiveAvgPool2d(1)`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -43,8 +50,8 @@ macro_rules! marker_impls {
         crate::__stateless_module!($name<$($p),*> $(, $p)*);
     };
 }
-marker_impls!(MaxPool2d<K, S, P, D>);
-marker_impls!(AvgPool2d<K, S, P>);
+marker_impls!(MaxPool2d<K, S, P, D, M>);
+marker_impls!(AvgPool2d<K, S, P, M>);
 crate::__stateless_module!(GlobalAvgPool2d);
 
 /// `2P ≤ K` as a Bit: PyTorch's rule that a pooling layer pads at most half its kernel.
@@ -59,8 +66,9 @@ where
     type Fits = LeEq<Prod<P, U2>, K>;
 }
 
-/// Output shape of a pooling layer on `[C, H, W]`.
-pub type Pool2dOut<C, H, W, K, S, P, D> = Shape3<C, PoolOut<H, K, S, P, D>, PoolOut<W, K, S, P, D>>;
+/// Output shape of a pooling layer on `[C, H, W]` in rounding mode `M`.
+pub type Pool2dOut<C, H, W, K, S, P, D, M = Floor> =
+    Shape3<C, PoolOut<H, K, S, P, D, M>, PoolOut<W, K, S, P, D, M>>;
 
 fn geom<In: Shape, Out: Shape>(k: usize, s: usize, p: usize, d: usize) -> Geom {
     let ([c, h, w], [_, oh, ow]) = (In::DIMS, Out::DIMS);
@@ -122,8 +130,9 @@ fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
 /// the padding). When `arg` is not empty it receives each argmax as an index into the sample
 /// (`u32::MAX` for such an empty window). Ties go to the first tap and NaN wins, as in PyTorch.
 fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
-    if g.p == 0 && g.d == 1 && g.s == g.k {
-        // Non-overlapping windows inside the input: the branch-free kernel.
+    if g.p == 0 && g.d == 1 && g.s == g.k && g.oh * g.k <= g.h && g.ow * g.k <= g.w {
+        // Non-overlapping windows inside the input (not a ceil-mode window running past the
+        // end): the branch-free kernel.
         let (shape, out) = ([g.c, g.h, g.w], [g.oh, g.ow]);
         return crate::kernels::maxpool::max_pool_k(x, shape, g.k, out, y, arg);
     }
@@ -151,25 +160,36 @@ fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
     });
 }
 
-/// One sample: each window's sum divided by `K·K`.
+/// The divisor of output `o`'s window (`count_include_pad=True`): `K·K`, or for a ceil-mode
+/// window running past the padded input, the size of its part inside it,
+/// `(min(start + K, H + 2P) − start)` per axis with `start = o·S` in padded coordinates.
+#[inline]
+fn avg_divisor(g: &Geom, o: usize) -> f32 {
+    let ext = |o: usize, n: usize| (o * g.s + g.k).min(n + 2 * g.p) - o * g.s;
+    if (g.oh - 1) * g.s + g.k <= g.h + 2 * g.p && (g.ow - 1) * g.s + g.k <= g.w + 2 * g.p {
+        return (g.k * g.k) as f32; // every window lies inside the padded input
+    }
+    (ext((o / g.ow) % g.oh, g.h) * ext(o % g.ow, g.w)) as f32
+}
+
+/// One sample: each window's sum divided by [`avg_divisor`] (`K·K` in floor mode).
 fn avg_pool(g: &Geom, x: &[f32], y: &mut [f32]) {
-    let kk = (g.k * g.k) as f32;
     windows(g, |o, (r0, nr), (c0, nc)| {
         let mut s = 0.0f32;
         for r in r0..r0 + nr {
             s += x[r * g.w + c0..r * g.w + c0 + nc].iter().sum::<f32>();
         }
-        y[o] = s / kk;
+        y[o] = s / avg_divisor(g, o);
     });
 }
 
-/// One sample's backward of [`avg_pool`]: `dx` (zeroed here) gets `dy / (K·K)` over each window.
+/// One sample's backward of [`avg_pool`]: `dx` (zeroed here) gets `dy / divisor` over each
+/// window.
 #[cfg(feature = "alloc")]
 fn avg_pool_backward(g: &Geom, dy: &[f32], dx: &mut [f32]) {
-    let kk = (g.k * g.k) as f32;
     dx.fill(0.0);
     windows(g, |o, (r0, nr), (c0, nc)| {
-        let v = dy[o] / kk;
+        let v = dy[o] / avg_divisor(g, o);
         for r in r0..r0 + nr {
             dx[r * g.w + c0..r * g.w + c0 + nc]
                 .iter_mut()
@@ -178,48 +198,48 @@ fn avg_pool_backward(g: &Geom, dy: &[f32], dx: &mut [f32]) {
     });
 }
 
-impl<C, H, W, K, S, P, D> Layer<Shape3<C, H, W>> for MaxPool2d<K, S, P, D>
+impl<C, H, W, K, S, P, D, M> Layer<Shape3<C, H, W>> for MaxPool2d<K, S, P, D, M>
 where
     Shape3<C, H, W>: Shape,
-    H: ConvDim<K, S, P, D>,
-    W: ConvDim<K, S, P, D>,
-    <H as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
-    <W as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
+    H: PoolDim<K, S, P, D, M>,
+    W: PoolDim<K, S, P, D, M>,
+    <H as PoolDim<K, S, P, D, M>>::Fits: KernelFitsInput,
+    <W as PoolDim<K, S, P, D, M>>::Fits: KernelFitsInput,
     P: PoolPad<K>,
     <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
-    Pool2dOut<C, H, W, K, S, P, D>: Shape,
+    Pool2dOut<C, H, W, K, S, P, D, M>: Shape,
     K: Unsigned,
     S: Unsigned,
     P: Unsigned,
     D: Unsigned,
 {
-    type Out = Pool2dOut<C, H, W, K, S, P, D>;
+    type Out = Pool2dOut<C, H, W, K, S, P, D, M>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
         max_pool(&Self::geom::<Shape3<C, H, W>>(), x, y, &mut []);
     }
 }
 
-impl<C, H, W, K, S, P> Layer<Shape3<C, H, W>> for AvgPool2d<K, S, P>
+impl<C, H, W, K, S, P, M> Layer<Shape3<C, H, W>> for AvgPool2d<K, S, P, M>
 where
     Shape3<C, H, W>: Shape,
-    H: ConvDim<K, S, P, U1>,
-    W: ConvDim<K, S, P, U1>,
-    <H as ConvDim<K, S, P, U1>>::Fits: KernelFitsInput,
-    <W as ConvDim<K, S, P, U1>>::Fits: KernelFitsInput,
+    H: PoolDim<K, S, P, U1, M>,
+    W: PoolDim<K, S, P, U1, M>,
+    <H as PoolDim<K, S, P, U1, M>>::Fits: KernelFitsInput,
+    <W as PoolDim<K, S, P, U1, M>>::Fits: KernelFitsInput,
     P: PoolPad<K>,
     <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
-    Pool2dOut<C, H, W, K, S, P, U1>: Shape,
+    Pool2dOut<C, H, W, K, S, P, U1, M>: Shape,
     K: Unsigned,
     S: Unsigned,
     P: Unsigned,
 {
-    type Out = Pool2dOut<C, H, W, K, S, P, U1>;
+    type Out = Pool2dOut<C, H, W, K, S, P, U1, M>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
         avg_pool(&Self::geom::<Shape3<C, H, W>>(), x, y);
     }
 }
 
-impl<K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned> MaxPool2d<K, S, P, D> {
+impl<K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned, M> MaxPool2d<K, S, P, D, M> {
     fn geom<In: Shape>() -> Geom
     where
         Self: Layer<In>,
@@ -227,7 +247,7 @@ impl<K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned> MaxPool2d<K, S, P, D> {
         geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, D::USIZE)
     }
 }
-impl<K: Unsigned, S: Unsigned, P: Unsigned> AvgPool2d<K, S, P> {
+impl<K: Unsigned, S: Unsigned, P: Unsigned, M> AvgPool2d<K, S, P, M> {
     fn geom<In: Shape>() -> Geom
     where
         Self: Layer<In>,
@@ -269,7 +289,7 @@ mod train {
     use crate::layer::Train;
     use crate::Batch;
 
-    impl<C, H, W, K, S, P, D> Train<Shape3<C, H, W>> for MaxPool2d<K, S, P, D>
+    impl<C, H, W, K, S, P, D, M> Train<Shape3<C, H, W>> for MaxPool2d<K, S, P, D, M>
     where
         Self: Layer<Shape3<C, H, W>> + Send + Sync,
         Shape3<C, H, W>: Shape,
@@ -345,7 +365,7 @@ mod train {
         fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
     }
 
-    impl<C, H, W, K, S, P> Train<Shape3<C, H, W>> for AvgPool2d<K, S, P>
+    impl<C, H, W, K, S, P, M> Train<Shape3<C, H, W>> for AvgPool2d<K, S, P, M>
     where
         Self: Layer<Shape3<C, H, W>> + Send + Sync,
         Shape3<C, H, W>: Shape,

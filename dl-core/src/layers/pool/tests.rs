@@ -1,5 +1,6 @@
 //! Pooling tests: finite-difference gradients, PyTorch fixtures, output shapes.
 use super::*;
+use crate::shape::Ceil;
 use crate::testing::{assert_close, check_layer_grads, check_layer_grads_with, fixture, run_train};
 use typenum::consts::*;
 
@@ -33,6 +34,81 @@ fn gradients_on_several_shapes() {
     check_layer_grads::<Shape3<U3, U5, U7>, _>(&mut AvgPool2d::<U2>::default(), 3, 5);
     check_layer_grads::<Shape3<U2, U6, U5>, _>(&mut AvgPool2d::<U3, U1>::default(), 2, 6);
     check_layer_grads::<Shape3<U3, U5, U7>, _>(&mut GlobalAvgPool2d, 2, 7);
+}
+
+#[test]
+fn ceil_mode_gradients() {
+    // Last windows running past the end: K3 S2 on 8 (and exact on 7), K2 S2 on 5 (the
+    // non-overlapping case the fast kernel must not take), padding and dilation 2.
+    check_layer_grads_with::<Shape3<U2, U8, U7>, _>(
+        &mut MaxPool2d::<U3, U2, U0, U1, Ceil>::default(),
+        2,
+        12,
+        spread,
+    );
+    check_layer_grads_with::<Shape3<U3, U5, U5>, _>(
+        &mut MaxPool2d::<U2, U2, U0, U1, Ceil>::default(),
+        2,
+        13,
+        spread,
+    );
+    check_layer_grads_with::<Shape3<U2, U9, U10>, _>(
+        &mut MaxPool2d::<U3, U2, U1, U2, Ceil>::default(),
+        2,
+        14,
+        spread,
+    );
+    check_layer_grads::<Shape3<U2, U8, U7>, _>(
+        &mut AvgPool2d::<U3, U2, U0, Ceil>::default(),
+        2,
+        15,
+    );
+    check_layer_grads::<Shape3<U2, U6, U7>, _>(
+        &mut AvgPool2d::<U3, U3, U1, Ceil>::default(),
+        2,
+        16,
+    );
+}
+
+#[test]
+fn ceil_mode_output_shapes() {
+    fn out<In: Shape, O, L: Layer<In, Out = O>>(_: &L) {}
+    type G = MaxPool2d<U3, U2, U0, U1, Ceil>;
+    // GoogLeNet's nn.MaxPool2d(3, stride=2, ceil_mode=True) chain: 112 → 56 → 28 → 14 → 7.
+    out::<Shape3<U64, U112, U112>, Shape3<U64, U56, U56>, _>(&G::default());
+    out::<Shape3<U192, U56, U56>, Shape3<U192, U28, U28>, _>(&G::default());
+    out::<Shape3<U480, U28, U28>, Shape3<U480, U14, U14>, _>(&G::default());
+    out::<Shape3<U832, U14, U14>, Shape3<U832, U7, U7>, _>(&G::default());
+    out::<Shape3<U3, U5, U5>, Shape3<U3, U3, U3>, _>(&MaxPool2d::<U2, U2, U0, U1, Ceil>::default());
+    out::<Shape3<U2, U6, U7>, Shape3<U2, U3, U3>, _>(&AvgPool2d::<U3, U3, U1, Ceil>::default());
+    // The default mode is floor: existing code is unchanged.
+    same::<MaxPool2d<U3, U2>, MaxPool2d<U3, U2, U0, U1, crate::shape::Floor>>();
+    same::<AvgPool2d<U3>, AvgPool2d<U3, U3, U0, crate::shape::Floor>>();
+    out::<Shape3<U64, U112, U112>, Shape3<U64, U55, U55>, _>(&MaxPool2d::<U3, U2>::default());
+}
+
+#[test]
+fn ceil_mode_avg_divides_by_the_window_inside_the_padded_input() {
+    // 1×3 input, K1 S2 ceil: every other input, the last one included.
+    let x = [2.0f32, 4.0, 8.0];
+    let mut y = [0.0f32; 2];
+    Layer::<Shape3<U1, U1, U3>>::infer(
+        &AvgPool2d::<U1, U2, U0, Ceil>::default(),
+        &x,
+        &mut y,
+        &mut [],
+    );
+    assert_eq!(y, [2.0, 8.0]);
+    // 2×3 input, K2 S2 ceil: the second window's columns [2, 4) are cut at 3, so it is
+    // divided by 2·1, not 4 (PyTorch's count_include_pad=True with ceil_mode=True).
+    let x = [2.0f32, 4.0, 8.0, 1.0, 3.0, 5.0];
+    Layer::<Shape3<U1, U2, U3>>::infer(
+        &AvgPool2d::<U2, U2, U0, Ceil>::default(),
+        &x,
+        &mut y,
+        &mut [],
+    );
+    assert_eq!(y, [(2.0 + 4.0 + 1.0 + 3.0) / 4.0, (8.0 + 5.0) / 2.0]);
 }
 
 #[test]
@@ -110,6 +186,13 @@ fn matches_pytorch() {
         ("avgpool_k3s2p1", 3),
         ("avgpool_k2", 4),
         ("global_avgpool", 5),
+        ("maxpool_k3s2_ceil_112", 6),
+        ("maxpool_k3s2_ceil_7", 7),
+        ("maxpool_k2_ceil_5", 8),
+        ("maxpool_k3s2p1d2_ceil", 9),
+        ("avgpool_k3s2_ceil", 10),
+        ("avgpool_k2_ceil_5", 11),
+        ("avgpool_k3s3p1_ceil", 12),
     ] {
         let fx = fixture(name);
         macro_rules! go {
@@ -125,7 +208,14 @@ fn matches_pytorch() {
             2 => go!(Shape3<U2, U9, U10>, MaxPool2d::<U3, U2, U1, U2>::default()),
             3 => go!(Shape3<U3, U7, U9>, AvgPool2d::<U3, U2, U1>::default()),
             4 => go!(Shape3<U3, U5, U7>, AvgPool2d::<U2>::default()),
-            _ => go!(Shape3<U4, U5, U7>, GlobalAvgPool2d),
+            5 => go!(Shape3<U4, U5, U7>, GlobalAvgPool2d),
+            6 => go!(Shape3<U2, U112, U9>, MaxPool2d::<U3, U2, U0, U1, Ceil>::default()),
+            7 => go!(Shape3<U3, U7, U8>, MaxPool2d::<U3, U2, U0, U1, Ceil>::default()),
+            8 => go!(Shape3<U3, U5, U5>, MaxPool2d::<U2, U2, U0, U1, Ceil>::default()),
+            9 => go!(Shape3<U2, U9, U10>, MaxPool2d::<U3, U2, U1, U2, Ceil>::default()),
+            10 => go!(Shape3<U3, U8, U7>, AvgPool2d::<U3, U2, U0, Ceil>::default()),
+            11 => go!(Shape3<U3, U5, U5>, AvgPool2d::<U2, U2, U0, Ceil>::default()),
+            _ => go!(Shape3<U2, U6, U7>, AvgPool2d::<U3, U3, U1, Ceil>::default()),
         }
     }
 }
