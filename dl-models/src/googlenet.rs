@@ -2,14 +2,11 @@
 //! torchvision's layout without the auxiliary classifiers: every convolution is torchvision's
 //! `BasicConv2d` (convolution with `bias = false`, BatchNorm, ReLU; only the final `Linear` has a
 //! bias, so `PARAMS` is torchvision's 6,624,904 exactly), and the "5×5" branch of each Inception module
-//! uses a 3×3 kernel, as torchvision's weights do.
+//! uses a 3×3 kernel, as torchvision's weights do. BatchNorm's `eps` is 0.001 and the stride-2
+//! max-pools round up (`ceil_mode = true`: 112 → 56 → 28 → 14 → 7), as in torchvision.
 //!
-//! **Differences from torchvision, all from what `network!` can express:**
-//! * BatchNorm's `eps` is fixed at 1e-5 (torchvision: 1e-3): same parameters, slightly
-//!   different values when torchvision weights are loaded.
-//! * `MaxPool2d(ceil_mode=True)` does not exist: the stride-2 3×3 pools use `padding=1`,
-//!   which gives the same sizes (112 → 56 → 28 → 14) but windows one pixel to the left/up.
-//!   The pools inside the Inception branches (3×3, stride 1, padding 1) are exact.
+//! `tests/torchvision_parity.rs` checks the output against torchvision's own `googlenet` with
+//! the same `state_dict`, at 32×32 and 224×224 (within 1e-4 of the largest output).
 use dl_core::consts::{U224, U32};
 use dl_macros::network;
 
@@ -35,75 +32,75 @@ macro_rules! googlenet {
             $(#$a)*
             #[network(crate = ::dl_core)]
             pub struct $name: [3, $h, $h] {
-                Conv2d(3, 64, 7, stride = 2, pad = 3, bias = false), BatchNorm2d, ReLU,
-                MaxPool2d(3, stride = 2, pad = 1),
-                Conv2d(64, 64, 1, bias = false), BatchNorm2d, ReLU,
-                Conv2d(64, 192, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
-                MaxPool2d(3, stride = 2, pad = 1),
+                Conv2d(3, 64, 7, stride = 2, pad = 3, bias = false), BatchNorm2d(eps = 0.001), ReLU,
+                MaxPool2d(3, stride = 2, ceil_mode = true),
+                Conv2d(64, 64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU,
+                Conv2d(64, 192, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU,
+                MaxPool2d(3, stride = 2, ceil_mode = true),
                 // inception3a
                 concat {
-                    { Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(96, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(16, 1, bias = false), BatchNorm2d, ReLU, Conv2d(32, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(32, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(96, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(16, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(32, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(32, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 // inception3b
                 concat {
-                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU, Conv2d(192, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(96, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(192, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(96, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
-                MaxPool2d(3, stride = 2, pad = 1),
+                MaxPool2d(3, stride = 2, ceil_mode = true),
                 // inception4a
                 concat {
-                    { Conv2d(192, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(96, 1, bias = false), BatchNorm2d, ReLU, Conv2d(208, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(16, 1, bias = false), BatchNorm2d, ReLU, Conv2d(48, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(192, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(96, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(208, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(16, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(48, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 // inception4b
                 concat {
-                    { Conv2d(160, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(112, 1, bias = false), BatchNorm2d, ReLU, Conv2d(224, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(24, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(160, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(112, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(224, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(24, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 // inception4c
                 concat {
-                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(128, 1, bias = false), BatchNorm2d, ReLU, Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(24, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(256, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(24, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 // inception4d
                 concat {
-                    { Conv2d(112, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(144, 1, bias = false), BatchNorm2d, ReLU, Conv2d(288, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(64, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(112, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(144, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(288, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(64, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(64, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 // inception4e
                 concat {
-                    { Conv2d(256, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(160, 1, bias = false), BatchNorm2d, ReLU, Conv2d(320, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(256, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(160, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(320, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
-                MaxPool2d(2, stride = 2),
+                MaxPool2d(2, stride = 2, ceil_mode = true),
                 // inception5a
                 concat {
-                    { Conv2d(256, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(160, 1, bias = false), BatchNorm2d, ReLU, Conv2d(320, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(32, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(256, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(160, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(320, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(32, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 // inception5b
                 concat {
-                    { Conv2d(384, 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(192, 1, bias = false), BatchNorm2d, ReLU, Conv2d(384, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { Conv2d(48, 1, bias = false), BatchNorm2d, ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d, ReLU },
-                    { MaxPool2d(3, stride = 1, pad = 1), Conv2d(128, 1, bias = false), BatchNorm2d, ReLU },
+                    { Conv2d(384, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(192, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(384, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { Conv2d(48, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU, Conv2d(128, 3, pad = 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
+                    { MaxPool2d(3, stride = 1, pad = 1, ceil_mode = true), Conv2d(128, 1, bias = false), BatchNorm2d(eps = 0.001), ReLU },
                 },
                 AdaptiveAvgPool2d(1), Flatten, Dropout(0.2),
                 Linear(1024, 1000),
