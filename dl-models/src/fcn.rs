@@ -48,6 +48,46 @@ pub const FCN8S_PARAMS: usize = VGG16_CONV_PARAMS
     + (256 * 21 + 21)
     + 21 * 21 * 16 * 16;
 
+/// The paper's initialisation of the up-convolutions: bilinear interpolation, each class's map
+/// upsampled on its own (`weight[c][c]` the bilinear kernel, `weight[c][d ≠ c] = 0`), so that
+/// before training the scores are interpolated, not mixed. [`Network::new`](dl_core::Network::new)
+/// gives PyTorch's default (random) initialisation; call this after it, as the reference
+/// implementations do.
+pub trait BilinearUpsampling {
+    /// Sets every up-convolution of the net to bilinear interpolation.
+    fn bilinear_upsampling(&mut self);
+}
+
+impl<In: dl_core::Shape, A, B: BilinearUpsampling> BilinearUpsampling
+    for dl_core::Network<In, dl_core::Seq<A, B>>
+{
+    fn bilinear_upsampling(&mut self) {
+        self.layers.1.bilinear_upsampling();
+    }
+}
+impl<A, B: BilinearUpsampling> BilinearUpsampling for dl_core::Seq<A, B> {
+    fn bilinear_upsampling(&mut self) {
+        self.1.bilinear_upsampling();
+    }
+}
+
+/// `weight` (`[c, c, k, k]`) := the bilinear kernel of size `k` on the diagonal, zero elsewhere:
+/// `(1 − |i − m|/f)·(1 − |j − m|/f)` with `f = ⌈k/2⌉` and centre `m = f − 1` (odd `k`) or
+/// `f − ½` (even `k`).
+pub fn bilinear(weight: &mut [f32], c: usize, k: usize) {
+    assert_eq!(weight.len(), c * c * k * k, "a [c, c, k, k] weight");
+    let f = k.div_ceil(2) as f32;
+    let m = if k % 2 == 1 { f - 1.0 } else { f - 0.5 };
+    let tap = |i: usize| 1.0 - (i as f32 - m).abs() / f;
+    weight.fill(0.0);
+    for ch in 0..c {
+        let kernel = &mut weight[(ch * c + ch) * k * k..][..k * k];
+        for (n, w) in kernel.iter_mut().enumerate() {
+            *w = tap(n / k) * tap(n % k);
+        }
+    }
+}
+
 /// The FCNs at input `$h×$h` (`$H` its typenum), pool3 side `$p3`, pool4 side `$p4`, as chains
 /// of shared `network!` blocks: the VGG-16 layers up to pool3 are one block for all three
 /// variants, conv4 + pool4 one block for FCN-32s and -16s. FCN-8s's skip link from pool3
@@ -120,6 +160,24 @@ macro_rules! fcns {
                     ConvTranspose2d(21, 21, 4, stride = 2, bias = false),
                     skip(pool3) { Conv2d(256, 21, 1) },
                     ConvTranspose2d(21, 21, 16, stride = 8, pad = 28, bias = false),
+                }
+            }
+            impl super::BilinearUpsampling for Head32s {
+                fn bilinear_upsampling(&mut self) {
+                    super::bilinear(&mut self.deconv1.weight, 21, 64);
+                }
+            }
+            impl super::BilinearUpsampling for Head16s {
+                fn bilinear_upsampling(&mut self) {
+                    super::bilinear(&mut self.deconv1.weight, 21, 4);
+                    super::bilinear(&mut self.deconv2.weight, 21, 32);
+                }
+            }
+            impl super::BilinearUpsampling for Head8s {
+                fn bilinear_upsampling(&mut self) {
+                    super::bilinear(&mut self.deconv1.weight, 21, 4);
+                    super::bilinear(&mut self.deconv2.weight, 21, 4);
+                    super::bilinear(&mut self.deconv3.weight, 21, 16);
                 }
             }
             type In = dl_core::Shape3<dl_core::consts::U3, $H, $H>;
