@@ -1,0 +1,235 @@
+//! Inference entry points of the fused code: convolution (stride 1 on shifted windows of the
+//! padded input, other strides on im2col columns), linear, branch-free max-pooling, and the
+//! per-row epilogues (bias, batch-norm folding, activation) they call while a row is in cache.
+use crate::kernels::dot;
+use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
+use crate::kernels::im2col::{im2col, Geom};
+
+/// The geometry of a convolution window.
+#[allow(clippy::too_many_arguments)]
+pub const fn geom(c: usize, h: usize, w: usize, k: usize, s: usize, p: usize, d: usize) -> Geom {
+    let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
+    let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
+    Geom {
+        c,
+        h,
+        w,
+        k,
+        s,
+        p,
+        d,
+        oh,
+        ow,
+    }
+}
+
+/// Batch-norm (eval) folded into the preceding convolution's output row of channel `o`:
+/// `row = (row − μ)·γ/√(σ² + ε) + β`, applied while the row is in cache.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn bn_fold(
+    row: &mut [f32],
+    o: usize,
+    weight: &[f32],
+    bias: &[f32],
+    mean: &[f32],
+    var: &[f32],
+    eps: f32,
+) {
+    let a = weight[o] / crate::math::sqrt(var[o] + eps);
+    let b = bias[o] - mean[o] * a;
+    for v in row {
+        *v = *v * a + b;
+    }
+}
+/// The rows of a row-major `rows×len` matrix as gemm [`Rows`] (read in place, never packed).
+#[inline]
+pub fn rows_of(data: &[f32], len: usize) -> Rows<'_> {
+    Rows {
+        data,
+        offs: Offsets::Window {
+            k: 1,
+            plane: len,
+            row: 0,
+            col: 0,
+        },
+    }
+}
+
+/// Floats of the zero-padded image of a stride-1 convolution (`[C, H+2P, W+2P]` and the tail
+/// the last shifted window reads).
+pub const fn xpad_len(g: &Geom) -> usize {
+    g.c * (g.h + 2 * g.p) * (g.w + 2 * g.p) + (g.k - 1) * g.d
+}
+/// Whether a convolution runs on shifted windows of its padded input (stride 1, not 1×1
+/// unpadded, and the padded image plus the wide output take less than the column matrix).
+pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
+    g.s == 1 && !g.is_identity() && xpad_len(g) + o * g.oh * (g.w + 2 * g.p) <= g.rows() * g.cols()
+}
+/// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
+/// image and the wide output ([`conv_shifted`]), or the column matrix.
+pub const fn conv_scratch(g: Geom, o: usize) -> usize {
+    if g.is_identity() {
+        0
+    } else if conv_shifted(&g, o) {
+        xpad_len(&g) + o * g.oh * (g.w + 2 * g.p)
+    } else {
+        g.rows() * g.cols()
+    }
+}
+/// Copies `x` (`[C, H, W]`) into the zero-padded image `xpad` (rows `W + 2P` apart).
+pub(super) fn pad_image(g: &Geom, x: &[f32], xpad: &mut [f32]) {
+    let (hp, wp) = (g.h + 2 * g.p, g.w + 2 * g.p);
+    xpad[..xpad_len(g)].fill(0.0);
+    for (c, xc) in x[..g.c * g.h * g.w].chunks_exact(g.h * g.w).enumerate() {
+        for (iy, xr) in xc.chunks_exact(g.w).enumerate() {
+            xpad[(c * hp + iy + g.p) * wp + g.p..][..g.w].copy_from_slice(xr);
+        }
+    }
+}
+/// The shifted windows of `xpad`: row `(c, ki, kj)` of the column matrix, `W + 2P` wide.
+pub(super) fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
+    let wp = g.w + 2 * g.p;
+    Rows {
+        data: xpad,
+        offs: Offsets::Window {
+            k: g.k,
+            plane: (g.h + 2 * g.p) * wp,
+            row: g.d * wp,
+            col: g.d,
+        },
+    }
+}
+
+/// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
+/// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
+/// windows of the padded input (no im2col; the product is `W + 2P` wide and the extra columns
+/// are dropped by the bias pass); other strides multiply the column matrix. An empty `b` is a
+/// convolution without bias (`O` then comes from the weight's length). `scratch` holds
+/// [`conv_scratch`] floats.
+pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    x: &[f32],
+    y: &mut [f32],
+    scratch: &mut [f32],
+    mut post: F,
+) {
+    let (r, m) = (g.rows(), g.cols());
+    let o = w.len() / r;
+    let bias = |oc: usize| if b.is_empty() { 0.0 } else { b[oc] };
+    let wl = Lhs::InPlace(Mat::rows(w, r));
+    if conv_shifted(g, o) {
+        let wp = g.w + 2 * g.p;
+        let ld = g.oh * wp;
+        let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
+        pad_image(g, x, xpad);
+        let wide = &mut wide[..o * ld];
+        gemm(
+            o,
+            ld,
+            r,
+            wl,
+            Rhs::Rows(windows(g, xpad)),
+            0.0,
+            wide,
+            ld,
+            &mut [],
+        );
+        for (oc, (yo, wo)) in y[..o * m]
+            .chunks_exact_mut(m)
+            .zip(wide.chunks_exact(ld))
+            .enumerate()
+        {
+            let bo = bias(oc);
+            for (yr, wr) in yo.chunks_exact_mut(g.ow).zip(wo.chunks_exact(wp)) {
+                for (d, s) in yr.iter_mut().zip(wr) {
+                    *d = s + bo;
+                }
+            }
+            post(oc, yo);
+        }
+        return;
+    }
+    let cols: &[f32] = if g.is_identity() {
+        x
+    } else {
+        im2col(g, x, &mut scratch[..r * m]);
+        &scratch[..r * m]
+    };
+    gemm(o, m, r, wl, Rhs::Rows(rows_of(cols, m)), 0.0, y, m, &mut []);
+    for (oc, yo) in y[..o * m].chunks_exact_mut(m).enumerate() {
+        if !b.is_empty() {
+            let bo = b[oc];
+            for v in yo.iter_mut() {
+                *v += bo;
+            }
+        }
+        post(oc, yo);
+    }
+}
+
+/// `max(a, b)` as `MaxPool2d` takes it (a NaN wins), without a branch.
+#[inline(always)]
+fn pool_max(a: f32, b: f32) -> f32 {
+    if b > a || b.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+/// `MaxPool2d` inference (no padding, no dilation) on one sample `[C, H, W]` → `[C, H', W']`,
+/// row by row of the window with selects instead of the layer's data-dependent branches (the
+/// same maximum, NaN included).
+#[allow(clippy::too_many_arguments)]
+pub fn max_pool(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    s: usize,
+    oh: usize,
+    ow: usize,
+    x: &[f32],
+    y: &mut [f32],
+) {
+    for (xc, yc) in x
+        .chunks_exact(h * w)
+        .zip(y.chunks_exact_mut(oh * ow))
+        .take(c)
+    {
+        for (oy, yr) in yc.chunks_exact_mut(ow).enumerate() {
+            yr.fill(f32::NEG_INFINITY);
+            for ki in 0..k {
+                let xr = &xc[(oy * s + ki) * w..][..w];
+                if k == 2 && s == 2 {
+                    for (o, p) in yr.iter_mut().zip(xr.chunks_exact(2)) {
+                        *o = pool_max(pool_max(*o, p[0]), p[1]);
+                    }
+                } else {
+                    for (ox, o) in yr.iter_mut().enumerate() {
+                        for &v in &xr[ox * s..ox * s + k] {
+                            *o = pool_max(*o, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One sample of `Linear`: `y = post(b + W·x)`.
+pub fn linear_infer<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    x: &[f32],
+    y: &mut [f32],
+    mut post: F,
+) {
+    let ni = x.len();
+    for ((yo, &bo), wo) in y.iter_mut().zip(b).zip(w.chunks_exact(ni)) {
+        *yo = bo + dot(wo, x);
+    }
+    post(0, y);
+}

@@ -1,0 +1,393 @@
+//! Training entry points of the fused code: forward passes that keep what backward needs, and
+//! backward passes that add parameter gradients, over batches split across the thread pool.
+use super::infer::{pad_image, windows};
+use super::*;
+use crate::kernels::gemm::{gemm, Lhs, Mat, Rhs};
+use crate::kernels::im2col::{im2col, Geom};
+use crate::kernels::gemm::{pack_a, packed_len, ws_a, ws_b};
+use crate::kernels::im2col::col2im;
+use crate::kernels::{par, sum};
+use alloc::vec::Vec;
+
+/// Grows `v` to at least `n` elements (allocates on the first step only).
+pub fn reserve(v: &mut Vec<f32>, n: usize) {
+    if v.len() < n {
+        v.resize(n, 0.0);
+    }
+}
+
+/// Per-piece buffers of the fused kernels (one piece per thread of a batch split) and the
+/// packed `Wᵀ` of a convolution's backward; shared by every layer of a network, grown on
+/// the first step only.
+#[derive(Default)]
+pub struct Work {
+    pieces: Vec<Piece>,
+    wt: Vec<f32>,
+}
+/// One piece's buffers and its partial parameter gradients.
+#[derive(Default)]
+pub struct Piece {
+    cols: Vec<f32>,
+    dcols: Vec<f32>,
+    dyw: Vec<f32>,
+    dxpad: Vec<f32>,
+    ws: Vec<f32>,
+    gw: Vec<f32>,
+    gb: Vec<f32>,
+}
+impl Work {
+    /// The first `p` pieces, with `ws` floats of packing space and (when `grads`) zeroed
+    /// partial gradients of `gw`, `gb` floats.
+    fn pieces(
+        &mut self,
+        p: usize,
+        ws: usize,
+        cols: usize,
+        gw: usize,
+        gb: usize,
+    ) -> &mut [Piece] {
+        if self.pieces.len() < p {
+            self.pieces.resize_with(p, Default::default);
+        }
+        for pc in &mut self.pieces[..p] {
+            reserve(&mut pc.ws, ws);
+            reserve(&mut pc.cols, cols);
+            reserve(&mut pc.dcols, cols);
+            pc.gw.clear();
+            pc.gw.resize(gw, 0.0);
+            pc.gb.clear();
+            pc.gb.resize(gb, 0.0);
+        }
+        &mut self.pieces[..p]
+    }
+}
+/// Adds each piece's partial gradients into `gw`, `gb`.
+fn sum_grads(pieces: &[Piece], gw: &mut [f32], gb: &mut [f32]) {
+    for pc in pieces {
+        add(gw, &pc.gw);
+        add(gb, &pc.gb);
+    }
+}
+
+/// `Conv2d` over `n` samples, the batch split over the thread pool; `post(o, row)` runs on
+/// each output row (bias added; an empty `b` is none) while it is in cache.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    work: &mut Work,
+    post: F,
+) {
+    let (r, m) = (g.rows(), g.cols());
+    let o = w.len() / r;
+    let (xn, yn) = (g.c * g.h * g.w, o * m);
+    let p = par::pieces(n, yn * r);
+    let ps = work.pieces(p, 0, conv_scratch(*g, o), 0, 0);
+    par::for_chunks_with(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
+        for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+            let xi = &x[(start + i) * xn..][..xn];
+            conv2d_infer(w, b, g, xi, yi, &mut pc.cols, &post);
+        }
+    });
+}
+
+/// `Conv2d` backward over `n` samples, split over the thread pool: `dx = col2im(Wᵀ·dY)`
+/// (`Wᵀ` packed once), `gw += dY·colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`: no
+/// bias), partial gradients per piece.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_backward(
+    w: &[f32],
+    g: &Geom,
+    n: usize,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    work: &mut Work,
+    gw: &mut [f32],
+    gb: &mut [f32],
+) {
+    let (r, m) = (g.rows(), g.cols());
+    let (o, nb) = (w.len() / r, gb.len());
+    let (xn, yn) = (g.c * g.h * g.w, o * m);
+    reserve(&mut work.wt, packed_len(r, o));
+    pack_a(r, o, Mat::t(w, r), &mut work.wt);
+    let p = par::pieces(n, 2 * yn * r);
+    let wt = core::mem::take(&mut work.wt);
+    if conv_shifted(g, o) {
+        let (wp, ld, xl) = (g.w + 2 * g.p, g.oh * (g.w + 2 * g.p), xpad_len(g));
+        let ps = work.pieces(p, ws_b(r, ld), r * ld, o * r, nb);
+        for pc in ps.iter_mut() {
+            reserve(&mut pc.cols, xl);
+            reserve(&mut pc.dyw, o * ld);
+            reserve(&mut pc.dxpad, xl);
+        }
+        par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+            let Piece {
+                cols,
+                dcols,
+                dyw,
+                dxpad,
+                ws,
+                gw,
+                gb,
+            } = pc;
+            let (xpad, dyw, dcols, dxpad) = (
+                &mut cols[..xl],
+                &mut dyw[..o * ld],
+                &mut dcols[..r * ld],
+                &mut dxpad[..xl],
+            );
+            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                let s = start + i;
+                let dyi = &dy[s * yn..][..yn];
+                pad_image(g, &x[s * xn..][..xn], xpad);
+                // dY wide (rows W + 2P apart, zero in the extra columns)
+                for (dwc, dyc) in dyw.chunks_exact_mut(ld).zip(dyi.chunks_exact(m)) {
+                    for (dwr, dyr) in dwc.chunks_exact_mut(wp).zip(dyc.chunks_exact(g.ow)) {
+                        dwr[..g.ow].copy_from_slice(dyr);
+                        dwr[g.ow..].fill(0.0);
+                    }
+                }
+                for (bb, dyc) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
+                    *bb += sum(dyc);
+                }
+                // gw[O, CKK] += dY · windowsᵀ
+                let win = windows(g, xpad);
+                let dyl = Lhs::InPlace(Mat::rows(dyw, ld));
+                gemm(o, r, ld, dyl, Rhs::RowsT(win), 1.0, gw, r, ws);
+                // dcols = Wᵀ · dY, each row added back into the padded dx along its shift
+                let dyr = Rhs::Rows(rows_of(dyw, ld));
+                gemm(r, ld, o, Lhs::Packed(&wt), dyr, 0.0, dcols, ld, &mut []);
+                dxpad.fill(0.0);
+                for (rr, dc) in dcols.chunks_exact(ld).enumerate() {
+                    add(&mut dxpad[win.offs.at(rr)..][..ld], dc);
+                }
+                let hp = g.h + 2 * g.p;
+                for (c, dxc) in dxi.chunks_exact_mut(g.h * g.w).enumerate() {
+                    for (iy, dxr) in dxc.chunks_exact_mut(g.w).enumerate() {
+                        dxr.copy_from_slice(&dxpad[(c * hp + iy + g.p) * wp + g.p..][..g.w]);
+                    }
+                }
+            }
+        });
+        sum_grads(ps, gw, gb);
+        work.wt = wt;
+        return;
+    }
+    let id = g.is_identity();
+    let cols = if id { 0 } else { r * m };
+    let ps = work.pieces(p, ws_b(r, m), cols, o * r, nb);
+    par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+        let Piece {
+            cols,
+            dcols,
+            ws,
+            gw,
+            gb,
+            ..
+        } = pc;
+        for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+            let (s, dyi) = (start + i, &dy[(start + i) * yn..][..yn]);
+            let xi = &x[s * xn..][..xn];
+            let c: &[f32] = if id {
+                xi
+            } else {
+                im2col(g, xi, &mut cols[..r * m]);
+                &cols[..r * m]
+            };
+            // gw[O, CKK] += dY · colsᵀ
+            let dyl = Lhs::InPlace(Mat::rows(dyi, m));
+            gemm(o, r, m, dyl, Rhs::RowsT(rows_of(c, m)), 1.0, gw, r, ws);
+            for (bb, row) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
+                *bb += sum(row);
+            }
+            // dcols[CKK, H'W'] = Wᵀ · dY
+            let dyr = Rhs::Rows(rows_of(dyi, m));
+            if id {
+                gemm(r, m, o, Lhs::Packed(&wt), dyr, 0.0, dxi, m, &mut []);
+            } else {
+                let dc = &mut dcols[..r * m];
+                gemm(r, m, o, Lhs::Packed(&wt), dyr, 0.0, dc, m, &mut []);
+                dxi.fill(0.0);
+                col2im(g, dc, dxi);
+            }
+        }
+    });
+    sum_grads(ps, gw, gb);
+    work.wt = wt;
+}
+
+/// [`max_pool`] over `n` samples, the batch split over the thread pool.
+#[allow(clippy::too_many_arguments)]
+pub fn max_pool_forward(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    s: usize,
+    oh: usize,
+    ow: usize,
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+) {
+    let (xn, yn) = (c * h * w, c * oh * ow);
+    par::for_chunks(n, &mut y[..n * yn], yn, |start, ys| {
+        for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
+            max_pool(c, h, w, k, s, oh, ow, &x[(start + i) * xn..][..xn], yi);
+        }
+    });
+}
+
+/// The backward of [`max_pool_forward`] from `x` and `y` (no argmax kept): each window's
+/// `dy` goes to the input `MaxPool2d` picks — the first equal to the maximum, or the last
+/// NaN when the maximum is NaN.
+#[allow(clippy::too_many_arguments)]
+pub fn max_pool_backward(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    s: usize,
+    oh: usize,
+    ow: usize,
+    n: usize,
+    x: &[f32],
+    y: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    let (xn, yn) = (c * h * w, c * oh * ow);
+    par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
+        for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+            let si = start + i;
+            let (xi, yi, dyi) = (
+                &x[si * xn..][..xn],
+                &y[si * yn..][..yn],
+                &dy[si * yn..][..yn],
+            );
+            dxi.fill(0.0);
+            for ch in 0..c {
+                for oy in 0..oh {
+                    let o0 = (ch * oh + oy) * ow;
+                    let row0 = ch * h * w + oy * s * w;
+                    for ox in 0..ow {
+                        let (m, base) = (yi[o0 + ox], row0 + ox * s);
+                        let mut at = base;
+                        if m.is_nan() {
+                            for ki in 0..k {
+                                for kj in 0..k {
+                                    let j = base + ki * w + kj;
+                                    if xi[j].is_nan() {
+                                        at = j;
+                                    }
+                                }
+                            }
+                        } else {
+                            // backwards with selects: the first equal one is kept
+                            for ki in (0..k).rev() {
+                                for kj in (0..k).rev() {
+                                    let j = base + ki * w + kj;
+                                    at = if xi[j] == m { j } else { at };
+                                }
+                            }
+                        }
+                        dxi[at] += dyi[o0 + ox];
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// `Linear` over `n` samples: `Y = X·Wᵀ` on the gemm tiles, then `post(0, b + row)` on
+/// each sample's row; the batch split over the thread pool.
+pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(
+    w: &[f32],
+    b: &[f32],
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    work: &mut Work,
+    post: F,
+) {
+    let no = b.len();
+    let ni = w.len() / no.max(1);
+    let p = par::pieces(n, no * ni);
+    let ps = work.pieces(p, ws_b(no, ni), 0, 0, 0);
+    par::for_chunks_with(ps, n, &mut y[..n * no], no, |pc, start, ys| {
+        let rows = ys.len() / no.max(1);
+        let xl = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
+        gemm(
+            rows,
+            no,
+            ni,
+            xl,
+            Rhs::RowsT(rows_of(w, ni)),
+            0.0,
+            ys,
+            no,
+            &mut pc.ws,
+        );
+        for row in ys.chunks_exact_mut(no) {
+            add(row, b);
+            post(0, row);
+        }
+    });
+}
+
+/// `Linear` backward over `n` samples: `dx = dY·W`, `gw += dYᵀ·X`, `gb += Σ dY`, the batch
+/// split over the thread pool with partial gradients per piece.
+#[allow(clippy::too_many_arguments)]
+pub fn linear_backward(
+    w: &[f32],
+    n: usize,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    work: &mut Work,
+    gw: &mut [f32],
+    gb: &mut [f32],
+) {
+    let no = gb.len();
+    let ni = w.len() / no.max(1);
+    let p = par::pieces(n, 2 * no * ni);
+    let per = n.div_ceil(p.max(1)).max(1);
+    let ps = work.pieces(p, ws_a(no, per), 0, no * ni, no);
+    par::for_chunks_with(ps, n, &mut dx[..n * ni], ni, |pc, start, dxs| {
+        let rows = dxs.len() / ni.max(1);
+        let dyp = &dy[start * no..][..rows * no];
+        let dyl = Lhs::InPlace(Mat::rows(dyp, no));
+        gemm(
+            rows,
+            ni,
+            no,
+            dyl,
+            Rhs::Rows(rows_of(w, ni)),
+            0.0,
+            dxs,
+            ni,
+            &mut [],
+        );
+        let xr = Rhs::Rows(rows_of(&x[start * ni..][..rows * ni], ni));
+        gemm(
+            no,
+            ni,
+            rows,
+            Lhs::Mat(Mat::t(dyp, no)),
+            xr,
+            1.0,
+            &mut pc.gw,
+            ni,
+            &mut pc.ws,
+        );
+        for r in dyp.chunks_exact(no) {
+            add(&mut pc.gb, r);
+        }
+    });
+    sum_grads(ps, gw, gb);
+}
