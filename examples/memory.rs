@@ -5,8 +5,9 @@
 //! - params: trainable parameters (`Module::PARAMS`).
 //! - weights: bytes of the weight file in the raw layout (`dl::io::raw_len`): parameters plus
 //!   BatchNorm running statistics, 4 bytes each. This is the flash an `include_bytes!` file takes.
-//! - struct: `size_of` of the network type (a `network!` struct's `WEIGHT_BYTES`): the weights
-//!   plus any per-layer state (a Dropout's 16-byte generator). `io::load_raw` copies the file into
+//! - struct: `size_of` of the network type (a `network!` struct's `STRUCT_BYTES`; its
+//!   `WEIGHT_BYTES` is the raw length above): the weights plus any per-layer state (a Dropout's
+//!   16-byte generator). `io::load_raw` copies the file into
 //!   such a struct, so a device that loads that way (as `embedded/` does, into a `static mut`)
 //!   holds this much in RAM too.
 //! - arena: `Layer::SCRATCH` × 4, the workspace `infer` needs: every intermediate activation and

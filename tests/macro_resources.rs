@@ -74,6 +74,33 @@ fn lenet5_consts_match_independent_counts() {
     println!("{}", LeNet5::summary());
 }
 
+network! {
+    /// BatchNorm's running statistics are stored weights; Dropout's random generator is state.
+    pub struct BnDrop: [3, 8, 8] {
+        Conv2d(3, 4, 3, pad = 1, bias = false), BatchNorm2d, ReLU,
+        Flatten, Dropout(0.5),
+        Linear(256, 5), BatchNorm1d,
+    }
+}
+
+#[test]
+fn weight_bytes_is_the_raw_file_length_struct_bytes_the_struct() {
+    let params = 4 * 3 * 9 + 2 * 4 + 256 * 5 + 5 + 2 * 5;
+    let buffers = 2 * 4 + 2 * 5;
+    assert_eq!(BnDrop::PARAMS, params);
+    assert_eq!(BnDrop::WEIGHT_BYTES, 4 * (params + buffers));
+    let net = BnDrop::new(0);
+    assert_eq!(io::raw_len(&*net), BnDrop::WEIGHT_BYTES);
+    assert_eq!(BnDrop::STRUCT_BYTES, std::mem::size_of::<BnDrop>());
+    assert!(BnDrop::STRUCT_BYTES > BnDrop::WEIGHT_BYTES, "the Dropout's state is in the struct");
+    // A file of exactly WEIGHT_BYTES loads; one byte less is refused.
+    let mut bytes = vec![0u8; BnDrop::WEIGHT_BYTES];
+    io::write_raw(&*net, &mut bytes).unwrap();
+    let mut other = BnDrop::new(1);
+    io::load_raw(&bytes, &mut *other).unwrap();
+    assert!(io::load_raw(&bytes[1..], &mut *other).is_err());
+}
+
 /// Fills the arena with a sentinel, runs inference, and finds how much was written.
 fn touched<L: Layer<In>, In: Shape>(l: &L, len: usize) -> usize {
     const SENTINEL: u32 = 0x7fc0_dead;

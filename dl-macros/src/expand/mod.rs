@@ -493,7 +493,16 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
 
     let params: u64 = all.iter().map(|l| l.params).sum();
     let macs: u64 = all.iter().map(|l| l.macs).sum();
-    let (params_l, macs_l) = (lit(params), lit(macs));
+    // BatchNorm's running mean and variance: stored with the weights, not trained.
+    let buffers: u64 = all
+        .iter()
+        .map(|l| match l.kind {
+            Kind::Bn2d { c, .. } => 2 * c,
+            Kind::Bn1d { n, .. } => 2 * n,
+            _ => 0,
+        })
+        .sum();
+    let (params_l, macs_l, weight_bytes_l) = (lit(params), lit(macs), lit(4 * (params + buffers)));
     let arena = g.chain_arena(&m.body);
     let infer = g.chain_infer(&m.body, quote!(x), quote!(y), quote!(scratch));
 
@@ -572,8 +581,12 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             pub const PARAMS: usize = #params_l;
             /// Multiply-accumulates per sample (convolutions, transposed convolutions, Linear).
             pub const MACS: usize = #macs_l;
-            /// Bytes of the stored weights (parameters and running statistics).
-            pub const WEIGHT_BYTES: usize = ::core::mem::size_of::<Self>();
+            /// Bytes of the stored weights: 4 per parameter and per BatchNorm running statistic,
+            /// the length of the raw weight file [`io::load_raw`](#k::io::load_raw) reads.
+            pub const WEIGHT_BYTES: usize = #weight_bytes_l;
+            /// Bytes of the struct itself: the weights plus any per-layer state (a Dropout's
+            /// random generator), what a copy of the network takes in RAM.
+            pub const STRUCT_BYTES: usize = ::core::mem::size_of::<Self>();
             /// `f32`s of the inference workspace: exactly what [`Layer::infer`](#k::Layer::infer) touches.
             pub const ARENA_LEN: usize = #arena;
             /// Bytes of the inference workspace.
