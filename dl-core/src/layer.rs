@@ -307,6 +307,31 @@ impl<In: Shape, L: Module> Module for Network<In, L> {
     }
 }
 
+/// A slice given to [`Network::try_infer`] has the wrong length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InferLenError {
+    /// `"input"`, `"output"` or `"scratch"`.
+    pub what: &'static str,
+    /// The length the network needs (the scratch may also be longer).
+    pub expected: usize,
+    /// The length given.
+    pub found: usize,
+}
+
+impl core::fmt::Display for InferLenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let need = if self.what == "scratch" { "at least " } else { "" };
+        write!(
+            f,
+            "inference {}: the network needs {need}{} f32 values, the slice holds {}",
+            self.what, self.expected, self.found
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for InferLenError {}
+
 impl<In: Shape, L> Network<In, L> {
     /// The network on the heap, parameters initialised from `seed` (PyTorch's default schemes).
     #[cfg(feature = "alloc")]
@@ -323,12 +348,31 @@ impl<In: Shape, L> Network<In, L> {
     {
         L::SCRATCH
     }
-    /// Inference on one sample into caller-provided memory (no allocator).
+    /// Inference on one sample into caller-provided memory (no allocator). `scratch` must hold
+    /// at least [`Network::scratch_len`] floats (a shorter one panics; see
+    /// [`Network::try_infer`]).
     pub fn infer(&self, x: &crate::Tensor<In>, y: &mut crate::Tensor<L::Out>, scratch: &mut [f32])
     where
         L: Layer<In>,
     {
         self.layers.infer(x.as_slice(), y.as_mut_slice(), scratch)
+    }
+    /// [`Layer::infer`] on plain slices with every length checked first: `x` must hold exactly
+    /// one input sample, `y` exactly one output, `scratch` at least [`Network::scratch_len`]
+    /// floats; otherwise nothing runs and the error names the slice and both lengths.
+    pub fn try_infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) -> Result<(), InferLenError>
+    where
+        L: Layer<In>,
+    {
+        let check = |what, expected, found, exact| match (exact && found != expected) || found < expected {
+            true => Err(InferLenError { what, expected, found }),
+            false => Ok(()),
+        };
+        check("input", In::NUMEL, x.len(), true)?;
+        check("output", <L::Out as Shape>::NUMEL, y.len(), true)?;
+        check("scratch", L::SCRATCH, scratch.len(), false)?;
+        self.layers.infer(x, y, scratch);
+        Ok(())
     }
     /// Inference (eval mode) on a batch.
     #[cfg(feature = "alloc")]
@@ -401,5 +445,32 @@ impl<In: Shape, L: Train<In>> Train<In> for Network<In, L> {
     }
     fn visit_with_grad(&mut self, grad: &L::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         self.layers.visit_with_grad(grad, f)
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use crate::consts::*;
+    use crate::{Conv2d, Flatten, InferLenError, Linear, Network, ReLU, Shape3};
+    use std::string::ToString;
+
+    type Net = Network<Shape3<U1, U6, U6>, crate::Seq![Conv2d<U1, U2, U3>, ReLU, Flatten, Linear<U32, U3>]>;
+
+    #[test]
+    fn try_infer_checks_every_length_and_names_the_slice() {
+        let net = Net::new(0);
+        let n = Net::scratch_len();
+        let (x, mut y, mut s) = (vec![0.5f32; 36], vec![0.0f32; 3], vec![0.0f32; n + 5]);
+        assert_eq!(net.try_infer(&x, &mut y, &mut s), Ok(()));
+        assert!(y.iter().any(|v| *v != 0.0));
+        let e = net.try_infer(&x[1..], &mut y, &mut s).unwrap_err();
+        assert_eq!(e, InferLenError { what: "input", expected: 36, found: 35 });
+        assert_eq!(e.to_string(), "inference input: the network needs 36 f32 values, the slice holds 35");
+        let e = net.try_infer(&x, &mut [0.0; 4], &mut s).unwrap_err();
+        assert_eq!((e.what, e.expected, e.found), ("output", 3, 4));
+        let e = net.try_infer(&x, &mut y, &mut s[..n - 1]).unwrap_err();
+        assert_eq!((e.what, e.expected, e.found), ("scratch", n, n - 1));
+        assert!(e.to_string().contains("at least"));
+        assert_eq!(net.try_infer(&x, &mut y, &mut s[..n]), Ok(()));
     }
 }
