@@ -109,6 +109,25 @@ pub trait Layer<In: Shape> {
     /// `scratch` has at least [`Layer::SCRATCH`] elements.
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]);
 
+    /// For chains ([`Seq`]), which run their links on two alternating buffers `a` and `b`:
+    /// the largest output a link writes into the buffer that does not hold the chain's input.
+    /// A single layer writes none (0).
+    #[doc(hidden)]
+    const CHAIN_OTHER: usize = 0;
+    /// For chains: the largest output a link writes back into the input's buffer.
+    #[doc(hidden)]
+    const CHAIN_SAME: usize = 0;
+    /// For chains: the scratch every link needs besides the two buffers.
+    #[doc(hidden)]
+    const CHAIN_SCRATCH: usize = Self::SCRATCH;
+    /// Inference with the input in `a` (`in_a`) or `b`, the output into `y`, links' outputs
+    /// alternating between `a` and `b` (a chain overrides this; a single layer just runs).
+    #[doc(hidden)]
+    fn infer_chain(&self, in_a: bool, a: &mut [f32], b: &mut [f32], y: &mut [f32], scratch: &mut [f32]) {
+        let x = if in_a { &a[..In::NUMEL] } else { &b[..In::NUMEL] };
+        self.infer(x, y, scratch)
+    }
+
     /// Inference on a whole batch (threads split the batch under `std`).
     #[cfg(feature = "alloc")]
     fn forward(&self, x: &Batch<In>) -> Batch<Self::Out>
@@ -203,13 +222,71 @@ const fn max(a: usize, b: usize) -> usize {
     }
 }
 
+/// A chain's inference. Two layouts of the scratch, the smaller one chosen at compile time:
+/// * nested: `[A's output | the rest]`, `B` running in the rest, so a chain `Seq![L1, …, Ln]`
+///   keeps every intermediate alive until the end;
+/// * alternating: two buffers `a` and `b` take turns — `L1` writes into `a` (using `b` and the
+///   rest as its scratch), `L2` reads `a` and writes `b`, `L3` writes `a` again, …, `Ln` writes
+///   `y` — so it needs the largest output of each parity and the largest link scratch.
+///
+/// Short chains come out the same; long ones (ResNet-152 as 52 blocks) far smaller.
 impl<In: Shape, A: Layer<In>, B: Layer<A::Out>> Layer<In> for Seq<A, B> {
     type Out = B::Out;
-    const SCRATCH: usize = <A::Out as Shape>::NUMEL + max(A::SCRATCH, B::SCRATCH);
+    const SCRATCH: usize = {
+        let (nested, alternating) = (Self::nested::<In>(), Self::alternating::<In>());
+        if nested < alternating {
+            nested
+        } else {
+            alternating
+        }
+    };
+    // A writes into the buffer not holding the input; B's input is then there, so B's "other"
+    // buffer is this chain's "same" one and vice versa.
+    const CHAIN_OTHER: usize = max(<A::Out as Shape>::NUMEL, B::CHAIN_SAME);
+    const CHAIN_SAME: usize = B::CHAIN_OTHER;
+    const CHAIN_SCRATCH: usize = max(A::SCRATCH, B::CHAIN_SCRATCH);
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
-        let (mid, rest) = scratch.split_at_mut(<A::Out as Shape>::NUMEL);
-        self.0.infer(x, mid, rest);
-        self.1.infer(mid, y, rest);
+        let m = <A::Out as Shape>::NUMEL;
+        if Self::nested::<In>() < Self::alternating::<In>() {
+            let (mid, rest) = scratch.split_at_mut(m);
+            self.0.infer(x, mid, rest);
+            self.1.infer(mid, y, rest);
+        } else {
+            let (a, rest) = scratch.split_at_mut(Self::CHAIN_OTHER);
+            self.0.infer(x, &mut a[..m], rest);
+            let (b, rest) = rest.split_at_mut(Self::CHAIN_SAME);
+            self.1.infer_chain(true, a, b, y, rest);
+        }
+    }
+    fn infer_chain(&self, in_a: bool, a: &mut [f32], b: &mut [f32], y: &mut [f32], scratch: &mut [f32]) {
+        let (n, m) = (In::NUMEL, <A::Out as Shape>::NUMEL);
+        if in_a {
+            self.0.infer(&a[..n], &mut b[..m], scratch);
+        } else {
+            self.0.infer(&b[..n], &mut a[..m], scratch);
+        }
+        self.1.infer_chain(!in_a, a, b, y, scratch);
+    }
+}
+
+impl<A, B> Seq<A, B> {
+    /// Scratch of the nested layout.
+    const fn nested<In: Shape>() -> usize
+    where
+        A: Layer<In>,
+        B: Layer<A::Out>,
+    {
+        <A::Out as Shape>::NUMEL + max(A::SCRATCH, B::SCRATCH)
+    }
+    /// Scratch of the alternating layout: `a`, then `b` and the rest (the first link's scratch
+    /// may use both, `b` being still unused).
+    const fn alternating<In: Shape>() -> usize
+    where
+        A: Layer<In>,
+        B: Layer<A::Out>,
+    {
+        let other = max(<A::Out as Shape>::NUMEL, B::CHAIN_SAME);
+        other + max(B::CHAIN_OTHER + B::CHAIN_SCRATCH, A::SCRATCH)
     }
 }
 
