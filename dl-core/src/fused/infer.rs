@@ -1,7 +1,6 @@
 //! Inference entry points of the fused code: convolution (stride 1 on shifted windows of the
 //! padded input, other strides on im2col columns), linear, branch-free max-pooling, and the
 //! per-row epilogues (bias, batch-norm folding, activation) they call while a row is in cache.
-use crate::kernels::dot;
 use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 use crate::kernels::im2col::{im2col, Geom};
 
@@ -227,9 +226,6 @@ pub fn linear_infer<F: FnMut(usize, &mut [f32])>(
     y: &mut [f32],
     mut post: F,
 ) {
-    let ni = x.len();
-    for ((yo, &bo), wo) in y.iter_mut().zip(b).zip(w.chunks_exact(ni)) {
-        *yo = bo + dot(wo, x);
-    }
+    crate::kernels::gemv(w, x, b, y);
     post(0, y);
 }

@@ -304,6 +304,52 @@ pub fn max_pool_backward(
     });
 }
 
+/// Max pooling over non-overlapping `k×k` windows (stride `k`, no padding) of `n` samples
+/// with the branch-free [`max_pool_k`](crate::kernels::maxpool::max_pool_k), keeping each
+/// output's argmax (an index into its sample) in `arg` for [`max_pool_backward_arg`]; the
+/// batch split over the thread pool. The same maximum and argmax as `MaxPool2d` (ties to the
+/// first tap, the last NaN wins).
+#[allow(clippy::too_many_arguments)]
+pub fn max_pool_forward_arg(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: usize,
+    oh: usize,
+    ow: usize,
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    arg: &mut Vec<u32>,
+) {
+    let (xn, yn) = (c * h * w, c * oh * ow);
+    arg.resize(n * yn, 0);
+    par::for_chunks_zip(n, &mut y[..n * yn], yn, &mut arg[..], yn, |start, ys, args| {
+        for (i, (yi, ai)) in ys
+            .chunks_exact_mut(yn)
+            .zip(args.chunks_exact_mut(yn))
+            .enumerate()
+        {
+            let xi = &x[(start + i) * xn..][..xn];
+            crate::kernels::maxpool::max_pool_k(xi, [c, h, w], k, [oh, ow], yi, ai);
+        }
+    });
+}
+
+/// The backward of [`max_pool_forward_arg`]: each sample's `dx` (`xn` floats) is zero but
+/// for `dy` at the kept argmax of each window.
+pub fn max_pool_backward_arg(xn: usize, yn: usize, n: usize, arg: &[u32], dy: &[f32], dx: &mut [f32]) {
+    par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
+        for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+            let s = start + i;
+            dxi.fill(0.0);
+            for (&a, &d) in arg[s * yn..][..yn].iter().zip(&dy[s * yn..][..yn]) {
+                dxi[a as usize] += d;
+            }
+        }
+    });
+}
+
 /// `Linear` over `n` samples: `Y = X·Wᵀ` on the gemm tiles, then `post(0, b + row)` on
 /// each sample's row; the batch split over the thread pool.
 pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(

@@ -33,6 +33,19 @@ impl Gen {
                             quote!(<#lt as #k::Train<#si>>::Cache),
                         );
                     }
+                    if let Kind::MaxPool {
+                        k: kk,
+                        s,
+                        p: 0,
+                        d: 1,
+                        ceil: false,
+                    } = l.kind
+                    {
+                        if kk == s {
+                            // each window's argmax, kept for backward
+                            self.add_cache(format_ident!("m{}", op.u), quote!(#k::fused::Vec<u32>));
+                        }
+                    }
                 }
                 Node::Residual { shortcut, .. } => {
                     if shortcut.is_some() {
@@ -223,8 +236,25 @@ impl Gen {
                         else {
                             return (quote!(), quote!());
                         };
+                        let non_overlapping = kk == s;
                         let (cc, h, w, kk, s, oh, ow) =
                             (lit(cc), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        if non_overlapping {
+                            // non-overlapping windows: the branch-free kernel, argmax kept
+                            let m = format_ident!("m{}", u);
+                            let a = quote!(#cc, #h, #w, #kk, #oh, #ow);
+                            let (xn, yn) = (lit(l.input.numel()), lit(l.output.numel()));
+                            return (
+                                quote! {{
+                                    let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
+                                    #k::fused::max_pool_forward_arg(#a, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.#m);
+                                }},
+                                quote! {{
+                                    let __dx = #dx; let __n = (#x).len(); __dx.resize(__n);
+                                    #k::fused::max_pool_backward_arg(#xn, #yn, __n, &c.#m, c.#d.as_slice(), __dx.as_mut_slice());
+                                }},
+                            );
+                        }
                         let a = quote!(#cc, #h, #w, #kk, #s, #oh, #ow);
                         (
                             quote! {{
