@@ -15,8 +15,8 @@ use common::bench::*;
 use dl::consts::*;
 use dl::kernels::par::set_threads;
 use dl::{
-    new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU,
-    Shape3, Train,
+    new_boxed, zeroed_box, Batch, Conv2d, Flatten, Layer, Linear, MaxPool2d, Module, ReLU, Shape3,
+    Train,
 };
 use std::collections::BTreeMap;
 use std::hint::black_box;

@@ -45,7 +45,12 @@ const TORCH_NAMES: [(&str, &[usize]); 8] = [
 
 /// Writes the weights to `path` and the test images with dl's logits, predictions and labels
 /// to `<stem>.check.safetensors` beside it.
-fn save(path: &str, net: &Cnn, test: &Batch<Digit>, labels: &[usize]) -> Result<(), Box<dyn std::error::Error>> {
+fn save(
+    path: &str,
+    net: &Cnn,
+    test: &Batch<Digit>,
+    labels: &[usize],
+) -> Result<(), Box<dyn std::error::Error>> {
     use safetensors::tensor::{serialize_to_file, Dtype, TensorView};
     dl::io::save(path, net, &TORCH_NAMES)?;
     let logits = net.forward(test);
@@ -58,7 +63,10 @@ fn save(path: &str, net: &Cnn, test: &Batch<Digit>, labels: &[usize]) -> Result<
         })
         .flat_map(i64::to_le_bytes)
         .collect();
-    let lab: Vec<u8> = labels.iter().flat_map(|&l| (l as i64).to_le_bytes()).collect();
+    let lab: Vec<u8> = labels
+        .iter()
+        .flat_map(|&l| (l as i64).to_le_bytes())
+        .collect();
     let (x, y) = (le(test.as_slice()), le(logits.as_slice()));
     let check = std::path::Path::new(path).with_extension("check.safetensors");
     serialize_to_file(
@@ -71,7 +79,10 @@ fn save(path: &str, net: &Cnn, test: &Batch<Digit>, labels: &[usize]) -> Result<
         None,
         &check,
     )?;
-    println!("weights written to {path}; test images, logits and predictions to {}", check.display());
+    println!(
+        "weights written to {path}; test images, logits and predictions to {}",
+        check.display()
+    );
     Ok(())
 }
 

@@ -117,7 +117,11 @@ fn check<In: Shape, L: Layer<In> + Module>(net: &mut L, names: Names, fixture: &
         .collect();
     let tol = 1e-4 * y.iter().fold(1.0f32, |m, v| m.max(v.abs()));
     let (mut out, mut scratch) = (vec![0.0; no], vec![0.0; L::SCRATCH]);
-    for (i, (xi, yi)) in x.chunks_exact(In::NUMEL).zip(y.chunks_exact(no)).enumerate() {
+    for (i, (xi, yi)) in x
+        .chunks_exact(In::NUMEL)
+        .zip(y.chunks_exact(no))
+        .enumerate()
+    {
         net.infer(xi, &mut out, &mut scratch);
         let (j, err) = out
             .iter()
@@ -137,20 +141,36 @@ fn check<In: Shape, L: Layer<In> + Module>(net: &mut L, names: Names, fixture: &
 #[test]
 fn resnet18_at_32() {
     let _g = BIG.lock();
-    check(&mut *ResNet18::<U32>::new(0), names::resnet([2, 2, 2, 2], false), "resnet18_32");
+    check(
+        &mut *ResNet18::<U32>::new(0),
+        names::resnet([2, 2, 2, 2], false),
+        "resnet18_32",
+    );
 }
 
 #[test]
 fn resnet50_at_32() {
     let _g = BIG.lock();
-    check(&mut *ResNet50::<U32>::new(0), names::resnet([3, 4, 6, 3], true), "resnet50_32");
+    check(
+        &mut *ResNet50::<U32>::new(0),
+        names::resnet([3, 4, 6, 3], true),
+        "resnet50_32",
+    );
 }
 
 #[test]
 fn googlenet_at_32_and_224() {
     let _g = BIG.lock();
-    check(&mut *GoogLeNet::<U32>::new(0), names::googlenet(), "googlenet_32");
-    check(&mut *GoogLeNet::<U224>::new(0), names::googlenet(), "googlenet_224");
+    check(
+        &mut *GoogLeNet::<U32>::new(0),
+        names::googlenet(),
+        "googlenet_32",
+    );
+    check(
+        &mut *GoogLeNet::<U224>::new(0),
+        names::googlenet(),
+        "googlenet_224",
+    );
 }
 
 #[test]
@@ -162,6 +182,14 @@ fn alexnet_at_63() {
 #[test]
 fn vgg11_and_vgg16_at_32() {
     let _g = BIG.lock();
-    check(&mut *Vgg11::<U32>::new(0), names::vgg(names::VGG11_CFG), "vgg11_32");
-    check(&mut *Vgg16::<U32>::new(0), names::vgg(names::VGG16_CFG), "vgg16_32");
+    check(
+        &mut *Vgg11::<U32>::new(0),
+        names::vgg(names::VGG11_CFG),
+        "vgg11_32",
+    );
+    check(
+        &mut *Vgg16::<U32>::new(0),
+        names::vgg(names::VGG16_CFG),
+        "vgg16_32",
+    );
 }

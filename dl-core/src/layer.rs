@@ -123,8 +123,19 @@ pub trait Layer<In: Shape> {
     /// Inference with the input in `a` (`in_a`) or `b`, the output into `y`, links' outputs
     /// alternating between `a` and `b` (a chain overrides this; a single layer just runs).
     #[doc(hidden)]
-    fn infer_chain(&self, in_a: bool, a: &mut [f32], b: &mut [f32], y: &mut [f32], scratch: &mut [f32]) {
-        let x = if in_a { &a[..In::NUMEL] } else { &b[..In::NUMEL] };
+    fn infer_chain(
+        &self,
+        in_a: bool,
+        a: &mut [f32],
+        b: &mut [f32],
+        y: &mut [f32],
+        scratch: &mut [f32],
+    ) {
+        let x = if in_a {
+            &a[..In::NUMEL]
+        } else {
+            &b[..In::NUMEL]
+        };
         self.infer(x, y, scratch)
     }
 
@@ -258,7 +269,14 @@ impl<In: Shape, A: Layer<In>, B: Layer<A::Out>> Layer<In> for Seq<A, B> {
             self.1.infer_chain(true, a, b, y, rest);
         }
     }
-    fn infer_chain(&self, in_a: bool, a: &mut [f32], b: &mut [f32], y: &mut [f32], scratch: &mut [f32]) {
+    fn infer_chain(
+        &self,
+        in_a: bool,
+        a: &mut [f32],
+        b: &mut [f32],
+        y: &mut [f32],
+        scratch: &mut [f32],
+    ) {
         let (n, m) = (In::NUMEL, <A::Out as Shape>::NUMEL);
         if in_a {
             self.0.infer(&a[..n], &mut b[..m], scratch);
@@ -397,7 +415,11 @@ pub struct InferLenError {
 
 impl core::fmt::Display for InferLenError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let need = if self.what == "scratch" { "at least " } else { "" };
+        let need = if self.what == "scratch" {
+            "at least "
+        } else {
+            ""
+        };
         write!(
             f,
             "inference {}: the network needs {need}{} f32 values, the slice holds {}",
@@ -437,14 +459,24 @@ impl<In: Shape, L> Network<In, L> {
     /// [`Layer::infer`] on plain slices with every length checked first: `x` must hold exactly
     /// one input sample, `y` exactly one output, `scratch` at least [`Network::scratch_len`]
     /// floats; otherwise nothing runs and the error names the slice and both lengths.
-    pub fn try_infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) -> Result<(), InferLenError>
+    pub fn try_infer(
+        &self,
+        x: &[f32],
+        y: &mut [f32],
+        scratch: &mut [f32],
+    ) -> Result<(), InferLenError>
     where
         L: Layer<In>,
     {
-        let check = |what, expected, found, exact| match (exact && found != expected) || found < expected {
-            true => Err(InferLenError { what, expected, found }),
-            false => Ok(()),
-        };
+        let check =
+            |what, expected, found, exact| match (exact && found != expected) || found < expected {
+                true => Err(InferLenError {
+                    what,
+                    expected,
+                    found,
+                }),
+                false => Ok(()),
+            };
         check("input", In::NUMEL, x.len(), true)?;
         check("output", <L::Out as Shape>::NUMEL, y.len(), true)?;
         check("scratch", L::SCRATCH, scratch.len(), false)?;
@@ -531,7 +563,10 @@ mod tests {
     use crate::{Conv2d, Flatten, InferLenError, Linear, Network, ReLU, Shape3};
     use std::string::ToString;
 
-    type Net = Network<Shape3<U1, U6, U6>, crate::Seq![Conv2d<U1, U2, U3>, ReLU, Flatten, Linear<U32, U3>]>;
+    type Net = Network<
+        Shape3<U1, U6, U6>,
+        crate::Seq![Conv2d<U1, U2, U3>, ReLU, Flatten, Linear<U32, U3>],
+    >;
 
     #[test]
     fn try_infer_checks_every_length_and_names_the_slice() {
@@ -541,8 +576,18 @@ mod tests {
         assert_eq!(net.try_infer(&x, &mut y, &mut s), Ok(()));
         assert!(y.iter().any(|v| *v != 0.0));
         let e = net.try_infer(&x[1..], &mut y, &mut s).unwrap_err();
-        assert_eq!(e, InferLenError { what: "input", expected: 36, found: 35 });
-        assert_eq!(e.to_string(), "inference input: the network needs 36 f32 values, the slice holds 35");
+        assert_eq!(
+            e,
+            InferLenError {
+                what: "input",
+                expected: 36,
+                found: 35
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "inference input: the network needs 36 f32 values, the slice holds 35"
+        );
         let e = net.try_infer(&x, &mut [0.0; 4], &mut s).unwrap_err();
         assert_eq!((e.what, e.expected, e.found), ("output", 3, 4));
         let e = net.try_infer(&x, &mut y, &mut s[..n - 1]).unwrap_err();

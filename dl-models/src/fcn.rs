@@ -34,11 +34,8 @@ pub const FCN_HEAD_PARAMS: usize =
 pub const FCN32S_PARAMS: usize = VGG16_CONV_PARAMS + FCN_HEAD_PARAMS + 21 * 21 * 64 * 64;
 /// The reference FCN-16s: a 4×4 ×2 up-convolution, score_pool4 (1×1, 512 → 21), a 32×32 ×16
 /// up-convolution (up-convolutions without bias).
-pub const FCN16S_PARAMS: usize = VGG16_CONV_PARAMS
-    + FCN_HEAD_PARAMS
-    + 21 * 21 * 4 * 4
-    + (512 * 21 + 21)
-    + 21 * 21 * 32 * 32;
+pub const FCN16S_PARAMS: usize =
+    VGG16_CONV_PARAMS + FCN_HEAD_PARAMS + 21 * 21 * 4 * 4 + (512 * 21 + 21) + 21 * 21 * 32 * 32;
 /// The reference FCN-8s: two ×2 up-convolutions, score_pool4, score_pool3 (1×1, 256 → 21), a
 /// 16×16 ×8 up-convolution (up-convolutions without bias).
 pub const FCN8S_PARAMS: usize = VGG16_CONV_PARAMS

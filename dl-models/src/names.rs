@@ -53,7 +53,10 @@ impl Names {
     }
     /// Elements of all the listed tensors (torchvision's parameter count).
     pub fn torch_params(&self) -> usize {
-        self.0.iter().map(|p| p.shape.iter().product::<usize>()).sum()
+        self.0
+            .iter()
+            .map(|p| p.shape.iter().product::<usize>())
+            .sum()
     }
 }
 
@@ -113,8 +116,9 @@ pub fn vgg(cfg: &[usize]) -> Names {
 /// VGG-11's configuration A.
 pub const VGG11_CFG: &[usize] = &[64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0];
 /// VGG-16's configuration D.
-pub const VGG16_CFG: &[usize] =
-    &[64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0];
+pub const VGG16_CFG: &[usize] = &[
+    64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0,
+];
 
 /// torchvision `alexnet`.
 pub fn alexnet() -> Names {

@@ -26,7 +26,10 @@ fn lenet5_count_names_forward_train() {
     // PyTorch names in visit order, each with the visited tensor's length.
     let mut lens = Vec::new();
     net.visit(&mut |p| lens.push(p.len()));
-    let want: Vec<usize> = lenet::LENET5_STATE_DICT.iter().map(|(_, s)| s.iter().product()).collect();
+    let want: Vec<usize> = lenet::LENET5_STATE_DICT
+        .iter()
+        .map(|(_, s)| s.iter().product())
+        .collect();
     assert_eq!(lens, want);
     let mut net = LeNet5::new(1);
     forward::<Shape3<U1, U32, U32>, _>(&*net, 2);
@@ -120,11 +123,31 @@ macro_rules! resnet_test {
         }
     };
 }
-resnet_test!(resnet18_count_forward_train, ResNet18, resnet::RESNET18_PARAMS);
-resnet_test!(resnet34_count_forward_train, ResNet34, resnet::RESNET34_PARAMS);
-resnet_test!(resnet50_count_forward_train, ResNet50, resnet::RESNET50_PARAMS);
-resnet_test!(resnet101_count_forward_train, ResNet101, resnet::RESNET101_PARAMS);
-resnet_test!(resnet152_count_forward_train, ResNet152, resnet::RESNET152_PARAMS);
+resnet_test!(
+    resnet18_count_forward_train,
+    ResNet18,
+    resnet::RESNET18_PARAMS
+);
+resnet_test!(
+    resnet34_count_forward_train,
+    ResNet34,
+    resnet::RESNET34_PARAMS
+);
+resnet_test!(
+    resnet50_count_forward_train,
+    ResNet50,
+    resnet::RESNET50_PARAMS
+);
+resnet_test!(
+    resnet101_count_forward_train,
+    ResNet101,
+    resnet::RESNET101_PARAMS
+);
+resnet_test!(
+    resnet152_count_forward_train,
+    ResNet152,
+    resnet::RESNET152_PARAMS
+);
 
 #[test]
 fn resnet_published_counts() {
@@ -187,7 +210,13 @@ fn fcn_skip_links_align() {
     // 52×52 scores cropped by 9; ×8 (padding 28) → 224×224.
     let s = fcn::at224::Head8s::summary();
     let shapes: Vec<(&str, &str)> = s.rows.iter().map(|r| (r.layer.trim(), r.shape)).collect();
-    let find = |l: &str| shapes.iter().filter(|(a, _)| *a == l).map(|(_, s)| *s).collect::<Vec<_>>();
+    let find = |l: &str| {
+        shapes
+            .iter()
+            .filter(|(a, _)| *a == l)
+            .map(|(_, s)| *s)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(find("skip(pool4)"), ["[21, 16, 16]"]);
     assert_eq!(find("skip(pool3)"), ["[21, 34, 34]"]);
     assert_eq!(find("Conv2d(512, 21, 1)"), ["[21, 26, 26]"]);
@@ -231,15 +260,24 @@ fn fcn_bilinear_upsampling_interpolates() {
     let mut up = dl_core::new_boxed::<Up>(0);
     fcn::bilinear(&mut up.weight, 2, 4);
     // channel 0 constant 3, channel 1 the ramp 0, 1, …, 7 along each row
-    let x: Vec<f32> = (0..2 * 64).map(|i| if i < 64 { 3.0 } else { (i % 8) as f32 }).collect();
+    let x: Vec<f32> = (0..2 * 64)
+        .map(|i| if i < 64 { 3.0 } else { (i % 8) as f32 })
+        .collect();
     let mut y = vec![0.0f32; 2 * 16 * 16];
     let mut scratch = vec![0.0; <Up as Layer<Shape3<U2, U8, U8>>>::SCRATCH];
     Layer::<Shape3<U2, U8, U8>>::infer(&*up, &x, &mut y, &mut scratch);
     for r in 1..15 {
         for c in 1..15 {
-            assert!((y[r * 16 + c] - 3.0).abs() < 1e-6, "constant at ({r}, {c}): {}", y[r * 16 + c]);
+            assert!(
+                (y[r * 16 + c] - 3.0).abs() < 1e-6,
+                "constant at ({r}, {c}): {}",
+                y[r * 16 + c]
+            );
             let ramp = y[256 + r * 16 + c] - y[256 + r * 16 + c - 1];
-            assert!(c < 2 || (ramp - 0.5).abs() < 1e-6, "ramp step at ({r}, {c}): {ramp}");
+            assert!(
+                c < 2 || (ramp - 0.5).abs() < 1e-6,
+                "ramp step at ({r}, {c}): {ramp}"
+            );
         }
     }
 }
@@ -274,18 +312,44 @@ fn check_names<M: Module>(net: &M, names: &dl_models::names::Names, published: u
 fn torchvision_names_resnet() {
     let _g = BIG.lock();
     use dl_models::names::resnet;
-    check_names(&*ResNet18::<U32>::new(0), &resnet([2, 2, 2, 2], false), 11_689_512);
-    check_names(&*ResNet34::<U32>::new(0), &resnet([3, 4, 6, 3], false), 21_797_672);
-    check_names(&*ResNet50::<U32>::new(0), &resnet([3, 4, 6, 3], true), 25_557_032);
-    check_names(&*ResNet101::<U32>::new(0), &resnet([3, 4, 23, 3], true), 44_549_160);
-    check_names(&*ResNet152::<U32>::new(0), &resnet([3, 8, 36, 3], true), 60_192_808);
+    check_names(
+        &*ResNet18::<U32>::new(0),
+        &resnet([2, 2, 2, 2], false),
+        11_689_512,
+    );
+    check_names(
+        &*ResNet34::<U32>::new(0),
+        &resnet([3, 4, 6, 3], false),
+        21_797_672,
+    );
+    check_names(
+        &*ResNet50::<U32>::new(0),
+        &resnet([3, 4, 6, 3], true),
+        25_557_032,
+    );
+    check_names(
+        &*ResNet101::<U32>::new(0),
+        &resnet([3, 4, 23, 3], true),
+        44_549_160,
+    );
+    check_names(
+        &*ResNet152::<U32>::new(0),
+        &resnet([3, 8, 36, 3], true),
+        60_192_808,
+    );
     let n = resnet([3, 4, 6, 3], true);
     assert_eq!(n.0[0].name, "conv1.weight");
     assert!(n.0.iter().any(|p| p.name == "layer3.5.bn3.bias"));
-    assert!(n.0.iter().any(|p| p.name == "layer4.0.downsample.0.weight" && p.shape == [2048, 1024, 1, 1]));
+    assert!(n
+        .0
+        .iter()
+        .any(|p| p.name == "layer4.0.downsample.0.weight" && p.shape == [2048, 1024, 1, 1]));
     // bias=False: no convolution bias is listed (nor visited: the lengths above line up)
     let biases = n.0.iter().filter(|p| p.name.ends_with(".bias")).count();
-    let bns = n.0.iter().filter(|p| p.name.ends_with(".weight") && p.shape.len() == 1).count();
+    let bns =
+        n.0.iter()
+            .filter(|p| p.name.ends_with(".weight") && p.shape.len() == 1)
+            .count();
     assert_eq!(biases, bns + 1, "only the BatchNorms and fc have a bias");
 }
 
@@ -298,7 +362,14 @@ fn torchvision_names_vgg_alexnet_googlenet() {
     check_names(&*AlexNet::<U63>::new(0), &alexnet(), 61_100_840);
     check_names(&*GoogLeNet::<U32>::new(0), &googlenet(), 6_624_904);
     let v = vgg(VGG16_CFG);
-    let convs: Vec<&str> = v.0.iter().filter(|p| p.shape.len() == 4).map(|p| p.name.as_str()).collect();
-    let idx: Vec<String> = vgg::VGG16_FEATURES.iter().map(|i| format!("features.{i}.weight")).collect();
+    let convs: Vec<&str> =
+        v.0.iter()
+            .filter(|p| p.shape.len() == 4)
+            .map(|p| p.name.as_str())
+            .collect();
+    let idx: Vec<String> = vgg::VGG16_FEATURES
+        .iter()
+        .map(|i| format!("features.{i}.weight"))
+        .collect();
     assert_eq!(convs, idx);
 }

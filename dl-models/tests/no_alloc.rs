@@ -71,7 +71,11 @@ fn no_alloc<In: Shape, N: Layer<In> + Module>(name: &str, seed: u64) {
     let (before, t) = (allocs(), std::time::Instant::now());
     net.infer(&x, &mut y, &mut scratch);
     let (n, t) = (allocs() - before, t.elapsed());
-    println!("{name}: SCRATCH {} floats, infer {:.3} s", N::SCRATCH, t.as_secs_f64());
+    println!(
+        "{name}: SCRATCH {} floats, infer {:.3} s",
+        N::SCRATCH,
+        t.as_secs_f64()
+    );
 
     assert_eq!(n, 0, "{name}: {n} allocations during infer");
     assert!(y.iter().all(|v| v.is_finite()), "{name}: non-finite output");
@@ -80,7 +84,10 @@ fn no_alloc<In: Shape, N: Layer<In> + Module>(name: &str, seed: u64) {
         let r = catch_unwind(AssertUnwindSafe(|| {
             net.infer(&x, &mut y2, &mut scratch[..N::SCRATCH - 1])
         }));
-        assert!(r.is_err(), "{name}: infer accepted a scratch of SCRATCH - 1 floats");
+        assert!(
+            r.is_err(),
+            "{name}: infer accepted a scratch of SCRATCH - 1 floats"
+        );
     }
 }
 

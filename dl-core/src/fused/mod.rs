@@ -15,12 +15,12 @@ mod infer;
 mod summary;
 #[cfg(feature = "alloc")]
 mod train;
+#[cfg(feature = "alloc")]
+pub use alloc::{boxed::Box, vec::Vec};
 pub use infer::*;
 pub use summary::*;
 #[cfg(feature = "alloc")]
 pub use train::*;
-#[cfg(feature = "alloc")]
-pub use alloc::{boxed::Box, vec::Vec};
 
 /// Requires `L: Layer<I, Out = O>`: the type system's check of a shape the macro computed.
 pub const fn check<I: Shape, O: Shape, L: Layer<I, Out = O>>() {}

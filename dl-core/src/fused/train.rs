@@ -3,9 +3,9 @@
 use super::infer::{pad_image, windows};
 use super::*;
 use crate::kernels::gemm::{gemm, Lhs, Mat, Rhs};
-use crate::kernels::im2col::{im2col, Geom};
 use crate::kernels::gemm::{pack_a, packed_len, ws_a, ws_b};
 use crate::kernels::im2col::col2im;
+use crate::kernels::im2col::{im2col, Geom};
 use crate::kernels::{par, sum};
 use alloc::vec::Vec;
 
@@ -38,14 +38,7 @@ pub struct Piece {
 impl Work {
     /// The first `p` pieces, with `ws` floats of packing space and (when `grads`) zeroed
     /// partial gradients of `gw`, `gb` floats.
-    fn pieces(
-        &mut self,
-        p: usize,
-        ws: usize,
-        cols: usize,
-        gw: usize,
-        gb: usize,
-    ) -> &mut [Piece] {
+    fn pieces(&mut self, p: usize, ws: usize, cols: usize, gw: usize, gb: usize) -> &mut [Piece] {
         if self.pieces.len() < p {
             self.pieces.resize_with(p, Default::default);
         }
@@ -324,21 +317,35 @@ pub fn max_pool_forward_arg(
 ) {
     let (xn, yn) = (c * h * w, c * oh * ow);
     arg.resize(n * yn, 0);
-    par::for_chunks_zip(n, &mut y[..n * yn], yn, &mut arg[..], yn, |start, ys, args| {
-        for (i, (yi, ai)) in ys
-            .chunks_exact_mut(yn)
-            .zip(args.chunks_exact_mut(yn))
-            .enumerate()
-        {
-            let xi = &x[(start + i) * xn..][..xn];
-            crate::kernels::maxpool::max_pool_k(xi, [c, h, w], k, [oh, ow], yi, ai);
-        }
-    });
+    par::for_chunks_zip(
+        n,
+        &mut y[..n * yn],
+        yn,
+        &mut arg[..],
+        yn,
+        |start, ys, args| {
+            for (i, (yi, ai)) in ys
+                .chunks_exact_mut(yn)
+                .zip(args.chunks_exact_mut(yn))
+                .enumerate()
+            {
+                let xi = &x[(start + i) * xn..][..xn];
+                crate::kernels::maxpool::max_pool_k(xi, [c, h, w], k, [oh, ow], yi, ai);
+            }
+        },
+    );
 }
 
 /// The backward of [`max_pool_forward_arg`]: each sample's `dx` (`xn` floats) is zero but
 /// for `dy` at the kept argmax of each window.
-pub fn max_pool_backward_arg(xn: usize, yn: usize, n: usize, arg: &[u32], dy: &[f32], dx: &mut [f32]) {
+pub fn max_pool_backward_arg(
+    xn: usize,
+    yn: usize,
+    n: usize,
+    arg: &[u32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
     par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
         for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
             let s = start + i;

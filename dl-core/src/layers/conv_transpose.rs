@@ -459,10 +459,20 @@ mod tests {
                     let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
                     assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
                     assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
-                    assert_close(&format!("{name} dweight"), &g.weight, fx.get("dweight"), 1e-5);
+                    assert_close(
+                        &format!("{name} dweight"),
+                        &g.weight,
+                        fx.get("dweight"),
+                        1e-5,
+                    );
                     assert!(g.bias.is_empty());
                     let x = Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
-                    assert_close(&format!("{name} infer"), l.forward(&x).as_slice(), fx.get("y"), 1e-5);
+                    assert_close(
+                        &format!("{name} infer"),
+                        l.forward(&x).as_slice(),
+                        fx.get("y"),
+                        1e-5,
+                    );
                 }};
             }
             match case {

@@ -25,7 +25,10 @@ pub fn visited<M: Module>(m: &M) -> usize {
 pub fn forward<In: Shape, N: Layer<In> + Sync>(net: &N, n: usize) -> Batch<N::Out> {
     let y = net.forward(&input::<In>(n, 7));
     assert_eq!(y.len(), n);
-    assert!(y.as_slice().iter().all(|v| v.is_finite()), "non-finite output");
+    assert!(
+        y.as_slice().iter().all(|v| v.is_finite()),
+        "non-finite output"
+    );
     y
 }
 
@@ -50,7 +53,9 @@ where
         losses.push(l);
         g.zero();
         net.backward(x, &y, &dy, &mut dx, &mut cache, &mut g);
-        net.visit_with_grad(&g, &mut |p, gr| p.iter_mut().zip(gr).for_each(|(a, b)| *a -= lr * b));
+        net.visit_with_grad(&g, &mut |p, gr| {
+            p.iter_mut().zip(gr).for_each(|(a, b)| *a -= lr * b)
+        });
     }
     losses
 }
@@ -59,7 +64,10 @@ where
 pub fn assert_decreases(name: &str, losses: &[f32]) {
     println!("{name}: losses {losses:?}");
     assert!(losses.iter().all(|l| l.is_finite()));
-    assert!(losses.last() < losses.first(), "{name}: loss did not decrease: {losses:?}");
+    assert!(
+        losses.last() < losses.first(),
+        "{name}: loss did not decrease: {losses:?}"
+    );
 }
 
 /// Softmax cross-entropy against labels `i % classes`.
@@ -72,7 +80,11 @@ where
 }
 
 /// Per-pixel cross-entropy against a fixed label pattern.
-pub fn pixel_ce<K: dl_core::typenum::Unsigned, H: dl_core::typenum::Unsigned, W: dl_core::typenum::Unsigned>(
+pub fn pixel_ce<
+    K: dl_core::typenum::Unsigned,
+    H: dl_core::typenum::Unsigned,
+    W: dl_core::typenum::Unsigned,
+>(
     y: &Batch<Shape3<K, H, W>>,
 ) -> (f32, Batch<Shape3<K, H, W>>)
 where
@@ -80,7 +92,10 @@ where
 {
     let p = H::USIZE * W::USIZE;
     let labels: Vec<usize> = (0..y.len() * p)
-        .map(|i| ((i % W::USIZE) * 4 / W::USIZE + 2 * ((i / W::USIZE) % H::USIZE * 2 / H::USIZE)) % K::USIZE)
+        .map(|i| {
+            ((i % W::USIZE) * 4 / W::USIZE + 2 * ((i / W::USIZE) % H::USIZE * 2 / H::USIZE))
+                % K::USIZE
+        })
         .collect();
     pixel_cross_entropy(y, &labels, None).unwrap()
 }
