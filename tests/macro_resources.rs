@@ -104,6 +104,29 @@ fn weight_bytes_is_the_raw_file_length_struct_bytes_the_struct() {
     assert!(io::load_raw(&bytes[1..], &mut *other).is_err());
 }
 
+#[test]
+fn a_network_struct_is_viewed_in_place_from_its_image() {
+    let _g = SERIAL.lock();
+    let mut net = BnDrop::new(2);
+    net.bn1.running_var[2] = 2.5;
+    let img = io::image(&*net);
+    assert_eq!(img.len(), BnDrop::STRUCT_BYTES);
+    // 4-aligned storage for the image, as `io::Aligned` gives `include_bytes!` data.
+    let mut store = vec![0.0f32; img.len() / 4];
+    // SAFETY: `store` holds exactly `img.len()` bytes.
+    let bytes: &mut [u8] =
+        unsafe { std::slice::from_raw_parts_mut(store.as_mut_ptr().cast(), img.len()) };
+    bytes.copy_from_slice(img);
+    let viewed: &BnDrop = io::view(bytes).unwrap();
+    let x: Vec<f32> = (0..3 * 64).map(|i| (i as f32 * 0.1).cos()).collect();
+    let (mut a, mut b) = (vec![0.0; 5], vec![0.0; 5]);
+    let mut arena = vec![0.0; BnDrop::ARENA_LEN];
+    net.infer(&x, &mut a, &mut arena);
+    viewed.infer(&x, &mut b, &mut arena);
+    assert_eq!(a, b);
+    assert!(io::view::<BnDrop>(&bytes[4..]).is_err());
+}
+
 /// Fills the arena with a sentinel, runs inference, and finds how much was written.
 fn touched<L: Layer<In>, In: Shape>(l: &L, len: usize) -> usize {
     const SENTINEL: u32 = 0x7fc0_dead;

@@ -23,6 +23,16 @@ pub unsafe trait Zeroable: Sized {}
 unsafe impl Zeroable for () {}
 unsafe impl<A: Zeroable, B: Zeroable> Zeroable for (A, B) {}
 
+/// Networks whose bytes can be used as they are: `#[repr(C)]` (or transparent) plain data made of
+/// `f32` / `u32` values and zero-sized markers, 4-byte aligned, with no padding. Any 4-aligned
+/// bytes of the right length are then a valid value, laid out the same on every target, so
+/// weights in flash can be viewed in place ([`crate::io::view`]) instead of copied.
+///
+/// # Safety
+/// The type is `#[repr(C)]` or `#[repr(transparent)]`, has alignment 4 or 1, no padding, and
+/// every bit pattern of its bytes is a valid value.
+pub unsafe trait Pod: Zeroable {}
+
 /// A heap-allocated all-zero `T`, never built on the stack.
 #[cfg(feature = "alloc")]
 pub fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
@@ -189,6 +199,8 @@ macro_rules! __stateless_module {
     ($ty:ty $(, $g:ident)*) => {
         // SAFETY: a parameterless marker type.
         unsafe impl<$($g),*> $crate::layer::Zeroable for $ty {}
+        // SAFETY: zero-sized.
+        unsafe impl<$($g),*> $crate::layer::Pod for $ty {}
         impl<$($g),*> $crate::layer::Module for $ty {}
     };
 }
@@ -196,10 +208,13 @@ macro_rules! __stateless_module {
 /// `A` followed by `B`. Write long chains with [`Seq!`](crate::Seq!) and build values with
 /// [`seq!`](crate::seq!).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct Seq<A, B>(pub A, pub B);
 
 // SAFETY: a pair of zeroable values.
 unsafe impl<A: Zeroable, B: Zeroable> Zeroable for Seq<A, B> {}
+// SAFETY: `#[repr(C)]` pair of `Pod`s, each a multiple of 4 bytes with alignment ≤ 4: no padding.
+unsafe impl<A: Pod, B: Pod> Pod for Seq<A, B> {}
 
 impl<A: Module, B: Module> Module for Seq<A, B> {
     const PARAMS: usize = A::PARAMS + B::PARAMS;
@@ -382,6 +397,8 @@ pub struct Network<In: Shape, L> {
 
 // SAFETY: a transparent wrapper around a zeroable value.
 unsafe impl<In: Shape, L: Zeroable> Zeroable for Network<In, L> {}
+// SAFETY: `#[repr(transparent)]` over `L`.
+unsafe impl<In: Shape, L: Pod> Pod for Network<In, L> {}
 
 impl<In: Shape, L: Module> Module for Network<In, L> {
     const PARAMS: usize = L::PARAMS;

@@ -41,7 +41,7 @@ mod testing;
 
 #[cfg(feature = "alloc")]
 pub use layer::{new_boxed, zeroed_box, Train};
-pub use layer::{InferLenError, Layer, Module, Network, Seq, Zeroable};
+pub use layer::{InferLenError, Layer, Module, Network, Pod, Seq, Zeroable};
 pub use layers::*;
 pub use shape::*;
 pub use tensor::Tensor;

@@ -3,6 +3,7 @@
 
 /// Seeded pseudo-random generator.
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct Rng {
     s: [u32; 4],
 }

@@ -1,13 +1,14 @@
 //! LeNet-5 on a device-like target: `#![no_std]`, `#![no_main]`, no allocator. The only thing
-//! linked is the C library, for the entry point and `printf`. The trained weights (raw
-//! layout of `dl_core::io`, written by `cargo run --release --example lenet5_weights`) and 20
-//! test digits are embedded with `include_bytes!`; the network and its inference arena are
-//! statics whose sizes are `network!` consts.
+//! linked is the C library, for the entry point and `printf`. The trained weights (written by
+//! `cargo run --release --example lenet5_weights`) and 20 test digits are embedded with
+//! `include_bytes!`; the network is used in place, straight from those bytes (`io::view`: no
+//! copy in RAM), and the inference arena is a static whose size is a `network!` const.
 //!
 //!     cargo run --release          (in this folder)
 #![no_std]
 #![no_main]
 
+use dl_core::io::Aligned;
 use dl_core::Layer;
 use dl_macros::network;
 
@@ -26,19 +27,19 @@ network! {
     }
 }
 
-/// Flash: the weights, checked against the network's size at compile time.
-static WEIGHTS: &[u8] = include_bytes!("../lenet5.bin");
+/// Flash: the weights, 4-aligned so they can be viewed as the network in place, checked against
+/// the network's size at compile time. LeNet-5 has no BatchNorm or Dropout, so its raw weight
+/// file (`WEIGHT_BYTES`) is also its image (`STRUCT_BYTES`).
+static WEIGHTS: &Aligned<[u8]> = &Aligned(*include_bytes!("../lenet5.bin"));
 const _: () = assert!(
-    WEIGHTS.len() == LeNet5::WEIGHT_BYTES,
+    WEIGHTS.0.len() == LeNet5::WEIGHT_BYTES && LeNet5::WEIGHT_BYTES == LeNet5::STRUCT_BYTES,
     "lenet5.bin does not fit LeNet5"
 );
 /// Flash: 8×8 digits (grey 0–16), each followed by its label.
 static DIGITS: &[u8] = include_bytes!("../digits.bin");
 const _: () = assert!(DIGITS.len() % 65 == 0);
 
-/// RAM: the network (weights copied from flash) and the inference arena, exactly
-/// `ARENA_BYTES`, plus one input image.
-static mut NET: LeNet5 = unsafe { core::mem::zeroed() };
+/// RAM: the inference arena, exactly `ARENA_BYTES`, plus one input image.
 static mut ARENA: [f32; LeNet5::ARENA_LEN] = [0.0; LeNet5::ARENA_LEN];
 const _: () = assert!(core::mem::size_of::<[f32; LeNet5::ARENA_LEN]>() == LeNet5::ARENA_BYTES);
 static mut IMAGE: [f32; 28 * 28] = [0.0; 28 * 28];
@@ -63,17 +64,14 @@ fn canvas(d: &[u8], out: &mut [f32; 784]) {
 #[no_mangle]
 pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     // SAFETY: single-threaded program; the statics are only touched here, one borrow each.
-    let (net, arena, image) = unsafe {
-        (
-            &mut *(&raw mut NET),
-            &mut *(&raw mut ARENA),
-            &mut *(&raw mut IMAGE),
-        )
+    let (arena, image) = unsafe { (&mut *(&raw mut ARENA), &mut *(&raw mut IMAGE)) };
+    let net: &LeNet5 = match dl_core::io::view(&WEIGHTS.0) {
+        Ok(net) => net,
+        Err(_) => {
+            unsafe { printf(c"weights: wrong length or alignment\n".as_ptr().cast()) };
+            return 1;
+        }
     };
-    if dl_core::io::load_raw(WEIGHTS, net).is_err() {
-        unsafe { printf(c"weights: wrong length\n".as_ptr().cast()) };
-        return 1;
-    }
     unsafe {
         printf(
             c"LeNet-5: %u parameters, flash (weights) %u bytes, RAM arena %u bytes\n"

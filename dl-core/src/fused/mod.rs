@@ -28,6 +28,8 @@ pub const fn check<I: Shape, O: Shape, L: Layer<I, Out = O>>() {}
 pub const fn same<A: typenum::Same<B>, B>() {}
 /// Requires `T: Zeroable + Module`.
 pub const fn module<T: Zeroable + Module>() {}
+/// Requires `T: Pod` (its bytes usable in place).
+pub const fn pod<T: crate::layer::Pod>() {}
 /// `<L as Layer<I>>::SCRATCH`.
 pub const fn scratch<I: Shape, L: Layer<I>>() -> usize {
     L::SCRATCH

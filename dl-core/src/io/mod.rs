@@ -3,6 +3,8 @@
 //! * [`raw`] — the raw layout for `include_bytes!` data: every tensor a network visits,
 //!   little-endian `f32`, concatenated, no header. Loads into a (statically placed) network
 //!   with no allocator.
+//! * [`view`] — a network's own bytes (`#[repr(C)]` layers) used in place: weights in flash
+//!   viewed as `&Net` without copying, after a length and alignment check.
 //! * [`safetensors`] (feature `std`) — the format PyTorch users share weights in, read and
 //!   written with the `safetensors` crate; every tensor is checked by name, shape and dtype.
 //!
@@ -14,7 +16,9 @@
 pub mod raw;
 #[cfg(feature = "std")]
 pub mod safetensors;
+pub mod view;
 
 pub use raw::{load_raw, raw_len, write_raw, RawLengthError};
 #[cfg(feature = "std")]
 pub use safetensors::{from_bytes, load, save, to_bytes, TensorName, WeightsError};
+pub use view::{image, view, Aligned, ViewError};

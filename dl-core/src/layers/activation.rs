@@ -42,6 +42,8 @@ impl<F> core::fmt::Debug for Act<F> {
 }
 // SAFETY: marker type.
 unsafe impl<F> Zeroable for Act<F> {}
+// SAFETY: zero-sized.
+unsafe impl<F> crate::layer::Pod for Act<F> {}
 impl<F> Module for Act<F> {}
 
 /// `max(0, x)` (`nn.ReLU`).

@@ -40,10 +40,13 @@ where
 
 /// `y = [A(x); B(x)]` along channels.
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct Concat<A, B>(pub A, pub B);
 
 // SAFETY: a pair of zeroable values.
 unsafe impl<A: Zeroable, B: Zeroable> Zeroable for Concat<A, B> {}
+// SAFETY: `#[repr(C)]` pair of `Pod`s (sizes multiples of 4, alignment ≤ 4: no padding).
+unsafe impl<A: crate::layer::Pod, B: crate::layer::Pod> crate::layer::Pod for Concat<A, B> {}
 
 impl<A: Module, B: Module> Module for Concat<A, B> {
     const PARAMS: usize = A::PARAMS + B::PARAMS;

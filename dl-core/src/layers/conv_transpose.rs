@@ -37,6 +37,7 @@ type Hyper<T> = PhantomData<fn() -> T>;
 /// `nn.ConvTranspose2d(I, O, K, stride=S, padding=P, output_padding=OP, dilation=D, bias=…)`,
 /// square kernel, weight `[I, O, K, K]` (PyTorch's layout), bias `[O]` with [`Bias`] or none with
 /// [`crate::layers::conv::NoBias`]. Output size `(H−1)·S − 2P + D·(K−1) + 1 + OP`.
+#[repr(C)]
 pub struct ConvTranspose2d<
     I: Filters<O, K>,
     O: ArrayLength,
@@ -56,6 +57,11 @@ pub struct ConvTranspose2d<
 
 // SAFETY: two f32 arrays (the bias possibly empty) and a marker.
 unsafe impl<I: Filters<O, K>, O: ArrayLength, K, S, P, D, OP, B: ConvBias<O>> Zeroable
+    for ConvTranspose2d<I, O, K, S, P, D, OP, B>
+{
+}
+// SAFETY: `#[repr(C)]`, two f32 arrays and a marker.
+unsafe impl<I: Filters<O, K>, O: ArrayLength, K, S, P, D, OP, B: ConvBias<O>> crate::layer::Pod
     for ConvTranspose2d<I, O, K, S, P, D, OP, B>
 {
 }

@@ -17,12 +17,16 @@ use typenum::{IsLess, Le, Unsigned};
 /// // error: dropout probability NUM/DEN is not below 1: every unit would be dropped
 /// let y = Dropout::<U1, U1>::default().forward(&x);
 /// ```
+#[repr(C)]
 pub struct Dropout<NUM = typenum::U1, DEN = typenum::U2> {
     rng: Rng,
     _p: PhantomData<fn() -> (NUM, DEN)>,
 }
 // SAFETY: the generator is four u32s (the all-zero state is detected before use) and a marker.
 unsafe impl<NUM, DEN> Zeroable for Dropout<NUM, DEN> {}
+// SAFETY: `#[repr(C)]`, the generator (`#[repr(C)]`, four u32s) and a marker; any state is
+// valid (an all-zero one is detected before use).
+unsafe impl<NUM, DEN> crate::layer::Pod for Dropout<NUM, DEN> {}
 
 impl<NUM, DEN> Dropout<NUM, DEN> {
     /// A dropout layer whose masks come from `seed`.

@@ -25,6 +25,7 @@ where
 }
 
 /// `Linear<I, O>`: `in_features = I`, `out_features = O` (PyTorch's `nn.Linear`).
+#[repr(C)]
 pub struct Linear<I, O: Dense<I>> {
     /// `[O, I]`, row-major.
     pub weight: GenericArray<f32, O::W>,
@@ -34,6 +35,8 @@ pub struct Linear<I, O: Dense<I>> {
 
 // SAFETY: two f32 arrays.
 unsafe impl<I, O: Dense<I>> Zeroable for Linear<I, O> {}
+// SAFETY: `#[repr(C)]`, two f32 arrays.
+unsafe impl<I, O: Dense<I>> crate::layer::Pod for Linear<I, O> {}
 
 impl<I: Unsigned, O: Dense<I>> Module for Linear<I, O> {
     const PARAMS: usize = O::USIZE * I::USIZE + O::USIZE;

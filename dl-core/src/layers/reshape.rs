@@ -7,6 +7,8 @@ use crate::shape::{Shape, Shape1};
 pub struct Flatten;
 // SAFETY: marker type.
 unsafe impl Zeroable for Flatten {}
+// SAFETY: zero-sized.
+unsafe impl crate::layer::Pod for Flatten {}
 impl Module for Flatten {}
 
 impl<S: Shape> Layer<S> for Flatten {

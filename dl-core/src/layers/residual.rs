@@ -93,6 +93,7 @@ different_ranks! {
 
 /// `y = F(x) + Sc(x)`, both branches on the same input (`Sc` defaults to [`Identity`]).
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 pub struct Residual<F, Sc = Identity> {
     /// The residual branch `F` (usually a [`Seq`](crate::Seq) chain).
     pub f: F,
@@ -102,6 +103,8 @@ pub struct Residual<F, Sc = Identity> {
 
 // SAFETY: a pair of zeroable values.
 unsafe impl<F: Zeroable, Sc: Zeroable> Zeroable for Residual<F, Sc> {}
+// SAFETY: `#[repr(C)]` pair of `Pod`s.
+unsafe impl<F: crate::layer::Pod, Sc: crate::layer::Pod> crate::layer::Pod for Residual<F, Sc> {}
 
 impl<F: Module, Sc: Module> Module for Residual<F, Sc> {
     const PARAMS: usize = F::PARAMS + Sc::PARAMS;

@@ -554,6 +554,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
 
     quote! {
         #(#attrs)*
+        #[repr(C)]
         #vis struct #name {
             #(#fields)*
         }
@@ -564,6 +565,10 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
 
         // SAFETY: every field is a dl layer (plain f32 arrays and markers), checked `Zeroable` above.
         unsafe impl #k::Zeroable for #name {}
+        const _: () = { #(#k::fused::pod::<#ftys>();)* };
+        // SAFETY: `#[repr(C)]` and every field `Pod` (checked above): 4-byte-multiple plain data
+        // with alignment ≤ 4, so no padding.
+        unsafe impl #k::Pod for #name {}
 
         impl #k::Module for #name {
             const PARAMS: usize = 0 #(+ #k::fused::params::<#ftys>())*;

@@ -56,6 +56,7 @@ impl<O> ConvBias<O> for NoBias {
 /// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias>`: PyTorch's `nn.Conv2d(I, O, K, stride=S,
 /// padding=P, dilation=D, bias=…)`, square kernel, weight `[O, I, K, K]`, bias `[O]` with
 /// [`Bias`] or none with [`NoBias`].
+#[repr(C)]
 pub struct Conv2d<
     I,
     O: Filters<I, K>,
@@ -77,6 +78,11 @@ type Hyper<I, S, P, D, B> = PhantomData<fn() -> (I, S, P, D, B)>;
 
 // SAFETY: two f32 arrays (the bias possibly empty) and a marker.
 unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> Zeroable
+    for Conv2d<I, O, K, S, P, D, B>
+{
+}
+// SAFETY: `#[repr(C)]`, two f32 arrays and a marker.
+unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> crate::layer::Pod
     for Conv2d<I, O, K, S, P, D, B>
 {
 }

@@ -35,6 +35,7 @@ pub const fn eps_bits(e: f32) -> u32 {
 ///
 /// Training normalises with the batch's biased variance and moves `running_var` towards the
 /// unbiased one; eval ([`Layer::infer`]) uses `running_mean` / `running_var`.
+#[repr(C)]
 pub struct BatchNorm<C: ArrayLength, D, const EPS_BITS: u32 = DEFAULT_EPS> {
     /// γ, `[C]` (trainable).
     pub weight: GenericArray<f32, C>,
@@ -61,6 +62,8 @@ pub struct BatchNormGrad<C: ArrayLength> {
 
 // SAFETY: f32 arrays and a marker.
 unsafe impl<C: ArrayLength, D, const E: u32> Zeroable for BatchNorm<C, D, E> {}
+// SAFETY: `#[repr(C)]`, four f32 arrays and a marker.
+unsafe impl<C: ArrayLength, D, const E: u32> crate::layer::Pod for BatchNorm<C, D, E> {}
 // SAFETY: f32 arrays.
 unsafe impl<C: ArrayLength> Zeroable for BatchNormGrad<C> {}
 

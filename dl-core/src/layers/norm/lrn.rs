@@ -10,6 +10,7 @@ use typenum::{Gr, IsGreater, Unsigned, U0};
 /// `LocalResponseNorm<SIZE>`: PyTorch's `nn.LocalResponseNorm(SIZE, alpha, beta, k)` across
 /// channels (AlexNet): `y_c = x_c / (k + α/SIZE · Σ_{c'} x_{c'}²)^β`, the sum running over
 /// channels `c − ⌊SIZE/2⌋ ..= c + ⌊(SIZE−1)/2⌋` that exist. No trainable parameters.
+#[repr(C)]
 pub struct LocalResponseNorm<SIZE> {
     /// α (PyTorch default 1e-4).
     pub alpha: f32,
@@ -21,6 +22,8 @@ pub struct LocalResponseNorm<SIZE> {
 }
 // SAFETY: three f32s and a marker.
 unsafe impl<SIZE> Zeroable for LocalResponseNorm<SIZE> {}
+// SAFETY: `#[repr(C)]`, three f32s and a marker.
+unsafe impl<SIZE> crate::layer::Pod for LocalResponseNorm<SIZE> {}
 
 impl<SIZE> LocalResponseNorm<SIZE> {
     /// The layer with the given `alpha`, `beta`, `k` (AlexNet: `new(1e-4, 0.75, 2.0)`, size 5).
