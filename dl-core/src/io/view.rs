@@ -20,7 +20,7 @@
 //! static IMAGE: &Aligned<[u8]> = &Aligned(*b"\x00\x00\x80\x3f\x00\x00\x00\x40\x00\x00\x00\x3f");
 //! let net: &Net = view(&IMAGE.0).unwrap();
 //! let mut y = [0.0];
-//! net.layers.infer(&[3.0, 4.0], &mut y, &mut []);
+//! Layer::<Shape1<U2>>::infer(net, &[3.0, 4.0], &mut y, &mut []);
 //! assert_eq!(y, [3.0 + 8.0 + 0.5]);
 //! ```
 use crate::layer::Pod;
