@@ -1,5 +1,8 @@
 //! Whole networks loaded from safetensors files written by PyTorch give PyTorch's outputs
 //! (scripts/deploy_fixtures.py writes tests/fixtures/): LeNet-5 to 1e-4.
+mod common;
+
+use common::assert_matches;
 use dl::io::{self, WeightsError};
 use dl::*;
 use safetensors::SafeTensors;
@@ -47,23 +50,6 @@ fn io_fixture(name: &str) -> ((Vec<f32>, Vec<usize>), (Vec<f32>, Vec<usize>)) {
         (v.collect(), t.shape().to_vec())
     };
     (get("x"), get("y"))
-}
-
-/// Runs `net` on every sample of `x` (batch-1 inference in one arena) and compares with `y`.
-fn assert_matches<In: Shape, L: Layer<In>>(net: &L, x: &[f32], y: &[f32], tol: f32) {
-    let (ni, no) = (In::NUMEL, <L::Out as Shape>::NUMEL);
-    assert_eq!(x.len() / ni, y.len() / no);
-    let mut arena = vec![0.0; L::SCRATCH];
-    let mut out = vec![0.0; no];
-    for (i, (xi, yi)) in x.chunks_exact(ni).zip(y.chunks_exact(no)).enumerate() {
-        net.infer(xi, &mut out, &mut arena);
-        for (j, (a, b)) in out.iter().zip(yi).enumerate() {
-            assert!(
-                (a - b).abs() <= tol,
-                "sample {i} output {j}: dl {a} vs PyTorch {b} (tolerance {tol})"
-            );
-        }
-    }
 }
 
 #[test]

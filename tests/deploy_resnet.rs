@@ -5,11 +5,13 @@
 //! by the torchvision names that dl-models lists (its convolutions have `bias = false`, as
 //! torchvision's, so the names match the `state_dict` one to one), BatchNorm running
 //! statistics included.
+mod common;
+
+use common::assert_matches;
 use dl::consts::U32;
 use dl::io;
 use dl::models::names::resnet;
 use dl::models::ResNet18;
-use dl::*;
 use safetensors::SafeTensors;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -70,22 +72,6 @@ fn io_fixture(name: &str) -> (Vec<f32>, Vec<f32>) {
             .collect()
     };
     (get("x"), get("y"))
-}
-
-fn assert_matches<In: Shape, L: Layer<In>>(net: &L, x: &[f32], y: &[f32], tol: f32) {
-    let (ni, no) = (In::NUMEL, <L::Out as Shape>::NUMEL);
-    assert_eq!(x.len() / ni, y.len() / no);
-    let mut arena = vec![0.0; L::SCRATCH];
-    let mut out = vec![0.0; no];
-    for (i, (xi, yi)) in x.chunks_exact(ni).zip(y.chunks_exact(no)).enumerate() {
-        net.infer(xi, &mut out, &mut arena);
-        for (j, (a, b)) in out.iter().zip(yi).enumerate() {
-            assert!(
-                (a - b).abs() <= tol,
-                "sample {i} output {j}: dl {a} vs PyTorch {b} (tolerance {tol})"
-            );
-        }
-    }
 }
 
 #[test]
