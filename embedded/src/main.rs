@@ -106,6 +106,12 @@ pub extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
                 mark.as_ptr(),
             )
         };
+        // FNV-1a of the logits' bits, as the cortex-m demo prints it.
+        let mut h = 0x811c_9dc5u32;
+        for b in logits.iter().flat_map(|v| v.to_bits().to_le_bytes()) {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+        unsafe { printf(c"logits %2u: %08x (FNV-1a of the f32 bits)\n".as_ptr().cast(), i as u32, h) };
     }
     unsafe { printf(c"correct: %u/%u\n".as_ptr().cast(), correct, n as u32) };
     0

@@ -23,13 +23,16 @@ pub fn max_pool_k(
         for oy in 0..oh {
             let o = (ch * oh + oy) * ow;
             let row0 = (ch * h + oy * k) * w;
-            let mut ox = 0;
             #[cfg(target_arch = "x86_64")]
-            if k == 2 && super::gemm::use_avx2() {
+            let ox = if k == 2 && super::gemm::use_avx2() {
                 // SAFETY: the CPU has AVX2; row0 and row0 + w hold 2·ow floats, y/arg ow values
                 // from o (checked above).
-                ox = unsafe { avx2::rows_k2(x, row0, w, ow, &mut y[o..o + ow], arg, o) };
-            }
+                unsafe { avx2::rows_k2(x, row0, w, ow, &mut y[o..o + ow], arg, o) }
+            } else {
+                0
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let ox = 0;
             for ox in ox..ow {
                 let (mut best, mut at) = (f32::NEG_INFINITY, row0 + ox * k);
                 for r in 0..k {

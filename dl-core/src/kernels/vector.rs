@@ -1,5 +1,6 @@
 //! Short vector loops on `f32` slices, written so the compiler vectorises them, with
 //! [`simd`] to compile a loop for AVX2+FMA when the CPU has them.
+#[cfg(target_arch = "x86_64")]
 use super::gemm;
 
 /// Dot product of two equally long slices (8 independent accumulators, so it vectorises).
@@ -52,7 +53,8 @@ pub fn add_to(d: &mut [f32], s: &[f32]) {
 }
 
 /// `y[i] = b[i] + W[i, :]·x` for a row-major `W` with `x.len()` columns (a matrix-vector
-/// product: four rows at a time share each load of `x`, sixteen columns per step).
+/// product: four rows at a time share each load of `x`, sixteen columns per step; on Arm with an
+/// FPU, `lanes`' `asm!` loop, with the same arithmetic).
 pub fn gemv(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
     assert!(w.len() >= y.len() * x.len() && b.len() >= y.len());
     #[cfg(target_arch = "x86_64")]
@@ -108,22 +110,14 @@ unsafe fn gemv_avx2(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
 #[inline(always)]
 fn gemv_body(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
     let (n, rows) = (x.len(), y.len());
+    let n16 = n / 16 * 16;
     let mut i = 0;
     while i + 4 <= rows {
         let r: [&[f32]; 4] = core::array::from_fn(|k| &w[(i + k) * n..][..n]);
-        let mut acc = [[0.0f32; 16]; 4];
-        let (mut xs, mut rs) = (x.chunks_exact(16), r.map(|r| r.chunks_exact(16)));
-        for xc in &mut xs {
-            for (a, rc) in acc.iter_mut().zip(rs.iter_mut()) {
-                let Some(wc) = rc.next() else { break };
-                for ((a, &wv), &xv) in a.iter_mut().zip(wc).zip(xc) {
-                    *a += wv * xv;
-                }
-            }
-        }
-        let xt = xs.remainder();
-        for (k, (a, rc)) in acc.iter().zip(&rs).enumerate() {
-            let tail: f32 = rc.remainder().iter().zip(xt).map(|(a, b)| a * b).sum();
+        let acc = lanes(&r, x);
+        let xt = &x[n16..];
+        for (k, (a, rk)) in acc.iter().zip(&r).enumerate() {
+            let tail: f32 = rk[n16..].iter().zip(xt).map(|(a, b)| a * b).sum();
             y[i + k] = b[i + k] + a.iter().sum::<f32>() + tail;
         }
         i += 4;
@@ -131,6 +125,87 @@ fn gemv_body(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
     for k in i..rows {
         y[k] = b[k] + dot(&w[k * n..][..n], x);
     }
+}
+
+/// The sixteen lane sums of [`gemv`]'s rows: lane `j` of row `k` is `Σ r[k][16c + j]·x[16c + j]`
+/// over the whole 16-float chunks `c` of `x`, in `c` order (each product rounded, then added).
+/// Four rows share each load of `x`.
+#[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+#[inline(always)]
+fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
+    let mut acc = [[0.0f32; 16]; 4];
+    let (mut xs, mut rs) = (x.chunks_exact(16), r.map(|r| r.chunks_exact(16)));
+    for xc in &mut xs {
+        for (a, rc) in acc.iter_mut().zip(rs.iter_mut()) {
+            let Some(wc) = rc.next() else { break };
+            for ((a, &wv), &xv) in a.iter_mut().zip(wc).zip(xc) {
+                *a += wv * xv;
+            }
+        }
+    }
+    acc
+}
+
+/// [`lanes`] on Arm with a hard-float FPU (Cortex-M4F): one row at a time, its sixteen
+/// accumulators in `s0`–`s15`, each chunk loaded by four `vldmia` of eight floats and
+/// accumulated by sixteen `vmla.f32` (rounded product, then the add: the portable lanes' exact
+/// arithmetic). 22 instructions for 16 multiply-accumulates.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
+    static ZEROS: [f32; 16] = [0.0; 16];
+    let mut acc = [[0.0f32; 16]; 4];
+    for (a, row) in acc.iter_mut().zip(r) {
+        let chunks = row.len().min(x.len()) / 16;
+        if chunks == 0 {
+            continue;
+        }
+        // SAFETY: `row` and `x` hold `16·chunks` floats each, `a` 16 writable ones; the asm
+        // touches only the registers named.
+        unsafe {
+            core::arch::asm!(
+                "vldm {z}, {{s0-s15}}",
+                "2:",
+                "vldmia {w}!, {{s16-s23}}",
+                "vldmia {x}!, {{s24-s31}}",
+                "vmla.f32 s0, s16, s24",
+                "vmla.f32 s1, s17, s25",
+                "vmla.f32 s2, s18, s26",
+                "vmla.f32 s3, s19, s27",
+                "vmla.f32 s4, s20, s28",
+                "vmla.f32 s5, s21, s29",
+                "vmla.f32 s6, s22, s30",
+                "vmla.f32 s7, s23, s31",
+                "vldmia {w}!, {{s16-s23}}",
+                "vldmia {x}!, {{s24-s31}}",
+                "vmla.f32 s8, s16, s24",
+                "vmla.f32 s9, s17, s25",
+                "vmla.f32 s10, s18, s26",
+                "vmla.f32 s11, s19, s27",
+                "vmla.f32 s12, s20, s28",
+                "vmla.f32 s13, s21, s29",
+                "vmla.f32 s14, s22, s30",
+                "vmla.f32 s15, s23, s31",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                "vstm {o}, {{s0-s15}}",
+                z = in(reg) ZEROS.as_ptr(),
+                w = inout(reg) row.as_ptr() => _,
+                x = inout(reg) x.as_ptr() => _,
+                n = inout(reg) chunks => _,
+                o = in(reg) a.as_mut_ptr(),
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                options(nostack),
+            );
+        }
+    }
+    acc
 }
 
 /// Sum of a slice (8 independent accumulators, so it vectorises instead of waiting on each add).

@@ -68,12 +68,11 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
             panel.fill(0.0);
         }
         if b.rs == 1 {
-            let mut p0 = 0;
             #[cfg(target_arch = "x86_64")]
-            if kc >= 8 && use_avx2() {
+            let p0 = if kc >= 8 && use_avx2() {
                 // whole 8×8 blocks by register transposes; missing columns read zeros
                 static ZEROS: [f32; KC] = [0.0; KC];
-                p0 = kc / 8 * 8;
+                let p0 = kc / 8 * 8;
                 let rows: [*const f32; NR] = core::array::from_fn(|j| {
                     if j < cols {
                         b.data[(c0 + j) * b.cs + k0..][..p0].as_ptr()
@@ -84,7 +83,12 @@ pub(super) fn pack_b_block(b: Mat, k0: usize, kc: usize, j0: usize, nc: usize, o
                 // SAFETY: each row holds p0 floats (sliced above; kc ≤ KC for the zeros), the
                 // panel kc·NR ≥ p0·NR; the CPU has AVX2.
                 unsafe { avx2::transpose_panel(&rows, p0, panel.as_mut_ptr()) };
-            }
+                p0
+            } else {
+                0
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let p0 = 0;
             for jj in (0..cols).filter(|_| p0 < kc) {
                 let src = &b.data[(c0 + jj) * b.cs + k0 + p0..][..kc - p0];
                 let panel = &mut panel[p0 * NR..];
@@ -117,11 +121,10 @@ pub(super) fn pack_bt_rows(r: &Rows, k0: usize, kc: usize, j0: usize, nc: usize,
         if cols < NR {
             panel.fill(0.0);
         }
-        let mut p0 = 0;
         #[cfg(target_arch = "x86_64")]
-        if kc >= 8 && use_avx2() {
+        let p0 = if kc >= 8 && use_avx2() {
             static ZEROS: [f32; KC] = [0.0; KC];
-            p0 = kc / 8 * 8;
+            let p0 = kc / 8 * 8;
             let rows: [*const f32; NR] = core::array::from_fn(|j| {
                 if j < cols {
                     r.data[offs[j] + k0..][..p0].as_ptr()
@@ -132,7 +135,12 @@ pub(super) fn pack_bt_rows(r: &Rows, k0: usize, kc: usize, j0: usize, nc: usize,
             // SAFETY: each row holds p0 floats (sliced above; kc ≤ KC for the zeros), the
             // panel kc·NR ≥ p0·NR; the CPU has AVX2.
             unsafe { avx2::transpose_panel(&rows, p0, panel.as_mut_ptr()) };
-        }
+            p0
+        } else {
+            0
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let p0 = 0;
         for (jj, &o) in offs[..cols].iter().enumerate().filter(|_| p0 < kc) {
             let src = &r.data[o + k0 + p0..][..kc - p0];
             for (d, &s) in panel[p0 * NR + jj..].iter_mut().step_by(NR).zip(src) {

@@ -1,6 +1,7 @@
 //! The register tile `C[mr×nr] = A·B + beta·C` (at most `MR × NR`) and the loops over the tiles
 //! of a block, in one call so the small products of small layers do not pay a call per tile:
-//! AVX2+FMA intrinsics when the CPU has them, portable Rust otherwise.
+//! AVX2+FMA intrinsics when the CPU has them, an `asm!` tile on Arm with an FPU (`arm.rs`),
+//! portable Rust otherwise.
 use super::{MR, NR};
 
 /// A block of tiles: `C[mc×nc] = A·B + beta·C` over `kc` steps.
@@ -36,6 +37,9 @@ pub(super) fn kernel() -> Kernel {
     if super::use_avx2() {
         return avx2::block;
     }
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    return super::arm::block;
+    #[allow(unreachable_code)]
     portable
 }
 
@@ -43,7 +47,7 @@ pub(super) fn kernel() -> Kernel {
 ///
 /// # Safety
 /// As [`Kernel`].
-unsafe fn portable(k: &Block, beta: f32) {
+pub(super) unsafe fn portable(k: &Block, beta: f32) {
     for jp in (0..k.nc).step_by(NR) {
         let nr = NR.min(k.nc - jp);
         for ip in (0..k.mc).step_by(MR) {
