@@ -151,12 +151,18 @@ fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
 /// accumulated by sixteen `vmla.f32` (rounded product, then the add: the portable lanes' exact
 /// arithmetic). 22 instructions for 16 multiply-accumulates.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
 fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
     static ZEROS: [f32; 16] = [0.0; 16];
-    let mut acc = [[0.0f32; 16]; 4];
-    for (a, row) in acc.iter_mut().zip(r) {
+    // every lane is written below (by `vstm`, or zeros when `x` has no whole chunk): no clearing
+    let mut acc = core::mem::MaybeUninit::<[[f32; 16]; 4]>::uninit();
+    for (k, row) in r.iter().enumerate() {
+        // SAFETY: row k of the four.
+        let a = unsafe { acc.as_mut_ptr().cast::<f32>().add(16 * k) };
         let chunks = row.len().min(x.len()) / 16;
         if chunks == 0 {
+            // SAFETY: 16 writable floats from `a`.
+            unsafe { a.write_bytes(0, 16) };
             continue;
         }
         // SAFETY: `row` and `x` hold `16·chunks` floats each, `a` 16 writable ones; the asm
@@ -192,7 +198,7 @@ fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
                 w = inout(reg) row.as_ptr() => _,
                 x = inout(reg) x.as_ptr() => _,
                 n = inout(reg) chunks => _,
-                o = in(reg) a.as_mut_ptr(),
+                o = in(reg) a,
                 out("s0") _, out("s1") _, out("s2") _, out("s3") _,
                 out("s4") _, out("s5") _, out("s6") _, out("s7") _,
                 out("s8") _, out("s9") _, out("s10") _, out("s11") _,
@@ -205,7 +211,8 @@ fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
             );
         }
     }
-    acc
+    // SAFETY: all 64 floats written above.
+    unsafe { acc.assume_init() }
 }
 
 /// Sum of a slice (8 independent accumulators, so it vectorises instead of waiting on each add).
