@@ -21,6 +21,9 @@ use super::tile::Block;
 use super::{KC, NR};
 use core::arch::asm;
 
+// A tile of 8 or 4 columns starting at a multiple of 4 of a packed block stays in one panel.
+const _: () = assert!(NR % 8 == 0, "the Arm tile needs NR a multiple of 8");
+
 /// Read by `vldm` to clear the accumulators in one instruction.
 static ZEROS: [f32; 24] = [0.0; 24];
 
@@ -111,17 +114,20 @@ macro_rules! tile {
 /// # Safety
 /// As [`super::tile::Kernel`].
 pub(super) unsafe fn block(k: &Block, beta: f32) {
-    if k.a_step != 1 || k.kc == 0 {
+    if k.a_step != 1 || k.kc == 0 || k.kc > KC {
         // SAFETY: forwarded contract.
         return unsafe { edge(k, beta, 0..k.mc, 0..k.nc) };
     }
-    // B's rows as offsets: the block's own, or p·ldb written here (one tile code for both)
-    let mut table = [0usize; KC];
+    // B's rows as offsets: the block's own, or p·ldb written here (one tile code for both;
+    // not cleared first, only the kc entries written are read)
+    let mut table = core::mem::MaybeUninit::<[usize; KC]>::uninit();
     let boffs = if k.boffs.is_null() {
-        for (p, o) in table[..k.kc].iter_mut().enumerate() {
-            *o = p * k.ldb;
+        let t = table.as_mut_ptr().cast::<usize>();
+        for p in 0..k.kc {
+            // SAFETY: p < kc ≤ KC entries of the table.
+            unsafe { t.add(p).write(p * k.ldb) };
         }
-        table.as_ptr()
+        t.cast_const()
     } else {
         k.boffs
     };
