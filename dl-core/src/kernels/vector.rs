@@ -130,7 +130,7 @@ fn gemv_body(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
 /// The sixteen lane sums of [`gemv`]'s rows: lane `j` of row `k` is `Σ r[k][16c + j]·x[16c + j]`
 /// over the whole 16-float chunks `c` of `x`, in `c` order (each product rounded, then added).
 /// Four rows share each load of `x`.
-#[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+#[cfg(not(all(target_arch = "arm", target_abi = "eabihf", target_os = "none")))]
 #[inline(always)]
 fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
     let mut acc = [[0.0f32; 16]; 4];
@@ -146,11 +146,11 @@ fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
     acc
 }
 
-/// [`lanes`] on Arm with a hard-float FPU (Cortex-M4F): one row at a time, its sixteen
-/// accumulators in `s0`–`s15`, each chunk loaded by four `vldmia` of eight floats and
+/// [`lanes`] on bare-metal Arm with a hard-float FPU (Cortex-M4F): one row at a time, its
+/// sixteen accumulators in `s0`–`s15`, each chunk loaded by four `vldmia` of eight floats and
 /// accumulated by sixteen `vmla.f32` (rounded product, then the add: the portable lanes' exact
 /// arithmetic). 22 instructions for 16 multiply-accumulates.
-#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[cfg(all(target_arch = "arm", target_abi = "eabihf", target_os = "none"))]
 #[inline(always)]
 fn lanes(r: &[&[f32]; 4], x: &[f32]) -> [[f32; 16]; 4] {
     static ZEROS: [f32; 16] = [0.0; 16];

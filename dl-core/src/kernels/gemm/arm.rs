@@ -1,5 +1,6 @@
-//! The register tile for 32-bit Arm with a hard-float FPU (Cortex-M4F/M7/M33,
-//! `thumbv7em-none-eabihf` and the other `eabihf` targets): two rows of `A` by twelve, eight or
+//! The register tile for bare-metal 32-bit Arm with a hard-float FPU (`target_os = "none"`,
+//! `eabihf`: Cortex-M4F/M7/M33, `thumbv7em-none-eabihf`; Linux's `armv7…eabihf`, with NEON,
+//! keeps the portable tile, not measured there): two rows of `A` by twelve, eight or
 //! four columns of `B`, the accumulators in `s0`–`s23`, the whole `K` loop in one `asm!` block.
 //! A step loads the two `A` values with post-increment, finds the row of `B` through an offset
 //! table (a convolution's shifted windows; strided rows get a table of `p·ldb`) and loads its
@@ -32,15 +33,31 @@ macro_rules! mla12 {
     () => {
         concat!(
             "vldmia {t}!, {{s26-s31}}\n",
-            "vmla.f32 s0, s24, s26\n", "vmla.f32 s1, s24, s27\n", "vmla.f32 s2, s24, s28\n",
-            "vmla.f32 s3, s24, s29\n", "vmla.f32 s4, s24, s30\n", "vmla.f32 s5, s24, s31\n",
-            "vmla.f32 s12, s25, s26\n", "vmla.f32 s13, s25, s27\n", "vmla.f32 s14, s25, s28\n",
-            "vmla.f32 s15, s25, s29\n", "vmla.f32 s16, s25, s30\n", "vmla.f32 s17, s25, s31\n",
+            "vmla.f32 s0, s24, s26\n",
+            "vmla.f32 s1, s24, s27\n",
+            "vmla.f32 s2, s24, s28\n",
+            "vmla.f32 s3, s24, s29\n",
+            "vmla.f32 s4, s24, s30\n",
+            "vmla.f32 s5, s24, s31\n",
+            "vmla.f32 s12, s25, s26\n",
+            "vmla.f32 s13, s25, s27\n",
+            "vmla.f32 s14, s25, s28\n",
+            "vmla.f32 s15, s25, s29\n",
+            "vmla.f32 s16, s25, s30\n",
+            "vmla.f32 s17, s25, s31\n",
             "vldmia {t}!, {{s26-s31}}\n",
-            "vmla.f32 s6, s24, s26\n", "vmla.f32 s7, s24, s27\n", "vmla.f32 s8, s24, s28\n",
-            "vmla.f32 s9, s24, s29\n", "vmla.f32 s10, s24, s30\n", "vmla.f32 s11, s24, s31\n",
-            "vmla.f32 s18, s25, s26\n", "vmla.f32 s19, s25, s27\n", "vmla.f32 s20, s25, s28\n",
-            "vmla.f32 s21, s25, s29\n", "vmla.f32 s22, s25, s30\n", "vmla.f32 s23, s25, s31\n",
+            "vmla.f32 s6, s24, s26\n",
+            "vmla.f32 s7, s24, s27\n",
+            "vmla.f32 s8, s24, s28\n",
+            "vmla.f32 s9, s24, s29\n",
+            "vmla.f32 s10, s24, s30\n",
+            "vmla.f32 s11, s24, s31\n",
+            "vmla.f32 s18, s25, s26\n",
+            "vmla.f32 s19, s25, s27\n",
+            "vmla.f32 s20, s25, s28\n",
+            "vmla.f32 s21, s25, s29\n",
+            "vmla.f32 s22, s25, s30\n",
+            "vmla.f32 s23, s25, s31\n",
         )
     };
 }
@@ -49,12 +66,22 @@ macro_rules! mla8 {
     () => {
         concat!(
             "vldmia {t}!, {{s16-s23}}\n",
-            "vmla.f32 s0, s24, s16\n", "vmla.f32 s1, s24, s17\n", "vmla.f32 s2, s24, s18\n",
-            "vmla.f32 s3, s24, s19\n", "vmla.f32 s4, s24, s20\n", "vmla.f32 s5, s24, s21\n",
-            "vmla.f32 s6, s24, s22\n", "vmla.f32 s7, s24, s23\n",
-            "vmla.f32 s8, s25, s16\n", "vmla.f32 s9, s25, s17\n", "vmla.f32 s10, s25, s18\n",
-            "vmla.f32 s11, s25, s19\n", "vmla.f32 s12, s25, s20\n", "vmla.f32 s13, s25, s21\n",
-            "vmla.f32 s14, s25, s22\n", "vmla.f32 s15, s25, s23\n",
+            "vmla.f32 s0, s24, s16\n",
+            "vmla.f32 s1, s24, s17\n",
+            "vmla.f32 s2, s24, s18\n",
+            "vmla.f32 s3, s24, s19\n",
+            "vmla.f32 s4, s24, s20\n",
+            "vmla.f32 s5, s24, s21\n",
+            "vmla.f32 s6, s24, s22\n",
+            "vmla.f32 s7, s24, s23\n",
+            "vmla.f32 s8, s25, s16\n",
+            "vmla.f32 s9, s25, s17\n",
+            "vmla.f32 s10, s25, s18\n",
+            "vmla.f32 s11, s25, s19\n",
+            "vmla.f32 s12, s25, s20\n",
+            "vmla.f32 s13, s25, s21\n",
+            "vmla.f32 s14, s25, s22\n",
+            "vmla.f32 s15, s25, s23\n",
         )
     };
 }
@@ -63,9 +90,13 @@ macro_rules! mla4 {
     () => {
         concat!(
             "vldmia {t}!, {{s16-s19}}\n",
-            "vmla.f32 s0, s24, s16\n", "vmla.f32 s1, s24, s17\n", "vmla.f32 s2, s24, s18\n",
+            "vmla.f32 s0, s24, s16\n",
+            "vmla.f32 s1, s24, s17\n",
+            "vmla.f32 s2, s24, s18\n",
             "vmla.f32 s3, s24, s19\n",
-            "vmla.f32 s4, s25, s16\n", "vmla.f32 s5, s25, s17\n", "vmla.f32 s6, s25, s18\n",
+            "vmla.f32 s4, s25, s16\n",
+            "vmla.f32 s5, s25, s17\n",
+            "vmla.f32 s6, s25, s18\n",
             "vmla.f32 s7, s25, s19\n",
         )
     };
@@ -175,9 +206,8 @@ pub(super) unsafe fn block(k: &Block, beta: f32) {
             if !direct {
                 for r in 0..2 {
                     // SAFETY: row ip + r < mc of C holds columns jp..jp+w.
-                    let cr = unsafe {
-                        core::slice::from_raw_parts_mut(k.c.add(k.crow[ip + r] + jp), w)
-                    };
+                    let cr =
+                        unsafe { core::slice::from_raw_parts_mut(k.c.add(k.crow[ip + r] + jp), w) };
                     for (o, &v) in cr.iter_mut().zip(&tmp[r * 12..]) {
                         *o = v + beta * *o;
                     }

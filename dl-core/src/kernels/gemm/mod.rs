@@ -7,10 +7,10 @@
 //! the padded image, without an im2col copy. The workspace comes from the caller (sized by
 //! [`ws_a`] and [`ws_b`], so inference can keep it in its static scratch). `K` is blocked so a
 //! panel of `B` stays in L1 while the rows of `A` pass over it. The tile kernel uses AVX2+FMA
-//! when the CPU has them (detected at run time under `std`), a Cortex-M `vmla` tile on Arm with
-//! a hard-float FPU, and portable Rust otherwise.
+//! when the CPU has them (detected at run time under `std`), a Cortex-M `vmla` tile on
+//! bare-metal Arm with a hard-float FPU, and portable Rust otherwise.
 //! [`nn`], [`nt`] and [`tn`] are row-major shorthands that bring their own workspace.
-#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[cfg(all(target_arch = "arm", target_abi = "eabihf", target_os = "none"))]
 mod arm;
 mod pack;
 #[cfg(test)]

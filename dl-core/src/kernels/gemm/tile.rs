@@ -37,7 +37,7 @@ pub(super) fn kernel() -> Kernel {
     if super::use_avx2() {
         return avx2::block;
     }
-    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf", target_os = "none"))]
     return super::arm::block;
     #[allow(unreachable_code)]
     portable

@@ -143,7 +143,11 @@ fn main() -> ! {
             }
         }
     }
-    hprintln!("gemm: {} products, {} with elements not bit-identical to the reference", products, bad);
+    hprintln!(
+        "gemm: {} products, {} with elements not bit-identical to the reference",
+        products,
+        bad
+    );
     let mut worst = 0.0f32;
     for rows in [1, 3, 4, 5, 10, 24] {
         for cols in [1, 7, 16, 17, 40, 70] {
@@ -151,8 +155,15 @@ fn main() -> ! {
         }
     }
     let gemv_ok = worst <= 1e-5;
-    hprintln!("gemv: largest difference from the f64 reference {} (limit 1e-5)", worst);
-    debug::exit(if bad == 0 && gemv_ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    hprintln!(
+        "gemv: largest difference from the f64 reference {} (limit 1e-5)",
+        worst
+    );
+    debug::exit(if bad == 0 && gemv_ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
     loop {}
 }
 
