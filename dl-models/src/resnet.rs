@@ -199,8 +199,12 @@ macro_rules! resnets {
         pub type ResNet50 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
         /// ResNet-101 on {}: 33 blocks.
         pub type ResNet101 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
+        /// Five bottleneck blocks of stage 3: ResNet-152's 35 identical ones as seven links, so
+        /// the chain a user crate type-checks stays well inside the default recursion limit
+        /// (52 links deep it overflowed it; the blocks and their order are the same).
+        pub type Bottleneck3x5 = dl_core::Seq![Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3];
         /// ResNet-152 on {}: 50 blocks.
-        pub type ResNet152 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
+        pub type ResNet152 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
         }
     };
 }
