@@ -244,6 +244,11 @@ const _: () = {
 };
 
 /// An input side ResNet is built for: `U224` or `U32`. `ResNet18<U32>` names [`at32::ResNet18`].
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: ResNet18 … ResNet152 is built for 224×224 (`<U224>`) or 32×32 (`<U32>`) only",
+    label = "no ResNet18 … ResNet152 at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait ResNetInput {
     /// ResNet-18 at this size.
     type ResNet18;
