@@ -21,7 +21,7 @@
 //! refused.
 use dl::consts::*;
 use dl::models::*;
-use dl::{zeroed_box, Layer, Module, Shape, Shape1, Shape3};
+use dl::{zeroed_box, Layer, Module, Shape, Shape1, Shape3, Zeroable};
 
 /// `1234567` as `1,234,567`.
 fn th(n: usize) -> String {
@@ -45,7 +45,7 @@ fn human(b: usize) -> String {
     }
 }
 
-fn row<In: Shape, N: Layer<In> + Module>(model: &str, input: &str) {
+fn row<In: Shape, N: Layer<In> + Module + Zeroable>(model: &str, input: &str) {
     let weights = dl::io::raw_len(&*zeroed_box::<N>());
     let net = std::mem::size_of::<N>();
     let (x, y, arena) = (4 * In::NUMEL, 4 * <N::Out as Shape>::NUMEL, 4 * N::SCRATCH);

@@ -7,3 +7,11 @@
 pub use dl_core::*;
 pub use dl_macros::network;
 pub use dl_models as models;
+
+/// Everything a training or inference program needs: `use dl::prelude::*;` brings the layer
+/// traits, `Network`, shapes, type-level numbers, tensors, layers, losses, optimisers, `io`,
+/// `data` and the `network!` macro (see [`dl_core::prelude`]).
+pub mod prelude {
+    pub use dl_core::prelude::*;
+    pub use dl_macros::network;
+}

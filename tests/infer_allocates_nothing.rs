@@ -25,7 +25,7 @@ unsafe impl GlobalAlloc for Counting {
 static A: Counting = Counting;
 
 /// Runs `infer` on a random sample with exactly `SCRATCH` scratch; returns allocations made.
-fn allocations<In: Shape, L: Layer<In> + Module>(seed: u64) -> usize {
+fn allocations<In: Shape, L: Layer<In> + Module + Zeroable>(seed: u64) -> usize {
     let layer = new_boxed::<Network<In, L>>(seed);
     let mut rng = rng::Rng::new(seed);
     let x: Vec<f32> = (0..In::NUMEL).map(|_| rng.normal()).collect();

@@ -12,6 +12,46 @@ macro_rules! check_trait {
     };
 }
 
+/// A check that a hyper-parameter (a typenum unsigned) is not 0: implemented for every
+/// `UInt` (1, 2, …), not for `UTerm` (0).
+macro_rules! nonzero_trait {
+    ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name {}
+        impl<U: typenum::Unsigned, B: typenum::Bit> $name for typenum::UInt<U, B> {}
+    };
+}
+
+nonzero_trait!(
+    /// A convolution's kernel or a pooling window is at least 1×1.
+    KernelSizeNonZero,
+    "kernel size 0: a convolution kernel or pooling window must be at least 1×1",
+    "this layer's kernel size K is 0",
+    "Conv2d<I, O, K, …>, ConvTranspose2d<I, O, K, …>, MaxPool2d<K, …>, AvgPool2d<K, …> need K ≥ 1"
+);
+nonzero_trait!(
+    /// A stride is at least 1.
+    StrideNonZero,
+    "stride 0: a convolution or pooling window must move by at least 1 pixel",
+    "this layer's stride S is 0",
+    "the output size ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1 divides by the stride S, which must be ≥ 1"
+);
+nonzero_trait!(
+    /// A dilation is at least 1.
+    DilationNonZero,
+    "dilation 0: every kernel tap would read the same pixel",
+    "this layer's dilation D is 0",
+    "dilation D spaces the kernel taps D pixels apart (1 = an ordinary kernel), so D ≥ 1"
+);
+nonzero_trait!(
+    /// Maxout takes the maximum over at least one piece.
+    PiecesNonZero,
+    "Maxout<0>: the maximum over groups of 0 pieces",
+    "this Maxout has 0 pieces",
+    "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1"
+);
+
 check_trait!(
     /// The dilated kernel (or pooling window) fits inside the padded input.
     KernelFitsInput,

@@ -55,8 +55,10 @@ pub fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
     }
 }
 
-/// A set of parameters (a layer, a network, or a gradient of one).
-pub trait Module: Zeroable {
+/// A set of parameters (a layer, a network, or a gradient of one, or a box holding one: the
+/// `Box<Net>` that `Net::new` returns is a `Module` itself, so `io::save(…, &net, …)`,
+/// `io::load(…, &mut net, …)` and `io::raw_len(&net)` take it as they take the network).
+pub trait Module {
     /// Number of trainable parameters.
     const PARAMS: usize = 0;
     /// Default initialisation (PyTorch's default for the layer), seeded.
@@ -103,13 +105,19 @@ impl<A: Module, B: Module> Module for (A, B) {
 
 /// A module allocated zeroed on the heap and initialised from `seed`.
 #[cfg(feature = "alloc")]
-pub fn new_boxed<M: Module>(seed: u64) -> alloc::boxed::Box<M> {
+pub fn new_boxed<M: Module + Zeroable>(seed: u64) -> alloc::boxed::Box<M> {
     let mut m = zeroed_box::<M>();
     m.init(&mut Rng::new(seed));
     m
 }
 
 /// A layer's inference pass on one sample. Needs no allocator.
+#[diagnostic::on_unimplemented(
+    message = "layer given a shape of the wrong kind: a vector [N] where it needs a feature map [C, H, W], or the reverse",
+    label = "a layer of this network cannot take the shape the layer before it produces",
+    note = "Linear, BatchNorm1d and Maxout on vectors take [N] (put Flatten or GlobalAvgPool2d + Flatten before a Linear); Conv2d, pooling, BatchNorm2d, Upsample take a feature map [C, H, W]",
+    note = "the `help:` line below names the layer (`is not implemented for …`) and the shape it was given (`Layer<…>`)"
+)]
 pub trait Layer<In: Shape> {
     /// Output shape, computed from `In` by the type system.
     type Out: Shape;
@@ -171,7 +179,7 @@ pub trait Layer<In: Shape> {
 #[cfg(feature = "alloc")]
 pub trait Train<In: Shape>: Layer<In> + Module {
     /// Typed gradient: the layer's own type for parametric layers, `()` for stateless ones.
-    type Grad: Module;
+    type Grad: Module + Zeroable;
     /// What the forward pass keeps for backward (reused across steps).
     type Cache: Default + Send;
     /// Training-mode forward: resizes and fills `y`, fills `cache`.
@@ -453,7 +461,7 @@ impl<In: Shape, L> Network<In, L> {
     #[cfg(feature = "alloc")]
     pub fn new(seed: u64) -> alloc::boxed::Box<Self>
     where
-        L: Layer<In> + Module,
+        L: Layer<In> + Module + Zeroable,
     {
         new_boxed(seed)
     }
@@ -541,6 +549,14 @@ impl<In: Shape, L> Network<In, L> {
     }
 }
 
+impl<In: Shape, L: Layer<In>> Network<In, L> {
+    /// Scratch floats of one inference, [`Layer::SCRATCH`] (the name `network!` structs use).
+    pub const ARENA_LEN: usize = L::SCRATCH;
+    /// The inference arena in bytes (`ARENA_LEN · 4`): a budget is
+    /// [`assert_arena_le!`](crate::assert_arena_le)`(Net, 64 * 1024)`.
+    pub const ARENA_BYTES: usize = L::SCRATCH * 4;
+}
+
 impl<In: Shape, L: Layer<In>> Layer<In> for Network<In, L> {
     type Out = L::Out;
     const SCRATCH: usize = L::SCRATCH;
@@ -571,6 +587,30 @@ impl<In: Shape, L: Train<In>> Train<In> for Network<In, L> {
     }
     fn visit_with_grad(&mut self, grad: &L::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         self.layers.visit_with_grad(grad, f)
+    }
+}
+
+/// The box `Net::new` returns is the network: its parameters are the network's.
+#[cfg(feature = "alloc")]
+impl<T: Module> Module for alloc::boxed::Box<T> {
+    const PARAMS: usize = T::PARAMS;
+    fn init(&mut self, rng: &mut Rng) {
+        (**self).init(rng)
+    }
+    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
+        (**self).visit(f)
+    }
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        (**self).visit_mut(f)
+    }
+    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
+        (**self).visit_buffers(f)
+    }
+    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
+        (**self).visit_buffers_mut(f)
+    }
+    fn zero(&mut self) {
+        (**self).zero()
     }
 }
 

@@ -9,6 +9,7 @@
 //!   traits, and [`Seq`], the typed sequential chain.
 //! * [`layers`] — every building block; [`loss`] — the losses.
 //! * [`io`] — weights from `include_bytes!` data (no allocator) and safetensors files (`std`).
+//! * [`prelude`] — `use dl_core::prelude::*;` brings all of the above a program needs.
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -18,6 +19,7 @@ extern crate alloc;
 #[macro_use]
 extern crate std;
 
+pub mod budget;
 pub mod check;
 #[cfg(feature = "std")]
 pub mod data;
@@ -33,6 +35,7 @@ pub mod loss;
 pub mod math;
 #[cfg(feature = "alloc")]
 pub mod optim;
+pub mod prelude;
 pub mod rng;
 pub mod shape;
 pub mod tensor;

@@ -8,7 +8,7 @@ use core::marker::PhantomData;
 use core::ops::{Add, Div, Mul, Sub};
 use generic_array::ArrayLength;
 use typenum::{
-    Add1, Diff, GrEq, IsGreaterOrEqual, Max, Maximum, Prod, Quot, Sub1, Sum, Unsigned, B1, U2,
+    Add1, Diff, GrEq, IsGreaterOrEqual, Max, Maximum, Prod, Quot, Sub1, Sum, Unsigned, B1, U1, U2,
 };
 
 /// A per-sample tensor shape. `Len` is the element count as a type, so storage needs no allocator.
@@ -76,6 +76,10 @@ where
 pub type Padded<H, P> = Sum<H, Prod<P, U2>>;
 /// Extent of a dilated kernel, `D·(K−1) + 1`.
 pub type Dilated<K, D> = Add1<Prod<D, Sub1<K>>>;
+/// `max(X, 1)`: the formulas read a kernel size or stride of 0 as 1, so they stay total (an
+/// error, never a division by zero or an overflow); [`crate::check::KernelSizeNonZero`] and
+/// [`crate::check::StrideNonZero`] reject the 0 itself with a message.
+pub type AtLeast1<X> = Maximum<X, U1>;
 
 /// The convolution / pooling output size along one axis:
 /// `H' = ⌊(H + 2P − D·(K−1) − 1) / S⌋ + 1`, with validity `D·(K−1)+1 ≤ H+2P` in [`ConvDim::Fits`].
@@ -87,19 +91,21 @@ pub trait ConvDim<K, S, P, D> {
 }
 impl<H, K, S, P, D> ConvDim<K, S, P, D> for H
 where
+    K: Max<U1>,
+    S: Max<U1>,
     P: Mul<U2>,
     H: Add<Prod<P, U2>>,
-    K: Sub<B1>,
-    D: Mul<Sub1<K>>,
-    Prod<D, Sub1<K>>: Add<B1>,
-    Padded<H, P>: Max<Dilated<K, D>> + IsGreaterOrEqual<Dilated<K, D>>,
-    Maximum<Padded<H, P>, Dilated<K, D>>: Sub<Dilated<K, D>>,
-    Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>: Div<S>,
-    Quot<Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>, S>: Add<B1>,
-    Add1<Quot<Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>, S>>: Unsigned,
+    AtLeast1<K>: Sub<B1>,
+    D: Mul<Sub1<AtLeast1<K>>>,
+    Prod<D, Sub1<AtLeast1<K>>>: Add<B1>,
+    Padded<H, P>: Max<Dilated<AtLeast1<K>, D>> + IsGreaterOrEqual<Dilated<AtLeast1<K>, D>>,
+    Maximum<Padded<H, P>, Dilated<AtLeast1<K>, D>>: Sub<Dilated<AtLeast1<K>, D>>,
+    PoolSpan<H, AtLeast1<K>, P, D>: Div<AtLeast1<S>>,
+    Quot<PoolSpan<H, AtLeast1<K>, P, D>, AtLeast1<S>>: Add<B1>,
+    Add1<Quot<PoolSpan<H, AtLeast1<K>, P, D>, AtLeast1<S>>>: Unsigned,
 {
-    type Output = Add1<Quot<Diff<Maximum<Padded<H, P>, Dilated<K, D>>, Dilated<K, D>>, S>>;
-    type Fits = GrEq<Padded<H, P>, Dilated<K, D>>;
+    type Output = Add1<Quot<PoolSpan<H, AtLeast1<K>, P, D>, AtLeast1<S>>>;
+    type Fits = GrEq<Padded<H, P>, Dilated<AtLeast1<K>, D>>;
 }
 /// Convolution output size `⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1`.
 pub type ConvOut<H, K, S, P, D> = <H as ConvDim<K, S, P, D>>::Output;
@@ -133,24 +139,31 @@ impl<H: ConvDim<K, S, P, D>, K, S, P, D> PoolDim<K, S, P, D, Floor> for H {
 }
 impl<H, K, S, P, D> PoolDim<K, S, P, D, Ceil> for H
 where
+    K: Max<U1>,
+    S: Max<U1>,
     H: ConvDim<K, S, P, D> + Add<P> + Add<Prod<P, U2>>,
     P: Mul<U2>,
-    K: Sub<B1>,
-    S: Sub<B1>,
-    D: Mul<Sub1<K>>,
-    Prod<D, Sub1<K>>: Add<B1>,
-    Padded<H, P>: Max<Dilated<K, D>>,
-    Maximum<Padded<H, P>, Dilated<K, D>>: Sub<Dilated<K, D>>,
-    PoolSpan<H, K, P, D>: Add<Sub1<S>>,
-    Sum<PoolSpan<H, K, P, D>, Sub1<S>>: Div<S>,
-    CeilQuot<H, K, S, P, D>: Add<B1> + Mul<S>,
-    Prod<CeilQuot<H, K, S, P, D>, S>: IsGreaterOrEqual<Sum<H, P>>,
-    Add1<CeilQuot<H, K, S, P, D>>: Sub<GrEq<Prod<CeilQuot<H, K, S, P, D>, S>, Sum<H, P>>>,
-    Diff<Add1<CeilQuot<H, K, S, P, D>>, GrEq<Prod<CeilQuot<H, K, S, P, D>, S>, Sum<H, P>>>:
-        Unsigned,
+    AtLeast1<K>: Sub<B1>,
+    AtLeast1<S>: Sub<B1>,
+    D: Mul<Sub1<AtLeast1<K>>>,
+    Prod<D, Sub1<AtLeast1<K>>>: Add<B1>,
+    Padded<H, P>: Max<Dilated<AtLeast1<K>, D>>,
+    Maximum<Padded<H, P>, Dilated<AtLeast1<K>, D>>: Sub<Dilated<AtLeast1<K>, D>>,
+    PoolSpan<H, AtLeast1<K>, P, D>: Add<Sub1<AtLeast1<S>>>,
+    Sum<PoolSpan<H, AtLeast1<K>, P, D>, Sub1<AtLeast1<S>>>: Div<AtLeast1<S>>,
+    CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>: Add<B1> + Mul<AtLeast1<S>>,
+    Prod<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>, AtLeast1<S>>: IsGreaterOrEqual<Sum<H, P>>,
+    Add1<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>>:
+        Sub<GrEq<Prod<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>, AtLeast1<S>>, Sum<H, P>>>,
+    Diff<
+        Add1<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>>,
+        GrEq<Prod<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>, AtLeast1<S>>, Sum<H, P>>,
+    >: Unsigned,
 {
-    type Output =
-        Diff<Add1<CeilQuot<H, K, S, P, D>>, GrEq<Prod<CeilQuot<H, K, S, P, D>, S>, Sum<H, P>>>;
+    type Output = Diff<
+        Add1<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>>,
+        GrEq<Prod<CeilQuot<H, AtLeast1<K>, AtLeast1<S>, P, D>, AtLeast1<S>>, Sum<H, P>>,
+    >;
     type Fits = <H as ConvDim<K, S, P, D>>::Fits;
 }
 /// Pooling output size in rounding mode `M`: [`Floor`] (the default, the same formula as
@@ -169,21 +182,25 @@ pub trait UpConvDim<K, S, P, D, OP> {
 pub type UpConvFull<H, K, S, D, OP> = Sum<Sum<Prod<Sub1<H>, S>, Dilated<K, D>>, OP>;
 impl<H, K, S, P, D, OP> UpConvDim<K, S, P, D, OP> for H
 where
+    K: Max<U1>,
     H: Sub<B1>,
     Sub1<H>: Mul<S>,
     P: Mul<U2>,
-    K: Sub<B1>,
-    D: Mul<Sub1<K>>,
-    Prod<D, Sub1<K>>: Add<B1>,
-    Prod<Sub1<H>, S>: Add<Dilated<K, D>>,
-    Sum<Prod<Sub1<H>, S>, Dilated<K, D>>: Add<OP>,
-    UpConvFull<H, K, S, D, OP>: Max<Sum<Prod<P, U2>, B1>> + IsGreaterOrEqual<Sum<Prod<P, U2>, B1>>,
+    AtLeast1<K>: Sub<B1>,
+    D: Mul<Sub1<AtLeast1<K>>>,
+    Prod<D, Sub1<AtLeast1<K>>>: Add<B1>,
+    Prod<Sub1<H>, S>: Add<Dilated<AtLeast1<K>, D>>,
+    Sum<Prod<Sub1<H>, S>, Dilated<AtLeast1<K>, D>>: Add<OP>,
+    UpConvFull<H, AtLeast1<K>, S, D, OP>:
+        Max<Sum<Prod<P, U2>, B1>> + IsGreaterOrEqual<Sum<Prod<P, U2>, B1>>,
     Prod<P, U2>: Add<B1>,
-    Maximum<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>: Sub<Prod<P, U2>>,
-    Diff<Maximum<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>: Unsigned,
+    Maximum<UpConvFull<H, AtLeast1<K>, S, D, OP>, Sum<Prod<P, U2>, B1>>: Sub<Prod<P, U2>>,
+    Diff<Maximum<UpConvFull<H, AtLeast1<K>, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>:
+        Unsigned,
 {
-    type Output = Diff<Maximum<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>;
-    type Fits = GrEq<UpConvFull<H, K, S, D, OP>, Sum<Prod<P, U2>, B1>>;
+    type Output =
+        Diff<Maximum<UpConvFull<H, AtLeast1<K>, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>;
+    type Fits = GrEq<UpConvFull<H, AtLeast1<K>, S, D, OP>, Sum<Prod<P, U2>, B1>>;
 }
 /// Transposed convolution output size `(H−1)·S − 2P + D·(K−1) + 1 + OP`.
 pub type UpConvOut<H, K, S, P, D, OP> = <H as UpConvDim<K, S, P, D, OP>>::Output;

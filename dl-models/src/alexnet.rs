@@ -58,6 +58,11 @@ const _: () = assert!(AlexNetx224::PARAMS == ALEXNET_PARAMS);
 const _: () = assert!(AlexNetx63::PARAMS == ALEXNET_PARAMS);
 
 /// An input side torchvision's AlexNet is built for: `U224` or `U63`.
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: AlexNet is built for 224×224 (`AlexNet<U224>`) or 63×63 (`AlexNet<U63>`) only",
+    label = "no AlexNet at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait AlexNetInput {
     /// AlexNet at this size.
     type AlexNet;

@@ -58,6 +58,11 @@ const _: () = assert!(Contextx32::PARAMS == CONTEXT_PARAMS);
 const _: () = assert!(Contextx97::PARAMS == CONTEXT_PARAMS);
 
 /// A map side the context module is built for: `U32`, `U64` or `U97`.
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: Context is built for 32×32, 64×64 or 97×97 maps (`<U32>`, `<U64>`, `<U97>`) only",
+    label = "no Context at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait ContextInput {
     /// The module at this size.
     type Context;

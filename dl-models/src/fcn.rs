@@ -240,6 +240,11 @@ const _: () = {
 };
 
 /// An input side the FCNs are built for: `U32`, `U64` or `U224`.
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: Fcn32s / Fcn16s / Fcn8s is built for 32×32, 64×64 or 224×224 (`<U32>`, `<U64>`, `<U224>`) only",
+    label = "no Fcn32s / Fcn16s / Fcn8s at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait FcnInput {
     /// FCN-32s at this size.
     type Fcn32s;

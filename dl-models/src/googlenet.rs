@@ -132,6 +132,11 @@ const _: () = assert!(GoogLeNetx224::PARAMS == GOOGLENET_PARAMS);
 const _: () = assert!(GoogLeNetx32::PARAMS == GOOGLENET_PARAMS);
 
 /// An input side GoogLeNet is built for: `U224` or `U32`.
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: GoogLeNet is built for 224×224 (`GoogLeNet<U224>`) or 32×32 (`GoogLeNet<U32>`) only",
+    label = "no GoogLeNet at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait GoogLeNetInput {
     /// GoogLeNet at this size.
     type GoogLeNet;

@@ -58,6 +58,11 @@ const _: () = assert!(Ninx32::PARAMS == NIN_PARAMS);
 const _: () = assert!(Ninx64::PARAMS == NIN_PARAMS);
 
 /// An input side NiN is built for: `U32` or `U64`.
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: Nin is built for 32×32 (`Nin<U32>`) or 64×64 (`Nin<U64>`) only",
+    label = "no Nin at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait NinInput {
     /// NiN at this size.
     type Nin;

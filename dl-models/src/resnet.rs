@@ -199,8 +199,12 @@ macro_rules! resnets {
         pub type ResNet50 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
         /// ResNet-101 on {}: 33 blocks.
         pub type ResNet101 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
+        /// Five bottleneck blocks of stage 3: ResNet-152's 35 identical ones as seven links, so
+        /// the chain a user crate type-checks stays well inside the default recursion limit
+        /// (52 links deep it overflowed it; the blocks and their order are the same).
+        pub type Bottleneck3x5 = dl_core::Seq![Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3];
         /// ResNet-152 on {}: 50 blocks.
-        pub type ResNet152 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck3, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
+        pub type ResNet152 = dl_core::Network<dl_core::Shape3<dl_core::consts::U3, $H, $H>, dl_core::Seq![Stem, Bottleneck1Down, Bottleneck1, Bottleneck1, Bottleneck2Down, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck2, Bottleneck3Down, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck3x5, Bottleneck4Down, Bottleneck4, Bottleneck4, Head2048]>;
         }
     };
 }
@@ -240,6 +244,11 @@ const _: () = {
 };
 
 /// An input side ResNet is built for: `U224` or `U32`. `ResNet18<U32>` names [`at32::ResNet18`].
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: ResNet18 … ResNet152 is built for 224×224 (`<U224>`) or 32×32 (`<U32>`) only",
+    label = "no ResNet18 … ResNet152 at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait ResNetInput {
     /// ResNet-18 at this size.
     type ResNet18;

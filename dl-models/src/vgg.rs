@@ -109,6 +109,11 @@ const _: () = {
 };
 
 /// An input side VGG is built for: `U224` or `U32`.
+#[diagnostic::on_unimplemented(
+    message = "unsupported input size: Vgg11 / Vgg16 is built for 224×224 (`<U224>`) or 32×32 (`<U32>`) only",
+    label = "no Vgg11 / Vgg16 at this input size",
+    note = "each supported size is its own expansion in dl-models; for another size, copy the model's `network!` with your input shape"
+)]
 pub trait VggInput {
     /// VGG-11 at this size.
     type Vgg11;

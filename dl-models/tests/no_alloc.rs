@@ -15,7 +15,7 @@
 //! the big models still take `BIG` one at a time to bound memory.
 use dl_core::consts::*;
 use dl_core::rng::Rng;
-use dl_core::{new_boxed, Layer, Module, Shape, Shape1, Shape3};
+use dl_core::{new_boxed, Layer, Module, Shape, Shape1, Shape3, Zeroable};
 use dl_models::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -61,7 +61,7 @@ static BIG: Mutex<()> = Mutex::new(());
 /// Builds `N` on the heap, runs one `infer` on a random input with exactly `N::SCRATCH`
 /// scratch, and asserts zero allocations during the call and a finite output; then checks
 /// that a scratch one float shorter is refused (the call panics).
-fn no_alloc<In: Shape, N: Layer<In> + Module>(name: &str, seed: u64) {
+fn no_alloc<In: Shape, N: Layer<In> + Module + Zeroable>(name: &str, seed: u64) {
     let net = new_boxed::<N>(seed);
     let mut rng = Rng::new(seed);
     let x: Vec<f32> = (0..In::NUMEL).map(|_| rng.uniform_in(-1.0, 1.0)).collect();

@@ -6,7 +6,10 @@
 //! the input gradient is its forward — im2col of `dy`, then `W·cols`. The column geometry is given
 //! the true sizes: with output padding the output has rows no input pixel reaches (bias only),
 //! which the convolution formula would not produce.
-use crate::check::{ChannelsMatch, OutputPaddingFits, UpConvHasOutput};
+use crate::check::{
+    ChannelsMatch, DilationNonZero, KernelSizeNonZero, OutputPaddingFits, StrideNonZero,
+    UpConvHasOutput,
+};
 use crate::kernels::gemm;
 use crate::kernels::im2col::{col2im, Geom};
 #[cfg(feature = "alloc")]
@@ -194,10 +197,10 @@ where
     ConvTranspose2dOut<O, H, W, K, S, P, D, OP>: Shape,
     I: Filters<O, K>,
     O: ArrayLength,
-    K: Unsigned,
-    S: Unsigned,
+    K: Unsigned + KernelSizeNonZero,
+    S: Unsigned + StrideNonZero,
     P: Unsigned,
-    D: Unsigned,
+    D: Unsigned + DilationNonZero,
     B: ConvBias<O>,
 {
     type Out = ConvTranspose2dOut<O, H, W, K, S, P, D, OP>;

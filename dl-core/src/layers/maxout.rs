@@ -1,11 +1,11 @@
 //! Maxout (Goodfellow et al., 2013): groups of `K` consecutive features, each replaced by its
 //! maximum. PyTorch has no Maxout layer; the reference is `x.view(B, N/K, K, …).max(2)`.
-use crate::check::PiecesDivideChannels;
+use crate::check::{PiecesDivideChannels, PiecesNonZero};
 use crate::layer::Layer;
-use crate::shape::{Shape, Shape1, Shape3};
+use crate::shape::{AtLeast1, Shape, Shape1, Shape3};
 use core::marker::PhantomData;
 use core::ops::{Div, Rem};
-use typenum::{Eq, IsEqual, Mod, Quot, Unsigned, U0};
+use typenum::{Eq, IsEqual, Max, Mod, Quot, Unsigned, U0, U1};
 
 /// `Maxout<K>`: `[N] → [N/K]`, each output the max of `K` consecutive features; on a feature
 /// map `[C, H, W] → [C/K, H, W]`, grouping `K` consecutive channels pixel by pixel.
@@ -38,23 +38,25 @@ pub trait MaxoutShape<K>: Shape {
 impl<N, K> MaxoutShape<K> for Shape1<N>
 where
     Shape1<N>: Shape,
-    N: Div<K> + Rem<K>,
-    Mod<N, K>: IsEqual<U0>,
-    Shape1<Quot<N, K>>: Shape,
+    K: Max<U1>,
+    N: Div<AtLeast1<K>> + Rem<AtLeast1<K>>,
+    Mod<N, AtLeast1<K>>: IsEqual<U0>,
+    Shape1<Quot<N, AtLeast1<K>>>: Shape,
 {
-    type Out = Shape1<Quot<N, K>>;
-    type Divides = Eq<Mod<N, K>, U0>;
+    type Out = Shape1<Quot<N, AtLeast1<K>>>;
+    type Divides = Eq<Mod<N, AtLeast1<K>>, U0>;
     const INNER: usize = 1;
 }
 impl<C, H, W, K> MaxoutShape<K> for Shape3<C, H, W>
 where
     Shape3<C, H, W>: Shape,
-    C: Div<K> + Rem<K>,
-    Mod<C, K>: IsEqual<U0>,
-    Shape3<Quot<C, K>, H, W>: Shape,
+    K: Max<U1>,
+    C: Div<AtLeast1<K>> + Rem<AtLeast1<K>>,
+    Mod<C, AtLeast1<K>>: IsEqual<U0>,
+    Shape3<Quot<C, AtLeast1<K>>, H, W>: Shape,
 {
-    type Out = Shape3<Quot<C, K>, H, W>;
-    type Divides = Eq<Mod<C, K>, U0>;
+    type Out = Shape3<Quot<C, AtLeast1<K>>, H, W>;
+    type Divides = Eq<Mod<C, AtLeast1<K>>, U0>;
     const INNER: usize = <Self as Shape>::DIMS[1] * <Self as Shape>::DIMS[2];
 }
 
@@ -84,7 +86,7 @@ impl<In, K> Layer<In> for Maxout<K>
 where
     In: MaxoutShape<K>,
     In::Divides: PiecesDivideChannels,
-    K: Unsigned,
+    K: Unsigned + PiecesNonZero,
 {
     type Out = In::Out;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {

@@ -6,7 +6,9 @@ mod sample;
 #[cfg(all(test, feature = "std"))]
 mod tests;
 
-use crate::check::{ChannelsMatch, KernelFitsInput};
+use crate::check::{
+    ChannelsMatch, DilationNonZero, KernelFitsInput, KernelSizeNonZero, StrideNonZero,
+};
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{pack_a, packed_len, Mat};
 use crate::kernels::im2col::Geom;
@@ -157,10 +159,10 @@ where
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
     I: Unsigned,
     O: Filters<I, K>,
-    K: Unsigned,
-    S: Unsigned,
+    K: Unsigned + KernelSizeNonZero,
+    S: Unsigned + StrideNonZero,
     P: Unsigned,
-    D: Unsigned,
+    D: Unsigned + DilationNonZero,
     B: ConvBias<O>,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;

@@ -315,7 +315,7 @@ mod tests {
     use typenum::consts::*;
 
     /// A batch norm with random γ, β (so dγ and dβ are checked away from γ = 1, β = 0).
-    fn bn<L: Module>(seed: u64) -> alloc::boxed::Box<L> {
+    fn bn<L: Module + crate::layer::Zeroable>(seed: u64) -> alloc::boxed::Box<L> {
         let mut l = new_boxed::<L>(seed);
         let mut rng = Rng::new(seed + 100);
         l.visit_mut(&mut |p| p.iter_mut().for_each(|v| *v = rng.uniform_in(0.5, 1.5)));
@@ -354,7 +354,10 @@ mod tests {
     /// One train step (y, dx, dγ, dβ, running stats) then eval with the updated statistics.
     fn bn_matches<S: Shape, L>(name: &str)
     where
-        L: Train<S, Out = S, Grad = BatchNormGrad<<L as BnParts>::C>> + BnParts + Module,
+        L: Train<S, Out = S, Grad = BatchNormGrad<<L as BnParts>::C>>
+            + BnParts
+            + Module
+            + crate::layer::Zeroable,
     {
         let fx = fixture(name);
         let mut l = new_boxed::<L>(0);

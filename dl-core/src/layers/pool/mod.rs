@@ -7,7 +7,9 @@
 //! pooling divides by `K·K`, padding counting as zeros (PyTorch's default
 //! `count_include_pad=True`); a ceil-mode window running past the padded input's end is divided
 //! by the part of it inside the padded input, as PyTorch does.
-use crate::check::{KernelFitsInput, PoolPaddingAtMostHalfKernel};
+use crate::check::{
+    DilationNonZero, KernelFitsInput, KernelSizeNonZero, PoolPaddingAtMostHalfKernel, StrideNonZero,
+};
 use crate::kernels::im2col::Geom;
 use crate::layer::Layer;
 use crate::shape::{Floor, PoolDim, PoolOut, Shape, Shape3};
@@ -208,10 +210,10 @@ where
     P: PoolPad<K>,
     <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, D, M>: Shape,
-    K: Unsigned,
-    S: Unsigned,
+    K: Unsigned + KernelSizeNonZero,
+    S: Unsigned + StrideNonZero,
     P: Unsigned,
-    D: Unsigned,
+    D: Unsigned + DilationNonZero,
 {
     type Out = Pool2dOut<C, H, W, K, S, P, D, M>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
@@ -229,8 +231,8 @@ where
     P: PoolPad<K>,
     <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, U1, M>: Shape,
-    K: Unsigned,
-    S: Unsigned,
+    K: Unsigned + KernelSizeNonZero,
+    S: Unsigned + StrideNonZero,
     P: Unsigned,
 {
     type Out = Pool2dOut<C, H, W, K, S, P, U1, M>;

@@ -1,0 +1,7 @@
+// A 0×0 convolution kernel.
+use dl::consts::*;
+use dl::*;
+
+fn main() {
+    let _net = Network::<Shape3<U1, U8, U8>, Conv2d<U1, U4, U0>>::new(0);
+}

@@ -1,0 +1,13 @@
+// Training forward given [12] vectors for a [1, 12, 12] network.
+use dl::consts::*;
+use dl::*;
+
+type Net = Network<Shape3<U1, U12, U12>, Seq![Conv2d<U1, U4, U5>, ReLU, Flatten, Linear<U256, U10>]>;
+
+fn main() {
+    let mut net = Net::new(0);
+    let x = Batch::<Shape1<U12>>::zeros(8);
+    let mut y = Batch::zeros(8);
+    let mut cache = Default::default();
+    net.forward_train(&x, &mut y, &mut cache);
+}
