@@ -72,8 +72,11 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
     } else {
         quote!(impl #output for #out_arr { fn flat_mut(&mut self) -> &mut [f32] { self } })
     };
-    let in_flat_impl = nested_flat(&in_flat, &sample, false);
-    let out_flat_impl = nested_flat(&out_flat, &output, true);
+    // the impls point at the input shape as written: rustc lists them as the accepted types
+    let at = crate::ast::first_span(&net.input_tokens);
+    let (in_nested, out_nested) = (respan(in_nested, at), respan(out_nested, at));
+    let in_flat_impl = nested_flat(&in_flat, &sample, false).map(|t| respan(t, at));
+    let out_flat_impl = nested_flat(&out_flat, &output, true).map(|t| respan(t, at));
     let zero = match m.output {
         Shape::Vec(n) => {
             let n = lit(n);

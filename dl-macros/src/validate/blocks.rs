@@ -139,7 +139,15 @@ pub(super) fn list(
     }
     for t in open {
         let n = t.name.to_string();
-        let msg = if cx.all_skips.contains(&n) {
+        let here = items
+            .iter()
+            .any(|it| matches!(it, Item::Skip { tap, .. } if *tap == n));
+        let msg = if cx.skipped_inside.contains(&n) {
+            format!(
+                "tap `{n}` is used inside a block: its `skip({n})` is in a nested block, not in \
+                 this layer list; a skip link must be in the same layer list as its tap"
+            )
+        } else if cx.all_skips.contains(&n) && !here {
             format!(
                 "tap `{n}` is used outside its block: its `skip({n})` is not in the same layer \
                  list; a skip link must stay inside the block (residual, concat branch, skip \
@@ -162,10 +170,13 @@ fn not_open(cx: &mut Ctxt, tap: &syn::Ident) {
             "tap `{s}` was already used by an earlier skip link: each tap feeds one skip; tap \
              the activation again under another name"
         ),
-        Some(st) if cx.lists.contains(&st.list) => format!(
+        Some(st) if cx.lists.contains(&st.list) => {
+            cx.skipped_inside.insert(s.clone());
+            format!(
             "tap `{s}` is used inside a block but defined outside it: a skip link must be in the \
              same layer list as its tap (move `tap {s}` into this block, or the skip out of it)"
-        ),
+            )
+        }
         Some(_) => format!(
             "tap `{s}` is used outside its block: it is defined inside a block (residual, concat \
              branch, skip branch or repeat) that this skip is not in; a skip link must be in the \

@@ -511,7 +511,10 @@ pub(super) fn layer(
                 return (None, None, None);
             };
             if o == 0 {
-                cx.err(&call.tokens, "out_features = 0: Linear needs at least 1");
+                cx.err(
+                    b[1].map_or(&call.tokens, |a| &a.tokens),
+                    "out_features = 0: Linear needs at least 1",
+                );
                 return (None, None, None);
             }
             let n = match input {

@@ -201,6 +201,8 @@ pub struct Ctxt {
     /// Every tap name written anywhere, and every tap name a `skip(…)` names.
     all_taps: HashSet<String>,
     all_skips: HashSet<String>,
+    /// Taps whose skip was found inside a nested block (reported there).
+    skipped_inside: HashSet<String>,
     defined_taps: HashMap<String, TapState>,
     /// The layer lists being validated, outermost first (ids), and the next id.
     lists: Vec<usize>,
@@ -244,6 +246,7 @@ pub fn validate(net: &Net) -> Result<Model, syn::Error> {
         counters: Vec::new(),
         all_taps: HashSet::new(),
         all_skips: HashSet::new(),
+        skipped_inside: HashSet::new(),
         defined_taps: HashMap::new(),
         lists: Vec::new(),
         next_list: 0,
