@@ -57,24 +57,25 @@ pub(super) fn list(
             }
             Item::Tap { name, .. } => {
                 let s = name.to_string();
-                if cx.defined_taps.contains_key(&s) {
-                    cx.err(
-                        name,
-                        format!("duplicate tap name `{s}`: each tap names one activation"),
-                    );
-                } else {
-                    cx.defined_taps.insert(
-                        s,
-                        TapState {
+                match cx.defined_taps.entry(s) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        let msg = format!(
+                            "duplicate tap name `{}`: each tap names one activation",
+                            e.key()
+                        );
+                        cx.err(name, msg);
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(TapState {
                             list: id,
                             used: false,
-                        },
-                    );
-                    open.push(OpenTap {
-                        name: name.clone(),
-                        pos: nodes.len(),
-                        shape: cur,
-                    });
+                        });
+                        open.push(OpenTap {
+                            name: name.clone(),
+                            pos: nodes.len(),
+                            shape: cur,
+                        });
+                    }
                 }
             }
             Item::Skip {
