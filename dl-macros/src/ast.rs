@@ -43,21 +43,25 @@ pub enum Item {
         branches: Vec<(TokenStream, Vec<Item>)>,
     },
     Tap {
-        tokens: TokenStream,
         name: Ident,
     },
     Skip {
-        kw: Ident,
         tokens: TokenStream,
         tap: Ident,
         args: Vec<Arg>,
         branch: Vec<Item>,
     },
     Repeat {
-        kw: Ident,
-        count: LitInt,
+        count: Count,
         body: Vec<Item>,
     },
+}
+
+/// A `repeat(…)` count as written, a minus sign included (reported by the validator).
+pub struct Count {
+    pub tokens: TokenStream,
+    pub lit: LitInt,
+    pub negative: bool,
 }
 
 /// A layer: `Name` or `Name(args…)`.
@@ -72,6 +76,8 @@ pub struct Call {
 pub struct Arg {
     pub name: Option<Ident>,
     pub value: Value,
+    /// Written with a minus sign (`pad = -1`): parsed so the validator can name the argument.
+    pub negative: bool,
     pub tokens: TokenStream,
 }
 
@@ -191,9 +197,7 @@ impl Parse for Item {
             }
             "tap" if input.peek(Ident) => {
                 let tap: Ident = input.parse()?;
-                let mut tokens = name.to_token_stream();
-                tap.to_tokens(&mut tokens);
-                Ok(Item::Tap { tokens, name: tap })
+                Ok(Item::Tap { name: tap })
             }
             "skip" if input.peek(syn::token::Paren) => {
                 let content;
@@ -215,7 +219,6 @@ impl Parse for Item {
                     Vec::new()
                 };
                 Ok(Item::Skip {
-                    kw: name,
                     tokens,
                     tap,
                     args,
@@ -225,10 +228,20 @@ impl Parse for Item {
             "repeat" if input.peek(syn::token::Paren) => {
                 let content;
                 parenthesized!(content in input);
-                let count: LitInt = content.parse()?;
+                let mut tokens = TokenStream::new();
+                let negative = content.peek(Token![-]);
+                if negative {
+                    content.parse::<Token![-]>()?.to_tokens(&mut tokens);
+                }
+                let lit: LitInt = content.parse()?;
+                lit.to_tokens(&mut tokens);
+                let count = Count {
+                    tokens,
+                    lit,
+                    negative,
+                };
                 let body = braced_list(input)?;
                 Ok(Item::Repeat {
-                    kw: name,
                     count,
                     body,
                 })
@@ -267,6 +280,13 @@ impl Parse for Arg {
         } else {
             None
         };
+        let negative = input.peek(Token![-]);
+        if negative {
+            input.parse::<Token![-]>()?.to_tokens(&mut tokens);
+            if !input.peek(LitInt) && !input.peek(LitFloat) {
+                return Err(input.error("expected a number after `-`"));
+            }
+        }
         let value = if input.peek(LitInt) {
             let l: LitInt = input.parse()?;
             l.to_tokens(&mut tokens);
@@ -289,6 +309,7 @@ impl Parse for Arg {
         Ok(Arg {
             name,
             value,
+            negative,
             tokens,
         })
     }

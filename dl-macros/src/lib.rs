@@ -31,12 +31,20 @@ mod validate;
 /// ceil_mode = true)` maps 112 → 56), batch norms `eps = 0.001` (default 1e-5), by name only.
 ///
 /// Blocks: `residual { … }` (identity) or `residual { … } shortcut { … }` (projection);
-/// `concat { { … }, { … } }` (channel concat); `tap name`, later `skip(name, crop = k) { … }`
-/// (adds the tap, through the optional branch, cropped — centred when `crop` is omitted);
-/// `repeat(n) { … }`. Generated: the struct with one typed field per layer, `Module`,
-/// `Layer<In>` (allocation-free inference in an arena of `ARENA_LEN` f32s), `Train<In>` with
-/// `NameGrad`/`NameCache`, `Name::new(seed)`, `Name::summary()`, and the consts `PARAMS`,
-/// `MACS`, `WEIGHT_BYTES`, `ARENA_BYTES`.
+/// `concat { { … }, { … } }` (feature maps joined along channels, vectors end to end);
+/// `tap name`, later `skip(name, crop = k) { … }` (adds the tap, through the optional branch,
+/// cropped — centred when `crop` is omitted; on maps and on vectors); `repeat(n) { … }` (a tap
+/// and its skip may sit inside: each repetition has its own). An empty list `{ }` is the
+/// identity (`residual { }`, a DenseNet-style concat branch, an empty shortcut).
+///
+/// Generated: the struct with one typed field per layer, `Module`, `Layer<In>`
+/// (allocation-free inference in an arena of `ARENA_LEN` f32s), `Train<In>` with
+/// `NameGrad`/`NameCache`, `Name::new(seed)`, `Name::summary()`, the consts `PARAMS`, `MACS`,
+/// `WEIGHT_BYTES`, `ARENA_BYTES`, `IN_LEN`, `OUT_LEN`, and the typed entry
+/// `net.infer_one(&x, &mut arena) -> y` / `net.infer_into(&x, &mut y, &mut arena)`: `x` is one
+/// sample as the network's own array (`[[[f32; W]; H]; C]` or flat `[f32; C·H·W]`, `[f32; N]`
+/// for a vector; the traits `NameSample` / `NameOutput` list them), `arena` a
+/// `[f32; Name::ARENA_LEN]`, so a wrong size fails `cargo check` naming both shapes.
 #[proc_macro]
 pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let net = match syn::parse::<ast::Net>(input) {

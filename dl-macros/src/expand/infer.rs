@@ -111,11 +111,12 @@ impl Gen {
         }
     }
 
-    /// Inference of a list: `x` (`&[f32]`) to `y` (`&mut [f32]`), intermediates at the two ends
+    /// Inference of a list from `input`: `x` (`&[f32]`) to `y` (`&mut [f32]`), intermediates at the two ends
     /// of `arena`, each op's scratch between them.
     pub(super) fn chain_infer(
         &self,
         nodes: &[Node],
+        input: Shape,
         x: TokenStream,
         y: TokenStream,
         arena: TokenStream,
@@ -123,11 +124,12 @@ impl Gen {
         let ops = group(nodes, false);
         let n = ops.len();
         if n == 0 {
+            // an empty list (`residual { }`, a `{ }` concat branch): the identity
+            let len = lit(input.numel());
             return quote! {{
                 let __x: &[f32] = #x;
                 let __y: &mut [f32] = #y;
-                let __n = __x.len();
-                __y[..__n].copy_from_slice(__x);
+                __y[..#len].copy_from_slice(&__x[..#len]);
             }};
         }
         if n == 1 {
@@ -201,7 +203,7 @@ impl Gen {
                         i, k: kk, s, p, d, ..
                     } => {
                         let Shape::Map(_, h, w) = l.input else {
-                            return quote!();
+                            return unreachable_shape();
                         };
                         let (i, h, w, kk, s, p, d) =
                             (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d));
@@ -237,7 +239,7 @@ impl Gen {
                     } => {
                         let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {
-                            return quote!();
+                            return unreachable_shape();
                         };
                         let (c, h, w, kk, s, oh, ow) =
                             (lit(c), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
@@ -256,12 +258,13 @@ impl Gen {
                 }
             }
             Node::Residual { body, shortcut, .. } => {
-                let b = self.chain_infer(body, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
+                let i = op.node.input();
+                let b = self.chain_infer(body, i, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
                 let add = match shortcut {
                     None => quote!(#k::fused::add(&mut __y[..#on], &__x[..#on]);),
                     Some(s) => {
                         let sc =
-                            self.chain_infer(s, quote!(__x), quote!(&mut *__t), quote!(__rest));
+                            self.chain_infer(s, i, quote!(__x), quote!(&mut *__t), quote!(__rest));
                         quote! {
                             let (__t, __rest) = __scr.split_at_mut(#on);
                             #sc
@@ -279,6 +282,7 @@ impl Gen {
                     off += len;
                     self.chain_infer(
                         b,
+                        op.node.input(),
                         quote!(__x),
                         quote!(&mut __y[#lo..#hi]),
                         quote!(&mut *__scr),
@@ -295,10 +299,15 @@ impl Gen {
                 output,
                 ..
             } => {
-                let b = self.chain_infer(body, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
-                let (Shape::Map(c, th, tw), Shape::Map(_, h, w)) = (*branch_out, *output) else {
-                    return quote!();
-                };
+                let b = self.chain_infer(
+                    body,
+                    op.node.input(),
+                    quote!(__x),
+                    quote!(&mut *__y),
+                    quote!(&mut *__scr),
+                );
+                // a vector `[N]` adds as the map `[1, 1, N]` (no crop: the validator checked it)
+                let ((c, th, tw), (_, h, w)) = (dims3(*branch_out), dims3(*output));
                 let (c, th, tw, h, w, top, left) = (
                     lit(c),
                     lit(th),
@@ -316,8 +325,13 @@ impl Gen {
                         #posts_y
                     }
                 } else {
-                    let br =
-                        self.chain_infer(branch, quote!(__x), quote!(&mut *__t), quote!(__rest));
+                    let br = self.chain_infer(
+                        branch,
+                        op.node.input(),
+                        quote!(__x),
+                        quote!(&mut *__t),
+                        quote!(__rest),
+                    );
                     quote! {
                         #b
                         let (__t, __rest) = __scr.split_at_mut(#tn);

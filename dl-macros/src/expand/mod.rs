@@ -9,6 +9,7 @@ use quote::{format_ident, quote, ToTokens};
 
 mod infer;
 mod train;
+mod typed;
 
 struct Gen {
     k: TokenStream,
@@ -179,6 +180,22 @@ impl Gen {
     fn add_cache(&mut self, name: Ident, ty: TokenStream) {
         self.cache.push((name, ty));
     }
+}
+
+/// A shape as `(C, H, W)`: a vector `[N]` is `[1, 1, N]` (for the crop-add of a skip link).
+fn dims3(s: Shape) -> (u64, u64, u64) {
+    match s {
+        Shape::Vec(n) => (1, 1, n),
+        Shape::Map(c, h, w) => (c, h, w),
+    }
+}
+
+/// Emitted where a layer's shapes are not those the validator gave it: a bug in `network!`,
+/// reported rather than compiled into code that silently computes something else.
+fn unreachable_shape() -> TokenStream {
+    quote!(::core::compile_error!(
+        "network!: internal error: a layer's computed shape does not fit its kind; please report"
+    );)
 }
 
 fn has_params(kind: &Kind) -> bool {
@@ -420,20 +437,19 @@ fn block_checks(g: &Gen, nodes: &[Node], out: &mut Vec<TokenStream>) {
                 ..
             } => {
                 let span = crate::ast::first_span(tokens);
-                // Σ channels as a typenum sum, checked against the computed channel count.
+                // Σ channels (features of vectors) as a typenum sum, checked against the
+                // computed count.
                 let mut sum: Option<TokenStream> = None;
                 for b in branches {
-                    if let Shape::Map(c, _, _) = b.last().map_or(*input, |n| n.output()) {
-                        let c = g.num(c);
-                        sum = Some(match sum {
-                            None => c,
-                            Some(s) => quote!(#k::typenum::Sum<#s, #c>),
-                        });
-                    }
+                    let c = g.num(b.last().map_or(*input, |n| n.output()).lead());
+                    sum = Some(match sum {
+                        None => c,
+                        Some(s) => quote!(#k::typenum::Sum<#s, #c>),
+                    });
                     block_checks(g, b, out);
                 }
-                if let (Some(s), Shape::Map(c, _, _)) = (sum, output) {
-                    let c = g.num(*c);
+                if let Some(s) = sum {
+                    let c = g.num(output.lead());
                     out.push(respan(
                         quote!(const _: () = #k::fused::same::<#s, #c>();),
                         span,
@@ -504,7 +520,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         .sum();
     let (params_l, macs_l, weight_bytes_l) = (lit(params), lit(macs), lit(4 * (params + buffers)));
     let arena = g.chain_arena(&m.body);
-    let infer = g.chain_infer(&m.body, quote!(x), quote!(y), quote!(scratch));
+    let infer = g.chain_infer(&m.body, m.input, quote!(x), quote!(y), quote!(scratch));
 
     let fnames: Vec<&Ident> = field_list.iter().map(|f| &f.0).collect();
     let ftys: Vec<&TokenStream> = field_list.iter().map(|f| &f.1).collect();
@@ -525,6 +541,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     });
     let name_s = name.to_string();
     let input_s = m.input.to_string();
+
+    let typed = typed::typed_entry(&g, net, m);
 
     // Training.
     let (fwd, bwd) = g.chain_train(
@@ -609,6 +627,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
                 }
             }
         }
+
+        #typed
 
         #[allow(clippy::all, unused_variables, unused_braces)]
         impl #k::Layer<#si> for #name {

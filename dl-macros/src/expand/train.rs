@@ -100,7 +100,7 @@ impl Gen {
         if n == 0 {
             return (
                 quote! {{ let __x = #x; let __y = #y; __y.resize(__x.len()); __y.as_mut_slice().copy_from_slice(__x.as_slice()); }},
-                quote! {{ let __dy = #dy; let __dx = #dx; __dx.resize(__dy.len()); __dx.as_mut_slice().copy_from_slice(__dy.as_slice()); }},
+                quote! {{ let __dy = &#dy; let __dx = #dx; __dx.resize(__dy.len()); __dx.as_mut_slice().copy_from_slice(__dy.as_slice()); }},
             );
         }
         let mut fwd = Vec::new();
@@ -178,7 +178,7 @@ impl Gen {
                         ..
                     } => {
                         let Shape::Map(_, h, w) = l.input else {
-                            return (quote!(), quote!());
+                            return (unreachable_shape(), unreachable_shape());
                         };
                         let (i, h, w, kk, s, p, dd) =
                             (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(dd));
@@ -234,7 +234,7 @@ impl Gen {
                     } => {
                         let (Shape::Map(cc, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {
-                            return (quote!(), quote!());
+                            return (unreachable_shape(), unreachable_shape());
                         };
                         let non_overlapping = kk == s;
                         let (cc, h, w, kk, s, oh, ow) =
@@ -385,9 +385,8 @@ impl Gen {
                 output,
                 ..
             } => {
-                let (Shape::Map(cc, th, tw), Shape::Map(_, h, w)) = (*branch_out, *output) else {
-                    return (quote!(), quote!());
-                };
+                // a vector `[N]` adds as the map `[1, 1, N]` (no crop: the validator checked it)
+                let ((cc, th, tw), (_, h, w)) = (dims3(*branch_out), dims3(*output));
                 let (cc, th, tw, h, w, top, left) = (
                     lit(cc),
                     lit(th),

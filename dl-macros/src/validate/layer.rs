@@ -123,6 +123,19 @@ fn int(
             }
             default
         }
+        Some(a) if a.negative => {
+            cx.err(
+                &a.tokens,
+                format!(
+                    "{}: `{pname}` = {} is negative; it counts {}, so it must be a whole \
+                     number ≥ 0",
+                    call.name,
+                    describe_value(a),
+                    counts(pname)
+                ),
+            );
+            None
+        }
         Some(a) => match &a.value {
             Value::Int(l) => match l.base10_parse::<u64>() {
                 Ok(v) => Some(v),
@@ -139,6 +152,38 @@ fn int(
     }
 }
 
+/// What an integer hyper-parameter counts, for the message on a negative value.
+fn counts(pname: &str) -> &'static str {
+    match pname {
+        "padding" => "rows and columns of zeros added on each side",
+        "stride" => "the step between windows",
+        "dilation" => "the spacing between kernel taps",
+        "kernel_size" => "the window's height and width",
+        "in_channels" | "out_channels" | "num_features" => "channels",
+        "in_features" | "out_features" => "features",
+        "pieces" => "the inputs each output is the max of",
+        "size" => "the neighbouring channels summed over",
+        "scale_factor" => "how many times each row and column is repeated",
+        "output_padding" => "rows and columns added on one side of the output",
+        _ => "a size",
+    }
+}
+
+/// An argument's value as written, sign included.
+fn describe_value(a: &Arg) -> String {
+    let v = match &a.value {
+        Value::Int(i) => i.base10_digits().to_string(),
+        Value::Float(f) => f.base10_digits().to_string(),
+        Value::Ident(i) => i.to_string(),
+        Value::Bool(b) => b.value.to_string(),
+    };
+    if a.negative {
+        format!("-{v}")
+    } else {
+        v
+    }
+}
+
 /// A `true`/`false` argument (PyTorch's `True`/`False`), `default` when absent.
 fn boolean(cx: &mut Ctxt, a: Option<&Arg>, default: bool, pname: &str) -> Option<bool> {
     let Some(a) = a else { return Some(default) };
@@ -152,8 +197,30 @@ fn boolean(cx: &mut Ctxt, a: Option<&Arg>, default: bool, pname: &str) -> Option
 }
 
 /// A float argument as a reduced fraction `num/den` (exact: decimal digits).
-fn ratio(cx: &mut Ctxt, a: Option<&Arg>, default: (u64, u64), pname: &str) -> Option<(u64, u64)> {
+fn ratio(
+    cx: &mut Ctxt,
+    a: Option<&Arg>,
+    default: (u64, u64),
+    what: &str,
+    pname: &str,
+) -> Option<(u64, u64)> {
     let Some(a) = a else { return Some(default) };
+    if a.negative {
+        cx.err(
+            &a.tokens,
+            format!(
+                "{what}: `{pname}` = {} is negative; {}",
+                describe_value(a),
+                if pname == "p" {
+                    "the drop probability lies in [0, 1) (PyTorch's default is 0.5)"
+                } else {
+                    "the slope for negative inputs lies strictly between 0 and 1 (PyTorch's \
+                     default is 0.01)"
+                }
+            ),
+        );
+        return None;
+    }
     let text = match &a.value {
         Value::Float(f) => f.base10_digits().to_string(),
         Value::Int(i) => i.base10_digits().to_string(),
@@ -171,7 +238,13 @@ fn ratio(cx: &mut Ctxt, a: Option<&Arg>, default: (u64, u64), pname: &str) -> Op
         return None;
     }
     let den = 10u64.pow(fp.len() as u32);
-    let num = format!("{ip}{fp}").parse::<u64>().ok()?;
+    let Ok(num) = format!("{ip}{fp}").parse::<u64>() else {
+        cx.err(
+            &a.tokens,
+            format!("`{pname}`: write a plain decimal such as 0.25"),
+        );
+        return None;
+    };
     let g = gcd(num, den);
     Some((num / g.max(1), den / g.max(1)))
 }
@@ -181,11 +254,13 @@ fn eps_bits(cx: &mut Ctxt, a: Option<&Arg>, name: &str) -> Option<u32> {
     let Some(a) = a else {
         return Some(1e-5f32.to_bits());
     };
+    let sign = if a.negative { -1.0 } else { 1.0 };
     let v = match &a.value {
         Value::Float(f) => f.base10_parse::<f32>().ok(),
         Value::Int(i) => i.base10_parse::<f32>().ok(),
         Value::Ident(_) | Value::Bool(_) => None,
-    };
+    }
+    .map(|v| sign * v);
     match v {
         Some(e) if e > 0.0 && e.is_finite() => Some(e.to_bits()),
         Some(e) => {
@@ -436,7 +511,10 @@ pub(super) fn layer(
                 return (None, None, None);
             };
             if o == 0 {
-                cx.err(&call.tokens, "out_features = 0: Linear needs at least 1");
+                cx.err(
+                    b[1].map_or(&call.tokens, |a| &a.tokens),
+                    "out_features = 0: Linear needs at least 1",
+                );
                 return (None, None, None);
             }
             let n = match input {
@@ -491,7 +569,7 @@ pub(super) fn layer(
                 "Sigmoid" => Kind::Act(Act::Sigmoid),
                 "Tanh" => Kind::Act(Act::Tanh),
                 "LeakyReLU" => {
-                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "negative_slope") else {
+                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "LeakyReLU", "negative_slope") else {
                         return (None, None, None);
                     };
                     if n == 0 || n >= d {
@@ -619,7 +697,7 @@ pub(super) fn layer(
         }
         "Dropout" => {
             let b = bind!([P(&["p"], None)], 1, false);
-            let Some((num, den)) = ratio(cx, b[0], (1, 2), "p") else {
+            let Some((num, den)) = ratio(cx, b[0], (1, 2), "Dropout", "p") else {
                 return (None, None, None);
             };
             if num >= den {
@@ -644,6 +722,14 @@ pub(super) fn layer(
             let Some(size) = int(cx, b[0], None, call, "size") else {
                 return (None, None, None);
             };
+            if size == 0 {
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    "LocalResponseNorm size = 0: the window of neighbouring channels needs at \
+                     least 1 (AlexNet uses 5)",
+                );
+                return (None, None, None);
+            }
             let (c, h, w) = need_map!();
             let i = Shape::Map(c, h, w);
             let f = cx.field("lrn");
@@ -658,31 +744,41 @@ pub(super) fn layer(
             let Some(k) = int(cx, b[0], None, call, "pieces") else {
                 return (None, None, None);
             };
-            let n = match input {
-                Some(Shape::Vec(n)) => n,
-                Some(m) => {
-                    cx.err(
-                        &call.tokens,
-                        format!("Maxout needs a vector, but its input is {m}; insert Flatten"),
-                    );
-                    return (None, None, None);
-                }
-                None => return (None, None, None),
+            if k == 0 {
+                cx.err(
+                    b[0].map_or(&call.tokens, |a| &a.tokens),
+                    "Maxout(0): pieces = 0, but each output is the max of `pieces` inputs, so it \
+                     needs at least 1",
+                );
+                return (None, None, None);
+            }
+            // a vector's features, or a feature map's channels (pixel by pixel)
+            let Some(i) = input else {
+                return (None, None, None);
             };
-            if k == 0 || n % k != 0 {
+            let (n, what) = match i {
+                Shape::Vec(n) => (n, "features"),
+                Shape::Map(c, _, _) => (c, "channels"),
+            };
+            if n % k != 0 {
                 cx.err(
                     b[0].map_or(&call.tokens, |a| &a.tokens),
                     format!(
-                        "Maxout({k}) cannot split {n} features evenly: {n} mod {k} = {}",
-                        if k == 0 { n } else { n % k }
+                        "Maxout({k}) cannot split {n} {what} evenly: {n} mod {k} = {}; its input \
+                         is {}",
+                        n % k,
+                        from(i)
                     ),
                 );
                 return (None, None, None);
             }
-            let out = Shape::Vec(n / k);
+            let out = match i {
+                Shape::Vec(n) => Shape::Vec(n / k),
+                Shape::Map(c, h, w) => Shape::Map(c / k, h, w),
+            };
             let f = cx.field("maxout");
             (
-                Some(leaf(Kind::Maxout { k }, Some(f), Shape::Vec(n), out, 0, 0)),
+                Some(leaf(Kind::Maxout { k }, Some(f), i, out, 0, 0)),
                 Some(out),
                 None,
             )

@@ -77,12 +77,14 @@ pub(super) fn args(cx: &mut Ctxt, call: &Call, name: &str) -> Option<PoolArgs> {
     let (Some(k), Some(s), Some(p), Some(d), Some(ceil)) = (k, s, p, d, ceil) else {
         return None;
     };
-    if k == 0 || d == 0 {
-        cx.err(
-            &call.tokens,
-            format!("{name}: kernel_size and dilation must be at least 1"),
-        );
-        return None;
+    for (v, i, what) in [(k, 0, "kernel_size"), (d, 3, "dilation")] {
+        if v == 0 {
+            cx.err(
+                b.get(i).copied().flatten().map_or(&call.tokens, |a| &a.tokens),
+                format!("{what} = 0: {name} needs at least 1"),
+            );
+            return None;
+        }
     }
     if s == 0 {
         cx.err(

@@ -1,0 +1,13 @@
+use dl::network;
+
+network! {
+    pub struct Net: [4, 8, 8] {
+        residual {
+            tap a,
+            Conv2d(4, 4, 3, pad = 1),
+        },
+        skip(a),
+    }
+}
+
+fn main() {}
