@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         schedule.apply(epoch as usize, &mut opt);
         let mut total = 0.0;
         for idx in shuffled_batches(y_train.len(), 32, &mut rng) {
-            let mut xb = gather::<Digit>(x_train, &idx);
+            let mut xb = gather::<Digit>(x_train, &idx)?;
             for i in 0..idx.len() {
                 augment.apply(xb.sample_mut(i), 1, 8, 8, &mut rng);
             }
