@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut net = Cnn::new(seed);
     let mut grad = zeroed_box::<CnnGrad>();
-    let (epochs, mut opt, schedule) = (40, Adam::new(2e-3), StepLr::new(2e-3, 15, 0.3));
+    let (epochs, mut opt, schedule) = (40, Adam::new(2e-3).checked()?, StepLr::new(2e-3, 15, 0.3));
     let augment = Augment {
         translate: 1,
         noise: 0.05,

@@ -74,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut net = Mlp::new(seed);
     let mut grad = zeroed_box::<MlpGrad>();
     // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch).
-    let mut opt = Adam::new(1e-2).weight_decay(1e-3);
+    let mut opt = Adam::new(1e-2).weight_decay(1e-3).checked()?;
     let schedule = ExpDecay::new(1e-2, 0.03);
     let (mut rng, mut y, mut dx, mut cache) = (
         Rng::new(7),
