@@ -101,6 +101,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut net = Cnn::new(seed);
     let mut grad = zeroed_box::<CnnGrad>();
+    // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
+    let mut guard = dl::guard::FiniteGuard::new().names(&TORCH_NAMES.map(|t| t.0));
     let (epochs, mut opt, schedule) = (40, Adam::new(2e-3).checked()?, StepLr::new(2e-3, 15, 0.3));
     let augment = Augment {
         translate: 1,
@@ -131,7 +133,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (loss, dy) = softmax_cross_entropy(&y, &yb)?;
             total += loss * idx.len() as f32;
             grad.zero();
-            net.backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad);
+            net.try_backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad)?;
+            guard.check(loss, &*grad)?;
             opt.step(&mut *net, &grad);
         }
         let acc = accuracy(&net.forward(&test), y_test)?;

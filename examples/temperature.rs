@@ -73,6 +73,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(1);
     let mut net = Mlp::new(seed);
     let mut grad = zeroed_box::<MlpGrad>();
+    // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
+    let mut guard = dl::guard::FiniteGuard::new();
     // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch).
     let mut opt = Adam::new(1e-2).weight_decay(1e-3).checked()?;
     let schedule = ExpDecay::new(1e-2, 0.03);
@@ -93,7 +95,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (loss, dy) = dl::loss::mse(&y, &target)?;
             total += loss * idx.len() as f32;
             grad.zero();
-            net.backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad);
+            net.try_backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad)?;
+            guard.check(loss, &*grad)?;
             opt.step(&mut *net, &grad);
         }
         if epoch % 50 == 0 || epoch + 1 == epochs {
