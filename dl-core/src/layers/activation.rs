@@ -309,6 +309,32 @@ mod tests {
         assert!(y[0].is_nan() && y[1] == 0.0 && y[2] == inf);
     }
 
+    /// PyTorch's values and gradients at NaN, ±∞, ±0 and tiny inputs, with a NaN gradient
+    /// arriving at a NaN (`act_nonfinite_*`, `scripts/torch_fixtures_nonfinite.py`).
+    #[test]
+    fn match_pytorch_at_nan_and_infinity() {
+        use crate::layer::Train;
+        use crate::testing::assert_close_nonfinite;
+        use crate::Batch;
+        fn go<A: Activation>(name: &str) {
+            let fx = fixture(&format!("act_nonfinite_{name}"));
+            let x = Batch::<crate::Shape1<U12>>::from_vec(fx.get("x").to_vec()).unwrap();
+            let dy = Batch::from_vec(fx.get("dy").to_vec()).unwrap();
+            let (mut y, mut dx, mut l) = (Batch::default(), Batch::default(), Act::<A>::default());
+            l.forward_train(&x, &mut y, &mut ());
+            l.backward(&x, &y, &dy, &mut dx, &mut (), &mut ());
+            assert_close_nonfinite(&format!("{name} y"), y.as_slice(), fx.get("y"), 1e-6);
+            assert_close_nonfinite(&format!("{name} dx"), dx.as_slice(), fx.get("dx"), 1e-6);
+            let mut yi = [0.0; 12];
+            <Act<A> as Layer<crate::Shape1<U12>>>::infer(&l, x.as_slice(), &mut yi, &mut []);
+            assert_close_nonfinite(&format!("{name} infer"), &yi, fx.get("y"), 1e-6);
+        }
+        go::<fns::ReLU>("relu");
+        go::<fns::LeakyReLU>("leaky_relu");
+        go::<fns::Sigmoid>("sigmoid");
+        go::<fns::Tanh>("tanh");
+    }
+
     #[test]
     fn gradients() {
         check_layer_grads::<crate::Shape3<U2, U3, U5>, _>(&mut Sigmoid::default(), 3, 1);

@@ -97,3 +97,74 @@ fn batchnorm2d_precision_at_96x96_and_offset_means() {
         }
     }
 }
+
+/// `2u − 1` for `u` = bits 8..32 of `(i + 1)·2654435761 + k·40503 (mod 2³²)` over 2²⁴: the
+/// inputs `scripts/torch_fixtures_nonfinite.py` gave PyTorch, made here rather than stored.
+fn hashed(n: usize, k: u64) -> Vec<f32> {
+    (0..n as u64)
+        .map(|i| {
+            let h = ((i + 1) * 2_654_435_761 + k * 40_503) % (1 << 32);
+            (h >> 8) as f32 * (1.0 / (1u32 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// The largest `|got − want|` over the largest `|want|`, and the same for PyTorch float32.
+fn both(name: &str, ours: &[f32], torch32: &[f32], want: &[f32]) -> (f64, f64) {
+    let w: Vec<f64> = want.iter().map(|&v| v as f64).collect();
+    let (a, b) = if ours.len() == 3 {
+        (rel_each(ours, &w), rel_each(torch32, &w))
+    } else {
+        (rel_err(ours, &w), rel_err(torch32, &w))
+    };
+    std::println!("{name}: dl {a:.1e}, PyTorch float32 {b:.1e} (vs PyTorch float64)");
+    (a, b)
+}
+
+/// BatchNorm2d(3) on [2, 3, 64, 64] with channel means 3, −20, 0.5 and σ 1e-3, 0.5, 1 against
+/// PyTorch in float64 (`bn2d_64x64_offset`): every output and gradient at least as close as
+/// PyTorch's own float32 result (within 1e-6).
+#[test]
+fn batchnorm2d_64x64_offset_means_match_pytorch_float64() {
+    type S = Shape3<U3, U64, U64>;
+    let fx = crate::testing::fixture("bn2d_64x64_offset");
+    let (n, m) = (2, 64 * 64);
+    let (means, stds) = ([3.0f32, -20.0, 0.5], [1e-3f32, 0.5, 1.0]);
+    let x: Vec<f32> = hashed(n * 3 * m, 0)
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| stds[i / m % 3] * t + means[i / m % 3])
+        .collect();
+    let dy = hashed(n * 3 * m, 1);
+    let sum = |v: &[f32]| v.iter().map(|&a| a as f64).sum::<f64>();
+    assert!(
+        (sum(&x) - fx.get("x_sum")[0] as f64).abs() < 1e-2,
+        "same x as PyTorch"
+    );
+    assert!(
+        (sum(&dy) - fx.get("dy_sum")[0] as f64).abs() < 1e-3,
+        "same dy as PyTorch"
+    );
+    let mut l = new_boxed::<BatchNorm2d<U3>>(0);
+    l.weight.copy_from_slice(&[0.7, 1.3, 1.0]);
+    l.bias.copy_from_slice(&[0.1, -0.2, 0.3]);
+    let (y, dx, g) = run_train::<S, BatchNorm2d<U3>>(&mut *l, &x, &dy);
+    let idx: Vec<usize> = fx.get("idx").iter().map(|&i| i as usize).collect();
+    let at = |v: &[f32]| idx.iter().map(|&i| v[i]).collect::<Vec<f32>>();
+    let checks = [
+        ("y", at(&y), "y"),
+        ("dx", at(&dx), "dx"),
+        ("dγ", g.dweight.to_vec(), "dweight"),
+        ("dβ", g.dbias.to_vec(), "dbias"),
+        ("running_mean", l.running_mean.to_vec(), "running_mean"),
+        ("running_var", l.running_var.to_vec(), "running_var"),
+    ];
+    for (name, ours, key) in checks {
+        let (t32, t64) = (fx.get(&format!("{key}32")), fx.get(&format!("{key}64")));
+        let (a, b) = both(name, &ours, t32, t64);
+        assert!(
+            a <= b + 1e-6,
+            "{name}: dl {a:.2e} vs PyTorch float32 {b:.2e}"
+        );
+    }
+}
