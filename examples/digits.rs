@@ -101,7 +101,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut net = Cnn::new(seed);
     let mut grad = zeroed_box::<CnnGrad>();
-    let (epochs, mut opt, schedule) = (40, Adam::new(2e-3), StepLr::new(2e-3, 15, 0.3));
+    // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
+    let mut guard = dl::guard::FiniteGuard::new().names(&TORCH_NAMES.map(|t| t.0));
+    let (epochs, mut opt, schedule) = (40, Adam::new(2e-3).checked()?, StepLr::new(2e-3, 15, 0.3));
     let augment = Augment {
         translate: 1,
         noise: 0.05,
@@ -122,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         schedule.apply(epoch as usize, &mut opt);
         let mut total = 0.0;
         for idx in shuffled_batches(y_train.len(), 32, &mut rng) {
-            let mut xb = gather::<Digit>(x_train, &idx);
+            let mut xb = gather::<Digit>(x_train, &idx)?;
             for i in 0..idx.len() {
                 augment.apply(xb.sample_mut(i), 1, 8, 8, &mut rng);
             }
@@ -131,7 +133,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (loss, dy) = softmax_cross_entropy(&y, &yb)?;
             total += loss * idx.len() as f32;
             grad.zero();
-            net.backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad);
+            net.try_backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad)?;
+            guard.check(loss, &*grad)?;
             opt.step(&mut *net, &grad);
         }
         let acc = accuracy(&net.forward(&test), y_test)?;

@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for epoch in 1..=20 {
         schedule.apply(epoch - 1, &mut opt);
         for idx in shuffled_batches(y_train.len(), 32, &mut rng) {
-            let mut xb = gather::<Canvas>(x_train, &idx);
+            let mut xb = gather::<Canvas>(x_train, &idx)?;
             for i in 0..idx.len() {
                 augment.apply(xb.sample_mut(i), 1, 28, 28, &mut rng);
             }

@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Baselines.
     let persistence = rmse(test.0.chunks(3).map(|d| d[2]), &test.1);
-    let w = least_squares(&train.0, &train.1, 3).ok_or("collinear features")?;
+    let w = least_squares(&train.0, &train.1, 3)?;
     let linear = rmse(
         test.0
             .chunks(3)
@@ -59,13 +59,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Standardise inputs and target with the training statistics.
     let (sx, sy) = (
-        Standardizer::fit(&train.0, 3),
-        Standardizer::fit(&train.1, 1),
+        Standardizer::fit(&train.0, 3)?,
+        Standardizer::fit(&train.1, 1)?,
     );
     let (mut xtr, mut ytr, mut xte) = (train.0.clone(), train.1.clone(), test.0.clone());
-    sx.apply(&mut xtr);
-    sx.apply(&mut xte);
-    sy.apply(&mut ytr);
+    sx.apply(&mut xtr)?;
+    sx.apply(&mut xte)?;
+    sy.apply(&mut ytr)?;
 
     let seed: u64 = std::env::var("SEED")
         .ok()
@@ -73,8 +73,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(1);
     let mut net = Mlp::new(seed);
     let mut grad = zeroed_box::<MlpGrad>();
+    // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
+    let mut guard = dl::guard::FiniteGuard::new();
     // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch).
-    let mut opt = Adam::new(1e-2).weight_decay(1e-3);
+    let mut opt = Adam::new(1e-2).weight_decay(1e-3).checked()?;
     let schedule = ExpDecay::new(1e-2, 0.03);
     let (mut rng, mut y, mut dx, mut cache) = (
         Rng::new(7),
@@ -87,13 +89,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         schedule.apply(epoch, &mut opt);
         let mut total = 0.0;
         for idx in shuffled_batches(ytr.len(), 32, &mut rng) {
-            let x = dl::data::gather::<Shape1<U3>>(&xtr, &idx);
-            let target = dl::data::gather::<Shape1<U1>>(&ytr, &idx);
+            let x = dl::data::gather::<Shape1<U3>>(&xtr, &idx)?;
+            let target = dl::data::gather::<Shape1<U1>>(&ytr, &idx)?;
             net.forward_train(&x, &mut y, &mut cache);
             let (loss, dy) = dl::loss::mse(&y, &target)?;
             total += loss * idx.len() as f32;
             grad.zero();
-            net.backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad);
+            net.try_backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad)?;
+            guard.check(loss, &*grad)?;
             opt.step(&mut *net, &grad);
         }
         if epoch % 50 == 0 || epoch + 1 == epochs {
@@ -104,7 +107,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let pred = net.forward(&Batch::from_vec(xte)?);
-    let mlp = rmse(pred.as_slice().iter().map(|&p| sy.invert(0, p)), &test.1);
+    let mlp = rmse(
+        pred.as_slice()
+            .iter()
+            .map(|&p| sy.invert(0, p).unwrap_or(f32::NAN)),
+        &test.1,
+    );
 
     println!("tomorrow = today     RMSE {persistence:.3} °C");
     println!("linear regression    RMSE {linear:.3} °C");

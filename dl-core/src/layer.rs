@@ -197,6 +197,23 @@ pub trait Train<In: Shape>: Layer<In> + Module {
     );
     /// Visits each parameter tensor with its gradient, in [`Module::visit`] order.
     fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32]));
+    /// [`Train::backward`] after checking that `y` and `dy` hold as many samples as `x`
+    /// (their per-sample shapes are checked by the types): otherwise nothing runs and the
+    /// [`BatchLenError`](crate::guard::BatchLenError) names the three counts. (A network's
+    /// `backward` panics with the same message.)
+    fn try_backward(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<Self::Out>,
+        dy: &Batch<Self::Out>,
+        dx: &mut Batch<In>,
+        cache: &mut Self::Cache,
+        grad: &mut Self::Grad,
+    ) -> Result<(), crate::guard::BatchLenError> {
+        crate::guard::check_batches(x.len(), y.len(), dy.len())?;
+        self.backward(x, y, dy, dx, cache, grad);
+        Ok(())
+    }
 }
 
 /// Implements `Train` for a layer without parameters or cache whose backward is elementwise
@@ -524,7 +541,9 @@ impl<In: Shape, L> Network<In, L> {
     {
         self.layers.forward_train(x, y, cache)
     }
-    /// Backward after [`Network::forward_train`]: writes `dx` and adds into `grad`.
+    /// Backward after [`Network::forward_train`]: writes `dx` and adds into `grad`. Panics,
+    /// naming the counts, if `y` or `dy` holds another number of samples than `x`
+    /// ([`Train::try_backward`] returns that as an error).
     #[cfg(feature = "alloc")]
     pub fn backward(
         &self,
@@ -537,6 +556,7 @@ impl<In: Shape, L> Network<In, L> {
     ) where
         L: Train<In>,
     {
+        crate::guard::assert_batches(x.len(), y.len(), dy.len());
         self.layers.backward(x, y, dy, dx, cache, grad)
     }
     /// A zeroed gradient for this network, on the heap.
@@ -583,6 +603,7 @@ impl<In: Shape, L: Train<In>> Train<In> for Network<In, L> {
         cache: &mut L::Cache,
         grad: &mut L::Grad,
     ) {
+        crate::guard::assert_batches(x.len(), y.len(), dy.len());
         self.layers.backward(x, y, dy, dx, cache, grad)
     }
     fn visit_with_grad(&mut self, grad: &L::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {

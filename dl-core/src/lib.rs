@@ -25,6 +25,8 @@ pub mod check;
 pub mod data;
 #[doc(hidden)]
 pub mod fused;
+#[cfg(feature = "alloc")]
+pub mod guard;
 pub mod init;
 pub mod io;
 pub mod kernels;

@@ -75,6 +75,21 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
     }
 }
 
+/// [`assert_close`] where a NaN must meet a NaN and an infinity the same infinity.
+pub fn assert_close_nonfinite(what: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let ok = if w.is_nan() {
+            g.is_nan()
+        } else if w.is_infinite() {
+            g == w
+        } else {
+            (g - w).abs() <= tol * (1.0 + w.abs())
+        };
+        assert!(ok, "{what}[{i}]: got {g}, PyTorch {w} (tol {tol})");
+    }
+}
+
 /// One training forward and a backward with the given `dy`: returns `(y, dx, grad)`.
 pub fn run_train<In: Shape, L: Train<In>>(
     l: &mut L,

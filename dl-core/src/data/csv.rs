@@ -24,6 +24,16 @@ pub enum DataError {
     },
     /// A column the caller asked for is not in the header.
     MissingColumn { path: PathBuf, column: String },
+    /// Two header fields have the same name (the second could never be read).
+    DuplicateColumn {
+        path: PathBuf,
+        /// The header's line.
+        line: usize,
+        column: String,
+        /// 1-based positions of the two fields in the header.
+        first: usize,
+        second: usize,
+    },
     /// A field that should be a number is not one (or is NaN / infinite).
     BadNumber {
         path: PathBuf,
@@ -65,6 +75,17 @@ impl fmt::Display for DataError {
                     path.display()
                 )
             }
+            DataError::DuplicateColumn {
+                path,
+                line,
+                column,
+                first,
+                second,
+            } => write!(
+                f,
+                "{}:{line}: column `{column}` appears twice in the header (fields {first} and {second})",
+                path.display()
+            ),
             DataError::BadNumber {
                 path,
                 line,
@@ -119,17 +140,30 @@ impl Table {
         Table::parse(&text, path)
     }
 
-    /// Parses CSV text; `path` is used in error messages.
+    /// Parses CSV text; `path` is used in error messages. A leading UTF-8 byte-order mark is
+    /// skipped; lines end at `\n`, `\r\n` or a lone `\r` (old Mac files); header names must be
+    /// unique.
     pub fn parse(text: &str, path: impl Into<PathBuf>) -> Result<Table, DataError> {
         let path = path.into();
-        let mut lines = text
-            .lines()
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = split_lines(text)
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty());
-        let header: Vec<String> = match lines.next() {
-            Some((_, h)) => h.split(',').map(|s| s.trim().to_string()).collect(),
+        let (hl, header): (usize, Vec<String>) = match lines.next() {
+            Some((i, h)) => (i + 1, h.split(',').map(|s| s.trim().to_string()).collect()),
             None => return Err(DataError::Empty { path }),
         };
+        for (j, name) in header.iter().enumerate() {
+            if let Some(k) = header[..j].iter().position(|h| h == name) {
+                return Err(DataError::DuplicateColumn {
+                    path,
+                    line: hl,
+                    column: name.clone(),
+                    first: k + 1,
+                    second: j + 1,
+                });
+            }
+        }
         let mut rows = Vec::new();
         for (i, l) in lines {
             let fields: Vec<String> = l.split(',').map(|s| s.trim().to_string()).collect();
@@ -227,6 +261,12 @@ impl Table {
     }
 }
 
+/// The lines of `text`, each ended by `\n`, `\r\n` or a lone `\r` (line terminators removed).
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +277,27 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t.labels("label", 2).unwrap(), [1, 0]);
         assert_eq!(t.matrix(&["a", "b"]).unwrap(), [0.5, 2.0, 1.5, -3.0]);
+    }
+
+    #[test]
+    fn byte_order_mark_and_every_line_ending() {
+        let want = [0.5, 2.0, 1.5, -3.0];
+        for text in [
+            "\u{feff}a,b\n0.5,2\n1.5,-3\n",
+            "a,b\r\n0.5,2\r\n1.5,-3\r\n",
+            "a,b\r0.5,2\r1.5,-3\r",
+            "\u{feff}a,b\r0.5,2\n\r1.5,-3",
+        ] {
+            let t = Table::parse(text, "m.csv").unwrap();
+            assert_eq!(t.columns(), ["a", "b"], "{text:?}");
+            assert_eq!(t.matrix(&["a", "b"]).unwrap(), want, "{text:?}");
+        }
+        // line numbers count lone-CR line ends too
+        let t = Table::parse("a\r1\rx\r", "m.csv").unwrap();
+        assert_eq!(
+            t.numbers("a").unwrap_err().to_string(),
+            "m.csv:3: column `a`: `x` is not a finite number"
+        );
     }
 
     #[test]
@@ -273,6 +334,12 @@ mod tests {
         assert_eq!(
             t.labels("label", 10).unwrap_err().to_string(),
             "l.csv:3: column `label`: label `12` is not an integer in 0..10"
+        );
+        assert_eq!(
+            Table::parse("a,b,a\n1,2,3\n", "d.csv")
+                .unwrap_err()
+                .to_string(),
+            "d.csv:1: column `a` appears twice in the header (fields 1 and 3)"
         );
         assert!(Table::load("/nonexistent/file.csv")
             .unwrap_err()

@@ -13,6 +13,8 @@
 //!
 //! [`Module::visit`]: crate::Module::visit
 //! [`Module::visit_buffers`]: crate::Module::visit_buffers
+#[cfg(feature = "std")]
+mod header;
 pub mod raw;
 #[cfg(feature = "std")]
 pub mod safetensors;

@@ -160,6 +160,7 @@ pub fn from_bytes<M: Module, N: TensorName>(
     names: &[N],
 ) -> Result<(), WeightsError> {
     check_names(net, names)?;
+    super::header::check(bytes).map_err(WeightsError::Format)?;
     let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
     // Check everything first, then copy.
     let mut views = Vec::with_capacity(names.len());
@@ -390,6 +391,56 @@ mod tests {
         let mut flipped = good.clone();
         flipped[9] ^= 0x55;
         load_err(&flipped);
+    }
+
+    /// A header of the given JSON followed by `data` zero bytes.
+    fn raw(json: &str, data: usize) -> Vec<u8> {
+        let mut b = (json.len() as u64).to_le_bytes().to_vec();
+        b.extend_from_slice(json.as_bytes());
+        b.resize(b.len() + data, 0);
+        b
+    }
+
+    #[test]
+    fn duplicate_keys_and_bad_byte_ranges_name_the_tensor() {
+        let t = |name: &str, shape: &str, s: usize, e: usize| {
+            format!(r#""{name}":{{"dtype":"F32","shape":{shape},"data_offsets":[{s},{e}]}}"#)
+        };
+        let good = [
+            t("fc.weight", "[2,3]", 0, 24),
+            t("fc.bias", "[2]", 24, 32),
+            t("bn.weight", "[2]", 32, 40),
+            t("bn.bias", "[2]", 40, 48),
+            t("bn.running_mean", "[2]", 48, 56),
+            t("bn.running_var", "[2]", 56, 64),
+        ];
+        let mut b = zeroed_box::<Net>();
+        from_bytes(
+            &raw(&format!("{{{}}}", good.join(",")), 64),
+            &mut *b,
+            &names(),
+        )
+        .unwrap();
+        // the same key twice, same offsets: the JSON map would keep one silently
+        let dup = format!("{{{},{}}}", good.join(","), t("fc.bias", "[2]", 24, 32));
+        assert_eq!(
+            load_err(&raw(&dup, 64)),
+            "not a valid safetensors file: the header lists `fc.bias` twice"
+        );
+        let mut short = good.clone();
+        short[1] = t("fc.bias", "[2]", 24, 28);
+        assert_eq!(
+            load_err(&raw(&format!("{{{}}}", short.join(",")), 60)),
+            "not a valid safetensors file: `fc.bias`: F32 [2] takes 8 bytes, but its data_offsets [24, 28] span 4 bytes"
+        );
+        assert_eq!(
+            load_err(&raw(&format!("{{{}}}", good.join(",")), 60)),
+            "not a valid safetensors file: `bn.running_var`: data_offsets [56, 64] run past the end of the data (60 bytes after the header)"
+        );
+        let mut back = good.clone();
+        back[0] = t("fc.weight", "[2,3]", 24, 0);
+        assert!(load_err(&raw(&format!("{{{}}}", back.join(",")), 64))
+            .contains("`fc.weight`: F32 [2, 3] takes 24 bytes, but its data_offsets [24, 0] span a negative length"));
     }
 
     #[test]

@@ -46,7 +46,8 @@ unsafe impl<F> Zeroable for Act<F> {}
 unsafe impl<F> crate::layer::Pod for Act<F> {}
 impl<F> Module for Act<F> {}
 
-/// `max(0, x)` (`nn.ReLU`).
+/// `max(0, x)` (`nn.ReLU`); NaN stays NaN, and its gradient passes where the input is not
+/// `≤ 0` (at a NaN too), as in PyTorch.
 pub type ReLU = Act<fns::ReLU>;
 /// `1 / (1 + e^−x)` (`nn.Sigmoid`).
 pub type Sigmoid = Act<fns::Sigmoid>;
@@ -79,16 +80,24 @@ pub mod fns {
     impl<N, D> Copy for LeakyReLU<N, D> {}
 
     impl Activation for ReLU {
+        /// `0` for `x ≤ 0`, else `x`: a NaN is not `≤ 0`, so it propagates (`f32::max` would
+        /// return the 0 and hide it).
         #[inline]
         fn f(x: f32) -> f32 {
-            x.max(0.0)
+            if x <= 0.0 {
+                0.0
+            } else {
+                x
+            }
         }
+        /// PyTorch's `threshold_backward(grad, y, 0)`: the gradient is dropped where `y ≤ 0`
+        /// and passed everywhere else, a NaN output included.
         #[inline]
         fn df(_x: f32, y: f32) -> f32 {
-            if y > 0.0 {
-                1.0
-            } else {
+            if y <= 0.0 {
                 0.0
+            } else {
+                1.0
             }
         }
     }
@@ -210,6 +219,120 @@ mod tests {
         assert!((fns::Tanh::f(1.0) - 0.761_594_2).abs() < 1e-6);
         assert!((<fns::LeakyReLU>::f(-2.0) + 0.02).abs() < 1e-7);
         assert!((<fns::LeakyReLU<U1, U5>>::f(-2.0) + 0.4).abs() < 1e-7);
+    }
+
+    /// NaN and ±∞ go through every activation as through PyTorch's: `f(NaN)` is NaN, and
+    /// ReLU's gradient at a NaN passes (PyTorch's `threshold_backward` drops it only where
+    /// the output is `≤ 0`), in `Layer::infer`, the training forward and backward alike.
+    #[test]
+    fn nan_and_infinity_propagate() {
+        use crate::layer::Train;
+        use crate::Batch;
+        let (nan, inf) = (f32::NAN, f32::INFINITY);
+        let x = [nan, inf, -inf, -1.0, 2.0, 0.0];
+        let same = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
+        // y and dy/dx (for dy = 1) of each activation, element by element, from PyTorch's
+        // definitions (checked against PyTorch itself by the `act_nonfinite_*` fixtures).
+        let s = 0.01f32;
+        let cases: [(&str, [f32; 6], [f32; 6]); 4] = [
+            (
+                "relu",
+                [nan, inf, 0.0, 0.0, 2.0, 0.0],
+                [1.0, 1.0, 0.0, 0.0, 1.0, 0.0],
+            ),
+            (
+                "leaky_relu",
+                [nan, inf, -inf, -s, 2.0, 0.0],
+                [s, 1.0, s, s, 1.0, s],
+            ),
+            (
+                "sigmoid",
+                [nan, 1.0, 0.0, 0.268_941_43, 0.880_797, 0.5],
+                [nan, 0.0, 0.0, 0.196_611_93, 0.104_993_59, 0.25],
+            ),
+            (
+                "tanh",
+                [nan, 1.0, -1.0, -0.761_594_2, 0.964_027_6, 0.0],
+                [nan, 0.0, 0.0, 0.419_974_34, 0.070_650_82, 1.0],
+            ),
+        ];
+        fn run<A: Activation>(x: &[f32; 6]) -> [[f32; 6]; 3] {
+            let mut yi = [0.0; 6];
+            <Act<A> as Layer<crate::Shape1<U6>>>::infer(&Act::default(), x, &mut yi, &mut []);
+            let xb = Batch::<crate::Shape1<U6>>::from_vec(x.to_vec()).unwrap();
+            let (mut y, mut dx) = (Batch::default(), Batch::default());
+            let mut l = Act::<A>::default();
+            l.forward_train(&xb, &mut y, &mut ());
+            let dy = Batch::from_vec(vec![1.0; 6]).unwrap();
+            l.backward(&xb, &y, &dy, &mut dx, &mut (), &mut ());
+            let arr = |v: &[f32]| <[f32; 6]>::try_from(v).unwrap();
+            [yi, arr(y.as_slice()), arr(dx.as_slice())]
+        }
+        for (name, want_y, want_d) in cases {
+            let [yi, yt, d] = match name {
+                "relu" => run::<fns::ReLU>(&x),
+                "leaky_relu" => run::<fns::LeakyReLU>(&x),
+                "sigmoid" => run::<fns::Sigmoid>(&x),
+                _ => run::<fns::Tanh>(&x),
+            };
+            for i in 0..6 {
+                let close = |a: f32, b: f32| same(a, b) || (a - b).abs() < 1e-6;
+                assert!(
+                    close(yi[i], want_y[i]),
+                    "{name} infer f({}) = {}, want {}",
+                    x[i],
+                    yi[i],
+                    want_y[i]
+                );
+                assert!(
+                    close(yt[i], want_y[i]),
+                    "{name} train f({}) = {}, want {}",
+                    x[i],
+                    yt[i],
+                    want_y[i]
+                );
+                assert!(
+                    close(d[i], want_d[i]),
+                    "{name} f'({}) = {}, want {}",
+                    x[i],
+                    d[i],
+                    want_d[i]
+                );
+            }
+        }
+        // the fused in-place backward (from the output alone) agrees on ReLU at NaN
+        let mut d = [1.0f32; 3];
+        crate::fused::act_backward::<fns::ReLU>(&[nan, 0.0, inf], &mut d);
+        assert_eq!(d, [1.0, 0.0, 1.0]);
+        let mut y = [nan, -3.0, inf];
+        crate::fused::act::<fns::ReLU>(&mut y);
+        assert!(y[0].is_nan() && y[1] == 0.0 && y[2] == inf);
+    }
+
+    /// PyTorch's values and gradients at NaN, ±∞, ±0 and tiny inputs, with a NaN gradient
+    /// arriving at a NaN (`act_nonfinite_*`, `scripts/torch_fixtures_nonfinite.py`).
+    #[test]
+    fn match_pytorch_at_nan_and_infinity() {
+        use crate::layer::Train;
+        use crate::testing::assert_close_nonfinite;
+        use crate::Batch;
+        fn go<A: Activation>(name: &str) {
+            let fx = fixture(&format!("act_nonfinite_{name}"));
+            let x = Batch::<crate::Shape1<U12>>::from_vec(fx.get("x").to_vec()).unwrap();
+            let dy = Batch::from_vec(fx.get("dy").to_vec()).unwrap();
+            let (mut y, mut dx, mut l) = (Batch::default(), Batch::default(), Act::<A>::default());
+            l.forward_train(&x, &mut y, &mut ());
+            l.backward(&x, &y, &dy, &mut dx, &mut (), &mut ());
+            assert_close_nonfinite(&format!("{name} y"), y.as_slice(), fx.get("y"), 1e-6);
+            assert_close_nonfinite(&format!("{name} dx"), dx.as_slice(), fx.get("dx"), 1e-6);
+            let mut yi = [0.0; 12];
+            <Act<A> as Layer<crate::Shape1<U12>>>::infer(&l, x.as_slice(), &mut yi, &mut []);
+            assert_close_nonfinite(&format!("{name} infer"), &yi, fx.get("y"), 1e-6);
+        }
+        go::<fns::ReLU>("relu");
+        go::<fns::LeakyReLU>("leaky_relu");
+        go::<fns::Sigmoid>("sigmoid");
+        go::<fns::Tanh>("tanh");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Per-parameter adaptive step sizes: Adagrad, RMSProp, Adam (torch.optim's update rules).
 //! Throughout, `d = g + weight_decay·w` and products, squares and quotients are elementwise.
+use super::check::{non_negative, positive, unit, OptimError};
 use super::{decayed, powi, Optimizer, Slots};
 use crate::math::sqrt;
 
@@ -48,6 +49,14 @@ impl Adagrad {
 
 impl Optimizer for Adagrad {
     super::lr_and_state!();
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("Adagrad", "lr", self.lr)?;
+        non_negative("Adagrad", "lr_decay", self.lr_decay)?;
+        non_negative("Adagrad", "weight_decay", self.weight_decay)?;
+        let v = self.initial_accumulator_value;
+        non_negative("Adagrad", "initial_accumulator_value", v)?;
+        positive("Adagrad", "eps", self.eps)
+    }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (wd, eps) = (self.weight_decay, self.eps);
         let s = self.state.get(i, [param.len()]);
@@ -121,6 +130,14 @@ impl RmsProp {
 
 impl Optimizer for RmsProp {
     super::lr_and_state!();
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("RmsProp", "lr", self.lr)?;
+        // α = 1 never updates the average (PyTorch allows any α ≥ 0; above 1 it diverges)
+        unit("RmsProp", "alpha", self.alpha)?;
+        positive("RmsProp", "eps", self.eps)?;
+        non_negative("RmsProp", "weight_decay", self.weight_decay)?;
+        non_negative("RmsProp", "momentum", self.momentum)
+    }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (lr, a, eps, wd, mu) = (
             self.lr,
@@ -208,6 +225,13 @@ impl Adam {
 
 impl Optimizer for Adam {
     super::lr_and_state!();
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("Adam", "lr", self.lr)?;
+        unit("Adam", "betas.0", self.betas.0)?;
+        unit("Adam", "betas.1", self.betas.1)?;
+        positive("Adam", "eps", self.eps)?;
+        non_negative("Adam", "weight_decay", self.weight_decay)
+    }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let ((b1, b2), eps, lr) = (self.betas, self.eps, self.lr);
         let (wd, shrink) = match self.decoupled_weight_decay {

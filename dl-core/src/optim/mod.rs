@@ -40,11 +40,13 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 pub mod adaptive;
+mod check;
 pub mod regularize;
 pub mod schedule;
 pub mod sgd;
 
 pub use adaptive::{Adagrad, Adam, RmsProp};
+pub use check::OptimError;
 pub use regularize::{Penalized, Penalty};
 pub use schedule::{
     ExpDecay, ExponentialLr, Mode, ReduceLrOnPlateau, Schedule, StepLr, ThresholdMode,
@@ -92,6 +94,22 @@ pub trait Optimizer {
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]);
     /// Forgets all state (momentum, moments, step counts); the learning rate stays.
     fn reset(&mut self);
+    /// Checks every hyper-parameter as torch.optim's constructors do (a NaN, negative or
+    /// infinite learning rate, a β outside `[0, 1)`, an `eps ≤ 0`, a negative momentum or
+    /// weight decay…), the error naming the optimiser, the parameter and its value. The
+    /// constructors and builders do not check, so a chain of them ends with [`checked`].
+    ///
+    /// [`checked`]: Optimizer::checked
+    fn check(&self) -> Result<(), OptimError> {
+        check::non_negative("optimizer", "lr", self.lr())
+    }
+    /// `self` if [`Optimizer::check`] passes: `let opt = Adam::new(1e-3).betas(0.9, 0.99).checked()?;`.
+    fn checked(self) -> Result<Self, OptimError>
+    where
+        Self: Sized,
+    {
+        self.check().map(|()| self)
+    }
 
     /// One step over every parameter of `net` with the gradient a backward pass filled in
     /// `grad`, paired by [`Train::visit_with_grad`]. `In` is inferred for a [`crate::Network`] (it
@@ -138,6 +156,9 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     }
     fn reset(&mut self) {
         (**self).reset()
+    }
+    fn check(&self) -> Result<(), OptimError> {
+        (**self).check()
     }
 }
 

@@ -106,6 +106,12 @@ impl<O: Optimizer, F: FnMut(usize, usize) -> bool> Optimizer for Penalized<O, F>
     fn reset(&mut self) {
         self.inner.reset();
     }
+    /// The inner optimiser's check, and the penalty's weights finite and `≥ 0`.
+    fn check(&self) -> Result<(), super::OptimError> {
+        self.inner.check()?;
+        super::check::non_negative("Penalty", "l1", self.penalty.l1)?;
+        super::check::non_negative("Penalty", "l2", self.penalty.l2)
+    }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         if !(self.select)(i, param.len()) {
             return self.inner.update(i, param, grad);

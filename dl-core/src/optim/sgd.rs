@@ -1,4 +1,5 @@
 //! Gradient descent: plain, with momentum, and Nesterov's (torch.optim.SGD).
+use super::check::{non_negative, OptimError};
 use super::{decayed, Optimizer, Slots};
 
 /// `torch.optim.SGD(lr, momentum, dampening, weight_decay, nesterov)`.
@@ -13,7 +14,8 @@ use super::{decayed, Optimizer, Slots};
 /// averaged over the whole training set (batch GD, one update per pass), over one sample (SGD),
 /// or over a mini-batch of, say, 128 samples (mini-batch SGD).
 ///
-/// PyTorch refuses Nesterov with non-zero dampening; here the formula above is simply applied.
+/// [`Optimizer::check`] refuses, as PyTorch does, a negative or non-finite `lr`, `momentum`,
+/// `dampening` or `weight_decay`, and Nesterov without momentum or with dampening.
 #[derive(Clone, Debug)]
 pub struct Sgd {
     /// Learning rate.
@@ -65,6 +67,33 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("Sgd", "lr", self.lr)?;
+        non_negative("Sgd", "momentum", self.momentum)?;
+        non_negative("Sgd", "dampening", self.dampening)?;
+        non_negative("Sgd", "weight_decay", self.weight_decay)?;
+        if self.nesterov && !(self.momentum > 0.0) {
+            let rule = "> 0 for Nesterov momentum";
+            let (optimizer, param, value) = ("Sgd", "momentum", self.momentum);
+            return Err(OptimError {
+                optimizer,
+                param,
+                value,
+                rule,
+            });
+        }
+        if self.nesterov && self.dampening != 0.0 {
+            let rule = "0 for Nesterov momentum";
+            let (optimizer, param, value) = ("Sgd", "dampening", self.dampening);
+            return Err(OptimError {
+                optimizer,
+                param,
+                value,
+                rule,
+            });
+        }
+        Ok(())
+    }
     super::lr_and_state!();
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);

@@ -676,6 +676,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
                     c: &mut #cache_name,
                     g: &mut #grad_name,
                 ) {
+                    #k::guard::assert_batches(x.len(), y.len(), dy.len());
                     #bwd
                 }
                 fn visit_with_grad(&mut self, g: &#grad_name, f: &mut dyn FnMut(&mut [f32], &[f32])) {

@@ -239,3 +239,42 @@ fn a_batch_split_across_threads_equals_sample_by_sample() {
         assert_eq!(&dx[s * 2048..(s + 1) * 2048], &dxs[..], "dx of sample {s}");
     }
 }
+
+/// NaN and ±∞ through every pool as through PyTorch's (`*_nonfinite*` fixtures): a NaN wins a
+/// max window and takes its gradient (the last NaN of a window, as PyTorch keeps replacing
+/// it), a window of −∞ only gives −∞, averages carry NaN and ±∞.
+#[test]
+fn nan_and_infinity_match_pytorch() {
+    use crate::testing::assert_close_nonfinite;
+    for (name, case) in [
+        ("maxpool_nonfinite_k3s2p1", 0),
+        ("maxpool_nonfinite_k2", 1),
+        ("avgpool_nonfinite_k3s2p1", 2),
+        ("global_avgpool_nonfinite", 3),
+    ] {
+        let fx = fixture(name);
+        macro_rules! go {
+            ($l:expr) => {{
+                type In = Shape3<U2, U7, U9>;
+                let (y, dx, _) = run_train::<In, _>(&mut $l, fx.get("x"), fx.get("dy"));
+                assert_close_nonfinite(&format!("{name} y"), &y, fx.get("y"), 1e-5);
+                assert_close_nonfinite(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
+                let mut yi = vec![0.0; y.len() / 2];
+                let l = $l;
+                crate::layer::Layer::<In>::infer(&l, &fx.get("x")[..126], &mut yi, &mut []);
+                assert_close_nonfinite(
+                    &format!("{name} infer"),
+                    &yi,
+                    &fx.get("y")[..yi.len()],
+                    1e-5,
+                );
+            }};
+        }
+        match case {
+            0 => go!(MaxPool2d::<U3, U2, U1>::default()),
+            1 => go!(MaxPool2d::<U2>::default()),
+            2 => go!(AvgPool2d::<U3, U2, U1>::default()),
+            _ => go!(GlobalAvgPool2d),
+        }
+    }
+}
