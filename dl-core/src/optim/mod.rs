@@ -43,6 +43,7 @@ pub mod adaptive;
 pub mod regularize;
 pub mod schedule;
 pub mod sgd;
+pub mod state;
 
 pub use adaptive::{Adagrad, Adam, RmsProp};
 pub use regularize::{Penalized, Penalty};
@@ -50,6 +51,7 @@ pub use schedule::{
     ExpDecay, ExponentialLr, Mode, ReduceLrOnPlateau, Schedule, StepLr, ThresholdMode,
 };
 pub use sgd::Sgd;
+pub use state::{State, StateError, TensorState};
 
 /// The parts every optimiser here shares: the `lr` / `set_lr` / `reset` methods of
 /// [`Optimizer`] over the fields `lr` and `state`, written inside its `impl Optimizer`.
@@ -63,6 +65,20 @@ macro_rules! lr_and_state {
         }
         fn reset(&mut self) {
             self.state.clear();
+        }
+        fn state(&self) -> $crate::optim::State {
+            $crate::optim::State {
+                lr: self.lr,
+                tensors: self.state.export(),
+            }
+        }
+        fn set_state(
+            &mut self,
+            state: $crate::optim::State,
+        ) -> Result<(), $crate::optim::StateError> {
+            self.state.import(state.tensors)?;
+            self.lr = state.lr;
+            Ok(())
         }
     };
 }
@@ -92,6 +108,29 @@ pub trait Optimizer {
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]);
     /// Forgets all state (momentum, moments, step counts); the learning rate stays.
     fn reset(&mut self);
+    /// A snapshot of the state (learning rate, per-tensor step counts and buffers), for a
+    /// checkpoint (`io::save_optimizer`). The default, for a rule without state, holds the
+    /// learning rate only.
+    fn state(&self) -> State {
+        State {
+            lr: self.lr(),
+            tensors: Vec::new(),
+        }
+    }
+    /// Restores a snapshot taken by [`Optimizer::state`] of the same kind of optimiser, so the
+    /// next step is the one that would have followed it. The default accepts no per-tensor
+    /// state.
+    fn set_state(&mut self, state: State) -> Result<(), StateError> {
+        if let Some(t) = state.tensors.first() {
+            return Err(StateError::Buffers {
+                tensor: 0,
+                expected: 0,
+                found: t.buffers.len(),
+            });
+        }
+        self.set_lr(state.lr);
+        Ok(())
+    }
 
     /// One step over every parameter of `net` with the gradient a backward pass filled in
     /// `grad`, paired by [`Train::visit_with_grad`]. `In` is inferred for a [`crate::Network`] (it
@@ -138,6 +177,12 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     }
     fn reset(&mut self) {
         (**self).reset()
+    }
+    fn state(&self) -> State {
+        (**self).state()
+    }
+    fn set_state(&mut self, state: State) -> Result<(), StateError> {
+        (**self).set_state(state)
     }
 }
 

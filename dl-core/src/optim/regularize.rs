@@ -106,6 +106,12 @@ impl<O: Optimizer, F: FnMut(usize, usize) -> bool> Optimizer for Penalized<O, F>
     fn reset(&mut self) {
         self.inner.reset();
     }
+    fn state(&self) -> super::State {
+        self.inner.state()
+    }
+    fn set_state(&mut self, state: super::State) -> Result<(), super::StateError> {
+        self.inner.set_state(state)
+    }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         if !(self.select)(i, param.len()) {
             return self.inner.update(i, param, grad);

@@ -8,6 +8,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
 mod infer;
+mod names;
 mod train;
 
 struct Gen {
@@ -525,6 +526,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     });
     let name_s = name.to_string();
     let input_s = m.input.to_string();
+    let named = names::named_impl(&k, name, &m.body);
 
     // Training.
     let (fwd, bwd) = g.chain_train(
@@ -579,6 +581,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_buffers_mut(&mut self.#fnames, f);)* }
         }
         const _: () = ::core::assert!(<#name as #k::Module>::PARAMS == #params_l, "network!: parameter count disagrees with the layer types");
+        #named
 
         #[allow(clippy::all)]
         impl #name {
