@@ -1,4 +1,4 @@
-//! The lecture's first network: predict tomorrow's average temperature in Seattle from the last
+//! The first network of the lecture *What is Deep Learning?* (slides after Stanford CS231n): predict tomorrow's average temperature in Seattle from the last
 //! three days', with sigmoid hidden layers and an L2 loss. Trains on 2012–2014, tests on 2015,
 //! next to two baselines computed here: "tomorrow = today" and linear regression.
 //!

@@ -21,6 +21,8 @@ extern crate std;
 pub mod check;
 #[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
+pub mod fit;
 #[doc(hidden)]
 pub mod fused;
 pub mod init;
