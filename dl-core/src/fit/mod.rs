@@ -71,6 +71,8 @@ pub struct Fit {
     pub decay: Decay,
     /// What is printed.
     pub progress: Progress,
+    /// A line every `every` epochs (and after the last).
+    pub every: usize,
 }
 
 /// The targets of a data set: how a batch's loss and a set's metric are computed.
@@ -231,7 +233,13 @@ impl Fit {
             seed: 0,
             decay: Decay::Constant,
             progress: Progress::Auto,
+            every: 1,
         }
+    }
+    /// Prints a line every `every` epochs (and after the last) instead of after each.
+    pub fn every(mut self, every: usize) -> Self {
+        self.every = every.max(1);
+        self
     }
     /// Sets the shuffling seed.
     pub fn seed(mut self, seed: u64) -> Self {
@@ -341,7 +349,7 @@ impl Fit {
                 loss: (total / seen.max(1) as f64) as f32,
                 val,
             };
-            if lines {
+            if lines && (epoch % self.every.max(1) == 0 || epoch + 1 == self.epochs) {
                 eprintln!(
                     "{}epoch {:>w$}/{}  lr {:.3e}  loss {:.4}{}  {:.1} s",
                     if bar { "\r\x1b[K" } else { "" },
