@@ -30,19 +30,6 @@ network! {
     }
 }
 
-/// `Cnn`'s tensors as PyTorch's `nn.Sequential` of the same layers names them (Dropout, ReLU,
-/// pooling and Flatten have none, but keep their index).
-const TORCH_NAMES: [(&str, &[usize]); 8] = [
-    ("0.weight", &[32, 1, 3, 3]),
-    ("0.bias", &[32]),
-    ("2.weight", &[32, 32, 3, 3]),
-    ("2.bias", &[32]),
-    ("5.weight", &[64, 32, 3, 3]),
-    ("5.bias", &[64]),
-    ("10.weight", &[10, 256]),
-    ("10.bias", &[10]),
-];
-
 /// Writes the weights to `path` and the test images with dl's logits, predictions and labels
 /// to `<stem>.check.safetensors` beside it.
 fn save(
@@ -52,7 +39,7 @@ fn save(
     labels: &[usize],
 ) -> Result<(), Box<dyn std::error::Error>> {
     use safetensors::tensor::{serialize_to_file, Dtype, TensorView};
-    dl::io::save(path, net, &TORCH_NAMES)?;
+    dl::io::save(path, net)?; // nn.Sequential names: 0.weight, 0.bias, 2.weight, …
     let logits = net.forward(test);
     let n = test.len();
     let le = |v: &[f32]| v.iter().flat_map(|f| f.to_le_bytes()).collect::<Vec<u8>>();
@@ -102,7 +89,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut net = Cnn::new(seed);
     let mut grad = zeroed_box::<CnnGrad>();
     // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
-    let mut guard = dl::guard::FiniteGuard::new().names(&TORCH_NAMES.map(|t| t.0));
+    let names: Vec<&str> = <Cnn as dl::io::Named>::TENSORS.iter().map(|t| t.0).collect();
+    let mut guard = dl::guard::FiniteGuard::new().names(&names);
     let (epochs, mut opt, schedule) = (40, Adam::new(2e-3).checked()?, StepLr::new(2e-3, 15, 0.3));
     let augment = Augment {
         translate: 1,

@@ -20,8 +20,8 @@
 //! `infer` with exactly that arena, with zero allocations, and checks that one float less is
 //! refused.
 use dl::consts::*;
-use dl::models::*;
 use dl::{zeroed_box, Layer, Module, Shape, Shape1, Shape3, Zeroable};
+use dl_models::*;
 
 /// `1234567` as `1,234,567`.
 fn th(n: usize) -> String {

@@ -1,22 +1,17 @@
-//! The lecture's first network: predict tomorrow's average temperature in Seattle from the last
+//! The first network of the lecture *What is Deep Learning?* (slides after Stanford CS231n): predict tomorrow's average temperature in Seattle from the last
 //! three days', with sigmoid hidden layers and an L2 loss. Trains on 2012–2014, tests on 2015,
 //! next to two baselines computed here: "tomorrow = today" and linear regression.
 //!
 //!     cargo run --release --example temperature
-use dl::consts::*;
-use dl::data::{least_squares, shuffled_batches, Standardizer, Table};
-use dl::optim::{Adam, ExpDecay, Optimizer, Schedule};
-use dl::rng::Rng;
-use dl::{network, zeroed_box, Batch, Layer, Module, Shape1, Train};
+use dl::data::{least_squares, Standardizer, Table};
+use dl::fit::metrics::rmse;
+use dl::fit::{Decay, Fit, Values};
+use dl::optim::{Adam, Optimizer};
+use dl::{network, Batch, Layer};
 
 network! {
     /// Three inputs, two sigmoid hidden layers of 16, one output.
     struct Mlp: [3] { Linear(3, 16), Sigmoid, Linear(16, 16), Sigmoid, Linear(16, 1) }
-}
-
-fn rmse(pred: impl Iterator<Item = f32>, truth: &[f32]) -> f32 {
-    let se: f32 = pred.zip(truth).map(|(p, t)| (p - t) * (p - t)).sum();
-    (se / truth.len() as f32).sqrt()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,14 +43,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Baselines.
-    let persistence = rmse(test.0.chunks(3).map(|d| d[2]), &test.1);
+    let rmse = |pred: Vec<f32>, truth: &[f32]| rmse(&pred, truth).ok_or("no test days");
+    let persistence = rmse(test.0.chunks(3).map(|d| d[2]).collect(), &test.1)?;
     let w = least_squares(&train.0, &train.1, 3)?;
     let linear = rmse(
         test.0
             .chunks(3)
-            .map(|d| d[0] * w[0] + d[1] * w[1] + d[2] * w[2] + w[3]),
+            .map(|d| d[0] * w[0] + d[1] * w[1] + d[2] * w[2] + w[3])
+            .collect(),
         &test.1,
-    );
+    )?;
 
     // Standardise inputs and target with the training statistics.
     let (sx, sy) = (
@@ -72,47 +69,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let mut net = Mlp::new(seed);
-    let mut grad = zeroed_box::<MlpGrad>();
-    // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
-    let mut guard = dl::guard::FiniteGuard::new();
-    // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch).
+    // Adam with a little L2 weight decay; lr = 0.01 · e^(−0.03·epoch), 150 epochs of 32.
     let mut opt = Adam::new(1e-2).weight_decay(1e-3).checked()?;
-    let schedule = ExpDecay::new(1e-2, 0.03);
-    let (mut rng, mut y, mut dx, mut cache) = (
-        Rng::new(7),
-        Batch::default(),
-        Batch::default(),
-        Default::default(),
-    );
-    let epochs = 150;
-    for epoch in 0..epochs {
-        schedule.apply(epoch, &mut opt);
-        let mut total = 0.0;
-        for idx in shuffled_batches(ytr.len(), 32, &mut rng) {
-            let x = dl::data::gather::<Shape1<U3>>(&xtr, &idx)?;
-            let target = dl::data::gather::<Shape1<U1>>(&ytr, &idx)?;
-            net.forward_train(&x, &mut y, &mut cache);
-            let (loss, dy) = dl::loss::mse(&y, &target)?;
-            total += loss * idx.len() as f32;
-            grad.zero();
-            net.try_backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad)?;
-            guard.check(loss, &*grad)?;
-            opt.step(&mut *net, &grad);
-        }
-        if epoch % 50 == 0 || epoch + 1 == epochs {
-            println!(
-                "epoch {epoch:3}  train MSE (standardised) {:.4}",
-                total / ytr.len() as f32
-            );
-        }
-    }
+    let fit = Fit::new(150, 32)
+        .seed(7)
+        .decay(Decay::Exponential {
+            gamma: (-0.03f32).exp(),
+        })
+        .every(50); // a line on stderr every 50 epochs: lr, train MSE (standardised)
+    fit.run(&mut *net, &mut opt, &xtr, &Values(&ytr), None)?;
     let pred = net.forward(&Batch::from_vec(xte)?);
     let mlp = rmse(
-        pred.as_slice()
-            .iter()
-            .map(|&p| sy.invert(0, p).unwrap_or(f32::NAN)),
+        pred.as_slice().iter().map(|&p| sy.invert(0, p).unwrap_or(f32::NAN)).collect(),
         &test.1,
-    );
+    )?;
 
     println!("tomorrow = today     RMSE {persistence:.3} °C");
     println!("linear regression    RMSE {linear:.3} °C");

@@ -55,7 +55,7 @@ fn io_fixture(name: &str) -> ((Vec<f32>, Vec<usize>), (Vec<f32>, Vec<usize>)) {
 #[test]
 fn lenet5_from_pytorch_safetensors_matches_pytorch_1e4() {
     let mut net = LeNet5::new(0);
-    io::load(
+    io::load_with_names(
         format!("{FIXTURES}/lenet5.safetensors"),
         &mut *net,
         &LENET5_NAMES,
@@ -69,16 +69,16 @@ fn lenet5_from_pytorch_safetensors_matches_pytorch_1e4() {
 #[test]
 fn lenet5_save_load_round_trip_and_raw_layout_agree() {
     let mut a = LeNet5::new(0);
-    io::load(
+    io::load_with_names(
         format!("{FIXTURES}/lenet5.safetensors"),
         &mut *a,
         &LENET5_NAMES,
     )
     .unwrap();
     // safetensors written here opens again with identical values.
-    let bytes = io::to_bytes(&*a, &LENET5_NAMES).unwrap();
+    let bytes = io::to_bytes_with_names(&*a, &LENET5_NAMES).unwrap();
     let mut b = LeNet5::new(1);
-    io::from_bytes(&bytes, &mut *b, &LENET5_NAMES).unwrap();
+    io::from_bytes_with_names(&bytes, &mut *b, &LENET5_NAMES).unwrap();
     let mut raw_a = vec![0u8; LeNet5::WEIGHT_BYTES];
     io::write_raw(&*a, &mut raw_a).unwrap();
     let mut raw_b = vec![0u8; io::raw_len(&*b)];
@@ -97,14 +97,14 @@ fn lenet5_wrong_names_are_reported_not_panicked() {
     let path = format!("{FIXTURES}/lenet5.safetensors");
     let mut names = LENET5_NAMES;
     names[4] = ("fc1.weight", &[400, 120]);
-    let e = io::load(&path, &mut *net, &names).unwrap_err();
+    let e = io::load_with_names(&path, &mut *net, &names).unwrap_err();
     assert!(matches!(e, WeightsError::Shape { .. }));
     assert_eq!(
         e.to_string(),
         "`fc1.weight`: expected shape [400, 120], found [120, 400]"
     );
     names[4] = ("fc.weight", &[120, 400]);
-    let e = io::load(&path, &mut *net, &names).unwrap_err();
+    let e = io::load_with_names(&path, &mut *net, &names).unwrap_err();
     assert_eq!(
         e.to_string(),
         "`fc.weight` (F32 [120, 400]) is not in the file"

@@ -10,8 +10,8 @@ mod common;
 use common::assert_matches;
 use dl::consts::U32;
 use dl::io;
-use dl::models::names::resnet;
-use dl::models::ResNet18;
+use dl_models::names::resnet;
+use dl_models::ResNet18;
 use safetensors::SafeTensors;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -95,12 +95,12 @@ fn resnet18_at_32_with_pytorch_weights_matches_pytorch_1e4() {
         });
     let file = safetensors::serialize(views, None).unwrap();
     let mut net = ResNet18::<U32>::new(0);
-    io::from_bytes(&file, &mut *net, &names).unwrap();
+    io::from_bytes_with_names(&file, &mut *net, &names).unwrap();
     let (x, y) = io_fixture("resnet18");
     assert_matches(&*net, &x, &y, 1e-4);
     // Saving writes exactly the keys of PyTorch's state_dict (122 = 62 weights and biases,
     // 20 BatchNorms × running_mean, running_var, num_batches_tracked).
-    let saved = io::to_bytes(&*net, &names).unwrap();
+    let saved = io::to_bytes_with_names(&*net, &names).unwrap();
     let st = SafeTensors::deserialize(&saved).unwrap();
     assert_eq!(st.len(), 122);
     assert!(st.tensor("layer4.1.bn2.num_batches_tracked").is_ok());
@@ -113,7 +113,7 @@ fn resnet18_at_32_with_pytorch_weights_matches_pytorch_1e4() {
 fn resnet18_from_pytorch_written_file() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/resnet18.safetensors");
     let mut net = ResNet18::<U32>::new(0);
-    io::load(path, &mut *net, &resnet18_names()).unwrap();
+    io::load_with_names(path, &mut *net, &resnet18_names()).unwrap();
     let (x, y) = io_fixture("resnet18");
     assert_matches(&*net, &x, &y, 1e-4);
     // And back for PyTorch: `python3 scripts/deploy_fixtures.py --check-dl` loads this file
@@ -122,5 +122,5 @@ fn resnet18_from_pytorch_written_file() {
         env!("CARGO_MANIFEST_DIR"),
         "/target/resnet18_from_dl.safetensors"
     );
-    io::save(out, &*net, &resnet18_names()).unwrap();
+    io::save_with_names(out, &*net, &resnet18_names()).unwrap();
 }

@@ -3,7 +3,7 @@
 //! scripts/torchvision_fixtures.py builds each model with torchvision, fills every `state_dict`
 //! tensor with `he_pattern(name, shape)`, runs a deterministic input and commits only the output
 //! (tests/fixtures/tv_<model>_<size>.safetensors, 4 KB each). Here the same tensors are made
-//! from the names dl-models lists (`dl::models::names`), written into a safetensors file exactly
+//! from the names dl-models lists (`dl_models::names`), written into a safetensors file exactly
 //! as PyTorch's `state_dict` has it (BatchNorm running statistics included), loaded with
 //! `io::from_bytes` and run through `infer` on the same input. A wrong layer, order, stride,
 //! padding, pooling mode, BatchNorm eps or parameter name makes the outputs differ: the script
@@ -11,9 +11,9 @@
 //! times the tolerance used here, `1e-4 · max(1, max |y|)`.
 use dl::consts::{U224, U32, U63};
 use dl::io;
-use dl::models::names::{self, Names};
-use dl::models::{AlexNet, GoogLeNet, ResNet18, ResNet50, Vgg11, Vgg16};
 use dl::*;
+use dl_models::names::{self, Names};
+use dl_models::{AlexNet, GoogLeNet, ResNet18, ResNet50, Vgg11, Vgg16};
 use safetensors::SafeTensors;
 use std::sync::Mutex;
 
@@ -100,7 +100,8 @@ fn torch_file(names: &[(String, Vec<usize>)]) -> Vec<u8> {
 /// Loads the pattern into `net` through `names`, runs the fixture's inputs and compares.
 fn check<In: Shape, L: Layer<In> + Module>(net: &mut L, names: Names, fixture: &str) {
     let names = with_buffers(names);
-    io::from_bytes(&torch_file(&names), net, &names).expect("loads PyTorch's state_dict");
+    io::from_bytes_with_names(&torch_file(&names), net, &names)
+        .expect("loads PyTorch's state_dict");
     let bytes = std::fs::read(format!("{FIXTURES}/tv_{fixture}.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let y: Vec<f32> = st

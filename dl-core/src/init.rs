@@ -1,4 +1,4 @@
-//! Weight initialisers, seeded with [`Rng`]: the lecture's `N(0, 0.01²)`, Xavier/Glorot and
+//! Weight initialisers, seeded with [`Rng`]: the lecture *What is Deep Learning?*'s `N(0, 0.01²)`, Xavier/Glorot and
 //! He/MSR (Kaiming), with PyTorch's formulas (`torch.nn.init`). The same seed gives
 //! bit-identical weights on every platform. Needs no allocator.
 //!

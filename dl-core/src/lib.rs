@@ -23,6 +23,8 @@ pub mod budget;
 pub mod check;
 #[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
+pub mod fit;
 #[doc(hidden)]
 pub mod fused;
 #[cfg(feature = "alloc")]

@@ -19,6 +19,11 @@
 //! | [`Fcn32s`], [`Fcn16s`], [`Fcn8s`] | `fcn.rs` | 136,152,917 / 134,815,994 / 134,489,759 | reference nets |
 //! | [`Context`] (dilated, Yu & Koltun) | `dilated.rs` | 28,392 | 64·C² + 8·C |
 //!
+//! Each family is behind a cargo feature of the same name (`mlp`, `lenet`, `alexnet`, `nin`,
+//! `vgg`, `googlenet`, `resnet`, `fcn`, `dilated`; `all` is every one and this crate's default),
+//! so a crate that uses LeNet-5 compiles LeNet-5 only. Through the `dl` facade the families are
+//! off by default: `dl = { …, features = ["lenet"] }`, or `features = ["models"]` for all.
+//!
 //! torchvision's ResNet and GoogLeNet convolutions and the reference FCN up-convolutions have
 //! no bias (`bias=False`); here they are `Conv2d(…, bias = false)` / `ConvTranspose2d(…, bias =
 //! false)`, so every count equals the published one exactly.
@@ -27,24 +32,42 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(feature = "alexnet")]
 pub mod alexnet;
+#[cfg(feature = "dilated")]
 pub mod dilated;
+#[cfg(feature = "fcn")]
 pub mod fcn;
+#[cfg(feature = "googlenet")]
 pub mod googlenet;
+#[cfg(feature = "lenet")]
 pub mod lenet;
+#[cfg(feature = "mlp")]
 pub mod mlp;
 #[cfg(feature = "alloc")]
 pub mod names;
+#[cfg(feature = "nin")]
 pub mod nin;
+#[cfg(feature = "resnet")]
 pub mod resnet;
+#[cfg(feature = "vgg")]
 pub mod vgg;
 
+#[cfg(feature = "alexnet")]
 pub use alexnet::{AlexNet, AlexNetLrn};
+#[cfg(feature = "dilated")]
 pub use dilated::Context;
+#[cfg(feature = "fcn")]
 pub use fcn::{Fcn16s, Fcn32s, Fcn8s};
+#[cfg(feature = "googlenet")]
 pub use googlenet::GoogLeNet;
+#[cfg(feature = "lenet")]
 pub use lenet::LeNet5;
+#[cfg(feature = "mlp")]
 pub use mlp::Mlp;
+#[cfg(feature = "nin")]
 pub use nin::Nin;
+#[cfg(feature = "resnet")]
 pub use resnet::{ResNet101, ResNet152, ResNet18, ResNet34, ResNet50};
+#[cfg(feature = "vgg")]
 pub use vgg::{Vgg11, Vgg16};

@@ -1,8 +1,8 @@
-//! The temperature regressor of the lecture: a 3-16-16-1 sigmoid multi-layer perceptron.
+//! The temperature regressor of the lecture *What is Deep Learning?* (slides after Stanford CS231n): a 3-16-16-1 sigmoid multi-layer perceptron.
 use dl_macros::network;
 
 network! {
-    /// The lecture's first network: from the last three days' average temperature, predict
+    /// The first network of the lecture *What is Deep Learning?*: from the last three days' average temperature, predict
     /// tomorrow's (`examples/` trains it on the Seattle weather data).
     ///
     /// Paper: the multi-layer perceptron trained by back-propagation, Rumelhart, Hinton &

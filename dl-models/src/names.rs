@@ -135,6 +135,7 @@ pub fn alexnet() -> Names {
 }
 
 /// torchvision `googlenet(aux_logits=False)`: `BasicConv2d` is `{p}.conv` + `{p}.bn`.
+#[cfg(feature = "googlenet")]
 pub fn googlenet() -> Names {
     let mut n = Names::default();
     let basic = |n: &mut Names, p: &str, i: usize, o: usize, k: usize| {

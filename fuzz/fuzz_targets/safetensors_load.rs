@@ -2,7 +2,7 @@
 //! out-of-bounds read. Loaded weights save and load back to the same values.
 #![no_main]
 use dl_core::consts::*;
-use dl_core::io::{from_bytes, to_bytes};
+use dl_core::io::{from_bytes_with_names as from_bytes, to_bytes_with_names as to_bytes};
 use dl_core::{zeroed_box, BatchNorm1d, Linear, Module, Seq};
 use libfuzzer_sys::fuzz_target;
 

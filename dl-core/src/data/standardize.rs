@@ -1,4 +1,4 @@
-//! Standardisation ("whitening" in the lecture): per feature, subtract the training mean and
+//! Standardisation ("whitening" in the lecture *What is Deep Learning?*): per feature, subtract the training mean and
 //! divide by the training standard deviation. Fit on the training split, apply to both.
 use super::slices::{whole_rows, SliceError};
 use std::vec::Vec;

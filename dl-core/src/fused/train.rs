@@ -90,7 +90,8 @@ pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
 
 /// `Conv2d` backward over `n` samples, split over the thread pool: `dx = col2im(Wᵀ·dY)`
 /// (`Wᵀ` packed once), `gw += dY·colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`: no
-/// bias), partial gradients per piece.
+/// bias), partial gradients per piece, pieces fixed by the batch (`par::partials`), not the
+/// thread count: the gradients are the same to the bit with any number of threads.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_backward(
     w: &[f32],
@@ -108,7 +109,7 @@ pub fn conv2d_backward(
     let (xn, yn) = (g.c * g.h * g.w, o * m);
     reserve(&mut work.wt, packed_len(r, o));
     pack_a(r, o, Mat::t(w, r), &mut work.wt);
-    let p = par::pieces(n, 2 * yn * r);
+    let p = par::partials(n, 2 * yn * r, o * r);
     let wt = core::mem::take(&mut work.wt);
     if conv_shifted(g, o) {
         let (wp, ld, xl) = (g.w + 2 * g.p, g.oh * (g.w + 2 * g.p), xpad_len(g));
@@ -118,7 +119,7 @@ pub fn conv2d_backward(
             reserve(&mut pc.dyw, o * ld);
             reserve(&mut pc.dxpad, xl);
         }
-        par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+        par::for_chunks_parts(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
             let Piece {
                 cols,
                 dcols,
@@ -174,7 +175,7 @@ pub fn conv2d_backward(
     let id = g.is_identity();
     let cols = if id { 0 } else { r * m };
     let ps = work.pieces(p, ws_b(r, m), cols, o * r, nb);
-    par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+    par::for_chunks_parts(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
         let Piece {
             cols,
             dcols,
@@ -408,10 +409,10 @@ pub fn linear_backward(
 ) {
     let no = gb.len();
     let ni = w.len() / no.max(1);
-    let p = par::pieces(n, 2 * no * ni);
+    let p = par::partials(n, 2 * no * ni, no * ni);
     let per = n.div_ceil(p.max(1)).max(1);
     let ps = work.pieces(p, ws_a(no, per), 0, no * ni, no);
-    par::for_chunks_with(ps, n, &mut dx[..n * ni], ni, |pc, start, dxs| {
+    par::for_chunks_parts(ps, n, &mut dx[..n * ni], ni, |pc, start, dxs| {
         let rows = dxs.len() / ni.max(1);
         let dyp = &dy[start * no..][..rows * no];
         let dyl = Lhs::InPlace(Mat::rows(dyp, no));

@@ -7,6 +7,10 @@
 //!   viewed as `&Net` without copying, after a length and alignment check.
 //! * [`safetensors`] (feature `std`) — the format PyTorch users share weights in, read and
 //!   written with the `safetensors` crate; every tensor is checked by name, shape and dtype.
+//!   [`save`] / [`load`] name the tensors as the network itself does ([`Named`], written by
+//!   `network!`: `nn.Sequential`-style); [`save_with_names`] / [`load_with_names`] take a table
+//!   of other names (torchvision's). [`save_optimizer`] / [`load_optimizer`] keep an
+//!   optimiser's state (Adam's moments and step counts), so training resumes exactly.
 //!
 //! Both walk the network in one order: the parameters in [`Module::visit`] order, then the
 //! buffers (BatchNorm's `running_mean`, `running_var`) in [`Module::visit_buffers`] order.
@@ -15,12 +19,23 @@
 //! [`Module::visit_buffers`]: crate::Module::visit_buffers
 #[cfg(feature = "std")]
 mod header;
+pub mod named;
+#[cfg(feature = "std")]
+pub mod optimizer;
 pub mod raw;
 #[cfg(feature = "std")]
 pub mod safetensors;
 pub mod view;
 
+pub use named::Named;
+#[cfg(feature = "std")]
+pub use named::{from_bytes, load, save, to_bytes};
+#[cfg(feature = "std")]
+pub use optimizer::{load_optimizer, optimizer_from_bytes, optimizer_to_bytes, save_optimizer};
 pub use raw::{load_raw, raw_len, write_raw, RawLengthError};
 #[cfg(feature = "std")]
-pub use safetensors::{from_bytes, load, save, to_bytes, TensorName, WeightsError};
+pub use safetensors::{
+    from_bytes_with_names, load_with_names, save_with_names, to_bytes_with_names, TensorName,
+    WeightsError,
+};
 pub use view::{image, view, Aligned, ViewError};

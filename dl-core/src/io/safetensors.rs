@@ -4,12 +4,12 @@
 //! then buffers in [`Module::visit_buffers`] order — its PyTorch `state_dict` name and shape
 //! (`("conv1.weight", [6, 1, 5, 5])`). Loading checks every listed tensor (present, dtype F32,
 //! that exact shape) before writing anything, so on error the network is unchanged. Tensors in
-//! the file that are not listed (`num_batches_tracked`, say) are ignored; [`save`] writes a
+//! the file that are not listed (`num_batches_tracked`, say) are ignored; [`save_with_names`] writes a
 //! `num_batches_tracked` of 0 beside each `*.running_mean`, as PyTorch's BatchNorm has one.
 //!
 //! An entry `(name, shape, false)` marks a tensor PyTorch's model does not have (the bias
-//! `network!` gives a convolution that is `bias=False` in PyTorch): [`load`] sets it to zero and
-//! [`save`] leaves it out.
+//! `network!` gives a convolution that is `bias=False` in PyTorch): [`load_with_names`] sets it to zero and
+//! [`save_with_names`] leaves it out.
 use crate::layer::Module;
 use ::safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::fmt;
@@ -154,7 +154,7 @@ fn check_names<M: Module, N: TensorName>(net: &M, names: &[N]) -> Result<(), Wei
 }
 
 /// Loads a safetensors file's bytes into `net`; see the [module docs](self) for `names`.
-pub fn from_bytes<M: Module, N: TensorName>(
+pub fn from_bytes_with_names<M: Module, N: TensorName>(
     bytes: &[u8],
     net: &mut M,
     names: &[N],
@@ -206,7 +206,10 @@ pub fn from_bytes<M: Module, N: TensorName>(
 }
 
 /// `net`'s tensors as a safetensors file's bytes (F32, little-endian), named by `names`.
-pub fn to_bytes<M: Module, N: TensorName>(net: &M, names: &[N]) -> Result<Vec<u8>, WeightsError> {
+pub fn to_bytes_with_names<M: Module, N: TensorName>(
+    net: &M,
+    names: &[N],
+) -> Result<Vec<u8>, WeightsError> {
     check_names(net, names)?;
     let mut data: Vec<Vec<u8>> = Vec::with_capacity(names.len());
     let mut put = |t: &[f32]| data.push(t.iter().flat_map(|v| v.to_le_bytes()).collect());
@@ -235,8 +238,8 @@ pub fn to_bytes<M: Module, N: TensorName>(net: &M, names: &[N]) -> Result<Vec<u8
     ::safetensors::tensor::serialize(views, None).map_err(|e| WeightsError::Format(e.to_string()))
 }
 
-/// Loads the safetensors file at `path` into `net` (see [`from_bytes`]).
-pub fn load<M: Module, N: TensorName>(
+/// Loads the safetensors file at `path` into `net` (see [`from_bytes_with_names`]).
+pub fn load_with_names<M: Module, N: TensorName>(
     path: impl AsRef<Path>,
     net: &mut M,
     names: &[N],
@@ -246,17 +249,17 @@ pub fn load<M: Module, N: TensorName>(
         path: path.to_path_buf(),
         source,
     })?;
-    from_bytes(&bytes, net, names)
+    from_bytes_with_names(&bytes, net, names)
 }
 
-/// Saves `net` as a safetensors file at `path` (see [`to_bytes`]).
-pub fn save<M: Module, N: TensorName>(
+/// Saves `net` as a safetensors file at `path` (see [`to_bytes_with_names`]).
+pub fn save_with_names<M: Module, N: TensorName>(
     path: impl AsRef<Path>,
     net: &M,
     names: &[N],
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = to_bytes(net, names)?;
+    let bytes = to_bytes_with_names(net, names)?;
     std::fs::write(path, bytes).map_err(|source| WeightsError::Io {
         path: path.to_path_buf(),
         source,
@@ -303,13 +306,13 @@ mod tests {
         let mut a = new_boxed::<Net>(1);
         a.1.running_mean.copy_from_slice(&[0.5, -0.5]);
         a.1.running_var.copy_from_slice(&[2.0, 3.0]);
-        to_bytes(&*a, &names()).unwrap()
+        to_bytes_with_names(&*a, &names()).unwrap()
     }
 
     fn load_err(bytes: &[u8]) -> String {
         let mut b = new_boxed::<Net>(7);
         let before = all(&b);
-        let e = from_bytes(bytes, &mut *b, &names()).unwrap_err();
+        let e = from_bytes_with_names(bytes, &mut *b, &names()).unwrap_err();
         assert_eq!(all(&b), before, "the network changed on error: {e}");
         e.to_string()
     }
@@ -318,15 +321,15 @@ mod tests {
     fn round_trip_parameters_and_buffers() {
         let mut a = new_boxed::<Net>(1);
         a.1.running_mean.copy_from_slice(&[0.5, -0.5]);
-        let bytes = to_bytes(&*a, &names()).unwrap();
+        let bytes = to_bytes_with_names(&*a, &names()).unwrap();
         let mut b = zeroed_box::<Net>();
-        from_bytes(&bytes, &mut *b, &names()).unwrap();
+        from_bytes_with_names(&bytes, &mut *b, &names()).unwrap();
         assert_eq!(all(&a), all(&b));
         let path =
             std::env::temp_dir().join(format!("dl-io-test-{}.safetensors", std::process::id()));
-        save(&path, &*a, &names()).unwrap();
+        save_with_names(&path, &*a, &names()).unwrap();
         let mut c = zeroed_box::<Net>();
-        load(&path, &mut *c, &names()).unwrap();
+        load_with_names(&path, &mut *c, &names()).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(all(&a), all(&c));
     }
@@ -415,7 +418,7 @@ mod tests {
             t("bn.running_var", "[2]", 56, 64),
         ];
         let mut b = zeroed_box::<Net>();
-        from_bytes(
+        from_bytes_with_names(
             &raw(&format!("{{{}}}", good.join(",")), 64),
             &mut *b,
             &names(),
@@ -448,14 +451,14 @@ mod tests {
         let mut n = names();
         n.pop();
         let mut b = zeroed_box::<Net>();
-        let e = from_bytes(&good_file(), &mut *b, &n).unwrap_err();
+        let e = from_bytes_with_names(&good_file(), &mut *b, &n).unwrap_err();
         assert_eq!(
             e.to_string(),
             "5 names given for a network of 6 tensors (parameters, then buffers)"
         );
         let mut n = names();
         n[1].1 = vec![3];
-        let e = from_bytes(&good_file(), &mut *b, &n).unwrap_err();
+        let e = from_bytes_with_names(&good_file(), &mut *b, &n).unwrap_err();
         assert_eq!(
             e.to_string(),
             "`fc.bias`: listed shape [3] does not hold the network's 2 values"
@@ -463,10 +466,10 @@ mod tests {
         let mut n = names();
         n[3].0 = "bn.weight";
         assert_eq!(
-            to_bytes(&*b, &n).unwrap_err().to_string(),
+            to_bytes_with_names(&*b, &n).unwrap_err().to_string(),
             "`bn.weight` is listed twice"
         );
-        let e = load("/nonexistent/w.safetensors", &mut *b, &names()).unwrap_err();
+        let e = load_with_names("/nonexistent/w.safetensors", &mut *b, &names()).unwrap_err();
         assert!(
             e.to_string().starts_with("/nonexistent/w.safetensors: "),
             "{e}"
@@ -480,12 +483,12 @@ mod tests {
             .into_iter()
             .map(|(n, s)| (n, s, n != "fc.bias"))
             .collect();
-        let bytes = to_bytes(&*a, &n).unwrap();
+        let bytes = to_bytes_with_names(&*a, &n).unwrap();
         let st = SafeTensors::deserialize(&bytes).unwrap();
         assert_eq!(st.len(), 6, "5 listed in the file + bn.num_batches_tracked");
         assert!(st.tensor("fc.bias").is_err());
         let mut b = new_boxed::<Net>(2);
-        from_bytes(&bytes, &mut *b, &n).unwrap();
+        from_bytes_with_names(&bytes, &mut *b, &n).unwrap();
         assert_eq!(b.0.bias.as_slice(), &[0.0, 0.0]);
         assert_eq!(b.0.weight, a.0.weight);
     }

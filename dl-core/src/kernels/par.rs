@@ -42,6 +42,26 @@ pub fn pieces(n: usize, work_per_item: usize) -> usize {
     }
 }
 
+/// Most pieces [`partials`] splits a batch into.
+pub const PARTS: usize = 4;
+
+/// Floats all pieces' partial sums may take together (128 MiB).
+const PARTIAL_BUDGET: usize = 32 << 20;
+
+/// How many pieces to split `n` items of `work` flops each into when every piece adds into its
+/// own partial sums of `partial_len` floats (a backward pass's parameter gradients), which
+/// are then added in piece order. The count depends on the batch and the work only, never on
+/// the thread count, so the sums — the gradients — are the same to the bit with one thread
+/// or eight: up to [`PARTS`], fewer when the partial sums would pass 128 MiB, one when the
+/// work is too small to split. Run the pieces with [`for_chunks_parts`].
+pub fn partials(n: usize, work_per_item: usize, partial_len: usize) -> usize {
+    if n * work_per_item < 200_000 {
+        return 1;
+    }
+    let fit = (PARTIAL_BUDGET / partial_len.max(1)).max(1);
+    n.min(PARTS).min(fit).max(1)
+}
+
 /// Runs `f(0)`, …, `f(pieces − 1)` in parallel (on the persistent pool under `std`) and returns
 /// when all are done.
 pub fn run<F: Fn(usize) + Sync>(pieces: usize, f: F) {
@@ -158,6 +178,43 @@ where
         // SAFETY: ranges of different pieces are disjoint.
         let chunk = unsafe {
             core::slice::from_raw_parts_mut(base.get().add(r.start * item_len), r.len() * item_len)
+        };
+        f(wk, r.start, chunk);
+    });
+}
+
+/// Like [`for_chunks_with`], but deterministic: the `n` items of `out` are split into
+/// `work.len()` consecutive ranges (size `work` with [`partials`]) and range `i` always runs
+/// with `work[i]`, on as many threads as there are; so partial sums kept in `work[i]` do not
+/// depend on the thread count or on which thread ran what. Add them up in index order.
+pub fn for_chunks_parts<W: Send, F>(
+    work: &mut [W],
+    n: usize,
+    out: &mut [f32],
+    item_len: usize,
+    f: F,
+) where
+    F: Fn(&mut W, usize, &mut [f32]) + Sync,
+{
+    let parts = work.len();
+    if parts == 0 {
+        return;
+    }
+    assert!(out.len() >= n * item_len);
+    let (per, chunks) = split(n, parts);
+    let (wb, ob) = (SendPtr(work.as_mut_ptr()), SendPtr(out.as_mut_ptr()));
+    run_slots(chunks, parts, |i, _| {
+        let r = (i * per).min(n)..((i + 1) * per).min(n);
+        // SAFETY: piece `i < chunks <= parts` is run once, so `work[i]` has one user; the
+        // ranges of different pieces are disjoint (and `out` was checked long enough above).
+        let (wk, chunk) = unsafe {
+            (
+                &mut *wb.get().add(i),
+                core::slice::from_raw_parts_mut(
+                    ob.get().add(r.start * item_len),
+                    r.len() * item_len,
+                ),
+            )
         };
         f(wk, r.start, chunk);
     });

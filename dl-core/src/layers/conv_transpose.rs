@@ -291,8 +291,9 @@ where
         let [_, h, w] = <Shape3<C, H, W>>::DIMS;
         let [_, oh, ow] = <Self::Out as Shape>::DIMS;
         let g = Self::geom(h, w, oh, ow);
+        // Pieces fixed by the batch, not the thread count: bit-identical gradients.
         cache.pieces.resize_with(
-            par::pieces(n, I::USIZE * g.rows() * g.cols()),
+            par::partials(n, I::USIZE * g.rows() * g.cols(), self.weight.len()),
             Work::default,
         );
         for wk in cache.pieces.iter_mut() {
@@ -304,7 +305,7 @@ where
             wk.db.resize(B::Len::USIZE, 0.0);
         }
         let xn = <Shape3<C, H, W>>::NUMEL;
-        par::for_chunks_with(
+        par::for_chunks_parts(
             &mut cache.pieces,
             n,
             dx.as_mut_slice(),

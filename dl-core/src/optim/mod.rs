@@ -44,6 +44,7 @@ mod check;
 pub mod regularize;
 pub mod schedule;
 pub mod sgd;
+pub mod state;
 
 pub use adaptive::{Adagrad, Adam, RmsProp};
 pub use check::OptimError;
@@ -52,6 +53,7 @@ pub use schedule::{
     ExpDecay, ExponentialLr, Mode, ReduceLrOnPlateau, Schedule, StepLr, ThresholdMode,
 };
 pub use sgd::Sgd;
+pub use state::{State, StateError, TensorState};
 
 /// The parts every optimiser here shares: the `lr` / `set_lr` / `reset` methods of
 /// [`Optimizer`] over the fields `lr` and `state`, written inside its `impl Optimizer`.
@@ -65,6 +67,20 @@ macro_rules! lr_and_state {
         }
         fn reset(&mut self) {
             self.state.clear();
+        }
+        fn state(&self) -> $crate::optim::State {
+            $crate::optim::State {
+                lr: self.lr,
+                tensors: self.state.export(),
+            }
+        }
+        fn set_state(
+            &mut self,
+            state: $crate::optim::State,
+        ) -> Result<(), $crate::optim::StateError> {
+            self.state.import(state.tensors)?;
+            self.lr = state.lr;
+            Ok(())
         }
     };
 }
@@ -109,6 +125,29 @@ pub trait Optimizer {
         Self: Sized,
     {
         self.check().map(|()| self)
+    }
+    /// A snapshot of the state (learning rate, per-tensor step counts and buffers), for a
+    /// checkpoint (`io::save_optimizer`). The default, for a rule without state, holds the
+    /// learning rate only.
+    fn state(&self) -> State {
+        State {
+            lr: self.lr(),
+            tensors: Vec::new(),
+        }
+    }
+    /// Restores a snapshot taken by [`Optimizer::state`] of the same kind of optimiser, so the
+    /// next step is the one that would have followed it. The default accepts no per-tensor
+    /// state.
+    fn set_state(&mut self, state: State) -> Result<(), StateError> {
+        if let Some(t) = state.tensors.first() {
+            return Err(StateError::Buffers {
+                tensor: 0,
+                expected: 0,
+                found: t.buffers.len(),
+            });
+        }
+        self.set_lr(state.lr);
+        Ok(())
     }
 
     /// One step over every parameter of `net` with the gradient a backward pass filled in
@@ -159,6 +198,12 @@ impl<O: Optimizer + ?Sized> Optimizer for Box<O> {
     }
     fn check(&self) -> Result<(), OptimError> {
         (**self).check()
+    }
+    fn state(&self) -> State {
+        (**self).state()
+    }
+    fn set_state(&mut self, state: State) -> Result<(), StateError> {
+        (**self).set_state(state)
     }
 }
 

@@ -112,6 +112,12 @@ impl<O: Optimizer, F: FnMut(usize, usize) -> bool> Optimizer for Penalized<O, F>
         super::check::non_negative("Penalty", "l1", self.penalty.l1)?;
         super::check::non_negative("Penalty", "l2", self.penalty.l2)
     }
+    fn state(&self) -> super::State {
+        self.inner.state()
+    }
+    fn set_state(&mut self, state: super::State) -> Result<(), super::StateError> {
+        self.inner.set_state(state)
+    }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         if !(self.select)(i, param.len()) {
             return self.inner.update(i, param, grad);

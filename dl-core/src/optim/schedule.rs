@@ -72,7 +72,7 @@ impl Schedule for ExponentialLr {
     }
 }
 
-/// Exponential decay as the lecture states it: `lr0·e^(−k·t)` where `t` is the current step
+/// Exponential decay as the lecture *What is Deep Learning?* states it: `lr0·e^(−k·t)` where `t` is the current step
 /// (the same curve as [`ExponentialLr`] with `γ = e^(−k)`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ExpDecay {

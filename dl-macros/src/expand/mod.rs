@@ -8,6 +8,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
 mod infer;
+mod names;
 mod train;
 mod typed;
 
@@ -541,6 +542,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     });
     let name_s = name.to_string();
     let input_s = m.input.to_string();
+    let named = names::named_impl(&k, name, &m.body);
 
     let typed = typed::typed_entry(&g, net, m);
 
@@ -597,6 +599,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_buffers_mut(&mut self.#fnames, f);)* }
         }
         const _: () = ::core::assert!(<#name as #k::Module>::PARAMS == #params_l, "network!: parameter count disagrees with the layer types");
+        #named
 
         #[allow(clippy::all)]
         impl #name {

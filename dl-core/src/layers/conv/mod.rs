@@ -263,7 +263,8 @@ where
         );
         cache.wt.resize(packed_len(ckk, o), 0.0);
         pack_a(ckk, o, Mat::t(&self.weight, ckk), &mut cache.wt);
-        let pieces = par::pieces(n, 2 * yn * ckk);
+        // Pieces fixed by the batch, not the thread count: bit-identical gradients.
+        let pieces = par::partials(n, 2 * yn * ckk, o * ckk);
         cache
             .bwd
             .resize_with(pieces.max(cache.bwd.len()), Default::default);
@@ -272,7 +273,7 @@ where
             wk.prepare(&pl, B::Len::USIZE);
         }
         let wt = &cache.wt[..];
-        par::for_chunks_with(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
+        par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
             for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                 let s = start + i;
                 sample::backward(

@@ -1,0 +1,51 @@
+//! Networks that know their tensors' names: [`Named`], written by `network!` (PyTorch
+//! `nn.Sequential`-style names: `0.weight`, `0.bias`, `3.running_mean`, …), and, with feature
+//! `std`, [`save`] / [`load`] / [`to_bytes`] / [`from_bytes`] that use those names, so no table
+//! is written by hand. For other names (torchvision's `layer1.0.conv1.weight`) pass a table to
+//! [`save_with_names`](super::save_with_names) and its siblings.
+#[cfg(feature = "std")]
+use super::safetensors::{from_bytes_with_names, to_bytes_with_names, WeightsError};
+#[cfg(feature = "std")]
+use crate::layer::Module;
+#[cfg(feature = "std")]
+use std::path::Path;
+#[cfg(feature = "std")]
+use std::vec::Vec;
+
+/// The name and PyTorch shape of every tensor the network visits: the parameters in
+/// [`Module::visit`](crate::Module::visit) order, then the buffers in
+/// [`Module::visit_buffers`](crate::Module::visit_buffers) order.
+///
+/// `network!` implements it; for a net of `Conv2d(1, 8, 3), ReLU, Flatten, Linear(…)` it is
+/// `[("0.weight", &[8, 1, 3, 3]), ("0.bias", &[8]), ("3.weight", …), ("3.bias", …)]`, the
+/// `state_dict` keys of an `nn.Sequential` of the same layers.
+pub trait Named {
+    /// `(name, shape)` of every visited tensor, parameters first, then buffers.
+    const TENSORS: &'static [(&'static str, &'static [usize])];
+}
+
+/// Loads a safetensors file's bytes into `net` by its own names (see [`Named`]); every tensor
+/// is checked (present, F32, shape) before anything is written.
+#[cfg(feature = "std")]
+pub fn from_bytes<M: Module + Named>(bytes: &[u8], net: &mut M) -> Result<(), WeightsError> {
+    from_bytes_with_names(bytes, net, M::TENSORS)
+}
+
+/// `net`'s tensors as a safetensors file's bytes, under its own names (see [`Named`]).
+#[cfg(feature = "std")]
+pub fn to_bytes<M: Module + Named>(net: &M) -> Result<Vec<u8>, WeightsError> {
+    to_bytes_with_names(net, M::TENSORS)
+}
+
+/// Loads the safetensors file at `path` into `net` by its own names (see [`Named`]).
+#[cfg(feature = "std")]
+pub fn load<M: Module + Named>(path: impl AsRef<Path>, net: &mut M) -> Result<(), WeightsError> {
+    super::safetensors::load_with_names(path, net, M::TENSORS)
+}
+
+/// Saves `net` as a safetensors file at `path` under its own names (see [`Named`]); PyTorch
+/// loads it into an `nn.Sequential` of the same layers with `load_state_dict(strict=True)`.
+#[cfg(feature = "std")]
+pub fn save<M: Module + Named>(path: impl AsRef<Path>, net: &M) -> Result<(), WeightsError> {
+    super::safetensors::save_with_names(path, net, M::TENSORS)
+}
