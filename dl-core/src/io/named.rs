@@ -24,6 +24,12 @@ pub trait Named {
     const TENSORS: &'static [(&'static str, &'static [usize])];
 }
 
+/// The box `new` returns is named as the network it holds.
+#[cfg(feature = "alloc")]
+impl<T: Named + ?Sized> Named for alloc::boxed::Box<T> {
+    const TENSORS: &'static [(&'static str, &'static [usize])] = T::TENSORS;
+}
+
 /// Loads a safetensors file's bytes into `net` by its own names (see [`Named`]); every tensor
 /// is checked (present, F32, shape) before anything is written.
 #[cfg(feature = "std")]

@@ -1,6 +1,6 @@
 // dl-models' LeNet-5 takes [1, 32, 32]; given 28×28 digits.
 use dl::consts::*;
-use dl::models::LeNet5;
+use dl_models::LeNet5;
 use dl::*;
 
 fn main() {

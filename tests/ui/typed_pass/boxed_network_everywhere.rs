@@ -17,12 +17,12 @@ fn main() {
         ("2.bias", vec![2]),
     ];
     let path = std::env::temp_dir().join(format!("dl-typed-boxed-{}.safetensors", std::process::id()));
-    io::save(&path, &net, &names).unwrap();
+    io::save_with_names(&path, &net, &names).unwrap();
     let x = Batch::from_vec(vec![0.25, -1.0, 2.0]).unwrap();
     let before = net.forward(&x);
     let mut other = Net::new(1);
     assert_ne!(other.forward(&x).as_slice(), before.as_slice());
-    io::load(&path, &mut other, &names).unwrap();
+    io::load_with_names(&path, &mut other, &names).unwrap();
     assert_eq!(other.forward(&x).as_slice(), before.as_slice());
     assert_eq!(io::raw_len(&net), 50 * 4);
     assert_eq!(params(&net), 50);
