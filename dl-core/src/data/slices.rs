@@ -103,7 +103,7 @@ pub(crate) fn whole_rows(
     if width == 0 {
         return Err(SliceError::ZeroWidth { what });
     }
-    if len % width != 0 {
+    if !len.is_multiple_of(width) {
         return Err(SliceError::PartialRow { what, len, width });
     }
     Ok(len / width)
