@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for idx in shuffled_batches(y_train.len(), 32, &mut rng) {
             let mut xb = gather::<Canvas>(x_train, &idx)?;
             for i in 0..idx.len() {
-                augment.apply(xb.sample_mut(i), 1, 28, 28, &mut rng);
+                augment.apply(xb.sample_mut(i), 1, 28, 28, &mut rng)?;
             }
             let yb: Vec<usize> = idx.iter().map(|&i| y_train[i]).collect();
             net.forward_train(&xb, &mut y, &mut cache);

@@ -43,6 +43,15 @@ pub enum SliceError {
     },
     /// The normal equations are singular: a feature is constant or a combination of others.
     Collinear,
+    /// An image slice whose length is not `c·h·w`.
+    ImageSize {
+        /// The function, e.g. `"hflip"`.
+        what: &'static str,
+        /// Values in the slice.
+        len: usize,
+        /// The `[C, H, W]` given.
+        shape: [usize; 3],
+    },
 }
 
 impl fmt::Display for SliceError {
@@ -70,6 +79,11 @@ impl fmt::Display for SliceError {
                 f,
                 "{what}: {x} rows of inputs but {y} targets"
             ),
+            SliceError::ImageSize { what, len, shape: [c, h, w] } => write!(
+                f,
+                "{what}: a [{c}, {h}, {w}] image holds {} values, the slice holds {len}",
+                c.saturating_mul(h).saturating_mul(w)
+            ),
             SliceError::Collinear => write!(
                 f,
                 "least_squares: the features are collinear (one is constant or a combination of others), so the fit is not unique"
@@ -89,8 +103,26 @@ pub(crate) fn whole_rows(
     if width == 0 {
         return Err(SliceError::ZeroWidth { what });
     }
-    if len % width != 0 {
+    if !len.is_multiple_of(width) {
         return Err(SliceError::PartialRow { what, len, width });
     }
     Ok(len / width)
+}
+
+/// `Ok` if `len` is `c·h·w` (no overflow): the slice is one `[C, H, W]` image.
+pub(crate) fn image(
+    what: &'static str,
+    len: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+) -> Result<(), SliceError> {
+    match c.checked_mul(h).and_then(|v| v.checked_mul(w)) {
+        Some(n) if n == len => Ok(()),
+        _ => Err(SliceError::ImageSize {
+            what,
+            len,
+            shape: [c, h, w],
+        }),
+    }
 }

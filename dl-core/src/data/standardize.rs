@@ -146,7 +146,8 @@ pub fn least_squares(x: &[f32], y: &[f32], features: usize) -> Result<Vec<f32>, 
                     .total_cmp(&a[j * (d + 1) + c].abs())
             })
             .unwrap_or(c);
-        if !(a[p * (d + 1) + c].abs() >= 1e-12) {
+        let pivot = a[p * (d + 1) + c].abs();
+        if pivot.is_nan() || pivot < 1e-12 {
             return Err(SliceError::Collinear);
         }
         for k in 0..=d {

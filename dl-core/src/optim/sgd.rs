@@ -72,7 +72,7 @@ impl Optimizer for Sgd {
         non_negative("Sgd", "momentum", self.momentum)?;
         non_negative("Sgd", "dampening", self.dampening)?;
         non_negative("Sgd", "weight_decay", self.weight_decay)?;
-        if self.nesterov && !(self.momentum > 0.0) {
+        if self.nesterov && self.momentum <= 0.0 {
             let rule = "> 0 for Nesterov momentum";
             let (optimizer, param, value) = ("Sgd", "momentum", self.momentum);
             return Err(OptimError {

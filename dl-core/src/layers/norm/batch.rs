@@ -261,7 +261,7 @@ where
             let var = acc[0] / cnt as f64;
             cache
                 .inv_std
-                .push((1.0 / (var + Self::EPS as f64).sqrt()) as f32);
+                .push(1.0 / math::sqrt((var + Self::EPS as f64) as f32));
             self.running_mean[ch] = (1.0 - mo) * self.running_mean[ch] + mo * mu;
             // With one value per channel the unbiased variance is undefined (PyTorch raises);
             // the running variance is then left as it is.
