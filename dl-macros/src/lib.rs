@@ -44,7 +44,7 @@ mod validate;
 /// `net.infer_one(&x, &mut arena) -> y` / `net.infer_into(&x, &mut y, &mut arena)`: `x` is one
 /// sample as the network's own array (`[[[f32; W]; H]; C]` or flat `[f32; C·H·W]`, `[f32; N]`
 /// for a vector; the traits `NameSample` / `NameOutput` list them), `arena` a
-/// `[f32; Name::ARENA_LEN]`, so a wrong size fails `cargo check` naming both shapes.
+/// `[f32; Name::ARENA_LEN]` (`NameArena`), so a wrong size fails `cargo check` naming both.
 #[proc_macro]
 pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let net = match syn::parse::<ast::Net>(input) {

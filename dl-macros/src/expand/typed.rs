@@ -1,7 +1,8 @@
 //! The typed inference entry of a `network!` struct: `infer_one` / `infer_into` take the
 //! network's own sample arrays (`[[[f32; W]; H]; C]` or `[f32; N]`) and an arena array of
 //! exactly `ARENA_LEN` floats, so a wrong size is a compile error naming the shapes in decimal,
-//! not a slice-length panic at run time. `{Name}Sample` / `{Name}Output` carry the message.
+//! not a slice-length panic at run time. `{Name}Sample` / `{Name}Output` / `{Name}Arena` carry
+//! the messages.
 use super::*;
 
 /// `[[[f32; W]; H]; C]` for a map, `[f32; N]` for a vector; with the flat `[f32; C·H·W]` of a
@@ -48,6 +49,14 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
         spelled(m.output)
     );
     let out_label = format!("expected room for one {} sample", m.output);
+    let arena = format_ident!("{}Arena", name);
+    let arena_msg =
+        format!("`{{Self}}` is not an arena of `{name}`: it takes `[f32; {name}::ARENA_LEN]`");
+    let arena_label = format!("expected `[f32; {name}::ARENA_LEN]`");
+    let arena_doc = format!(
+        "The inference workspace of [`{name}`]: `[f32; {name}::ARENA_LEN]`, exactly what \
+         `Layer::infer` touches."
+    );
     let in_doc = format!(
         "One input sample of [`{name}`]: {} (a feature map `[C, H, W]` as nested arrays or flat).",
         spelled(m.input)
@@ -76,6 +85,10 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
     let at = crate::ast::first_span(&net.input_tokens);
     let (in_nested, out_nested) = (respan(in_nested, at), respan(out_nested, at));
     let in_flat_impl = nested_flat(&in_flat, &sample, false).map(|t| respan(t, at));
+    let arena_impl = respan(
+        quote!(impl #arena for [f32; #name::ARENA_LEN] { fn floats(&mut self) -> &mut [f32] { self } }),
+        at,
+    );
     let out_flat_impl = nested_flat(&out_flat, &output, true).map(|t| respan(t, at));
     let zero = match m.output {
         Shape::Vec(n) => {
@@ -114,6 +127,14 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
         #out_nested
         #out_flat_impl
 
+        #[doc = #arena_doc]
+        #[diagnostic::on_unimplemented(message = #arena_msg, label = #arena_label)]
+        #vis trait #arena {
+            /// The workspace's floats.
+            fn floats(&mut self) -> &mut [f32];
+        }
+        #arena_impl
+
         #[allow(clippy::all)]
         impl #name {
             /// Floats in one input sample.
@@ -124,7 +145,7 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
             pub fn infer_one(
                 &self,
                 x: &impl #sample,
-                arena: &mut [f32; #name::ARENA_LEN],
+                arena: &mut impl #arena,
             ) -> #out_arr {
                 let mut y = #zero;
                 self.infer_into(x, &mut y, arena);
@@ -135,9 +156,9 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
                 &self,
                 x: &impl #sample,
                 y: &mut impl #output,
-                arena: &mut [f32; #name::ARENA_LEN],
+                arena: &mut impl #arena,
             ) {
-                <Self as #k::Layer<#si>>::infer(self, x.flat(), y.flat_mut(), arena);
+                <Self as #k::Layer<#si>>::infer(self, x.flat(), y.flat_mut(), arena.floats());
             }
         }
     }
