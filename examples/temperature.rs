@@ -3,7 +3,6 @@
 //! next to two baselines computed here: "tomorrow = today" and linear regression.
 //!
 //!     cargo run --release --example temperature
-use dl::consts::*;
 use dl::data::{least_squares, Standardizer, Table};
 use dl::fit::metrics::rmse;
 use dl::fit::{Decay, Fit, Values};
