@@ -1,7 +1,7 @@
 //! A small CNN on real handwritten digits (8×8, UCI optical digits): augmentation (±1 pixel
 //! translation, Gaussian noise σ = 0.05),
 //! dropout and a step learning-rate schedule. First 1,437 rows train, last 360 test (different
-//! writers). Writes the training curve to `digits-curve.svg`.
+//! writers). Writes the training curve to `target/digits-curve.svg`.
 //!
 //!     cargo run --release --example digits            (SEED=2 for another run)
 //!
@@ -129,10 +129,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let loss = total / y_train.len() as f32;
         loss_curve.push((epoch as f32 + 1.0, loss));
         acc_curve.push((epoch as f32 + 1.0, acc * 100.0));
-        bar.set_message(format!(
-            "loss {loss:.4}  test accuracy {:.2} %",
-            acc * 100.0
-        ));
+        let msg = format!("loss {loss:.4}  test accuracy {:.2} %", acc * 100.0);
+        if bar.is_hidden() {
+            // Not a terminal (piped, CI): a line per epoch instead of a silent bar.
+            eprintln!("epoch {}/{epochs}  {msg}", epoch + 1);
+        }
+        bar.set_message(msg);
         bar.inc(1);
     }
     bar.finish();
@@ -141,18 +143,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         colour: "#1f77b4",
         points,
     };
+    let curve = concat!(env!("CARGO_MANIFEST_DIR"), "/target/digits-curve.svg");
     common::write_svg(
-        "digits-curve.svg",
+        curve,
         &[
             ("training loss", &[blue("cross-entropy", loss_curve)]),
             ("test accuracy (%)", &[blue("accuracy", acc_curve.clone())]),
         ],
     )?;
+    let threads = dl::kernels::par::threads();
     println!(
-        "training time: {:.1} s ({} epochs, {} threads); curve written to digits-curve.svg",
+        "training time: {:.1} s ({epochs} epochs, {threads} thread{}); curve written to {curve}",
         start.elapsed().as_secs_f32(),
-        epochs,
-        dl::kernels::par::threads()
+        if threads == 1 { "" } else { "s" },
     );
     println!(
         "test accuracy: {:.2} %",

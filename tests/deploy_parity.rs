@@ -37,8 +37,11 @@ const LENET5_NAMES: [(&str, &[usize]); 10] = [
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
+/// A tensor, flat, with its shape.
+type Flat = (Vec<f32>, Vec<usize>);
+
 /// `(x, y)` of an `_io` fixture, each flat with its shape.
-fn io_fixture(name: &str) -> ((Vec<f32>, Vec<usize>), (Vec<f32>, Vec<usize>)) {
+fn io_fixture(name: &str) -> (Flat, Flat) {
     let bytes = std::fs::read(format!("{FIXTURES}/{name}_io.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let get = |k: &str| {

@@ -92,10 +92,12 @@ fn weight_bytes_is_the_raw_file_length_struct_bytes_the_struct() {
     let net = BnDrop::new(0);
     assert_eq!(io::raw_len(&*net), BnDrop::WEIGHT_BYTES);
     assert_eq!(BnDrop::STRUCT_BYTES, std::mem::size_of::<BnDrop>());
-    assert!(
-        BnDrop::STRUCT_BYTES > BnDrop::WEIGHT_BYTES,
-        "the Dropout's state is in the struct"
-    );
+    const {
+        assert!(
+            BnDrop::STRUCT_BYTES > BnDrop::WEIGHT_BYTES,
+            "the Dropout's state is in the struct"
+        )
+    };
     // A file of exactly WEIGHT_BYTES loads; one byte less is refused.
     let mut bytes = vec![0u8; BnDrop::WEIGHT_BYTES];
     io::write_raw(&*net, &mut bytes).unwrap();

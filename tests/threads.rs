@@ -63,9 +63,15 @@ fn one_and_two_threads_train_to_the_same_bits() {
     let one = train::<Shape3<U1, U16, U16>, _>(&mut *Fused::new(7), 1);
     let two = train::<Shape3<U1, U16, U16>, _>(&mut *Fused::new(7), 2);
     assert_eq!(one.len(), two.len());
-    assert!(one == two, "network!: parameters differ between 1 and 2 threads");
+    assert!(
+        one == two,
+        "network!: parameters differ between 1 and 2 threads"
+    );
 
     let one = train::<Shape3<U1, U16, U16>, _>(&mut *Hand::new(7), 1);
     let two = train::<Shape3<U1, U16, U16>, _>(&mut *Hand::new(7), 2);
-    assert!(one == two, "composed layers: parameters differ between 1 and 2 threads");
+    assert!(
+        one == two,
+        "composed layers: parameters differ between 1 and 2 threads"
+    );
 }

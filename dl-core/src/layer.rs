@@ -26,7 +26,7 @@ unsafe impl<A: Zeroable, B: Zeroable> Zeroable for (A, B) {}
 /// Networks whose bytes can be used as they are: `#[repr(C)]` (or transparent) plain data made of
 /// `f32` / `u32` values and zero-sized markers, 4-byte aligned, with no padding. Any 4-aligned
 /// bytes of the right length are then a valid value, laid out the same on every target, so
-/// weights in flash can be viewed in place ([`crate::io::view`]) instead of copied.
+/// weights in flash can be viewed in place ([`crate::io::view()`]) instead of copied.
 ///
 /// # Safety
 /// The type is `#[repr(C)]` or `#[repr(transparent)]`, has alignment 4 or 1, no padding, and

@@ -6,7 +6,7 @@
 //!   compile error that names the problem.
 //! * [`tensor`] — [`Tensor`] (inline, no allocator) and [`Batch`] (heap, run-time batch size).
 //! * [`layer`] — the [`Layer`] (inference, no allocator) and [`Train`] (forward + backward)
-//!   traits, and [`Seq`], the typed sequential chain.
+//!   traits, and [`Seq`](struct@Seq), the typed sequential chain.
 //! * [`layers`] — every building block; [`loss`] — the losses.
 //! * [`io`] — weights from `include_bytes!` data (no allocator) and safetensors files (`std`).
 //! * [`prelude`] — `use dl_core::prelude::*;` brings all of the above a program needs.
@@ -46,6 +46,7 @@ pub mod tensor;
 #[cfg(all(test, feature = "std"))]
 mod testing;
 
+pub use fused::{Row, Summary};
 #[cfg(feature = "alloc")]
 pub use layer::{new_boxed, zeroed_box, Train};
 pub use layer::{InferLenError, Layer, Module, Network, Pod, Seq, Zeroable};

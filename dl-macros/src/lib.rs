@@ -2,8 +2,8 @@
 //! layer fields, allocation-free fused inference, training forward/backward with a typed
 //! gradient, and compile-time resource facts (`PARAMS`, `MACS`, `WEIGHT_BYTES`, `ARENA_BYTES`).
 //!
-//! `lib.rs` (entry) → [`ast`] (parse) → [`validate`] (every shape computed in decimal, each
-//! mistake a spanned error, all collected) → [`expand`].
+//! `lib.rs` (entry) → `ast.rs` (parse) → `validate` (every shape computed in decimal, each
+//! mistake a spanned error, all collected) → `expand`.
 mod ast;
 mod expand;
 mod validate;

@@ -17,7 +17,7 @@
 //! remaining margin — the reference nets' final crop — and the output is `H × H` for every
 //! `H` that is a multiple of 32 (smallest: 32, where fc6 sees exactly 7×7).
 //!
-//! **Built from blocks**: each model is the [`Seq`](dl_core::Seq) chain of shared `network!`
+//! **Built from blocks**: each model is the [`Seq`](struct@dl_core::Seq) chain of shared `network!`
 //! blocks ([`at224`] lists them): written as three full `network!` lists per size they cost
 //! ~40 s of the release build; sharing the VGG-16 layers cuts that by about 40 %.
 //!

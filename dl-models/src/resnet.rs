@@ -9,7 +9,7 @@
 //!
 //! **Built from blocks.** Each distinct block — the stem, a basic or bottleneck block at one
 //! stage (identity or projection shortcut), the head — is one `network!` type; a model is the
-//! [`Seq`](dl_core::Seq) chain of its blocks, `Network<[3, H, H], Seq![Stem, Block, …, Head]>`.
+//! [`Seq`](struct@dl_core::Seq) chain of its blocks, `Network<[3, H, H], Seq![Stem, Block, …, Head]>`.
 //! Identical blocks (ResNet-152 has 35 identical ones in stage 3) are one type, so their code
 //! is generated and optimised once: written as one `network!` list with `repeat`, the ten
 //! ResNets cost ~90 s of the release build (710 unrolled blocks); as chains of 18 shared block

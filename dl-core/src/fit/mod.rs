@@ -229,7 +229,7 @@ impl From<LossError> for FitError {
 
 /// Checks that `x` holds one sample of `numel` floats per target.
 fn check(set: &'static str, x: &[f32], numel: usize, targets: usize) -> Result<(), FitError> {
-    if numel == 0 || x.len() % numel != 0 || x.len() / numel != targets || targets == 0 {
+    if numel == 0 || !x.len().is_multiple_of(numel) || x.len() / numel != targets || targets == 0 {
         return Err(FitError::Samples {
             set,
             x_len: x.len(),

@@ -9,7 +9,9 @@ pub struct Row {
     pub params: usize,
     pub macs: usize,
 }
-/// A Keras-style table of a network: layer, output shape, parameters, MACs.
+/// A Keras-style table of a network: layer, output shape, parameters, MACs, then the totals,
+/// weight bytes and inference arena. Every `network!` struct has `Net::summary()`; print it with
+/// `println!("{}", Net::summary())` (no allocation).
 pub struct Summary {
     pub name: &'static str,
     pub input: &'static str,

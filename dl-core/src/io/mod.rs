@@ -3,7 +3,7 @@
 //! * [`raw`] — the raw layout for `include_bytes!` data: every tensor a network visits,
 //!   little-endian `f32`, concatenated, no header. Loads into a (statically placed) network
 //!   with no allocator.
-//! * [`view`] — a network's own bytes (`#[repr(C)]` layers) used in place: weights in flash
+//! * [`view`](mod@view) — a network's own bytes (`#[repr(C)]` layers) used in place: weights in flash
 //!   viewed as `&Net` without copying, after a length and alignment check.
 //! * [`safetensors`] (feature `std`) — the format PyTorch users share weights in, read and
 //!   written with the `safetensors` crate; every tensor is checked by name, shape and dtype.

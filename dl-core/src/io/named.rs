@@ -13,8 +13,8 @@ use std::path::Path;
 use std::vec::Vec;
 
 /// The name and PyTorch shape of every tensor the network visits: the parameters in
-/// [`Module::visit`](crate::Module::visit) order, then the buffers in
-/// [`Module::visit_buffers`](crate::Module::visit_buffers) order.
+/// [`Module::visit`] order, then the buffers in
+/// [`Module::visit_buffers`] order.
 ///
 /// `network!` implements it; for a net of `Conv2d(1, 8, 3), ReLU, Flatten, Linear(…)` it is
 /// `[("0.weight", &[8, 1, 3, 3]), ("0.bias", &[8]), ("3.weight", …), ("3.bias", …)]`, the

@@ -86,7 +86,7 @@ pub fn view<M: Pod>(bytes: &[u8]) -> Result<&M, ViewError> {
         });
     }
     let address = bytes.as_ptr() as usize;
-    if address % align_of::<M>() != 0 {
+    if !address.is_multiple_of(align_of::<M>()) {
         return Err(ViewError::Misaligned {
             align: align_of::<M>(),
             address,

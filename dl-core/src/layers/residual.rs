@@ -95,7 +95,7 @@ different_ranks! {
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub struct Residual<F, Sc = Identity> {
-    /// The residual branch `F` (usually a [`Seq`](crate::Seq) chain).
+    /// The residual branch `F` (usually a [`Seq`](struct@crate::Seq) chain).
     pub f: F,
     /// The shortcut.
     pub shortcut: Sc,

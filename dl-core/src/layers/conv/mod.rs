@@ -1,5 +1,5 @@
 //! 2-D convolution (`nn.Conv2d`): stride, padding, dilation. The per-sample products live in
-//! [`sample`] (stride 1 reads shifted windows of the padded input in place; other strides use
+//! `sample.rs` (stride 1 reads shifted windows of the padded input in place; other strides use
 //! bands of im2col); this file holds the layer: parameters, shapes, and the split of a batch
 //! across threads, each with its own buffers and partial gradients kept in the cache.
 mod sample;
@@ -166,7 +166,7 @@ where
     B: ConvBias<O>,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
-    /// [`Plan::forward_scratch`]: the padded image and a band of output (stride 1) or a
+    /// `Plan::forward_scratch`: the padded image and a band of output (stride 1) or a
     /// band's columns (other strides).
     const SCRATCH: usize = {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
