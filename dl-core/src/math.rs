@@ -10,21 +10,7 @@ pub fn exp(x: f32) -> f32 {
     }
     #[cfg(not(feature = "std"))]
     {
-        if x > 88.72 {
-            return f32::INFINITY;
-        }
-        if x < -103.9 {
-            return 0.0;
-        }
-        // x = k·ln2 + r, |r| ≤ ln2/2; e^r by a degree-6 Taylor polynomial in f64.
-        let k = (x as f64 * core::f64::consts::LOG2_E + if x < 0.0 { -0.5 } else { 0.5 }) as i32;
-        let r = x as f64 - k as f64 * core::f64::consts::LN_2;
-        let p = 1.0
-            + r * (1.0
-                + r * (0.5
-                    + r * (1.0 / 6.0
-                        + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
-        (p * f64::from_bits(((1023 + k as i64) as u64) << 52)) as f32
+        soft::exp(x)
     }
 }
 
@@ -37,12 +23,99 @@ pub fn ln(x: f32) -> f32 {
     }
     #[cfg(not(feature = "std"))]
     {
+        soft::ln(x)
+    }
+}
+
+/// Square root.
+#[inline]
+pub fn sqrt(x: f32) -> f32 {
+    #[cfg(feature = "std")]
+    {
+        x.sqrt()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        soft::sqrt(x)
+    }
+}
+
+/// `x^p` for `x > 0`.
+#[inline]
+pub fn powf(x: f32, p: f32) -> f32 {
+    #[cfg(feature = "std")]
+    {
+        x.powf(p)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        soft::powf(x, p)
+    }
+}
+
+/// `tanh(x)`.
+#[inline]
+pub fn tanh(x: f32) -> f32 {
+    #[cfg(feature = "std")]
+    {
+        x.tanh()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        soft::tanh(x)
+    }
+}
+
+/// `cos(x)` (used by the Box–Muller transform).
+#[inline]
+pub fn cos(x: f32) -> f32 {
+    #[cfg(feature = "std")]
+    {
+        x.cos()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        soft::cos(x)
+    }
+}
+
+/// The `no_std` versions (polynomials in f64), compiled always so that the std build's tests
+/// can check them against the standard library.
+#[cfg_attr(feature = "std", allow(dead_code))]
+mod soft {
+    pub fn exp(x: f32) -> f32 {
+        if x > 88.72 {
+            return f32::INFINITY;
+        }
+        if x < -103.9 {
+            return 0.0;
+        }
+        exp64(x as f64) as f32
+    }
+
+    /// `e^x` in f64 for `|x| < 104`: x = k·ln2 + r, |r| ≤ ln2/2; e^r by a degree-7 Taylor
+    /// polynomial (truncation below 1e-8 relative).
+    fn exp64(x: f64) -> f64 {
+        let k = (x * core::f64::consts::LOG2_E + if x < 0.0 { -0.5 } else { 0.5 }) as i32;
+        let r = x - k as f64 * core::f64::consts::LN_2;
+        let p = 1.0
+            + r * (1.0
+                + r * (0.5
+                    + r * (1.0 / 6.0
+                        + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
+        p * f64::from_bits(((1023 + k as i64) as u64) << 52)
+    }
+
+    pub fn ln(x: f32) -> f32 {
         if !(x > 0.0) {
             return if x == 0.0 {
                 f32::NEG_INFINITY
             } else {
                 f32::NAN
             };
+        }
+        if x == f32::INFINITY {
+            return x;
         }
         let bits = (x as f64).to_bits();
         let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
@@ -58,19 +131,15 @@ pub fn ln(x: f32) -> f32 {
                             + t2 * (2.0 / 9.0 + t2 * (2.0 / 11.0 + t2 * 2.0 / 13.0))))));
         (s + e as f64 * core::f64::consts::LN_2) as f32
     }
-}
 
-/// Square root.
-#[inline]
-pub fn sqrt(x: f32) -> f32 {
-    #[cfg(feature = "std")]
-    {
-        x.sqrt()
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        if !(x > 0.0) {
-            return if x == 0.0 { 0.0 } else { f32::NAN };
+    pub fn sqrt(x: f32) -> f32 {
+        if !(x > 0.0) || x == f32::INFINITY {
+            // ±0 and +inf are their own roots; a negative number or NaN has none
+            return if x == 0.0 || x == f32::INFINITY {
+                x
+            } else {
+                f32::NAN
+            };
         }
         let mut y = f32::from_bits((x.to_bits() >> 1) + 0x1fbd_1df5) as f64;
         let xd = x as f64;
@@ -79,47 +148,28 @@ pub fn sqrt(x: f32) -> f32 {
         }
         y as f32
     }
-}
 
-/// `x^p` for `x > 0`.
-#[inline]
-pub fn powf(x: f32, p: f32) -> f32 {
-    #[cfg(feature = "std")]
-    {
-        x.powf(p)
-    }
-    #[cfg(not(feature = "std"))]
-    {
+    pub fn powf(x: f32, p: f32) -> f32 {
         exp(p * ln(x))
     }
-}
 
-/// `tanh(x)`.
-#[inline]
-pub fn tanh(x: f32) -> f32 {
-    #[cfg(feature = "std")]
-    {
-        x.tanh()
-    }
-    #[cfg(not(feature = "std"))]
-    {
+    pub fn tanh(x: f32) -> f32 {
         if x.abs() > 9.0 {
             return x.signum();
         }
-        let e = exp(2.0 * x);
-        (e - 1.0) / (e + 1.0)
+        if x.abs() < 1e-4 {
+            // keeps the sign of ±0 and avoids e − 1's cancellation: the next term is x⁵·2/15
+            return x * (1.0 - x * x / 3.0);
+        }
+        if x.is_nan() {
+            return x;
+        }
+        // e − 1 in f64: no cancellation to speak of at f32 precision
+        let e = exp64(2.0 * x as f64);
+        ((e - 1.0) / (e + 1.0)) as f32
     }
-}
 
-/// `cos(x)` (used by the Box–Muller transform).
-#[inline]
-pub fn cos(x: f32) -> f32 {
-    #[cfg(feature = "std")]
-    {
-        x.cos()
-    }
-    #[cfg(not(feature = "std"))]
-    {
+    pub fn cos(x: f32) -> f32 {
         let tau = 2.0 * core::f64::consts::PI;
         let mut r = x as f64 % tau;
         if r > core::f64::consts::PI {
@@ -135,5 +185,76 @@ pub fn cos(x: f32) -> f32 {
             sum += term;
         }
         sum as f32
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::soft;
+
+    /// Relative error of the soft function against std's at ordinary values, and the same
+    /// answer at the special ones (±0, ±inf, NaN, negative), as IEEE 754 asks.
+    #[test]
+    fn soft_functions_match_std_including_special_values() {
+        let close = |a: f32, b: f32| (a - b).abs() <= 2e-6 * b.abs().max(1e-30) || a == b;
+        for &x in &[1e-30f32, 1e-6, 0.1, 0.5, 1.0, 1.5, 2.0, 10.0, 1e6, 3.4e38] {
+            assert!(
+                close(soft::ln(x), x.ln()),
+                "ln({x}) = {} vs {}",
+                soft::ln(x),
+                x.ln()
+            );
+            assert!(close(soft::sqrt(x), x.sqrt()), "sqrt({x})");
+        }
+        for &x in &[
+            -20.0f32, -1.0, -0.1, -1e-3, 1e-5, 0.0, 2e-3, 0.3, 1.0, 5.0, 20.0, 80.0,
+        ] {
+            assert!(
+                close(soft::exp(x), x.exp()),
+                "exp({x}) = {} vs {}",
+                soft::exp(x),
+                x.exp()
+            );
+            assert!(
+                close(soft::tanh(x), x.tanh()),
+                "tanh({x}) = {} vs {}",
+                soft::tanh(x),
+                x.tanh()
+            );
+        }
+        let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+        for &x in &[
+            0.0f32,
+            -0.0,
+            -1.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+        ] {
+            assert!(
+                same(soft::ln(x), x.ln()),
+                "ln({x}) = {} vs {}",
+                soft::ln(x),
+                x.ln()
+            );
+            assert!(
+                same(soft::sqrt(x), x.sqrt()),
+                "sqrt({x}) = {} vs {}",
+                soft::sqrt(x),
+                x.sqrt()
+            );
+            assert!(
+                same(soft::exp(x), x.exp()),
+                "exp({x}) = {} vs {}",
+                soft::exp(x),
+                x.exp()
+            );
+            assert!(
+                same(soft::tanh(x), x.tanh()),
+                "tanh({x}) = {} vs {}",
+                soft::tanh(x),
+                x.tanh()
+            );
+        }
     }
 }
