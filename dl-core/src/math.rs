@@ -107,7 +107,7 @@ mod soft {
     }
 
     pub fn ln(x: f32) -> f32 {
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return if x == 0.0 {
                 f32::NEG_INFINITY
             } else {
@@ -133,7 +133,7 @@ mod soft {
     }
 
     pub fn sqrt(x: f32) -> f32 {
-        if !(x > 0.0) || x == f32::INFINITY {
+        if x.is_nan() || x <= 0.0 || x == f32::INFINITY {
             // ±0 and +inf are their own roots; a negative number or NaN has none
             return if x == 0.0 || x == f32::INFINITY {
                 x
