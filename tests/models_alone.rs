@@ -73,7 +73,7 @@ fn every_model_compiles_alone_in_a_fresh_crate() {
         let manifest = format!(
             "[package]\nname = \"alone-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\
              publish = false\n\n[dependencies]\n\
-             dl-core = {{ path = \"{core}\" }}\ndl-models = {{ path = \"{models}\" }}\n",
+             dl-core = {{ package = \"typed-dl-core\", path = \"{core}\" }}\ndl-models = {{ package = \"typed-dl-models\", path = \"{models}\" }}\n",
             name = name.replace('_', "-"),
             core = root.join("dl-core").display(),
             models = root.join("dl-models").display(),
