@@ -80,7 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fit.run(&mut *net, &mut opt, &xtr, &Values(&ytr), None)?;
     let pred = net.forward(&Batch::from_vec(xte)?);
     let mlp = rmse(
-        pred.as_slice().iter().map(|&p| sy.invert(0, p).unwrap_or(f32::NAN)).collect(),
+        pred.as_slice()
+            .iter()
+            .map(|&p| sy.invert(0, p).unwrap_or(f32::NAN))
+            .collect(),
         &test.1,
     )?;
 

@@ -314,7 +314,12 @@ fn typed_inference_matches_slice_inference() {
     // a feature map in, a feature map out: nested arrays, flat arrays and slices agree
     let net = SkipMap::new(23);
     let mut x = [[[0.0f32; 6]; 6]; 3];
-    for (i, v) in x.as_flattened_mut().as_flattened_mut().iter_mut().enumerate() {
+    for (i, v) in x
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .iter_mut()
+        .enumerate()
+    {
         *v = (i as f32 * 0.37).sin();
     }
     let mut arena = [0.0f32; SkipMap::ARENA_LEN];

@@ -241,10 +241,7 @@ impl Parse for Item {
                     negative,
                 };
                 let body = braced_list(input)?;
-                Ok(Item::Repeat {
-                    count,
-                    body,
-                })
+                Ok(Item::Repeat { count, body })
             }
             _ => {
                 let _ = fork;

@@ -185,7 +185,11 @@ pub enum FitError {
         loss: f32,
     },
     /// A gradient became NaN or infinite (the [`FiniteGuard`]'s report: step, tensor, index).
-    Gradient { epoch: usize, batch: usize, error: NonFinite },
+    Gradient {
+        epoch: usize,
+        batch: usize,
+        error: NonFinite,
+    },
     /// A mini-batch could not be gathered from the inputs.
     Data(SliceError),
 }
@@ -330,13 +334,11 @@ impl Fit {
                 }
                 grad.zero();
                 net.backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad);
-                guard
-                    .check(l, &*grad)
-                    .map_err(|error| FitError::Gradient {
-                        epoch,
-                        batch: b,
-                        error,
-                    })?;
+                guard.check(l, &*grad).map_err(|error| FitError::Gradient {
+                    epoch,
+                    batch: b,
+                    error,
+                })?;
                 opt.step(net, &grad);
                 total += l as f64 * idx.len() as f64;
                 seen += idx.len();

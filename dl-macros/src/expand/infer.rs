@@ -259,7 +259,8 @@ impl Gen {
             }
             Node::Residual { body, shortcut, .. } => {
                 let i = op.node.input();
-                let b = self.chain_infer(body, i, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
+                let b =
+                    self.chain_infer(body, i, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
                 let add = match shortcut {
                     None => quote!(#k::fused::add(&mut __y[..#on], &__x[..#on]);),
                     Some(s) => {

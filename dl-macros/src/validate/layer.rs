@@ -306,7 +306,8 @@ pub(super) fn layer(
                 "Sigmoid" => Kind::Act(Act::Sigmoid),
                 "Tanh" => Kind::Act(Act::Tanh),
                 "LeakyReLU" => {
-                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "LeakyReLU", "negative_slope") else {
+                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "LeakyReLU", "negative_slope")
+                    else {
                         return (None, None, None);
                     };
                     if n == 0 || n >= d {

@@ -324,4 +324,3 @@ fn collect_taps(items: &[Item], taps: &mut HashSet<String>, skips: &mut HashSet<
 fn fmt_opt(s: Option<Shape>) -> String {
     s.map_or_else(|| "?".into(), |s| s.to_string())
 }
-

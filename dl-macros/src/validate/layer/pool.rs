@@ -80,7 +80,10 @@ pub(super) fn args(cx: &mut Ctxt, call: &Call, name: &str) -> Option<PoolArgs> {
     for (v, i, what) in [(k, 0, "kernel_size"), (d, 3, "dilation")] {
         if v == 0 {
             cx.err(
-                b.get(i).copied().flatten().map_or(&call.tokens, |a| &a.tokens),
+                b.get(i)
+                    .copied()
+                    .flatten()
+                    .map_or(&call.tokens, |a| &a.tokens),
                 format!("{what} = 0: {name} needs at least 1"),
             );
             return None;
