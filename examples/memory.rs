@@ -105,4 +105,23 @@ fn main() {
     row::<Img<U21, U97>, Context<U97>>("Context (dilated)", "21×97×97");
     row::<Img<U21, U64>, Context<U64>>("Context (dilated)", "21×64×64");
     row::<Img<U21, U32>, Context<U32>>("Context (dilated)", "21×32×32");
+    row::<Shape1<U640>, Ad01>("MLPerf Tiny AD01", "[640]");
+
+    // MLPerf Tiny: the published activation figures count every float activation alive at
+    // once, the model's input and output included (the layer-by-layer two-buffer
+    // bound; Bosch HALE f32 reports AD 3,072 B); dl's arena holds neither, so the comparable
+    // figure is input + output + arena, and the arena alone is what dl adds to the caller's
+    // input and output buffers.
+    println!("\nMLPerf Tiny, float32, batch 1 (bytes; bound = largest set of activations alive at one layer, input and output included):\n");
+    println!("| model | params | weight bytes | MACs | `ARENA_BYTES` | input + output + arena | two-buffer bound |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let x = 4 * <Shape1<U640> as Shape>::NUMEL;
+    println!(
+        "| AD01 (`dl_models::Ad01`) | {} | {} | {} | {} | {} | 3,072 |",
+        th(Ad01::PARAMS),
+        th(Ad01::WEIGHT_BYTES),
+        th(Ad01::MACS),
+        th(Ad01::ARENA_BYTES),
+        th(2 * x + Ad01::ARENA_BYTES),
+    );
 }

@@ -18,7 +18,8 @@ pub use dl_macros::network;
     feature = "googlenet",
     feature = "resnet",
     feature = "fcn",
-    feature = "dilated"
+    feature = "dilated",
+    feature = "mlperf"
 ))]
 pub use dl_models as models;
 

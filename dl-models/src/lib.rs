@@ -18,9 +18,10 @@
 //! | [`ResNet18`] … [`ResNet152`] | `resnet.rs` | 11,689,512 … 60,192,808 | same |
 //! | [`Fcn32s`], [`Fcn16s`], [`Fcn8s`] | `fcn.rs` | 136,152,917 / 134,815,994 / 134,489,759 | reference nets |
 //! | [`Context`] (dilated, Yu & Koltun) | `dilated.rs` | 28,392 | 64·C² + 8·C |
+//! | [`Ad01`] (MLPerf Tiny anomaly detection) | `mlperf.rs` | 265,864 | the `.tflite`'s |
 //!
 //! Each family is behind a cargo feature of the same name (`mlp`, `lenet`, `alexnet`, `nin`,
-//! `vgg`, `googlenet`, `resnet`, `fcn`, `dilated`; `all` is every one and this crate's default),
+//! `vgg`, `googlenet`, `resnet`, `fcn`, `dilated`, `mlperf`; `all` is every one and this crate's default),
 //! so a crate that uses LeNet-5 compiles LeNet-5 only. Through the `dl` facade the families are
 //! off by default: `dl = { …, features = ["lenet"] }`, or `features = ["models"]` for all.
 //!
@@ -44,6 +45,8 @@ pub mod googlenet;
 pub mod lenet;
 #[cfg(feature = "mlp")]
 pub mod mlp;
+#[cfg(feature = "mlperf")]
+pub mod mlperf;
 #[cfg(feature = "alloc")]
 pub mod names;
 #[cfg(feature = "nin")]
@@ -65,6 +68,8 @@ pub use googlenet::GoogLeNet;
 pub use lenet::LeNet5;
 #[cfg(feature = "mlp")]
 pub use mlp::Mlp;
+#[cfg(feature = "mlperf")]
+pub use mlperf::Ad01;
 #[cfg(feature = "nin")]
 pub use nin::Nin;
 #[cfg(feature = "resnet")]
