@@ -50,7 +50,11 @@ fn read(file: &str) -> Vec<u8> {
 /// Largest |a − b| and the tolerance, 1e-4 absolute.
 fn close(a: &[f32], b: &[f32]) -> (f32, f32) {
     assert_eq!(a.len(), b.len());
-    let diff = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    let diff = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
     (diff, 1e-4)
 }
 
@@ -63,13 +67,21 @@ fn ad01_has_the_tflite_parameter_count_and_layout() {
     assert_eq!(Ad01::PARAMS, AD01_PARAMS);
     let bytes = read("ad01.safetensors");
     let st = SafeTensors::deserialize(&bytes).unwrap();
-    let total: usize = st.tensors().iter().map(|(_, t)| t.shape().iter().product::<usize>()).sum();
+    let total: usize = st
+        .tensors()
+        .iter()
+        .map(|(_, t)| t.shape().iter().product::<usize>())
+        .sum();
     assert_eq!(total, AD01_PARAMS, "tensors in ad01.safetensors");
     // The file stores the tensors in visit order, back to back: its data section is the
     // network's raw image (what embedded/cortex-m includes and views in flash).
     let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let net = net();
-    assert_eq!(&bytes[8 + header..], io::image(&*net), "data section = io::image");
+    assert_eq!(
+        &bytes[8 + header..],
+        io::image(&*net),
+        "data section = io::image"
+    );
     assert_eq!(Ad01::WEIGHT_BYTES, bytes.len() - 8 - header);
 }
 
@@ -90,7 +102,10 @@ fn ad01_matches_litert_on_random_inputs() {
         let y = net.infer_one(x, &mut arena);
         let (diff, tol) = close(&y, want);
         println!("random input {k}: max |dl − LiteRT| = {diff:e} (tolerance {tol:e})");
-        assert!(diff <= tol, "random input {k}: max |dl − LiteRT| = {diff:e} > {tol:e}");
+        assert!(
+            diff <= tol,
+            "random input {k}: max |dl − LiteRT| = {diff:e} > {tol:e}"
+        );
         // the inputs are not degenerate: far from anything the autoencoder reproduces
         assert!(window_error(x, &y) > 20.0, "{}", window_error(x, &y));
     }
@@ -117,16 +132,26 @@ fn ad01_matches_litert_on_the_real_sample() {
         let x: &[f32; 640] = sample[128 * w..128 * w + 640].try_into().unwrap();
         let (diff, tol) = close(&net.infer_one(x, &mut arena), want);
         println!("sample window {w}: max |dl − LiteRT| = {diff:e} (tolerance {tol:e})");
-        assert!(diff <= tol, "sample window {w}: max |dl − LiteRT| = {diff:e} > {tol:e}");
+        assert!(
+            diff <= tol,
+            "sample window {w}: max |dl − LiteRT| = {diff:e} > {tol:e}"
+        );
     }
     for (w, want) in mse.iter().enumerate() {
         let x: &[f32; 640] = sample[128 * w..128 * w + 640].try_into().unwrap();
         let got = window_error(x, &net.infer_one(x, &mut arena));
-        assert!((got - want).abs() <= 1e-4 * want, "window {w}: MSE {got} vs LiteRT's {want}");
+        assert!(
+            (got - want).abs() <= 1e-4 * want,
+            "window {w}: MSE {got} vs LiteRT's {want}"
+        );
     }
     let got = anomaly_score(&net, &sample, &mut arena).unwrap();
     println!("anomaly score: dl {got}, LiteRT {}", score[0]);
-    assert!((got - score[0]).abs() <= 1e-5 * score[0], "score {got} vs LiteRT's {}", score[0]);
+    assert!(
+        (got - score[0]).abs() <= 1e-5 * score[0],
+        "score {got} vs LiteRT's {}",
+        score[0]
+    );
     // a spectrogram that is not whole 128-bin frames, or shorter than one window, has no score
     assert_eq!(anomaly_score(&net, &sample[..639], &mut arena), None);
     assert_eq!(anomaly_score(&net, &sample[..128 * 4], &mut arena), None);

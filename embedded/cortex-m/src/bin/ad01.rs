@@ -116,7 +116,9 @@ fn main() -> ! {
     let (mut min, mut max, mut sum) = (u32::MAX, 0u32, 0u64);
     let (mut total, mut worst, mut h) = (0.0f64, 0.0f32, 0x811c_9dc5u32);
     for w in 0..WINDOWS {
-        let x: &[f32; 640] = sample[w * AD01_BINS..w * AD01_BINS + 640].try_into().unwrap();
+        let x: &[f32; 640] = sample[w * AD01_BINS..w * AD01_BINS + 640]
+            .try_into()
+            .unwrap();
         let t0 = SYST::get_current();
         net.infer(&x[..], &mut out[..], &mut arena[..]);
         let t = ticks(t0, SYST::get_current());
@@ -136,7 +138,11 @@ fn main() -> ! {
         "window errors: largest relative difference from LiteRT's {:.2e} (limit 1e-4)",
         worst
     );
-    hprintln!("outputs: {:08x} (FNV-1a of the f32 bits of all {} windows)", h, WINDOWS);
+    hprintln!(
+        "outputs: {:08x} (FNV-1a of the f32 bits of all {} windows)",
+        h,
+        WINDOWS
+    );
     let insns = |t: u64| (t as f64 * (2 * SPIN) as f64 / spin_ticks.max(1) as f64 + 0.5) as u64;
     let mean = sum / WINDOWS as u64;
     hprintln!(
