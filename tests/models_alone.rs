@@ -44,6 +44,7 @@ const MODELS: &[(&str, &str)] = &[
     ("context_32", "dl_models::Context<U32>"),
     ("context_64", "dl_models::Context<U64>"),
     ("context_97", "dl_models::Context<U97>"),
+    ("ad01", "dl_models::Ad01"),
 ];
 
 const MAIN: &str = r#"#![allow(unused_imports)]

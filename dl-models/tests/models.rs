@@ -298,6 +298,16 @@ fn context_count_forward_train() {
     assert_decreases("context", &train(&mut *net, &x, 0.5, 6, pixel_ce));
 }
 
+#[test]
+fn ad01_count_forward_train() {
+    assert_eq!(visited(&*Ad01::new(0)), mlperf::AD01_PARAMS);
+    let mut net = Ad01::new(1);
+    forward::<Shape1<U640>, _>(&*net, 2);
+    // an autoencoder: trained to reproduce its input
+    let x = input::<Shape1<U640>>(8, 4);
+    assert_decreases("ad01", &train(&mut *net, &x, 0.05, 10, mse_to(&x)));
+}
+
 /// The PyTorch names line up with the visited tensors (count and length, in order) and the
 /// tensors torchvision has add up to its published count.
 fn check_names<M: Module>(net: &M, names: &dl_models::names::Names, published: usize) {
