@@ -67,7 +67,7 @@ impl Gen {
                         lit(d),
                         lit(o),
                     );
-                    quote!(#k::fused::conv_scratch(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #d), #o))
+                    quote!(#k::fused::conv_scratch(#k::fused::geom(#i, #h, #w, [#kk, #kk], [#s, #s], [#p, #p, #p, #p], [#d, #d]), #o))
                 }
                 Kind::Linear { .. } | Kind::Act(_) => quote!(0usize),
                 _ => {
@@ -214,7 +214,7 @@ impl Gen {
                                 &self.#bf.running_mean, &self.#bf.running_var, <#bt>::EPS);)
                         });
                         quote! {
-                            const __G: #k::kernels::im2col::Geom = #k::fused::geom(#i, #h, #w, #kk, #s, #p, #d);
+                            const __G: #k::kernels::im2col::Geom = #k::fused::geom(#i, #h, #w, [#kk, #kk], [#s, #s], [#p, #p, #p, #p], [#d, #d]);
                             #k::fused::conv2d_infer(&self.#f.weight, &self.#f.bias, &__G, &__x[..#inn], &mut __y[..#on], __scr,
                                 |_o: usize, __row: &mut [f32]| { #fold #posts });
                         }
@@ -244,7 +244,7 @@ impl Gen {
                         let (c, h, w, kk, s, oh, ow) =
                             (lit(c), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
                         quote! {
-                            #k::fused::max_pool(#c, #h, #w, #kk, #s, #oh, #ow, &__x[..#inn], &mut __y[..#on]);
+                            #k::fused::max_pool(#c, #h, #w, [#kk, #kk], [#s, #s], #oh, #ow, &__x[..#inn], &mut __y[..#on]);
                             #posts_y
                         }
                     }

@@ -182,7 +182,7 @@ impl Gen {
                         };
                         let (i, h, w, kk, s, p, dd) =
                             (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(dd));
-                        let g = quote!(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #dd));
+                        let g = quote!(#k::fused::geom(#i, #h, #w, [#kk, #kk], [#s, #s], [#p, #p, #p, #p], [#dd, #dd]));
                         (
                             quote! {{
                                 const __G: #k::kernels::im2col::Geom = #g;
@@ -255,7 +255,7 @@ impl Gen {
                                 }},
                             );
                         }
-                        let a = quote!(#cc, #h, #w, #kk, #s, #oh, #ow);
+                        let a = quote!(#cc, #h, #w, [#kk, #kk], [#s, #s], #oh, #ow);
                         (
                             quote! {{
                                 let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);

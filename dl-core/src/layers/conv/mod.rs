@@ -129,17 +129,8 @@ where
 {
     /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
     const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
-        let g = Geom {
-            c: I::USIZE,
-            h,
-            w,
-            k: K::USIZE,
-            s: S::USIZE,
-            p: P::USIZE,
-            d: D::USIZE,
-            oh,
-            ow,
-        };
+        let g = Geom::square(I::USIZE, h, w, K::USIZE, S::USIZE, P::USIZE, D::USIZE);
+        debug_assert!(g.oh == oh && g.ow == ow);
         Plan::new(g, O::USIZE)
     }
 }

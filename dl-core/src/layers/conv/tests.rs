@@ -18,23 +18,7 @@ fn gradients_on_several_shapes() {
         2,
     );
     // stride 2, more filters than column rows per tile: dWᵀ = cols·dYᵀ
-    assert!(
-        sample::Plan::new(
-            Geom {
-                c: 2,
-                h: 7,
-                w: 6,
-                k: 3,
-                s: 2,
-                p: 1,
-                d: 1,
-                oh: 4,
-                ow: 3
-            },
-            8
-        )
-        .dw_t
-    );
+    assert!(sample::Plan::new(Geom::square(2, 7, 6, 3, 2, 1, 1), 8).dw_t);
     check_layer_grads::<Shape3<U2, U7, U6>, _>(
         &mut *new_boxed::<Conv2d<U2, U8, U3, U2, U1>>(7),
         2,
@@ -53,40 +37,14 @@ fn gradients_on_several_shapes() {
 #[test]
 fn gradients_across_several_bands() {
     // inputs large enough that one sample is cut into several bands of output rows
-    let wide = sample::Plan::new(
-        Geom {
-            c: 64,
-            h: 7,
-            w: 64,
-            k: 3,
-            s: 1,
-            p: 1,
-            d: 1,
-            oh: 7,
-            ow: 64,
-        },
-        3,
-    );
+    let wide = sample::Plan::new(Geom::square(64, 7, 64, 3, 1, 1, 1), 3);
     assert!(wide.rows < 7, "one band only");
     check_layer_grads::<Shape3<U64, U7, U64>, _>(
         &mut *new_boxed::<Conv2d<U64, U3, U3, U1, U1>>(5),
         2,
         5,
     );
-    let strided = sample::Plan::new(
-        Geom {
-            c: 64,
-            h: 31,
-            w: 64,
-            k: 3,
-            s: 2,
-            p: 1,
-            d: 1,
-            oh: 16,
-            ow: 32,
-        },
-        3,
-    );
+    let strided = sample::Plan::new(Geom::square(64, 31, 64, 3, 2, 1, 1), 3);
     assert!(strided.rows < 16, "one band only");
     check_layer_grads::<Shape3<U64, U31, U64>, _>(
         &mut *new_boxed::<Conv2d<U64, U3, U3, U2, U1>>(6),

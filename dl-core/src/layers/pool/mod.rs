@@ -72,41 +72,38 @@ where
 pub type Pool2dOut<C, H, W, K, S, P, D, M = Floor> =
     Shape3<C, PoolOut<H, K, S, P, D, M>, PoolOut<W, K, S, P, D, M>>;
 
-fn geom<In: Shape, Out: Shape>(k: usize, s: usize, p: usize, d: usize) -> Geom {
+/// The geometry of a pool on `In` giving `Out`, from per-axis `[h, w]` kernel, stride and
+/// dilation and `[top, bottom, left, right]` padding.
+fn geom<In: Shape, Out: Shape>(k: [usize; 2], s: [usize; 2], p: [usize; 4], d: [usize; 2]) -> Geom {
     let ([c, h, w], [_, oh, ow]) = (In::DIMS, Out::DIMS);
     Geom {
-        c,
-        h,
-        w,
-        k,
-        s,
-        p,
-        d,
         oh,
         ow,
+        ..Geom::new(c, h, w, k, s, p, d)
     }
 }
 
-/// The taps of output `o`'s window along an axis of length `n` that land inside the input:
-/// `(first input index, count)`, the others following every `D`.
+/// The taps of output `o`'s window along an axis of length `n` (kernel `k`, stride `s`,
+/// dilation `d`, padding `p` before) that land inside the input: `(first input index, count)`,
+/// the others following every `d`.
 #[inline]
-fn taps(g: &Geom, o: usize, n: usize) -> (usize, usize) {
-    let start = o * g.s; // tap 0, in padded coordinates
-    if start >= g.p && start + (g.k - 1) * g.d < n + g.p {
-        return (start - g.p, g.k); // the whole window is inside
+fn taps(o: usize, k: usize, s: usize, d: usize, p: usize, n: usize) -> (usize, usize) {
+    let start = o * s; // tap 0, in padded coordinates
+    if start >= p && start + (k - 1) * d < n + p {
+        return (start - p, k); // the whole window is inside
     }
-    let lo = if start >= g.p {
+    let lo = if start >= p {
         0
     } else {
-        (g.p - start).div_ceil(g.d)
+        (p - start).div_ceil(d)
     };
-    let hi = if n + g.p > start {
-        ((n + g.p - start - 1) / g.d + 1).min(g.k)
+    let hi = if n + p > start {
+        ((n + p - start - 1) / d + 1).min(k)
     } else {
         0
     };
     if lo < hi {
-        (start + lo * g.d - g.p, hi - lo)
+        (start + lo * d - p, hi - lo)
     } else {
         (0, 0)
     }
@@ -119,9 +116,9 @@ fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
     let mut o = 0;
     for c in 0..g.c {
         for oy in 0..g.oh {
-            let (r0, nr) = taps(g, oy, g.h);
+            let (r0, nr) = taps(oy, g.kh, g.sh, g.dh, g.pt, g.h);
             for ox in 0..g.ow {
-                f(o, (c * g.h + r0, nr), taps(g, ox, g.w));
+                f(o, (c * g.h + r0, nr), taps(ox, g.kw, g.sw, g.dw, g.pl, g.w));
                 o += 1;
             }
         }
@@ -132,11 +129,18 @@ fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
 /// the padding). When `arg` is not empty it receives each argmax as an index into the sample
 /// (`u32::MAX` for such an empty window). Ties go to the first tap and NaN wins, as in PyTorch.
 fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
-    if g.p == 0 && g.d == 1 && g.s == g.k && g.oh * g.k <= g.h && g.ow * g.k <= g.w {
+    let unpadded = g.pt + g.pb + g.pl + g.pr == 0 && g.dh == 1 && g.dw == 1;
+    if unpadded
+        && g.kh == g.kw
+        && g.sh == g.kh
+        && g.sw == g.kw
+        && g.oh * g.kh <= g.h
+        && g.ow * g.kw <= g.w
+    {
         // Non-overlapping windows inside the input (not a ceil-mode window running past the
         // end): the branch-free kernel.
         let (shape, out) = ([g.c, g.h, g.w], [g.oh, g.ow]);
-        return crate::kernels::maxpool::max_pool_k(x, shape, g.k, out, y, arg);
+        return crate::kernels::maxpool::max_pool_k(x, shape, g.kh, out, y, arg);
     }
     windows(g, |o, (r0, nr), (c0, nc)| {
         let mut best = f32::NEG_INFINITY;
@@ -146,12 +150,12 @@ fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
             u32::MAX as usize
         };
         for r in 0..nr {
-            let row = (r0 + r * g.d) * g.w + c0;
+            let row = (r0 + r * g.dh) * g.w + c0;
             for t in 0..nc {
-                let v = x[row + t * g.d];
+                let v = x[row + t * g.dw];
                 if v > best || v.is_nan() {
                     best = v;
-                    at = row + t * g.d;
+                    at = row + t * g.dw;
                 }
             }
         }
@@ -162,16 +166,17 @@ fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
     });
 }
 
-/// The divisor of output `o`'s window (`count_include_pad=True`): `K·K`, or for a ceil-mode
+/// The divisor of output `o`'s window (`count_include_pad=True`): `Kh·Kw`, or for a ceil-mode
 /// window running past the padded input, the size of its part inside it,
-/// `(min(start + K, H + 2P) − start)` per axis with `start = o·S` in padded coordinates.
+/// `(min(start + K, N + before + after) − start)` per axis with `start = o·S` in padded
+/// coordinates.
 #[inline]
 fn avg_divisor(g: &Geom, o: usize) -> f32 {
-    let ext = |o: usize, n: usize| (o * g.s + g.k).min(n + 2 * g.p) - o * g.s;
-    if (g.oh - 1) * g.s + g.k <= g.h + 2 * g.p && (g.ow - 1) * g.s + g.k <= g.w + 2 * g.p {
-        return (g.k * g.k) as f32; // every window lies inside the padded input
+    let ext = |o: usize, k: usize, s: usize, np: usize| (o * s + k).min(np) - o * s;
+    if (g.oh - 1) * g.sh + g.kh <= g.hp() && (g.ow - 1) * g.sw + g.kw <= g.wp() {
+        return (g.kh * g.kw) as f32; // every window lies inside the padded input
     }
-    (ext((o / g.ow) % g.oh, g.h) * ext(o % g.ow, g.w)) as f32
+    (ext((o / g.ow) % g.oh, g.kh, g.sh, g.hp()) * ext(o % g.ow, g.kw, g.sw, g.wp())) as f32
 }
 
 /// One sample: each window's sum divided by [`avg_divisor`] (`K·K` in floor mode).
@@ -246,7 +251,8 @@ impl<K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned, M> MaxPool2d<K, S, P, D
     where
         Self: Layer<In>,
     {
-        geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, D::USIZE)
+        let (k, s, p, d) = (K::USIZE, S::USIZE, P::USIZE, D::USIZE);
+        geom::<In, <Self as Layer<In>>::Out>([k, k], [s, s], [p; 4], [d, d])
     }
 }
 impl<K: Unsigned, S: Unsigned, P: Unsigned, M> AvgPool2d<K, S, P, M> {
@@ -254,7 +260,8 @@ impl<K: Unsigned, S: Unsigned, P: Unsigned, M> AvgPool2d<K, S, P, M> {
     where
         Self: Layer<In>,
     {
-        geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, 1)
+        let (k, s, p) = (K::USIZE, S::USIZE, P::USIZE);
+        geom::<In, <Self as Layer<In>>::Out>([k, k], [s, s], [p; 4], [1, 1])
     }
 }
 
