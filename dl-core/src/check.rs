@@ -20,6 +20,8 @@ macro_rules! nonzero_trait {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
         impl<U: typenum::Unsigned, B: typenum::Bit> $name for typenum::UInt<U, B> {}
+        /// Per axis, `(height, width)`: both.
+        impl<A: $name, B: $name> $name for (A, B) {}
     };
 }
 
@@ -58,6 +60,13 @@ check_trait!(
     "kernel larger than the padded input: the dilated kernel D·(K−1)+1 exceeds H+2P",
     "this layer's kernel does not fit the input it receives",
     "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
+);
+check_trait!(
+    /// TF `'same'` padding with a dilated kernel no larger than the input.
+    SameKernelFitsInput,
+    "padding 'same' with a dilated kernel D·(K−1)+1 larger than the input",
+    "this layer's 'same' padding would pad more than the input it covers",
+    "'same' pads max((⌈N/S⌉−1)·S + D·(K−1) + 1 − N, 0) per axis; it needs D·(K−1)+1 ≤ N"
 );
 check_trait!(
     /// A transposed convolution produces at least one pixel.
