@@ -20,8 +20,6 @@ macro_rules! nonzero_trait {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
         impl<U: typenum::Unsigned, B: typenum::Bit> $name for typenum::UInt<U, B> {}
-        /// Per axis, `(height, width)`: both.
-        impl<A: $name, B: $name> $name for (A, B) {}
     };
 }
 
@@ -53,6 +51,13 @@ nonzero_trait!(
     "this Maxout has 0 pieces",
     "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1"
 );
+
+/// A kernel size, stride or dilation given per axis, `(height, width)`: both non-zero.
+impl<A: KernelSizeNonZero, B: KernelSizeNonZero> KernelSizeNonZero for (A, B) {}
+/// Per axis: both non-zero.
+impl<A: StrideNonZero, B: StrideNonZero> StrideNonZero for (A, B) {}
+/// Per axis: both non-zero.
+impl<A: DilationNonZero, B: DilationNonZero> DilationNonZero for (A, B) {}
 
 check_trait!(
     /// The dilated kernel (or pooling window) fits inside the padded input.
