@@ -43,7 +43,7 @@ pub const fn out_len(n: usize, k: usize, s: usize, lo: usize, hi: usize, d: usiz
 /// total `max((⌈N/S⌉−1)·S + D·(K−1) + 1 − N, 0)` split with the extra pixel after.
 pub const fn same_pad(n: usize, k: usize, s: usize, d: usize) -> (usize, usize) {
     let need = n.div_ceil(s).saturating_sub(1) * s + d * k.saturating_sub(1) + 1;
-    let total = if need > n { need - n } else { 0 };
+    let total = need.saturating_sub(n);
     (total / 2, total - total / 2)
 }
 

@@ -39,8 +39,8 @@ pub(super) fn pair(
         ..
     }) = a
     {
-        return match tuple(cx, items)?.as_slice() {
-            &[h, w] => Some([h, w]),
+        return match *tuple(cx, items)?.as_slice() {
+            [h, w] => Some([h, w]),
             _ => {
                 cx.err(
                     tokens,
@@ -64,9 +64,9 @@ pub(super) fn padding(cx: &mut Ctxt, a: Option<&Arg>, call: &Call) -> Option<Pad
             value: Value::Tuple(items),
             tokens,
             ..
-        }) => match tuple(cx, items)?.as_slice() {
-            &[h, w] => Some(Pad::Fixed([h, h, w, w])),
-            &[t, b, l, r] => Some(Pad::Fixed([t, b, l, r])),
+        }) => match *tuple(cx, items)?.as_slice() {
+            [h, w] => Some(Pad::Fixed([h, h, w, w])),
+            [t, b, l, r] => Some(Pad::Fixed([t, b, l, r])),
             _ => {
                 cx.err(
                     tokens,
