@@ -52,12 +52,26 @@ nonzero_trait!(
     "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1"
 );
 
+/// A kernel size, stride or dilation given per axis, `(height, width)`: both non-zero.
+impl<A: KernelSizeNonZero, B: KernelSizeNonZero> KernelSizeNonZero for (A, B) {}
+/// Per axis: both non-zero.
+impl<A: StrideNonZero, B: StrideNonZero> StrideNonZero for (A, B) {}
+/// Per axis: both non-zero.
+impl<A: DilationNonZero, B: DilationNonZero> DilationNonZero for (A, B) {}
+
 check_trait!(
     /// The dilated kernel (or pooling window) fits inside the padded input.
     KernelFitsInput,
     "kernel larger than the padded input: the dilated kernel D·(K−1)+1 exceeds H+2P",
     "this layer's kernel does not fit the input it receives",
     "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
+);
+check_trait!(
+    /// TF `'same'` padding with a dilated kernel no larger than the input.
+    SameKernelFitsInput,
+    "padding 'same' with a dilated kernel D·(K−1)+1 larger than the input",
+    "this layer's 'same' padding would pad more than the input it covers",
+    "'same' pads max((⌈N/S⌉−1)·S + D·(K−1) + 1 − N, 0) per axis; it needs D·(K−1)+1 ≤ N"
 );
 check_trait!(
     /// A transposed convolution produces at least one pixel.

@@ -85,14 +85,22 @@ impl Init {
         l.bias.fill(0.0);
     }
 
-    /// Initialises a `Conv2d<I, O, K, …>`: weight with `fan_in = I·K·K`, `fan_out = O·K·K`;
+    /// Initialises a `Conv2d<I, O, K, …>`: weight with `fan_in = I·Kh·Kw`, `fan_out = O·Kh·Kw`;
     /// bias zero.
-    pub fn conv2d<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>>(
+    pub fn conv2d<
+        I: Unsigned,
+        O: Filters<I, K>,
+        K: crate::shape::PerAxis,
+        S,
+        P,
+        D,
+        B: ConvBias<O>,
+    >(
         self,
         c: &mut Conv2d<I, O, K, S, P, D, B>,
         rng: &mut Rng,
     ) {
-        let kk = K::USIZE * K::USIZE;
+        let kk = K::HW[0] * K::HW[1];
         self.fill(&mut c.weight, I::USIZE * kk, O::USIZE * kk, rng);
         c.bias.fill(0.0);
     }

@@ -88,6 +88,10 @@ pub enum Value {
     Ident(Ident),
     /// `true` / `false` (`bias = false`, `ceil_mode = true`): a keyword, not an [`Ident`], to syn.
     Bool(LitBool),
+    /// A tuple of whole numbers, PyTorch's per-axis form: `(10, 4)`, `(0, 1, 0, 1)`.
+    Tuple(Vec<LitInt>),
+    /// A string: `pad = "same"` (TF/Keras) or `"valid"`.
+    Str(syn::LitStr),
 }
 
 impl Parse for Net {
@@ -300,8 +304,30 @@ impl Parse for Arg {
             let l: Ident = input.parse()?;
             l.to_tokens(&mut tokens);
             Value::Ident(l)
+        } else if input.peek(syn::LitStr) && !negative {
+            let l: syn::LitStr = input.parse()?;
+            l.to_tokens(&mut tokens);
+            Value::Str(l)
+        } else if input.peek(syn::token::Paren) && !negative {
+            let inner;
+            let paren = parenthesized!(inner in input);
+            let list: Punctuated<LitInt, Token![,]> =
+                inner.parse_terminated(LitInt::parse, Token![,])?;
+            let items: Vec<LitInt> = list.into_iter().collect();
+            paren.surround(&mut tokens, |t| {
+                for (i, l) in items.iter().enumerate() {
+                    if i > 0 {
+                        <Token![,]>::default().to_tokens(t);
+                    }
+                    l.to_tokens(t);
+                }
+            });
+            Value::Tuple(items)
         } else {
-            return Err(input.error("expected a number or a name (`5`, `0.5`, `stride = 2`)"));
+            return Err(input.error(
+                "expected a number, a name, a tuple or a string (`5`, `0.5`, `stride = 2`, \
+                 `(10, 4)`, `pad = \"same\"`)",
+            ));
         };
         Ok(Arg {
             name,

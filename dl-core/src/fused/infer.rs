@@ -4,22 +4,18 @@
 use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 use crate::kernels::im2col::{im2col, Geom};
 
-/// The geometry of a convolution window.
-#[allow(clippy::too_many_arguments)]
-pub const fn geom(c: usize, h: usize, w: usize, k: usize, s: usize, p: usize, d: usize) -> Geom {
-    let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
-    let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
-    Geom {
-        c,
-        h,
-        w,
-        k,
-        s,
-        p,
-        d,
-        oh,
-        ow,
-    }
+/// The geometry of a convolution window: kernel `[kh, kw]`, stride `[sh, sw]`, padding
+/// `[top, bottom, left, right]`, dilation `[dh, dw]`.
+pub const fn geom(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: [usize; 2],
+    s: [usize; 2],
+    p: [usize; 4],
+    d: [usize; 2],
+) -> Geom {
+    Geom::new(c, h, w, k, s, p, d)
 }
 
 /// Batch-norm (eval) folded into the preceding convolution's output row of channel `o`:
@@ -47,7 +43,8 @@ pub fn rows_of(data: &[f32], len: usize) -> Rows<'_> {
     Rows {
         data,
         offs: Offsets::Window {
-            k: 1,
+            kh: 1,
+            kw: 1,
             plane: len,
             row: 0,
             col: 0,
@@ -55,15 +52,18 @@ pub fn rows_of(data: &[f32], len: usize) -> Rows<'_> {
     }
 }
 
-/// Floats of the zero-padded image of a stride-1 convolution (`[C, H+2P, W+2P]` and the tail
-/// the last shifted window reads).
+/// Floats of the zero-padded image of a stride-1 convolution (`[C, Hp, Wp]`, `Hp = H + top +
+/// bottom`, `Wp = W + left + right`, and the tail the last shifted window reads).
 pub const fn xpad_len(g: &Geom) -> usize {
-    g.c * (g.h + 2 * g.p) * (g.w + 2 * g.p) + (g.k - 1) * g.d
+    g.c * g.hp() * g.wp() + (g.kw - 1) * g.dw
 }
 /// Whether a convolution runs on shifted windows of its padded input (stride 1, not 1×1
 /// unpadded, and the padded image plus the wide output take less than the column matrix).
 pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
-    g.s == 1 && !g.is_identity() && xpad_len(g) + o * g.oh * (g.w + 2 * g.p) <= g.rows() * g.cols()
+    g.sh == 1
+        && g.sw == 1
+        && !g.is_identity()
+        && xpad_len(g) + o * g.oh * g.wp() <= g.rows() * g.cols()
 }
 /// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
 /// image and the wide output ([`conv_shifted`]), or the column matrix.
@@ -71,38 +71,39 @@ pub const fn conv_scratch(g: Geom, o: usize) -> usize {
     if g.is_identity() {
         0
     } else if conv_shifted(&g, o) {
-        xpad_len(&g) + o * g.oh * (g.w + 2 * g.p)
+        xpad_len(&g) + o * g.oh * g.wp()
     } else {
         g.rows() * g.cols()
     }
 }
-/// Copies `x` (`[C, H, W]`) into the zero-padded image `xpad` (rows `W + 2P` apart).
+/// Copies `x` (`[C, H, W]`) into the zero-padded image `xpad` (rows `Wp` apart).
 pub(super) fn pad_image(g: &Geom, x: &[f32], xpad: &mut [f32]) {
-    let (hp, wp) = (g.h + 2 * g.p, g.w + 2 * g.p);
+    let (hp, wp) = (g.hp(), g.wp());
     xpad[..xpad_len(g)].fill(0.0);
     for (c, xc) in x[..g.c * g.h * g.w].chunks_exact(g.h * g.w).enumerate() {
         for (iy, xr) in xc.chunks_exact(g.w).enumerate() {
-            xpad[(c * hp + iy + g.p) * wp + g.p..][..g.w].copy_from_slice(xr);
+            xpad[(c * hp + iy + g.pt) * wp + g.pl..][..g.w].copy_from_slice(xr);
         }
     }
 }
-/// The shifted windows of `xpad`: row `(c, ki, kj)` of the column matrix, `W + 2P` wide.
+/// The shifted windows of `xpad`: row `(c, ki, kj)` of the column matrix, `Wp` wide.
 pub(super) fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
-    let wp = g.w + 2 * g.p;
+    let wp = g.wp();
     Rows {
         data: xpad,
         offs: Offsets::Window {
-            k: g.k,
-            plane: (g.h + 2 * g.p) * wp,
-            row: g.d * wp,
-            col: g.d,
+            kh: g.kh,
+            kw: g.kw,
+            plane: g.hp() * wp,
+            row: g.dh * wp,
+            col: g.dw,
         },
     }
 }
 
 /// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
 /// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
-/// windows of the padded input (no im2col; the product is `W + 2P` wide and the extra columns
+/// windows of the padded input (no im2col; the product is `Wp` wide and the extra columns
 /// are dropped by the bias pass); other strides multiply the column matrix. An empty `b` is a
 /// convolution without bias (`O` then comes from the weight's length). `scratch` holds
 /// [`conv_scratch`] floats.
@@ -120,7 +121,7 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     let bias = |oc: usize| if b.is_empty() { 0.0 } else { b[oc] };
     let wl = Lhs::InPlace(Mat::rows(w, r));
     if conv_shifted(g, o) {
-        let wp = g.w + 2 * g.p;
+        let wp = g.wp();
         let ld = g.oh * wp;
         let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
         pad_image(g, x, xpad);
@@ -178,7 +179,7 @@ fn pool_max(a: f32, b: f32) -> f32 {
         a
     }
 }
-/// `MaxPool2d` inference (no padding, no dilation) on one sample `[C, H, W]` → `[C, H', W']`,
+/// `MaxPool2d` inference (no padding, no dilation; kernel `[kh, kw]`, stride `[sh, sw]`) on one sample `[C, H, W]` → `[C, H', W']`,
 /// row by row of the window with selects instead of the layer's data-dependent branches (the
 /// same maximum, NaN included).
 #[allow(clippy::too_many_arguments)]
@@ -186,13 +187,14 @@ pub fn max_pool(
     c: usize,
     h: usize,
     w: usize,
-    k: usize,
-    s: usize,
+    k: [usize; 2],
+    s: [usize; 2],
     oh: usize,
     ow: usize,
     x: &[f32],
     y: &mut [f32],
 ) {
+    let ([kh, kw], [sh, sw]) = (k, s);
     for (xc, yc) in x
         .chunks_exact(h * w)
         .zip(y.chunks_exact_mut(oh * ow))
@@ -200,15 +202,15 @@ pub fn max_pool(
     {
         for (oy, yr) in yc.chunks_exact_mut(ow).enumerate() {
             yr.fill(f32::NEG_INFINITY);
-            for ki in 0..k {
-                let xr = &xc[(oy * s + ki) * w..][..w];
-                if k == 2 && s == 2 {
+            for ki in 0..kh {
+                let xr = &xc[(oy * sh + ki) * w..][..w];
+                if kw == 2 && sw == 2 {
                     for (o, p) in yr.iter_mut().zip(xr.chunks_exact(2)) {
                         *o = pool_max(pool_max(*o, p[0]), p[1]);
                     }
                 } else {
                     for (ox, o) in yr.iter_mut().enumerate() {
-                        for &v in &xr[ox * s..ox * s + k] {
+                        for &v in &xr[ox * sw..ox * sw + kw] {
                             *o = pool_max(*o, v);
                         }
                     }

@@ -112,7 +112,7 @@ pub fn conv2d_backward(
     let p = par::partials(n, 2 * yn * r, o * r);
     let wt = core::mem::take(&mut work.wt);
     if conv_shifted(g, o) {
-        let (wp, ld, xl) = (g.w + 2 * g.p, g.oh * (g.w + 2 * g.p), xpad_len(g));
+        let (wp, ld, xl) = (g.wp(), g.oh * g.wp(), xpad_len(g));
         let ps = work.pieces(p, ws_b(r, ld), r * ld, o * r, nb);
         for pc in ps.iter_mut() {
             reserve(&mut pc.cols, xl);
@@ -139,7 +139,7 @@ pub fn conv2d_backward(
                 let s = start + i;
                 let dyi = &dy[s * yn..][..yn];
                 pad_image(g, &x[s * xn..][..xn], xpad);
-                // dY wide (rows W + 2P apart, zero in the extra columns)
+                // dY wide (rows Wp apart, zero in the extra columns)
                 for (dwc, dyc) in dyw.chunks_exact_mut(ld).zip(dyi.chunks_exact(m)) {
                     for (dwr, dyr) in dwc.chunks_exact_mut(wp).zip(dyc.chunks_exact(g.ow)) {
                         dwr[..g.ow].copy_from_slice(dyr);
@@ -160,10 +160,10 @@ pub fn conv2d_backward(
                 for (rr, dc) in dcols.chunks_exact(ld).enumerate() {
                     add(&mut dxpad[win.offs.at(rr)..][..ld], dc);
                 }
-                let hp = g.h + 2 * g.p;
+                let hp = g.hp();
                 for (c, dxc) in dxi.chunks_exact_mut(g.h * g.w).enumerate() {
                     for (iy, dxr) in dxc.chunks_exact_mut(g.w).enumerate() {
-                        dxr.copy_from_slice(&dxpad[(c * hp + iy + g.p) * wp + g.p..][..g.w]);
+                        dxr.copy_from_slice(&dxpad[(c * hp + iy + g.pt) * wp + g.pl..][..g.w]);
                     }
                 }
             }
@@ -221,8 +221,8 @@ pub fn max_pool_forward(
     c: usize,
     h: usize,
     w: usize,
-    k: usize,
-    s: usize,
+    k: [usize; 2],
+    s: [usize; 2],
     oh: usize,
     ow: usize,
     n: usize,
@@ -245,8 +245,8 @@ pub fn max_pool_backward(
     c: usize,
     h: usize,
     w: usize,
-    k: usize,
-    s: usize,
+    k: [usize; 2],
+    s: [usize; 2],
     oh: usize,
     ow: usize,
     n: usize,
@@ -256,6 +256,7 @@ pub fn max_pool_backward(
     dx: &mut [f32],
 ) {
     let (xn, yn) = (c * h * w, c * oh * ow);
+    let ([kh, kw], [sh, sw]) = (k, s);
     par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
         for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
             let si = start + i;
@@ -268,13 +269,13 @@ pub fn max_pool_backward(
             for ch in 0..c {
                 for oy in 0..oh {
                     let o0 = (ch * oh + oy) * ow;
-                    let row0 = ch * h * w + oy * s * w;
+                    let row0 = ch * h * w + oy * sh * w;
                     for ox in 0..ow {
-                        let (m, base) = (yi[o0 + ox], row0 + ox * s);
+                        let (m, base) = (yi[o0 + ox], row0 + ox * sw);
                         let mut at = base;
                         if m.is_nan() {
-                            for ki in 0..k {
-                                for kj in 0..k {
+                            for ki in 0..kh {
+                                for kj in 0..kw {
                                     let j = base + ki * w + kj;
                                     if xi[j].is_nan() {
                                         at = j;
@@ -283,8 +284,8 @@ pub fn max_pool_backward(
                             }
                         } else {
                             // backwards with selects: the first equal one is kept
-                            for ki in (0..k).rev() {
-                                for kj in (0..k).rev() {
+                            for ki in (0..kh).rev() {
+                                for kj in (0..kw).rev() {
                                     let j = base + ki * w + kj;
                                     at = if xi[j] == m { j } else { at };
                                 }

@@ -125,14 +125,22 @@ where
 
     /// The convolution taking the output `[O, oh, ow]` to the input grid `[h, w]`.
     fn geom(h: usize, w: usize, oh: usize, ow: usize) -> Geom {
+        let (k, s, p, d) = (K::USIZE, S::USIZE, P::USIZE, D::USIZE);
+        // the output padding (extra rows/columns at the bottom/right) is in `oh`, `ow`
         Geom {
             c: O::USIZE,
             h: oh,
             w: ow,
-            k: K::USIZE,
-            s: S::USIZE,
-            p: P::USIZE,
-            d: D::USIZE,
+            kh: k,
+            kw: k,
+            sh: s,
+            sw: s,
+            pt: p,
+            pb: p,
+            pl: p,
+            pr: p,
+            dh: d,
+            dw: d,
             oh: h,
             ow: w,
         }

@@ -45,29 +45,12 @@ impl Gen {
         let k = &self.k;
         match op.node {
             Node::Leaf(l) => match l.kind {
-                Kind::Conv {
-                    i,
-                    o,
-                    k: kk,
-                    s,
-                    p,
-                    d,
-                    ..
-                } => {
+                Kind::Conv { i, o, win, .. } => {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
-                    let (i, h, w, kk, s, p, d, o) = (
-                        lit(i),
-                        lit(h),
-                        lit(w),
-                        lit(kk),
-                        lit(s),
-                        lit(p),
-                        lit(d),
-                        lit(o),
-                    );
-                    quote!(#k::fused::conv_scratch(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #d), #o))
+                    let (g, o) = (geom(k, i, h, w, &win), lit(o));
+                    quote!(#k::fused::conv_scratch(#g, #o))
                 }
                 Kind::Linear { .. } | Kind::Act(_) => quote!(0usize),
                 _ => {
@@ -199,14 +182,11 @@ impl Gen {
             Node::Leaf(l) => {
                 let f = l.field.as_ref();
                 match l.kind {
-                    Kind::Conv {
-                        i, k: kk, s, p, d, ..
-                    } => {
+                    Kind::Conv { i, win, .. } => {
                         let Shape::Map(_, h, w) = l.input else {
                             return unreachable_shape();
                         };
-                        let (i, h, w, kk, s, p, d) =
-                            (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d));
+                        let g = geom(k, i, h, w, &win);
                         let fold = op.bn.map(|b| {
                             let bf = b.field.as_ref();
                             let bt = self.layer_ty(&b.kind);
@@ -214,7 +194,7 @@ impl Gen {
                                 &self.#bf.running_mean, &self.#bf.running_var, <#bt>::EPS);)
                         });
                         quote! {
-                            const __G: #k::kernels::im2col::Geom = #k::fused::geom(#i, #h, #w, #kk, #s, #p, #d);
+                            const __G: #k::kernels::im2col::Geom = #g;
                             #k::fused::conv2d_infer(&self.#f.weight, &self.#f.bias, &__G, &__x[..#inn], &mut __y[..#on], __scr,
                                 |_o: usize, __row: &mut [f32]| { #fold #posts });
                         }
@@ -230,19 +210,20 @@ impl Gen {
                             #posts_y
                         }
                     }
-                    Kind::MaxPool {
-                        k: kk,
-                        s,
-                        p: 0,
-                        d: 1,
-                        ceil: false,
-                    } => {
+                    Kind::MaxPool { win, ceil: false } if win.plain() => {
                         let (Shape::Map(c, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {
                             return unreachable_shape();
                         };
-                        let (c, h, w, kk, s, oh, ow) =
-                            (lit(c), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        let (c, h, w, kk, s, oh, ow) = (
+                            lit(c),
+                            lit(h),
+                            lit(w),
+                            lits(&win.k),
+                            lits(&win.s),
+                            lit(oh),
+                            lit(ow),
+                        );
                         quote! {
                             #k::fused::max_pool(#c, #h, #w, #kk, #s, #oh, #ow, &__x[..#inn], &mut __y[..#on]);
                             #posts_y

@@ -3,7 +3,7 @@
 //! consts, allocation-free fused inference over a two-ended arena, and training forward /
 //! backward with typed cache and gradient structs.
 use crate::ast::Net;
-use crate::validate::{Act, Kind, Leaf, Model, Node, Shape};
+use crate::validate::{Act, Kind, Leaf, Model, Node, Shape, Win};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
@@ -21,6 +21,19 @@ struct Gen {
 
 fn lit(n: u64) -> TokenStream {
     proc_macro2::Literal::u64_unsuffixed(n).to_token_stream()
+}
+
+/// `[a, b]` (or `[a, b, c, d]`) as an array expression of literals.
+fn lits(v: &[u64]) -> TokenStream {
+    let v = v.iter().map(|&x| lit(x));
+    quote!([#(#v),*])
+}
+
+/// `fused::geom(c, h, w, k, s, p, d)` of a convolution window on a `c×h×w` input.
+fn geom(k: &TokenStream, c: u64, h: u64, w: u64, win: &Win) -> TokenStream {
+    let (c, h, w) = (lit(c), lit(h), lit(w));
+    let (kk, s, p, d) = (lits(&win.k), lits(&win.s), lits(&win.p), lits(&win.d));
+    quote!(#k::fused::geom(#c, #h, #w, #kk, #s, #p, #d))
 }
 
 /// A BatchNorm's ε parameter: nothing for PyTorch's default 1e-5, else `, bits` (its `f32` bits).
@@ -53,6 +66,36 @@ impl Gen {
             quote!(#k::typenum::UInt<#hi, #bit>)
         }
     }
+    /// A per-axis hyper-parameter: `U3` when both axes agree, else `(Uh, Uw)`.
+    fn axes(&self, v: [u64; 2]) -> TokenStream {
+        let (h, w) = (self.num(v[0]), self.num(v[1]));
+        if v[0] == v[1] {
+            h
+        } else {
+            quote!((#h, #w))
+        }
+    }
+    /// A window's `K, S, P, D` type arguments; the padding `Same`, `U1`, `(Uh, Uw)` or
+    /// `(Top, Bottom, Left, Right)`.
+    fn window(&self, w: &Win, dilation: bool) -> TokenStream {
+        let k = &self.k;
+        let (kk, s) = (self.axes(w.k), self.axes(w.s));
+        let [t, b, l, r] = w.p;
+        let p = if w.same {
+            quote!(#k::Same)
+        } else if t == b && l == r {
+            self.axes([t, l])
+        } else {
+            let (t, b, l, r) = (self.num(t), self.num(b), self.num(l), self.num(r));
+            quote!((#t, #b, #l, #r))
+        };
+        if dilation {
+            let d = self.axes(w.d);
+            quote!(#kk, #s, #p, #d)
+        } else {
+            quote!(#kk, #s, #p)
+        }
+    }
     fn shape(&self, s: Shape) -> TokenStream {
         let k = &self.k;
         match s {
@@ -83,20 +126,12 @@ impl Gen {
         let k = &self.k;
         let n = |v: u64| self.num(v);
         match *kind {
-            Kind::Conv {
-                i,
-                o,
-                k: kk,
-                s,
-                p,
-                d,
-                bias,
-            } => {
-                let (i, o, kk, s, p, d) = (n(i), n(o), n(kk), n(s), n(p), n(d));
+            Kind::Conv { i, o, win, bias } => {
+                let (i, o, w) = (n(i), n(o), self.window(&win, true));
                 if bias {
-                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d>)
+                    quote!(#k::Conv2d<#i, #o, #w>)
                 } else {
-                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d, #k::layers::conv::NoBias>)
+                    quote!(#k::Conv2d<#i, #o, #w, #k::layers::conv::NoBias>)
                 }
             }
             Kind::ConvT {
@@ -126,21 +161,15 @@ impl Gen {
                 quote!(#k::layers::activation::Act<#f>)
             }
             Kind::Flatten => quote!(#k::Flatten),
-            Kind::MaxPool {
-                k: kk,
-                s,
-                p,
-                d,
-                ceil,
-            } => {
-                let (kk, s, p, d) = (n(kk), n(s), n(p), n(d));
+            Kind::MaxPool { win, ceil } => {
+                let w = self.window(&win, true);
                 let m = ceil.then(|| quote!(, #k::Ceil));
-                quote!(#k::MaxPool2d<#kk, #s, #p, #d #m>)
+                quote!(#k::MaxPool2d<#w #m>)
             }
-            Kind::AvgPool { k: kk, s, p, ceil } => {
-                let (kk, s, p) = (n(kk), n(s), n(p));
+            Kind::AvgPool { win, ceil } => {
+                let w = self.window(&win, false);
                 let m = ceil.then(|| quote!(, #k::Ceil));
-                quote!(#k::AvgPool2d<#kk, #s, #p #m>)
+                quote!(#k::AvgPool2d<#w #m>)
             }
             Kind::GlobalAvgPool => quote!(#k::GlobalAvgPool2d),
             Kind::Bn2d { c, eps } => {

@@ -23,8 +23,8 @@ struct Tensors {
 fn leaf(kind: &Kind, p: &str, t: &mut Tensors) {
     let mut param = |n: &str, s: Vec<u64>| t.params.push((format!("{p}.{n}"), s));
     match *kind {
-        Kind::Conv { i, o, k, bias, .. } => {
-            param("weight", vec![o, i, k, k]);
+        Kind::Conv { i, o, win, bias } => {
+            param("weight", vec![o, i, win.k[0], win.k[1]]);
             if bias {
                 param("bias", vec![o]);
             }

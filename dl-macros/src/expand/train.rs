@@ -17,31 +17,17 @@ impl Gen {
                 Node::Leaf(l) => {
                     if !matches!(
                         l.kind,
-                        Kind::Conv { .. }
-                            | Kind::Linear { .. }
-                            | Kind::Act(_)
-                            | Kind::MaxPool {
-                                p: 0,
-                                d: 1,
-                                ceil: false,
-                                ..
-                            }
-                    ) {
+                        Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)
+                    ) && !matches!(l.kind, Kind::MaxPool { win, ceil: false } if win.plain())
+                    {
                         let lt = self.layer_ty(&l.kind);
                         self.add_cache(
                             format_ident!("c{}", op.u),
                             quote!(<#lt as #k::Train<#si>>::Cache),
                         );
                     }
-                    if let Kind::MaxPool {
-                        k: kk,
-                        s,
-                        p: 0,
-                        d: 1,
-                        ceil: false,
-                    } = l.kind
-                    {
-                        if kk == s {
+                    if let Kind::MaxPool { win, ceil: false } = l.kind {
+                        if win.plain() && win.k == win.s && win.k[0] == win.k[1] {
                             // each window's argmax, kept for backward
                             self.add_cache(format_ident!("m{}", op.u), quote!(#k::fused::Vec<u32>));
                         }
@@ -169,20 +155,11 @@ impl Gen {
                 let f = l.field.as_ref();
                 let si = self.shape(l.input);
                 match l.kind {
-                    Kind::Conv {
-                        i,
-                        k: kk,
-                        s,
-                        p,
-                        d: dd,
-                        ..
-                    } => {
+                    Kind::Conv { i, win, .. } => {
                         let Shape::Map(_, h, w) = l.input else {
                             return (unreachable_shape(), unreachable_shape());
                         };
-                        let (i, h, w, kk, s, p, dd) =
-                            (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(dd));
-                        let g = quote!(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #dd));
+                        let g = geom(&k, i, h, w, &win);
                         (
                             quote! {{
                                 const __G: #k::kernels::im2col::Geom = #g;
@@ -225,24 +202,26 @@ impl Gen {
                             }},
                         )
                     }
-                    Kind::MaxPool {
-                        k: kk,
-                        s,
-                        p: 0,
-                        d: 1,
-                        ceil: false,
-                    } => {
+                    Kind::MaxPool { win, ceil: false } if win.plain() => {
                         let (Shape::Map(cc, h, w), Shape::Map(_, oh, ow)) = (l.input, l.output)
                         else {
                             return (unreachable_shape(), unreachable_shape());
                         };
-                        let non_overlapping = kk == s;
-                        let (cc, h, w, kk, s, oh, ow) =
-                            (lit(cc), lit(h), lit(w), lit(kk), lit(s), lit(oh), lit(ow));
+                        let non_overlapping = win.k == win.s && win.k[0] == win.k[1];
+                        let (cc, h, w, k1, kk, s, oh, ow) = (
+                            lit(cc),
+                            lit(h),
+                            lit(w),
+                            lit(win.k[0]),
+                            lits(&win.k),
+                            lits(&win.s),
+                            lit(oh),
+                            lit(ow),
+                        );
                         if non_overlapping {
-                            // non-overlapping windows: the branch-free kernel, argmax kept
+                            // non-overlapping square windows: the branch-free kernel, argmax kept
                             let m = format_ident!("m{}", u);
-                            let a = quote!(#cc, #h, #w, #kk, #oh, #ow);
+                            let a = quote!(#cc, #h, #w, #k1, #oh, #ow);
                             let (xn, yn) = (lit(l.input.numel()), lit(l.output.numel()));
                             return (
                                 quote! {{

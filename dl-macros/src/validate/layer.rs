@@ -4,6 +4,7 @@ use super::*;
 
 mod args;
 mod pool;
+mod window;
 use args::*;
 
 const KNOWN: &[&str] = &[
@@ -27,16 +28,6 @@ const KNOWN: &[&str] = &[
     "Upsample",
     "Softmax",
 ];
-
-/// Output size along one axis: `⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1`.
-fn conv_dim(h: u64, k: u64, s: u64, p: u64, d: u64) -> Option<u64> {
-    let ext = d.checked_mul(k.checked_sub(1)?)?.checked_add(1)?;
-    let padded = h.checked_add(p.checked_mul(2)?)?;
-    if ext > padded || s == 0 {
-        return None;
-    }
-    Some((padded - ext) / s + 1)
-}
 
 /// Validates one layer call; returns the leaf, the output shape and a note on where it comes from.
 pub(super) fn layer(
@@ -106,9 +97,26 @@ pub(super) fn layer(
             let b = bind!(params, 3, true);
             let nb = params.len() - 1;
             let mut v = Vec::new();
+            let mut axes = None;
             for (i, p) in params[..nb].iter().enumerate() {
                 let dflt = if i == 0 { Some(0) } else { p.1 };
-                v.push(int(cx, b[i], dflt, call, p.0[0]));
+                if t || !(2..=5).contains(&i) {
+                    v.push(int(cx, b[i], dflt, call, p.0[0]));
+                } else {
+                    v.push(Some(0));
+                }
+            }
+            if !t {
+                // Conv2d: kernel, stride, dilation per axis, padding also per side or "same"
+                let k = window::pair(cx, b[2], None, call, "kernel_size");
+                let s = window::pair(cx, b[3], Some(1), call, "stride");
+                let p = window::padding(cx, b[4], call);
+                let d = window::pair(cx, b[5], Some(1), call, "dilation");
+                let (Some(k), Some(s), Some(p), Some(d)) = (k, s, p, d) else {
+                    return (None, None, None);
+                };
+                (v[2], v[3], v[5]) = (Some(k[0]), Some(s[0]), Some(d[0]));
+                axes = Some((k, s, p, d));
             }
             let bias = boolean(cx, b[nb], true, "bias");
             let (Some(o), Some(k), Some(s), Some(p), Some(d), Some(bias)) =
@@ -118,20 +126,22 @@ pub(super) fn layer(
             };
             let nbias = if bias { o } else { 0 };
             let op = if t { v[6].unwrap_or(0) } else { 0 };
+            let (kk, ss, dd) = axes.map_or(([k, k], [s, s], [d, d]), |a| (a.0, a.1, a.3));
+            let written = |i: usize, v: u64| b[i].map_or(v.to_string(), describe_value);
             for (val, i, what) in [
                 (o, 1, "out_channels"),
-                (k, 2, "kernel_size"),
-                (d, 5, "dilation"),
+                (kk[0].min(kk[1]), 2, "kernel_size"),
+                (dd[0].min(dd[1]), 5, "dilation"),
             ] {
                 if val == 0 {
                     cx.err(
                         b[i].map_or(&call.tokens, |a| &a.tokens),
-                        format!("{what} = 0: {name} needs at least 1"),
+                        format!("{what} = {}: {name} needs at least 1", written(i, val)),
                     );
                     return (None, None, None);
                 }
             }
-            if s == 0 {
+            if ss[0].min(ss[1]) == 0 {
                 cx.err(
                     b[3].map_or(&call.tokens, |a| &a.tokens),
                     format!(
@@ -199,43 +209,23 @@ pub(super) fn layer(
                 );
                 return (Some(l), Some(out), None);
             }
-            let (oh, ow) = (conv_dim(h, k, s, p, d), conv_dim(w, k, s, p, d));
-            let (Some(oh), Some(ow)) = (oh, ow) else {
-                let ext = d * (k - 1) + 1;
-                let (axis, n) = if conv_dim(h, k, s, p, d).is_none() {
-                    ("height", h)
-                } else {
-                    ("width", w)
-                };
-                cx.err(
-                    &call.tokens,
-                    format!(
-                        "{name} kernel larger than its padded input: the dilated kernel \
-                         dilation·(kernel_size−1)+1 = {d}·({k}−1)+1 = {ext} exceeds the padded \
-                         {axis} H+2·padding = {n}+2·{p} = {} of its input {}",
-                        n + 2 * p,
-                        from(Shape::Map(c, h, w))
-                    ),
-                );
+            let Some((k, s, pad, d)) = axes else {
+                return (None, None, None);
+            };
+            let Some((win, [oh, ow])) =
+                window::output(cx, call, &name, (k, s, pad, d), false, (c, h, w), &from)
+            else {
                 return (None, None, None);
             };
             let out = Shape::Map(o, oh, ow);
             let f = cx.field("conv");
             let l = leaf(
-                Kind::Conv {
-                    i: c,
-                    o,
-                    k,
-                    s,
-                    p,
-                    d,
-                    bias,
-                },
+                Kind::Conv { i: c, o, win, bias },
                 Some(f),
                 Shape::Map(c, h, w),
                 out,
-                o * c * k * k + nbias,
-                o * oh * ow * c * k * k,
+                o * c * win.area() + nbias,
+                o * oh * ow * c * win.area(),
             );
             (Some(l), Some(out), None)
         }
@@ -597,12 +587,7 @@ fn describe(call: &Call) -> String {
         .args
         .iter()
         .map(|a| {
-            let v = match &a.value {
-                Value::Int(i) => i.base10_digits().to_string(),
-                Value::Float(f) => f.base10_digits().to_string(),
-                Value::Ident(i) => i.to_string(),
-                Value::Bool(b) => b.value.to_string(),
-            };
+            let v = describe_value(a);
             match &a.name {
                 Some(n) => format!("{n}={v}"),
                 None => v,

@@ -50,16 +50,35 @@ pub enum Act {
     Leaky(u64, u64),
 }
 
+/// A 2-D window's hyper-parameters per axis: kernel, stride and dilation `[height, width]`,
+/// padding `[top, bottom, left, right]` — for `pad = "same"` (`same`) the amounts TF computes
+/// for this layer's input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Win {
+    pub k: [u64; 2],
+    pub s: [u64; 2],
+    pub p: [u64; 4],
+    pub d: [u64; 2],
+    pub same: bool,
+}
+impl Win {
+    /// No padding, no dilation (the branch-free max-pooling kernels apply).
+    pub fn plain(&self) -> bool {
+        self.p == [0; 4] && self.d == [1, 1]
+    }
+    /// `Kh·Kw`.
+    pub fn area(&self) -> u64 {
+        self.k[0] * self.k[1]
+    }
+}
+
 /// A layer with its hyper-parameters, all numbers.
 #[derive(Clone, Debug)]
 pub enum Kind {
     Conv {
         i: u64,
         o: u64,
-        k: u64,
-        s: u64,
-        p: u64,
-        d: u64,
+        win: Win,
         /// `bias = true` (the default); `false` is dl-core's `NoBias`.
         bias: bool,
     },
@@ -81,16 +100,12 @@ pub enum Kind {
     Flatten,
     /// `ceil`: PyTorch's `ceil_mode=True`, kept only when it changes the output size.
     MaxPool {
-        k: u64,
-        s: u64,
-        p: u64,
-        d: u64,
+        win: Win,
         ceil: bool,
     },
+    /// `win.d` is `[1, 1]`.
     AvgPool {
-        k: u64,
-        s: u64,
-        p: u64,
+        win: Win,
         ceil: bool,
     },
     GlobalAvgPool,

@@ -73,10 +73,12 @@ pub struct Rows<'a> {
 pub enum Offsets<'a> {
     /// Listed.
     Table(&'a [usize]),
-    /// The windows of a `k×k` kernel over `[C, H, W]` planes: row `(c·k + ki)·k + kj` starts at
-    /// `c·plane + ki·row + kj·col` (`plane = H·W`, `row = D·W`, `col = D` for dilation `D`).
+    /// The windows of a `kh×kw` kernel over `[C, H, W]` planes: row `(c·kh + ki)·kw + kj`
+    /// starts at `c·plane + ki·row + kj·col` (`plane = H·W`, `row = Dh·W`, `col = Dw` for
+    /// dilations `Dh`, `Dw`).
     Window {
-        k: usize,
+        kh: usize,
+        kw: usize,
         plane: usize,
         row: usize,
         col: usize,
@@ -89,24 +91,34 @@ impl Offsets<'_> {
     pub fn at(&self, i: usize) -> usize {
         match *self {
             Offsets::Table(t) => t[i],
-            Offsets::Window { k, plane, row, col } => {
-                i / (k * k) * plane + i / k % k * row + i % k * col
-            }
+            Offsets::Window {
+                kh,
+                kw,
+                plane,
+                row,
+                col,
+            } => i / (kh * kw) * plane + i / kw % kh * row + i % kw * col,
         }
     }
     /// Writes the starts of rows `first..first + out.len()` into `out` (no division per row).
     pub fn fill(&self, first: usize, out: &mut [usize]) {
         match *self {
             Offsets::Table(t) => out.copy_from_slice(&t[first..first + out.len()]),
-            Offsets::Window { k, plane, row, col } => {
-                let (mut c, mut ki, mut kj) = (first / (k * k), first / k % k, first % k);
+            Offsets::Window {
+                kh,
+                kw,
+                plane,
+                row,
+                col,
+            } => {
+                let (mut c, mut ki, mut kj) = (first / (kh * kw), first / kw % kh, first % kw);
                 for o in out {
                     *o = c * plane + ki * row + kj * col;
                     kj += 1;
-                    if kj == k {
+                    if kj == kw {
                         kj = 0;
                         ki += 1;
-                        if ki == k {
+                        if ki == kh {
                             ki = 0;
                             c += 1;
                         }

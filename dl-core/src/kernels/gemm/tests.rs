@@ -213,7 +213,8 @@ fn matrix_vector_products() {
 fn window_offsets_are_the_im2col_rows() {
     // 2 channels of 4×5, 3×3 kernel, dilation 2 → rows (c, ki, kj) at c·20 + ki·2·5 + kj·2
     let o = Offsets::Window {
-        k: 3,
+        kh: 3,
+        kw: 3,
         plane: 20,
         row: 10,
         col: 2,
@@ -227,6 +228,21 @@ fn window_offsets_are_the_im2col_rows() {
     let mut tail = [0usize; 7];
     o.fill(11, &mut tail);
     assert!(tail.iter().enumerate().all(|(i, &v)| v == o.at(11 + i)));
+    // a 2×3 kernel over 2 planes of 30: row (c, ki, kj) = (c·2 + ki)·3 + kj
+    let r = Offsets::Window {
+        kh: 2,
+        kw: 3,
+        plane: 30,
+        row: 6,
+        col: 1,
+    };
+    assert_eq!(r.at(4), 6 + 1);
+    assert_eq!(r.at(6 + 5), 30 + 6 + 2);
+    let mut all = [0usize; 12];
+    r.fill(0, &mut all);
+    assert!(all.iter().enumerate().all(|(i, &v)| v == r.at(i)));
+    r.fill(5, &mut all[..7]);
+    assert!(all[..7].iter().enumerate().all(|(i, &v)| v == r.at(5 + i)));
 }
 
 #[cfg(feature = "std")]

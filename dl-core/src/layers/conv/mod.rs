@@ -7,7 +7,8 @@ mod sample;
 mod tests;
 
 use crate::check::{
-    ChannelsMatch, DilationNonZero, KernelFitsInput, KernelSizeNonZero, StrideNonZero,
+    ChannelsMatch, DilationNonZero, KernelFitsInput, KernelSizeNonZero, SameKernelFitsInput,
+    StrideNonZero,
 };
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{pack_a, packed_len, Mat};
@@ -16,26 +17,30 @@ use crate::kernels::im2col::Geom;
 use crate::kernels::par;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
-use crate::shape::{ConvDim, ConvOut, Shape, Shape3};
+use crate::shape::{pads, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
 use core::marker::PhantomData;
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
 use sample::Plan;
 use typenum::{Eq, IsEqual, Prod, Unsigned};
 
-/// `O` filters of `I` channels, `K×K`: carries the weight length `O·I·K·K` once.
+/// `O` filters of `I` channels, `Kh×Kw` ([`PerAxis`]: `K` or `(Kh, Kw)`): carries the weight
+/// length `O·I·Kh·Kw` once.
 pub trait Filters<I, K>: ArrayLength {
-    /// `O·I·K·K` as a type.
+    /// `O·I·Kh·Kw` as a type.
     type W: ArrayLength;
 }
+/// `Kh·Kw` of a [`PerAxis`] kernel size.
+pub type KernelArea<K> = Prod<<K as PerAxis>::H, <K as PerAxis>::W>;
 impl<I, K, O> Filters<I, K> for O
 where
-    O: ArrayLength + Mul<Prod<I, Prod<K, K>>>,
-    I: Mul<Prod<K, K>>,
-    K: Mul<K>,
-    Prod<O, Prod<I, Prod<K, K>>>: ArrayLength,
+    K: PerAxis,
+    K::H: Mul<K::W>,
+    O: ArrayLength + Mul<Prod<I, KernelArea<K>>>,
+    I: Mul<KernelArea<K>>,
+    Prod<O, Prod<I, KernelArea<K>>>: ArrayLength,
 {
-    type W = Prod<O, Prod<I, Prod<K, K>>>;
+    type W = Prod<O, Prod<I, KernelArea<K>>>;
 }
 
 /// Whether a convolution has a bias: [`Bias`] (`[O]`, PyTorch's `bias=True`, the default) or
@@ -56,8 +61,11 @@ impl<O> ConvBias<O> for NoBias {
 }
 
 /// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias>`: PyTorch's `nn.Conv2d(I, O, K, stride=S,
-/// padding=P, dilation=D, bias=…)`, square kernel, weight `[O, I, K, K]`, bias `[O]` with
-/// [`Bias`] or none with [`NoBias`].
+/// padding=P, dilation=D, bias=…)`, weight `[O, I, Kh, Kw]`, bias `[O]` with [`Bias`] or none
+/// with [`NoBias`]. `K`, `S`, `D` are one number for both axes (`U3`) or `(height, width)`
+/// (`(U10, U4)`, [`PerAxis`]); `P` is one number, `(Uh, Uw)`, `(Top, Bottom, Left, Right)` or
+/// TF's [`Same`](crate::shape::Same) ([`Padding`]). Output size per axis
+/// `⌊(N + before + after − D·(K−1) − 1)/S⌋ + 1` ([`WindowOut`]).
 #[repr(C)]
 pub struct Conv2d<
     I,
@@ -68,7 +76,7 @@ pub struct Conv2d<
     D = typenum::U1,
     B: ConvBias<O> = Bias,
 > {
-    /// `[O, I, K, K]`.
+    /// `[O, I, Kh, Kw]`.
     pub weight: GenericArray<f32, O::W>,
     /// `[O]`, or empty with [`NoBias`].
     pub bias: GenericArray<f32, B::Len>,
@@ -89,13 +97,14 @@ unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> crate::layer::Pod
 {
 }
 
-impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>> Module
+impl<I: Unsigned, O: Filters<I, K>, K: PerAxis, S, P, D, B: ConvBias<O>> Module
     for Conv2d<I, O, K, S, P, D, B>
 {
-    const PARAMS: usize = O::USIZE * I::USIZE * K::USIZE * K::USIZE + B::Len::USIZE;
-    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·K·K`.
+    const PARAMS: usize = O::W::USIZE + B::Len::USIZE;
+    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·Kh·Kw`.
     fn init(&mut self, rng: &mut Rng) {
-        let b = 1.0 / crate::math::sqrt((I::USIZE * K::USIZE * K::USIZE) as f32);
+        let [kh, kw] = K::HW;
+        let b = 1.0 / crate::math::sqrt((I::USIZE * kh * kw) as f32);
         self.weight
             .iter_mut()
             .for_each(|w| *w = rng.uniform_in(-b, b));
@@ -121,48 +130,38 @@ impl<I, O, K, S, P, D, B> Conv2d<I, O, K, S, P, D, B>
 where
     I: Unsigned,
     O: Filters<I, K>,
-    K: Unsigned,
-    S: Unsigned,
-    P: Unsigned,
-    D: Unsigned,
+    K: PerAxis,
+    S: PerAxis,
+    P: Padding,
+    D: PerAxis,
     B: ConvBias<O>,
 {
     /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
     const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
-        let g = Geom {
-            c: I::USIZE,
-            h,
-            w,
-            k: K::USIZE,
-            s: S::USIZE,
-            p: P::USIZE,
-            d: D::USIZE,
-            oh,
-            ow,
-        };
-        Plan::new(g, O::USIZE)
+        let (k, s, d) = (K::HW, S::HW, D::HW);
+        let g = Geom::new(I::USIZE, h, w, k, s, pads::<P>(h, w, k, s, d), d);
+        Plan::new(Geom { oh, ow, ..g }, O::USIZE)
     }
 }
 
 /// Shorthand for the output shape of `Conv2d<_, O, K, S, P, D>` on `[_, H, W]`.
-pub type Conv2dOut<O, H, W, K, S, P, D> = Shape3<O, ConvOut<H, K, S, P, D>, ConvOut<W, K, S, P, D>>;
+pub type Conv2dOut<O, H, W, K, S, P, D> = WindowOut<O, H, W, K, S, P, D>;
 
 impl<C, H, W, I, O, K, S, P, D, B> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B>
 where
     Shape3<C, H, W>: Shape,
     C: IsEqual<I>,
     Eq<C, I>: ChannelsMatch,
-    H: ConvDim<K, S, P, D>,
-    W: ConvDim<K, S, P, D>,
-    <H as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
-    <W as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
+    (H, W): Window2<K, S, P, D>,
+    <(H, W) as Window2<K, S, P, D>>::Fits: KernelFitsInput,
+    <(H, W) as Window2<K, S, P, D>>::SameFits: SameKernelFitsInput,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
     I: Unsigned,
     O: Filters<I, K>,
-    K: Unsigned + KernelSizeNonZero,
-    S: Unsigned + StrideNonZero,
-    P: Unsigned,
-    D: Unsigned + DilationNonZero,
+    K: PerAxis + KernelSizeNonZero,
+    S: PerAxis + StrideNonZero,
+    P: Padding,
+    D: PerAxis + DilationNonZero,
     B: ConvBias<O>,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
@@ -203,10 +202,10 @@ where
     Shape3<C, H, W>: Shape,
     I: Unsigned,
     O: Filters<I, K>,
-    K: Unsigned,
-    S: Unsigned,
-    P: Unsigned,
-    D: Unsigned,
+    K: PerAxis,
+    S: PerAxis,
+    P: Padding,
+    D: PerAxis,
     B: ConvBias<O>,
 {
     type Grad = Self;

@@ -1,9 +1,10 @@
 //! One sample of a convolution, forward and backward, as products on the tiles of
-//! [`crate::kernels::gemm`]. Two ways to form the column matrix `cols[C·K·K, H'·W']`:
+//! [`crate::kernels::gemm`]. Two ways to form the column matrix `cols[C·Kh·Kw, H'·W']`:
 //!
 //! * **Stride 1, shifted windows.** The input is copied once into a zero-padded image `xpad`
-//!   (`[C, Hp, Wp]`, `Hp = H + 2P`, `Wp = W + 2P`, plus a short tail). Row `(c, ki, kj)` of the
-//!   column matrix is then `xpad` itself, shifted by `c·Hp·Wp + ki·D·Wp + kj·D`, as long as the
+//!   (`[C, Hp, Wp]`, `Hp = H + top + bottom`, `Wp = W + left + right`, plus a short tail). Row
+//!   `(c, ki, kj)` of the column matrix is then `xpad` itself, shifted by
+//!   `c·Hp·Wp + ki·Dh·Wp + kj·Dw`, as long as the
 //!   output rows are laid out `Wp` apart ("wide": each row carries `Wp − W'` extra columns that
 //!   are computed and dropped). The products read those windows in place, so there is no
 //!   im2col copy and no col2im scatter of short rows — which dominate small images.
@@ -51,8 +52,8 @@ pub(super) struct Plan {
 
 impl Plan {
     pub const fn new(g: Geom, o: usize) -> Plan {
-        let shifted = g.s == 1;
-        let wide = if shifted { g.w + 2 * g.p } else { g.ow };
+        let shifted = g.sh == 1 && g.sw == 1;
+        let wide = if shifted { g.wp() } else { g.ow };
         let mut rows = BAND_FLOATS / (g.rows() * wide);
         if rows < 1 {
             rows = 1;
@@ -80,7 +81,7 @@ impl Plan {
     /// Floats of the padded image (with the tail the last windows read).
     pub const fn xpad_len(&self) -> usize {
         let g = &self.g;
-        g.c * (g.h + 2 * g.p) * self.wide + (g.k - 1) * g.d
+        g.c * g.hp() * self.wide + (g.kw - 1) * g.dw
     }
     /// Scratch of [`forward`]: the padded image and a band of output (shifted), or a band's
     /// columns (otherwise).
@@ -95,20 +96,21 @@ impl Plan {
     fn windows(&self) -> Offsets<'static> {
         let (g, wp) = (&self.g, self.wide);
         Offsets::Window {
-            k: g.k,
-            plane: (g.h + 2 * g.p) * wp,
-            row: g.d * wp,
-            col: g.d,
+            kh: g.kh,
+            kw: g.kw,
+            plane: g.hp() * wp,
+            row: g.dh * wp,
+            col: g.dw,
         }
     }
     /// Copies `x` into the zero-padded image `xpad`.
     fn pad(&self, x: &[f32], xpad: &mut [f32]) {
         let (g, wp) = (&self.g, self.wide);
-        let hp = g.h + 2 * g.p;
+        let hp = g.hp();
         xpad[..self.xpad_len()].fill(0.0);
         for c in 0..g.c {
             for iy in 0..g.h {
-                let d = &mut xpad[(c * hp + iy + g.p) * wp + g.p..][..g.w];
+                let d = &mut xpad[(c * hp + iy + g.pt) * wp + g.pl..][..g.w];
                 copy_short(d, &x[(c * g.h + iy) * g.w..]);
             }
         }
@@ -120,7 +122,7 @@ impl Plan {
     }
 }
 
-/// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·K·K]` row-major, read in place;
+/// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·Kh·Kw]` row-major, read in place;
 /// an empty `bias` adds nothing). `scratch` holds [`Plan::forward_scratch`] floats.
 pub(super) fn forward(
     pl: &Plan,
@@ -190,7 +192,7 @@ pub(super) struct Work {
     dxpad: alloc::vec::Vec<f32>,
     /// Packing space for `dYᵀ`.
     ws: alloc::vec::Vec<f32>,
-    /// `dW` (`[O, C·K·K]`, or transposed when [`Plan::dw_t`]) and `db`, summed over this
+    /// `dW` (`[O, C·Kh·Kw]`, or transposed when [`Plan::dw_t`]) and `db`, summed over this
     /// thread's samples.
     pub dw: alloc::vec::Vec<f32>,
     pub db: alloc::vec::Vec<f32>,
@@ -311,10 +313,10 @@ pub(super) fn backward(
                 }
             });
         }
-        let (hp, wp) = (g.h + 2 * g.p, pl.wide);
+        let (hp, wp) = (g.hp(), pl.wide);
         for c in 0..g.c {
             for iy in 0..g.h {
-                let s = &wk.dxpad[(c * hp + iy + g.p) * wp + g.p..][..g.w];
+                let s = &wk.dxpad[(c * hp + iy + g.pt) * wp + g.pl..][..g.w];
                 copy_short(&mut dx[(c * g.h + iy) * g.w..][..g.w], s);
             }
         }

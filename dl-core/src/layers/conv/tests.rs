@@ -18,23 +18,7 @@ fn gradients_on_several_shapes() {
         2,
     );
     // stride 2, more filters than column rows per tile: dWᵀ = cols·dYᵀ
-    assert!(
-        sample::Plan::new(
-            Geom {
-                c: 2,
-                h: 7,
-                w: 6,
-                k: 3,
-                s: 2,
-                p: 1,
-                d: 1,
-                oh: 4,
-                ow: 3
-            },
-            8
-        )
-        .dw_t
-    );
+    assert!(sample::Plan::new(Geom::square(2, 7, 6, 3, 2, 1, 1), 8).dw_t);
     check_layer_grads::<Shape3<U2, U7, U6>, _>(
         &mut *new_boxed::<Conv2d<U2, U8, U3, U2, U1>>(7),
         2,
@@ -53,40 +37,14 @@ fn gradients_on_several_shapes() {
 #[test]
 fn gradients_across_several_bands() {
     // inputs large enough that one sample is cut into several bands of output rows
-    let wide = sample::Plan::new(
-        Geom {
-            c: 64,
-            h: 7,
-            w: 64,
-            k: 3,
-            s: 1,
-            p: 1,
-            d: 1,
-            oh: 7,
-            ow: 64,
-        },
-        3,
-    );
+    let wide = sample::Plan::new(Geom::square(64, 7, 64, 3, 1, 1, 1), 3);
     assert!(wide.rows < 7, "one band only");
     check_layer_grads::<Shape3<U64, U7, U64>, _>(
         &mut *new_boxed::<Conv2d<U64, U3, U3, U1, U1>>(5),
         2,
         5,
     );
-    let strided = sample::Plan::new(
-        Geom {
-            c: 64,
-            h: 31,
-            w: 64,
-            k: 3,
-            s: 2,
-            p: 1,
-            d: 1,
-            oh: 16,
-            ow: 32,
-        },
-        3,
-    );
+    let strided = sample::Plan::new(Geom::square(64, 31, 64, 3, 2, 1, 1), 3);
     assert!(strided.rows < 16, "one band only");
     check_layer_grads::<Shape3<U64, U31, U64>, _>(
         &mut *new_boxed::<Conv2d<U64, U3, U3, U2, U1>>(6),
@@ -229,4 +187,75 @@ fn matches_pytorch_without_bias() {
             _ => go!(Shape3<U3, U7, U6>, Conv2d<U3, U4, U3, U2, U1, U1, NoBias>),
         }
     }
+}
+
+#[test]
+fn rectangular_and_asymmetric_match_pytorch() {
+    use crate::shape::Same;
+    // The fixtures of scripts/torch_fixtures_geom.py: per-axis kernel/stride/padding/dilation,
+    // explicit (top, bottom, left, right) padding and TF 'same' (PyTorch with an explicit
+    // F.pad of TF's amounts). Stride 1 runs on shifted windows, other strides on im2col.
+    for (name, case) in [
+        ("geom_conv_k3x2_s2x1", 0),
+        ("geom_conv_p1x0_d1x2", 1),
+        ("geom_conv_k2x4_s1x3_p2x1", 2),
+        ("geom_conv_tblr_0101", 3),
+        ("geom_conv_tblr_2013", 4),
+        ("geom_conv_same_kws", 5),
+        ("geom_conv_same_96", 6),
+        ("geom_conv_same_32", 7),
+        ("geom_conv_same_s1_d", 8),
+    ] {
+        let fx = fixture(name);
+        macro_rules! go {
+            ($in:ty, $l:ty) => {{
+                let mut l = new_boxed::<$l>(0);
+                load_params(&mut *l, &fx, &["weight", "bias"]);
+                let (y, dx, g) = run_train::<$in, _>(&mut *l, fx.get("x"), fx.get("dy"));
+                assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-4);
+                assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-4);
+                assert_close(&format!("{name} dw"), &g.weight, fx.get("dweight"), 1e-4);
+                assert_close(&format!("{name} db"), &g.bias, fx.get("dbias"), 1e-4);
+                let x = crate::Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
+                let yi = l.forward(&x);
+                assert_close(&format!("{name} infer"), yi.as_slice(), fx.get("y"), 1e-4);
+            }};
+        }
+        match case {
+            0 => go!(Shape3<U3, U7, U6>, Conv2d<U3, U4, (U3, U2), (U2, U1)>),
+            1 => go!(Shape3<U2, U6, U9>, Conv2d<U2, U3, U3, U1, (U1, U0), (U1, U2)>),
+            2 => go!(Shape3<U3, U5, U11>, Conv2d<U3, U2, (U2, U4), (U1, U3), (U2, U1)>),
+            3 => go!(Shape3<U2, U5, U5>, Conv2d<U2, U3, U2, U2, (U0, U1, U0, U1)>),
+            4 => go!(Shape3<U2, U6, U5>, Conv2d<U2, U3, (U3, U2), U1, (U2, U0, U1, U3)>),
+            5 => go!(Shape3<U1, U49, U10>, Conv2d<U1, U4, (U10, U4), U2, Same>),
+            6 => go!(Shape3<U1, U96, U96>, Conv2d<U1, U2, U3, U2, Same>),
+            7 => go!(Shape3<U3, U32, U32>, Conv2d<U3, U4, U3, U2, Same>),
+            _ => go!(Shape3<U2, U7, U8>, Conv2d<U2, U3, (U4, U3), U1, Same, (U1, U2)>),
+        }
+    }
+}
+
+#[test]
+fn rectangular_and_asymmetric_gradients() {
+    use crate::shape::Same;
+    // the column-matrix path: rectangular kernel, per-axis stride, asymmetric padding
+    check_layer_grads::<Shape3<U2, U7, U6>, _>(
+        &mut *new_boxed::<Conv2d<U2, U3, (U3, U2), (U2, U1), (U1, U0, U0, U2)>>(21),
+        2,
+        21,
+    );
+    // the shifted-window path: stride 1, per-axis dilation, TF 'same'
+    check_layer_grads::<Shape3<U2, U6, U9>, _>(
+        &mut *new_boxed::<Conv2d<U2, U4, (U2, U3), U1, Same, (U2, U1)>>(22),
+        2,
+        22,
+    );
+    // 'same' with stride 2 on odd sizes (one more pixel at the bottom/right)
+    check_layer_grads::<Shape3<U1, U9, U7>, _>(
+        &mut *new_boxed::<Conv2d<U1, U2, (U4, U3), (U2, U2), Same>>(23),
+        2,
+        23,
+    );
+    // the weight holds O·I·Kh·Kw values
+    assert_eq!(<Conv2d<U1, U64, (U10, U4)> as Module>::PARAMS, 64 * 40 + 64);
 }

@@ -1,21 +1,25 @@
 //! Pooling: `nn.MaxPool2d`, `nn.AvgPool2d` and global average pooling (`nn.AdaptiveAvgPool2d(1)`).
 //!
-//! Square windows with stride, padding and (max pooling) dilation, in PyTorch's floor mode
-//! ([`Floor`], the default) or `ceil_mode=True` ([`Ceil`](crate::shape::Ceil)), so the output
-//! size is [`PoolOut`].
+//! Windows with stride, padding and (max pooling) dilation, each one number or per axis
+//! (`(height, width)`, [`PerAxis`]; padding also `(top, bottom, left, right)` or TF's
+//! [`Same`](crate::shape::Same), [`Padding`]), in PyTorch's floor mode ([`Floor`], the default)
+//! or `ceil_mode=True` ([`Ceil`](crate::shape::Ceil), symmetric padding only), so the output
+//! size is [`WindowOut`].
 //! Max pooling treats padding as `−∞` and keeps each window's argmax for backward; average
 //! pooling divides by `K·K`, padding counting as zeros (PyTorch's default
 //! `count_include_pad=True`); a ceil-mode window running past the padded input's end is divided
-//! by the part of it inside the padded input, as PyTorch does.
+//! by the part of it inside the padded input, as PyTorch does. With [`Same`](crate::shape::Same)
+//! padding average pooling follows TF instead: each window is divided by its taps inside the
+//! input (the padding not counted).
 use crate::check::{
-    DilationNonZero, KernelFitsInput, KernelSizeNonZero, PoolPaddingAtMostHalfKernel, StrideNonZero,
+    DilationNonZero, KernelFitsInput, KernelSizeNonZero, PoolPaddingAtMostHalfKernel,
+    SameKernelFitsInput, StrideNonZero,
 };
 use crate::kernels::im2col::Geom;
 use crate::layer::Layer;
-use crate::shape::{Floor, PoolDim, PoolOut, Shape, Shape3};
+use crate::shape::{pads, Floor, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
 use core::marker::PhantomData;
-use core::ops::Mul;
-use typenum::{IsLessOrEqual, LeEq, Prod, Unsigned, U0, U1, U2};
+use typenum::{U0, U1};
 
 /// Hyper-parameters carried as types only.
 type Marker<T> = PhantomData<fn() -> T>;
@@ -56,57 +60,41 @@ marker_impls!(MaxPool2d<K, S, P, D, M>);
 marker_impls!(AvgPool2d<K, S, P, M>);
 crate::__stateless_module!(GlobalAvgPool2d);
 
-/// `2P ≤ K` as a Bit: PyTorch's rule that a pooling layer pads at most half its kernel.
-pub trait PoolPad<K> {
-    /// `B1` when `2P ≤ K`.
-    type Fits;
-}
-impl<P: Mul<U2>, K> PoolPad<K> for P
-where
-    Prod<P, U2>: IsLessOrEqual<K>,
-{
-    type Fits = LeEq<Prod<P, U2>, K>;
-}
-
 /// Output shape of a pooling layer on `[C, H, W]` in rounding mode `M`.
-pub type Pool2dOut<C, H, W, K, S, P, D, M = Floor> =
-    Shape3<C, PoolOut<H, K, S, P, D, M>, PoolOut<W, K, S, P, D, M>>;
+pub type Pool2dOut<C, H, W, K, S, P, D, M = Floor> = WindowOut<C, H, W, K, S, P, D, M>;
 
-fn geom<In: Shape, Out: Shape>(k: usize, s: usize, p: usize, d: usize) -> Geom {
+/// The geometry of a pool with padding `P` on `In` giving `Out`, from per-axis `[h, w]`
+/// kernel, stride and dilation.
+fn geom<In: Shape, Out: Shape, P: Padding>(k: [usize; 2], s: [usize; 2], d: [usize; 2]) -> Geom {
     let ([c, h, w], [_, oh, ow]) = (In::DIMS, Out::DIMS);
     Geom {
-        c,
-        h,
-        w,
-        k,
-        s,
-        p,
-        d,
         oh,
         ow,
+        ..Geom::new(c, h, w, k, s, pads::<P>(h, w, k, s, d), d)
     }
 }
 
-/// The taps of output `o`'s window along an axis of length `n` that land inside the input:
-/// `(first input index, count)`, the others following every `D`.
+/// The taps of output `o`'s window along an axis of length `n` (kernel `k`, stride `s`,
+/// dilation `d`, padding `p` before) that land inside the input: `(first input index, count)`,
+/// the others following every `d`.
 #[inline]
-fn taps(g: &Geom, o: usize, n: usize) -> (usize, usize) {
-    let start = o * g.s; // tap 0, in padded coordinates
-    if start >= g.p && start + (g.k - 1) * g.d < n + g.p {
-        return (start - g.p, g.k); // the whole window is inside
+fn taps(o: usize, k: usize, s: usize, d: usize, p: usize, n: usize) -> (usize, usize) {
+    let start = o * s; // tap 0, in padded coordinates
+    if start >= p && start + (k - 1) * d < n + p {
+        return (start - p, k); // the whole window is inside
     }
-    let lo = if start >= g.p {
+    let lo = if start >= p {
         0
     } else {
-        (g.p - start).div_ceil(g.d)
+        (p - start).div_ceil(d)
     };
-    let hi = if n + g.p > start {
-        ((n + g.p - start - 1) / g.d + 1).min(g.k)
+    let hi = if n + p > start {
+        ((n + p - start - 1) / d + 1).min(k)
     } else {
         0
     };
     if lo < hi {
-        (start + lo * g.d - g.p, hi - lo)
+        (start + lo * d - p, hi - lo)
     } else {
         (0, 0)
     }
@@ -119,9 +107,9 @@ fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
     let mut o = 0;
     for c in 0..g.c {
         for oy in 0..g.oh {
-            let (r0, nr) = taps(g, oy, g.h);
+            let (r0, nr) = taps(oy, g.kh, g.sh, g.dh, g.pt, g.h);
             for ox in 0..g.ow {
-                f(o, (c * g.h + r0, nr), taps(g, ox, g.w));
+                f(o, (c * g.h + r0, nr), taps(ox, g.kw, g.sw, g.dw, g.pl, g.w));
                 o += 1;
             }
         }
@@ -132,11 +120,18 @@ fn windows(g: &Geom, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
 /// the padding). When `arg` is not empty it receives each argmax as an index into the sample
 /// (`u32::MAX` for such an empty window). Ties go to the first tap and NaN wins, as in PyTorch.
 fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
-    if g.p == 0 && g.d == 1 && g.s == g.k && g.oh * g.k <= g.h && g.ow * g.k <= g.w {
+    let unpadded = g.pt + g.pb + g.pl + g.pr == 0 && g.dh == 1 && g.dw == 1;
+    if unpadded
+        && g.kh == g.kw
+        && g.sh == g.kh
+        && g.sw == g.kw
+        && g.oh * g.kh <= g.h
+        && g.ow * g.kw <= g.w
+    {
         // Non-overlapping windows inside the input (not a ceil-mode window running past the
         // end): the branch-free kernel.
         let (shape, out) = ([g.c, g.h, g.w], [g.oh, g.ow]);
-        return crate::kernels::maxpool::max_pool_k(x, shape, g.k, out, y, arg);
+        return crate::kernels::maxpool::max_pool_k(x, shape, g.kh, out, y, arg);
     }
     windows(g, |o, (r0, nr), (c0, nc)| {
         let mut best = f32::NEG_INFINITY;
@@ -146,12 +141,12 @@ fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
             u32::MAX as usize
         };
         for r in 0..nr {
-            let row = (r0 + r * g.d) * g.w + c0;
+            let row = (r0 + r * g.dh) * g.w + c0;
             for t in 0..nc {
-                let v = x[row + t * g.d];
+                let v = x[row + t * g.dw];
                 if v > best || v.is_nan() {
                     best = v;
-                    at = row + t * g.d;
+                    at = row + t * g.dw;
                 }
             }
         }
@@ -162,36 +157,41 @@ fn max_pool(g: &Geom, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
     });
 }
 
-/// The divisor of output `o`'s window (`count_include_pad=True`): `K·K`, or for a ceil-mode
-/// window running past the padded input, the size of its part inside it,
-/// `(min(start + K, H + 2P) − start)` per axis with `start = o·S` in padded coordinates.
+/// The divisor of output `o`'s window with `taps` of it inside the input: with `same` (TF's
+/// `'same'`) the taps; otherwise (`count_include_pad=True`) `Kh·Kw`, or for a ceil-mode window
+/// running past the padded input, the size of its part inside it,
+/// `(min(start + K, N + before + after) − start)` per axis with `start = o·S` in padded
+/// coordinates.
 #[inline]
-fn avg_divisor(g: &Geom, o: usize) -> f32 {
-    let ext = |o: usize, n: usize| (o * g.s + g.k).min(n + 2 * g.p) - o * g.s;
-    if (g.oh - 1) * g.s + g.k <= g.h + 2 * g.p && (g.ow - 1) * g.s + g.k <= g.w + 2 * g.p {
-        return (g.k * g.k) as f32; // every window lies inside the padded input
+fn avg_divisor(g: &Geom, o: usize, taps: usize, same: bool) -> f32 {
+    if same {
+        return taps.max(1) as f32;
     }
-    (ext((o / g.ow) % g.oh, g.h) * ext(o % g.ow, g.w)) as f32
+    let ext = |o: usize, k: usize, s: usize, np: usize| (o * s + k).min(np) - o * s;
+    if (g.oh - 1) * g.sh + g.kh <= g.hp() && (g.ow - 1) * g.sw + g.kw <= g.wp() {
+        return (g.kh * g.kw) as f32; // every window lies inside the padded input
+    }
+    (ext((o / g.ow) % g.oh, g.kh, g.sh, g.hp()) * ext(o % g.ow, g.kw, g.sw, g.wp())) as f32
 }
 
-/// One sample: each window's sum divided by [`avg_divisor`] (`K·K` in floor mode).
-fn avg_pool(g: &Geom, x: &[f32], y: &mut [f32]) {
+/// One sample: each window's sum divided by [`avg_divisor`] (`Kh·Kw` in floor mode).
+fn avg_pool(g: &Geom, same: bool, x: &[f32], y: &mut [f32]) {
     windows(g, |o, (r0, nr), (c0, nc)| {
         let mut s = 0.0f32;
         for r in r0..r0 + nr {
             s += x[r * g.w + c0..r * g.w + c0 + nc].iter().sum::<f32>();
         }
-        y[o] = s / avg_divisor(g, o);
+        y[o] = s / avg_divisor(g, o, nr * nc, same);
     });
 }
 
 /// One sample's backward of [`avg_pool`]: `dx` (zeroed here) gets `dy / divisor` over each
 /// window.
 #[cfg(feature = "alloc")]
-fn avg_pool_backward(g: &Geom, dy: &[f32], dx: &mut [f32]) {
+fn avg_pool_backward(g: &Geom, same: bool, dy: &[f32], dx: &mut [f32]) {
     dx.fill(0.0);
     windows(g, |o, (r0, nr), (c0, nc)| {
-        let v = dy[o] / avg_divisor(g, o);
+        let v = dy[o] / avg_divisor(g, o, nr * nc, same);
         for r in r0..r0 + nr {
             dx[r * g.w + c0..r * g.w + c0 + nc]
                 .iter_mut()
@@ -203,17 +203,15 @@ fn avg_pool_backward(g: &Geom, dy: &[f32], dx: &mut [f32]) {
 impl<C, H, W, K, S, P, D, M> Layer<Shape3<C, H, W>> for MaxPool2d<K, S, P, D, M>
 where
     Shape3<C, H, W>: Shape,
-    H: PoolDim<K, S, P, D, M>,
-    W: PoolDim<K, S, P, D, M>,
-    <H as PoolDim<K, S, P, D, M>>::Fits: KernelFitsInput,
-    <W as PoolDim<K, S, P, D, M>>::Fits: KernelFitsInput,
-    P: PoolPad<K>,
-    <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
+    (H, W): Window2<K, S, P, D, M>,
+    <(H, W) as Window2<K, S, P, D, M>>::Fits: KernelFitsInput,
+    <(H, W) as Window2<K, S, P, D, M>>::SameFits: SameKernelFitsInput,
+    <(H, W) as Window2<K, S, P, D, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, D, M>: Shape,
-    K: Unsigned + KernelSizeNonZero,
-    S: Unsigned + StrideNonZero,
-    P: Unsigned,
-    D: Unsigned + DilationNonZero,
+    K: PerAxis + KernelSizeNonZero,
+    S: PerAxis + StrideNonZero,
+    P: Padding,
+    D: PerAxis + DilationNonZero,
 {
     type Out = Pool2dOut<C, H, W, K, S, P, D, M>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
@@ -224,37 +222,35 @@ where
 impl<C, H, W, K, S, P, M> Layer<Shape3<C, H, W>> for AvgPool2d<K, S, P, M>
 where
     Shape3<C, H, W>: Shape,
-    H: PoolDim<K, S, P, U1, M>,
-    W: PoolDim<K, S, P, U1, M>,
-    <H as PoolDim<K, S, P, U1, M>>::Fits: KernelFitsInput,
-    <W as PoolDim<K, S, P, U1, M>>::Fits: KernelFitsInput,
-    P: PoolPad<K>,
-    <P as PoolPad<K>>::Fits: PoolPaddingAtMostHalfKernel,
+    (H, W): Window2<K, S, P, U1, M>,
+    <(H, W) as Window2<K, S, P, U1, M>>::Fits: KernelFitsInput,
+    <(H, W) as Window2<K, S, P, U1, M>>::SameFits: SameKernelFitsInput,
+    <(H, W) as Window2<K, S, P, U1, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, U1, M>: Shape,
-    K: Unsigned + KernelSizeNonZero,
-    S: Unsigned + StrideNonZero,
-    P: Unsigned,
+    K: PerAxis + KernelSizeNonZero,
+    S: PerAxis + StrideNonZero,
+    P: Padding,
 {
     type Out = Pool2dOut<C, H, W, K, S, P, U1, M>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
-        avg_pool(&Self::geom::<Shape3<C, H, W>>(), x, y);
+        avg_pool(&Self::geom::<Shape3<C, H, W>>(), P::SAME, x, y);
     }
 }
 
-impl<K: Unsigned, S: Unsigned, P: Unsigned, D: Unsigned, M> MaxPool2d<K, S, P, D, M> {
+impl<K: PerAxis, S: PerAxis, P: Padding, D: PerAxis, M> MaxPool2d<K, S, P, D, M> {
     fn geom<In: Shape>() -> Geom
     where
         Self: Layer<In>,
     {
-        geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, D::USIZE)
+        geom::<In, <Self as Layer<In>>::Out, P>(K::HW, S::HW, D::HW)
     }
 }
-impl<K: Unsigned, S: Unsigned, P: Unsigned, M> AvgPool2d<K, S, P, M> {
+impl<K: PerAxis, S: PerAxis, P: Padding, M> AvgPool2d<K, S, P, M> {
     fn geom<In: Shape>() -> Geom
     where
         Self: Layer<In>,
     {
-        geom::<In, <Self as Layer<In>>::Out>(K::USIZE, S::USIZE, P::USIZE, 1)
+        geom::<In, <Self as Layer<In>>::Out, P>(K::HW, S::HW, [1, 1])
     }
 }
 
@@ -295,10 +291,10 @@ mod train {
     where
         Self: Layer<Shape3<C, H, W>> + Send + Sync,
         Shape3<C, H, W>: Shape,
-        K: Unsigned,
-        S: Unsigned,
-        P: Unsigned,
-        D: Unsigned,
+        K: PerAxis,
+        S: PerAxis,
+        P: Padding,
+        D: PerAxis,
     {
         type Grad = ();
         type Cache = MaxPoolCache;
@@ -371,9 +367,9 @@ mod train {
     where
         Self: Layer<Shape3<C, H, W>> + Send + Sync,
         Shape3<C, H, W>: Shape,
-        K: Unsigned,
-        S: Unsigned,
-        P: Unsigned,
+        K: PerAxis,
+        S: PerAxis,
+        P: Padding,
     {
         type Grad = ();
         type Cache = ();
@@ -388,7 +384,7 @@ mod train {
             y.resize(n);
             par::for_chunks(n, y.as_mut_slice(), yn, |start, ys| {
                 for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
-                    avg_pool(&g, x.sample(start + i), yi);
+                    avg_pool(&g, P::SAME, x.sample(start + i), yi);
                 }
             });
         }
@@ -406,7 +402,7 @@ mod train {
             dx.resize(n);
             par::for_chunks(n, dx.as_mut_slice(), xn, |start, dxs| {
                 for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                    avg_pool_backward(&g, dy.sample(start + i), dxi);
+                    avg_pool_backward(&g, P::SAME, dy.sample(start + i), dxi);
                 }
             });
         }

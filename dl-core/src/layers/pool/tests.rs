@@ -278,3 +278,61 @@ fn nan_and_infinity_match_pytorch() {
         }
     }
 }
+
+#[test]
+fn rectangular_and_same_match_pytorch() {
+    use crate::shape::Same;
+    // scripts/torch_fixtures_geom.py; TF 'same' average pooling divides by the taps inside
+    for (name, case) in [
+        ("geom_maxpool_k3x2_s2x1", 0),
+        ("geom_maxpool_p1x0_d1x2", 1),
+        ("geom_avgpool_25x5", 2),
+        ("geom_avgpool_k3x2_p1x0", 3),
+        ("geom_maxpool_same", 4),
+        ("geom_avgpool_same", 5),
+    ] {
+        let fx = fixture(name);
+        macro_rules! go {
+            ($in:ty, $l:expr) => {{
+                let (y, dx, _) = run_train::<$in, _>(&mut $l, fx.get("x"), fx.get("dy"));
+                assert_close(&format!("{name} y"), &y, fx.get("y"), 1e-5);
+                assert_close(&format!("{name} dx"), &dx, fx.get("dx"), 1e-5);
+                let x = crate::Batch::<$in>::from_vec(fx.get("x").to_vec()).unwrap();
+                let yi = crate::layer::Layer::forward(&$l, &x);
+                assert_close(&format!("{name} infer"), yi.as_slice(), fx.get("y"), 1e-5);
+            }};
+        }
+        match case {
+            0 => go!(Shape3<U3, U7, U6>, MaxPool2d::<(U3, U2), (U2, U1)>::default()),
+            1 => go!(Shape3<U2, U9, U8>, MaxPool2d::<U3, (U2, U1), (U1, U0), (U1, U2)>::default()),
+            2 => go!(Shape3<U4, U25, U5>, AvgPool2d::<(U25, U5)>::default()),
+            3 => go!(Shape3<U2, U7, U8>, AvgPool2d::<(U3, U2), U2, (U1, U0)>::default()),
+            4 => go!(Shape3<U2, U7, U8>, MaxPool2d::<U3, U2, Same>::default()),
+            _ => go!(Shape3<U2, U7, U8>, AvgPool2d::<(U3, U2), (U2, U3), Same>::default()),
+        }
+    }
+}
+
+#[test]
+fn rectangular_and_same_gradients() {
+    use crate::shape::Same;
+    check_layer_grads_with::<Shape3<U2, U7, U9>, _>(
+        &mut MaxPool2d::<(U3, U2), (U2, U1), (U1, U0, U0, U1)>::default(),
+        2,
+        31,
+        spread,
+    );
+    check_layer_grads_with::<Shape3<U2, U7, U8>, _>(
+        &mut MaxPool2d::<U3, U2, Same>::default(),
+        2,
+        32,
+        spread,
+    );
+    check_layer_grads::<Shape3<U2, U7, U9>, _>(
+        &mut AvgPool2d::<(U2, U3), (U2, U3), Same>::default(),
+        2,
+        33,
+    );
+    check_layer_grads::<Shape3<U3, U25, U5>, _>(&mut AvgPool2d::<(U25, U5)>::default(), 2, 34);
+    same::<<AvgPool2d<(U25, U5)> as Layer<Shape3<U64, U25, U5>>>::Out, Shape3<U64, U1, U1>>();
+}

@@ -153,6 +153,11 @@ pub(super) fn describe_value(a: &Arg) -> String {
         Value::Float(f) => f.base10_digits().to_string(),
         Value::Ident(i) => i.to_string(),
         Value::Bool(b) => b.value.to_string(),
+        Value::Tuple(t) => {
+            let v: Vec<String> = t.iter().map(|l| l.base10_digits().to_string()).collect();
+            format!("({})", v.join(", "))
+        }
+        Value::Str(s) => format!("{:?}", s.value()),
     };
     if a.negative {
         format!("-{v}")
@@ -201,7 +206,7 @@ pub(super) fn ratio(
     let text = match &a.value {
         Value::Float(f) => f.base10_digits().to_string(),
         Value::Int(i) => i.base10_digits().to_string(),
-        Value::Ident(_) | Value::Bool(_) => {
+        Value::Ident(_) | Value::Bool(_) | Value::Tuple(_) | Value::Str(_) => {
             cx.err(&a.tokens, format!("`{pname}` must be a number such as 0.5"));
             return None;
         }
@@ -235,7 +240,7 @@ pub(super) fn eps_bits(cx: &mut Ctxt, a: Option<&Arg>, name: &str) -> Option<u32
     let v = match &a.value {
         Value::Float(f) => f.base10_parse::<f32>().ok(),
         Value::Int(i) => i.base10_parse::<f32>().ok(),
-        Value::Ident(_) | Value::Bool(_) => None,
+        Value::Ident(_) | Value::Bool(_) | Value::Tuple(_) | Value::Str(_) => None,
     }
     .map(|v| sign * v);
     match v {

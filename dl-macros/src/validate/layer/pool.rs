@@ -2,36 +2,14 @@
 //! size in floor or ceil mode, each mistake naming the numbers.
 use super::*;
 
-/// A pooling layer's hyper-parameters as written (`d = 1` for `AvgPool2d`).
+/// A pooling layer's hyper-parameters as written (`d = [1, 1]` for `AvgPool2d`).
 #[derive(Clone, Copy)]
 pub(super) struct PoolArgs {
-    k: u64,
-    s: u64,
-    p: u64,
-    d: u64,
+    k: [u64; 2],
+    s: [u64; 2],
+    p: window::Pad,
+    d: [u64; 2],
     ceil: bool,
-}
-
-/// Output size along one axis: `⌊L/S⌋ + 1` (floor) or `⌈L/S⌉ + 1` (ceil), the latter minus 1 when
-/// the last window would start at or past `H + P`, with `L = H + 2P − D·(K−1) − 1`; `None` when
-/// the window does not fit the padded input. The same formula as dl-core's `PoolDim`.
-pub(super) fn pool_dim(h: u64, a: &PoolArgs, ceil: bool) -> Option<u64> {
-    let ext = a.d.checked_mul(a.k.checked_sub(1)?)?.checked_add(1)?;
-    let padded = h.checked_add(a.p.checked_mul(2)?)?;
-    if ext > padded || a.s == 0 {
-        return None;
-    }
-    let span = padded - ext;
-    if !ceil {
-        return Some(span / a.s + 1);
-    }
-    let out = span.div_ceil(a.s) + 1;
-    // The last window must start inside the input or the left padding.
-    Some(if (out - 1) * a.s >= h + a.p {
-        out - 1
-    } else {
-        out
-    })
 }
 
 /// Binds and checks the arguments of `MaxPool2d(kernel_size, stride, padding, dilation,
@@ -49,16 +27,16 @@ pub(super) fn args(cx: &mut Ctxt, call: &Call, name: &str) -> Option<PoolArgs> {
     let np = params.len();
     params.push(P(&["ceil_mode"], None));
     let b = bind(cx, call, &params, np, false)?;
-    let k = int(cx, b[0], None, call, "kernel_size");
+    let k = window::pair(cx, b[0], None, call, "kernel_size");
     let s = match b[1] {
-        Some(a) => int(cx, Some(a), None, call, "stride"),
+        Some(a) => window::pair(cx, Some(a), None, call, "stride"),
         None => k,
     };
-    let p = int(cx, b[2], Some(0), call, "padding");
+    let p = window::padding(cx, b[2], call);
     let d = if max {
-        int(cx, b[3], Some(1), call, "dilation")
+        window::pair(cx, b[3], Some(1), call, "dilation")
     } else {
-        Some(1)
+        Some([1, 1])
     };
     let ceil = match b[np] {
         None => Some(false),
@@ -78,18 +56,19 @@ pub(super) fn args(cx: &mut Ctxt, call: &Call, name: &str) -> Option<PoolArgs> {
         return None;
     };
     for (v, i, what) in [(k, 0, "kernel_size"), (d, 3, "dilation")] {
-        if v == 0 {
+        if v[0] == 0 || v[1] == 0 {
+            let a = b.get(i).copied().flatten();
             cx.err(
-                b.get(i)
-                    .copied()
-                    .flatten()
-                    .map_or(&call.tokens, |a| &a.tokens),
-                format!("{what} = 0: {name} needs at least 1"),
+                a.map_or(&call.tokens, |a| &a.tokens),
+                format!(
+                    "{what} = {}: {name} needs at least 1",
+                    a.map_or("0".to_string(), describe_value)
+                ),
             );
             return None;
         }
     }
-    if s == 0 {
+    if s[0] == 0 || s[1] == 0 {
         cx.err(
             b[1].map_or(&call.tokens, |a| &a.tokens),
             format!(
@@ -100,12 +79,37 @@ pub(super) fn args(cx: &mut Ctxt, call: &Call, name: &str) -> Option<PoolArgs> {
         );
         return None;
     }
-    if 2 * p > k {
+    if let window::Pad::Fixed(pp) = p {
+        let half = |v: u64, k: u64| 2 * v > k;
+        if half(pp[0], k[0]) || half(pp[1], k[0]) || half(pp[2], k[1]) || half(pp[3], k[1]) {
+            let (pw, kw) = match b[2] {
+                Some(a) if matches!(a.value, Value::Tuple(_)) => {
+                    (describe_value(a), format!("({}, {})", k[0], k[1]))
+                }
+                _ => (pp[0].to_string(), k[0].to_string()),
+            };
+            cx.err(
+                b[2].map_or(&call.tokens, |a| &a.tokens),
+                format!(
+                    "{name} padding = {pw} is more than half its kernel_size = {kw} \
+                     (PyTorch requires padding ≤ kernel_size/2)"
+                ),
+            );
+            return None;
+        }
+        if ceil && (pp[0] != pp[1] || pp[2] != pp[3]) {
+            cx.err(
+                b[2].map_or(&call.tokens, |a| &a.tokens),
+                format!("{name}: ceil_mode = true needs the same padding on both sides of an axis"),
+            );
+            return None;
+        }
+    } else if ceil {
         cx.err(
-            b[2].map_or(&call.tokens, |a| &a.tokens),
+            &call.tokens,
             format!(
-                "{name} padding = {p} is more than half its kernel_size = {k} \
-                 (PyTorch requires padding ≤ kernel_size/2)"
+                "{name}: ceil_mode = true with padding \"same\" (whose output is already \
+                 ⌈N/stride⌉)"
             ),
         );
         return None;
@@ -124,39 +128,15 @@ pub(super) fn output(
     (c, h, w): (u64, u64, u64),
     from: &dyn Fn(Shape) -> String,
 ) -> Option<(Kind, Shape)> {
-    let (PoolArgs { k, s, p, d, ceil }, dim) = (a, |n| pool_dim(n, &a, a.ceil));
-    let (Some(oh), Some(ow)) = (dim(h), dim(w)) else {
-        let ext = d * (k - 1) + 1;
-        let msg = if h == 1 && w == 1 {
-            format!(
-                "{name} window on a 1×1 map: the {ext}×{ext} window exceeds its input {} \
-                 (padded to {}×{}); the map is already 1×1, so remove this pooling",
-                from(Shape::Map(c, h, w)),
-                1 + 2 * p,
-                1 + 2 * p
-            )
-        } else {
-            let (axis, n) = if dim(h).is_none() {
-                ("height", h)
-            } else {
-                ("width", w)
-            };
-            format!(
-                "{name} window larger than its padded input: \
-                 dilation·(kernel_size−1)+1 = {d}·({k}−1)+1 = {ext} exceeds the padded \
-                 {axis} H+2·padding = {n}+2·{p} = {} of its input {}",
-                n + 2 * p,
-                from(Shape::Map(c, h, w))
-            )
-        };
-        cx.err(&call.tokens, msg);
-        return None;
-    };
-    let ceil = ceil && (pool_dim(h, &a, false), pool_dim(w, &a, false)) != (Some(oh), Some(ow));
+    let PoolArgs { k, s, p, d, ceil } = a;
+    let (win, [oh, ow]) = window::output(cx, call, name, (k, s, p, d), ceil, (c, h, w), from)?;
+    let floor =
+        |n, i: usize| window::dim(n, k[i], s[i], (win.p[2 * i], win.p[2 * i + 1]), d[i], false);
+    let ceil = ceil && (floor(h, 0), floor(w, 1)) != (Some(oh), Some(ow));
     let kind = if name == "MaxPool2d" {
-        Kind::MaxPool { k, s, p, d, ceil }
+        Kind::MaxPool { win, ceil }
     } else {
-        Kind::AvgPool { k, s, p, ceil }
+        Kind::AvgPool { win, ceil }
     };
     Some((kind, Shape::Map(c, oh, ow)))
 }
