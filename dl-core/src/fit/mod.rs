@@ -21,7 +21,7 @@
 pub mod metrics;
 
 use crate::data::{shuffled_batches, SliceError};
-use crate::guard::{FiniteGuard, NonFinite};
+use crate::guard::{FiniteGuard, NonFinite, TrainBatchError};
 use crate::layer::{zeroed_box, Layer, Module, Train};
 use crate::layers::softmax::ClassAxis;
 use crate::loss::{self, LossError, LossResult};
@@ -192,6 +192,13 @@ pub enum FitError {
     },
     /// A mini-batch could not be gathered from the inputs.
     Data(SliceError),
+    /// A mini-batch does not suit a layer (a BatchNorm would see one value per channel: a
+    /// last batch of one sample, say; choose a batch size that leaves no single sample).
+    Batch {
+        epoch: usize,
+        batch: usize,
+        error: TrainBatchError,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -219,6 +226,11 @@ impl fmt::Display for FitError {
                 error,
             } => write!(f, "epoch {epoch}, batch {batch}: {error}"),
             FitError::Data(e) => write!(f, "{e}"),
+            FitError::Batch {
+                epoch,
+                batch,
+                error,
+            } => write!(f, "epoch {epoch}, batch {batch}: {error}"),
         }
     }
 }
@@ -323,7 +335,12 @@ impl Fit {
             let (mut total, mut seen) = (0.0f64, 0usize);
             for (b, idx) in batches.iter().enumerate() {
                 let xb = crate::data::gather::<In>(x, idx).map_err(FitError::Data)?;
-                net.forward_train(&xb, &mut y, &mut cache);
+                net.try_forward_train(&xb, &mut y, &mut cache)
+                    .map_err(|error| FitError::Batch {
+                        epoch,
+                        batch: b,
+                        error,
+                    })?;
                 let (l, dy) = t.loss(&y, idx)?;
                 if !l.is_finite() {
                     return Err(FitError::NonFinite {

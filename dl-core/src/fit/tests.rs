@@ -161,3 +161,47 @@ fn bad_input_is_an_error_naming_it() {
     assert!(matches!(e, FitError::NonFinite { .. }), "{e}");
     assert!(e.to_string().contains("lower the learning rate"), "{e}");
 }
+
+/// A last mini-batch of one sample through a BatchNorm1d: PyTorch raises, `fit` stops with an
+/// error naming the epoch, the batch and the layer (before, it trained on β silently).
+#[test]
+fn a_batch_of_one_through_batchnorm_is_an_error() {
+    type Bn = Network<
+        Shape1<U2>,
+        crate::Seq![Linear<U2, U8>, crate::BatchNorm1d<U8>, ReLU, Linear<U8, U3>],
+    >;
+    let (x, y) = clusters(4);
+    let e = Fit::new(2, 16)
+        .quiet()
+        .run(
+            &mut *Bn::new(0),
+            &mut Adam::new(1e-2),
+            &x[..66],
+            &Classes(&y[..33]),
+            None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, FitError::Batch { epoch: 0, batch: 2, error } if error.samples == 1),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "epoch 0, batch 2: training BatchNorm1d(8) (link 1 of the chain): expected more than 1 \
+         value per channel, got 1 (1 sample × 1 value per channel): the batch variance of one \
+         value is undefined; train on more samples per batch (or a larger map), or use eval mode \
+         (`forward` / `infer`)"
+    );
+    // 32 samples: batches of 16, 16; trains.
+    let log = Fit::new(2, 16)
+        .quiet()
+        .run(
+            &mut *Bn::new(0),
+            &mut Adam::new(1e-2),
+            &x[..64],
+            &Classes(&y[..32]),
+            None,
+        )
+        .unwrap();
+    assert_eq!(log.len(), 2);
+}

@@ -149,6 +149,17 @@ where
             yi[na..].copy_from_slice(b);
         }
     }
+    /// Both branches; the block counts as one link of the chain around it.
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        let block = |mut e: crate::guard::TrainBatchError| {
+            if let Some(crate::guard::At::Link(_)) = e.at {
+                e.at = None;
+            }
+            e
+        };
+        self.0.check_train_batch(n).map_err(block)?;
+        self.1.check_train_batch(n).map_err(block)
+    }
     /// `dy` splits along channels; `dx` is the sum of both branches' input gradients.
     fn backward(
         &self,

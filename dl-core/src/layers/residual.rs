@@ -211,6 +211,17 @@ where
             *o = a + b;
         }
     }
+    /// Both branches; the block counts as one link of the chain around it.
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        let block = |mut e: crate::guard::TrainBatchError| {
+            if let Some(crate::guard::At::Link(_)) = e.at {
+                e.at = None;
+            }
+            e
+        };
+        self.f.check_train_batch(n).map_err(block)?;
+        self.shortcut.check_train_batch(n).map_err(block)
+    }
     /// `dx = F'ᵀ·dy + Sc'ᵀ·dy`; each branch adds its own parameter gradients.
     fn backward(
         &self,
