@@ -25,7 +25,7 @@ use crate::guard::{FiniteGuard, NonFinite, TrainBatchError};
 use crate::layer::{zeroed_box, Layer, Module, Train};
 use crate::layers::softmax::ClassAxis;
 use crate::loss::{self, LossError, LossResult};
-use crate::optim::{ExponentialLr, Optimizer, Schedule, StepLr};
+use crate::optim::{ExponentialLr, OptimError, Optimizer, Schedule, StepLr};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1};
 use crate::tensor::Batch;
@@ -192,6 +192,9 @@ pub enum FitError {
     },
     /// A mini-batch could not be gathered from the inputs.
     Data(SliceError),
+    /// The optimiser's or the decay's hyper-parameters are invalid (`Optimizer::check`,
+    /// `Schedule::check`): checked before the first step.
+    Hyper(OptimError),
     /// A mini-batch does not suit a layer (a BatchNorm would see one value per channel: a
     /// last batch of one sample, say; choose a batch size that leaves no single sample).
     Batch {
@@ -226,6 +229,7 @@ impl fmt::Display for FitError {
                 error,
             } => write!(f, "epoch {epoch}, batch {batch}: {error}"),
             FitError::Data(e) => write!(f, "{e}"),
+            FitError::Hyper(e) => write!(f, "{e}"),
             FitError::Batch {
                 epoch,
                 batch,
@@ -314,7 +318,14 @@ impl Fit {
         if let Some((vx, vt)) = val {
             check("validation", vx, In::NUMEL, vt.len())?;
         }
+        opt.check().map_err(FitError::Hyper)?;
         let lr0 = opt.lr();
+        match self.decay {
+            Decay::Constant => Ok(()),
+            Decay::Step { every, gamma } => StepLr::new(lr0, every, gamma).check(),
+            Decay::Exponential { gamma } => ExponentialLr::new(lr0, gamma).check(),
+        }
+        .map_err(FitError::Hyper)?;
         let lr_at = |e: usize| match self.decay {
             Decay::Constant => lr0,
             Decay::Step { every, gamma } => StepLr::new(lr0, every, gamma).lr(e),

@@ -205,3 +205,32 @@ fn a_batch_of_one_through_batchnorm_is_an_error() {
         .unwrap();
     assert_eq!(log.len(), 2);
 }
+
+/// The optimiser and the decay are checked before the first step.
+#[test]
+fn hyper_parameters_are_checked_first() {
+    let (x, y) = clusters(5);
+    let run = |fit: Fit, lr: f32| {
+        fit.quiet()
+            .run(&mut *Clf::new(0), &mut Sgd::new(lr), &x, &Classes(&y), None)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        run(Fit::new(3, 16), -0.1),
+        "Sgd: invalid lr = -0.1: it must be finite and ≥ 0"
+    );
+    let step0 = Fit::new(3, 16).decay(Decay::Step {
+        every: 0,
+        gamma: 0.5,
+    });
+    assert_eq!(
+        run(step0, 0.1),
+        "StepLr: invalid step_size = 0: it must be ≥ 1"
+    );
+    let neg = Fit::new(3, 16).decay(Decay::Exponential { gamma: -0.9 });
+    assert_eq!(
+        run(neg, 0.1),
+        "ExponentialLr: invalid gamma = -0.9: it must be finite and ≥ 0"
+    );
+}
