@@ -126,7 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             grad.zero();
             net.try_backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad)?;
             guard.check(loss, &*grad)?;
-            opt.step(&mut *net, &grad);
+            opt.step(&mut net, &grad);
         }
         let acc = accuracy(&net.forward(&test), y_test)?;
         let loss = total / y_train.len() as f32;

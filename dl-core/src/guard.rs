@@ -447,7 +447,7 @@ mod tests {
             if let Err(e) = guard.check(loss, &*g) {
                 break e;
             }
-            opt.step(&mut *net, &g);
+            opt.step(&mut net, &g);
             assert!(guard.steps() < 50, "never diverged");
         };
         assert!(e.step >= 2 && e.held != Held::Parameter, "{e}");

@@ -25,7 +25,7 @@ use crate::guard::{FiniteGuard, NonFinite, TrainBatchError};
 use crate::layer::{zeroed_box, Layer, Module, Train};
 use crate::layers::softmax::ClassAxis;
 use crate::loss::{self, LossError, LossResult};
-use crate::optim::{ExponentialLr, OptimError, Optimizer, Schedule, StepLr};
+use crate::optim::{ExponentialLr, OptimError, Optimizer, Schedule, StepLr, Steps};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1};
 use crate::tensor::Batch;
@@ -300,7 +300,26 @@ impl Fit {
 
     /// Trains `net` with `opt` on inputs `x` (samples back to back) and targets `t`, measuring
     /// on `val` after each epoch; returns every epoch's record.
-    pub fn run<In, N, O, T>(
+    /// `net` is the network or the box `new` returns ([`Steps`]).
+    pub fn run<In, Via, B, O, T>(
+        &self,
+        net: &mut B,
+        opt: &mut O,
+        x: &[f32],
+        t: &T,
+        val: Option<(&[f32], &T)>,
+    ) -> Result<Vec<Epoch>, FitError>
+    where
+        In: Shape,
+        B: Steps<In, Via> + ?Sized,
+        B::Net: Sync,
+        O: Optimizer,
+        T: Targets<<B::Net as Layer<In>>::Out>,
+    {
+        self.run_net(net.net_mut(), opt, x, t, val)
+    }
+
+    fn run_net<In, N, O, T>(
         &self,
         net: &mut N,
         opt: &mut O,

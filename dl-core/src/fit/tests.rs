@@ -36,7 +36,7 @@ fn learns_three_clusters_and_reports_each_epoch() {
     let log = Fit::new(40, 16)
         .quiet()
         .run(
-            &mut *net,
+            &mut net,
             &mut opt,
             &x,
             &Classes(&y),
@@ -111,7 +111,7 @@ fn regression_metric_is_rmse() {
     let log = Fit::new(300, 20)
         .quiet()
         .run(
-            &mut *net,
+            &mut net,
             &mut Adam::new(5e-2),
             &x,
             &Values(&t),
