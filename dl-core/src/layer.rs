@@ -73,6 +73,11 @@ pub trait Module {
     fn visit_buffers(&self, _f: &mut dyn FnMut(&[f32])) {}
     /// Every buffer, mutably, in the order of [`Module::visit_buffers`].
     fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(&mut [f32])) {}
+    /// Every random generator (a Dropout's mask generator), in a fixed order: the state a
+    /// checkpoint keeps besides weights and buffers (`io::save_generators`).
+    fn visit_generators(&self, _f: &mut dyn FnMut(&Rng)) {}
+    /// Every random generator, mutably, in the order of [`Module::visit_generators`].
+    fn visit_generators_mut(&mut self, _f: &mut dyn FnMut(&mut Rng)) {}
     /// Sets every parameter to zero.
     fn zero(&mut self) {
         self.visit_mut(&mut |p| p.fill(0.0));
@@ -100,6 +105,14 @@ impl<A: Module, B: Module> Module for (A, B) {
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.0.visit_buffers_mut(f);
         self.1.visit_buffers_mut(f);
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.0.visit_generators(f);
+        self.1.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.0.visit_generators_mut(f);
+        self.1.visit_generators_mut(f);
     }
 }
 
@@ -287,6 +300,14 @@ impl<A: Module, B: Module> Module for Seq<A, B> {
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.0.visit_buffers_mut(f);
         self.1.visit_buffers_mut(f);
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.0.visit_generators(f);
+        self.1.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.0.visit_generators_mut(f);
+        self.1.visit_generators_mut(f);
     }
 }
 
@@ -483,6 +504,12 @@ impl<In: Shape, L: Module> Module for Network<In, L> {
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.layers.visit_buffers_mut(f)
     }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.layers.visit_generators(f)
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.layers.visit_generators_mut(f)
+    }
 }
 
 /// A slice given to [`Network::try_infer`] has the wrong length.
@@ -675,6 +702,12 @@ impl<T: Module> Module for alloc::boxed::Box<T> {
     }
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         (**self).visit_buffers_mut(f)
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        (**self).visit_generators(f)
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        (**self).visit_generators_mut(f)
     }
     fn zero(&mut self) {
         (**self).zero()

@@ -70,6 +70,14 @@ impl<A: Module, B: Module> Module for Concat<A, B> {
         self.0.visit_buffers_mut(f);
         self.1.visit_buffers_mut(f);
     }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.0.visit_generators(f);
+        self.1.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.0.visit_generators_mut(f);
+        self.1.visit_generators_mut(f);
+    }
 }
 
 impl<In: Shape, A: Layer<In>, B: Layer<In>> Layer<In> for Concat<A, B>

@@ -128,6 +128,14 @@ impl<F: Module, Sc: Module> Module for Residual<F, Sc> {
         self.f.visit_buffers_mut(f);
         self.shortcut.visit_buffers_mut(f);
     }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.f.visit_generators(f);
+        self.shortcut.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.f.visit_generators_mut(f);
+        self.shortcut.visit_generators_mut(f);
+    }
 }
 
 impl<In: Shape, F: Layer<In>, Sc: Layer<In>> Layer<In> for Residual<F, Sc>

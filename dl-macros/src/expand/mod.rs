@@ -608,6 +608,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_mut(&mut self.#fnames, f);)* }
             fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) { #(#k::Module::visit_buffers(&self.#fnames, f);)* }
             fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_buffers_mut(&mut self.#fnames, f);)* }
+            fn visit_generators(&self, f: &mut dyn FnMut(&#k::rng::Rng)) { #(#k::Module::visit_generators(&self.#fnames, f);)* }
+            fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut #k::rng::Rng)) { #(#k::Module::visit_generators_mut(&mut self.#fnames, f);)* }
         }
         const _: () = ::core::assert!(<#name as #k::Module>::PARAMS == #params_l, "network!: parameter count disagrees with the layer types");
         #named
