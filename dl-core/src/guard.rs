@@ -89,7 +89,7 @@ pub struct TrainBatchError {
     pub per_sample: usize,
     /// Samples in the batch.
     pub samples: usize,
-    /// The layer's position: its link in a [`Seq`](crate::Seq) chain (from 0, a block counting
+    /// The layer's position: its link in a [`Seq`](struct@crate::Seq) chain (from 0, a block counting
     /// as one link), or its field in a `network!` struct.
     pub at: Option<At>,
 }
