@@ -1,7 +1,7 @@
 //! A small CNN on real handwritten digits (8×8, UCI optical digits): augmentation (±1 pixel
 //! translation, Gaussian noise σ = 0.05),
 //! dropout and a step learning-rate schedule. First 1,437 rows train, last 360 test (different
-//! writers). Writes the training curve to `target/digits-curve.svg`.
+//! writers). Writes the training curves (plotters, SVG) to `target/digits-curve.svg`.
 //!
 //!     cargo run --release --example digits            (SEED=2 for another run)
 //!
@@ -126,7 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             grad.zero();
             net.try_backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad)?;
             guard.check(loss, &*grad)?;
-            opt.step(&mut *net, &grad);
+            opt.step(&mut net, &grad);
         }
         let acc = accuracy(&net.forward(&test), y_test)?;
         let loss = total / y_train.len() as f32;
@@ -143,7 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     bar.finish();
     let blue = |name, points| common::Series {
         name,
-        colour: "#1f77b4",
+        colour: (31, 119, 180),
         points,
     };
     let curve = concat!(env!("CARGO_MANIFEST_DIR"), "/target/digits-curve.svg");

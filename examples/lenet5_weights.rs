@@ -75,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (_, dy) = softmax_cross_entropy(&y, &yb)?;
             grad.zero();
             net.backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad);
-            opt.step(&mut *net, &grad);
+            opt.step(&mut net, &grad);
         }
         let acc = accuracy(&net.forward(&test), y_test)?;
         println!("epoch {epoch:2}: test accuracy {:.2} %", acc * 100.0);
@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/embedded");
     let mut weights = vec![0u8; LeNet5::WEIGHT_BYTES];
-    io::write_raw(&*net, &mut weights)?;
+    io::write_raw(&net, &mut weights)?;
     std::fs::write(format!("{dir}/lenet5.bin"), &weights)?;
     // 20 test digits, two of each class where possible (the first found).
     let mut digits = Vec::new();

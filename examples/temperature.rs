@@ -77,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             gamma: (-0.03f32).exp(),
         })
         .every(50); // a line on stderr every 50 epochs: lr, train MSE (standardised)
-    fit.run(&mut *net, &mut opt, &xtr, &Values(&ytr), None)?;
+    fit.run(&mut net, &mut opt, &xtr, &Values(&ytr), None)?;
     let pred = net.forward(&Batch::from_vec(xte)?);
     let mlp = rmse(
         pred.as_slice()

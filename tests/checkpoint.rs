@@ -1,7 +1,8 @@
 //! Checkpoints without hand-written tables: `network!` names every tensor as PyTorch's
 //! `nn.Sequential` of the same layers would (`io::Named`), `io::save` / `io::load` use those
-//! names, and `io::save_optimizer` / `io::load_optimizer` keep the optimiser's state, so a
-//! run interrupted by a save and a load continues bit for bit.
+//! names, `io::save_optimizer` / `io::load_optimizer` keep the optimiser's state and
+//! `io::save_generators` / `io::load_generators` the Dropout masks' generators, so a run
+//! interrupted by a save and a load continues bit for bit.
 use dl::consts::*;
 use dl::io::{self, Named};
 use dl::optim::{Adam, Optimizer, Sgd};
@@ -31,6 +32,16 @@ network! {
         GlobalAvgPool2d, Flatten, Linear(5, 3),
     }
 }
+
+network! {
+    /// Two Dropouts: their masks must continue where they were after a resume.
+    struct Dropped: [2, 8, 8] {
+        Conv2d(2, 4, 3, pad = 1), ReLU, Dropout(0.25),
+        GlobalAvgPool2d, Flatten, Linear(4, 8), ReLU, Dropout(0.5), Linear(8, 3),
+    }
+}
+
+type In = Shape3<U2, U8, U8>;
 
 #[test]
 fn digits_cnn_names_are_nn_sequential_state_dict_keys() {
@@ -105,8 +116,11 @@ fn data(n: usize, seed: u64) -> (Batch<Shape3<U2, U8, U8>>, Vec<usize>) {
 }
 
 /// `steps` training steps of `net` with `opt`, on batches drawn from `seed + step`.
-fn train(net: &mut Blocks, opt: &mut impl Optimizer, from: u64, steps: u64) {
-    let mut grad = zeroed_box::<BlocksGrad>();
+fn train<N>(net: &mut N, opt: &mut impl Optimizer, from: u64, steps: u64)
+where
+    N: Train<In, Out = Shape1<U3>>,
+{
+    let mut grad = zeroed_box::<N::Grad>();
     let (mut y, mut dx, mut cache) = (Batch::default(), Batch::default(), Default::default());
     for s in from..from + steps {
         let (x, labels) = data(8, s);
@@ -118,70 +132,101 @@ fn train(net: &mut Blocks, opt: &mut impl Optimizer, from: u64, steps: u64) {
     }
 }
 
-fn all(net: &Blocks) -> Vec<u32> {
+fn all(net: &impl Module) -> Vec<u32> {
     let mut v = Vec::new();
     net.visit(&mut |p| v.extend(p.iter().map(|f| f.to_bits())));
     net.visit_buffers(&mut |b| v.extend(b.iter().map(|f| f.to_bits())));
     v
 }
 
+/// What a checkpoint restores: the weights, the optimiser, and (unless `generators` is false)
+/// the Dropout generators.
+#[derive(Clone, Copy, PartialEq)]
+enum Restore {
+    All,
+    NoOptimizer,
+    NoGenerators,
+}
+
 /// Parameters after k + m steps are the same, to the bit, with and without a save and a load
-/// (weights and optimiser state, through files) after step k.
-fn resumes_exactly<O: Optimizer>(make: impl Fn() -> O, tag: &str) {
+/// (weights, optimiser state and generators, through files) after step k; leaving out the
+/// optimiser state or the generators changes them (so the test can tell).
+fn resumes_exactly<N, O>(new: impl Fn(u64) -> Box<N>, make: impl Fn() -> O, tag: &str)
+where
+    N: Train<In, Out = Shape1<U3>> + Named,
+    O: Optimizer,
+{
     let (k, m) = (5, 4);
-    let mut straight = Blocks::new(3);
+    let mut straight = new(3);
     let mut opt = make();
-    train(&mut straight, &mut opt, 0, k + m);
+    train(&mut *straight, &mut opt, 0, k + m);
+    let resumed = |restore: Restore| {
+        let mut first = new(3);
+        let mut opt = make();
+        train(&mut *first, &mut opt, 0, k);
+        let dir = std::env::temp_dir();
+        let file = |ext: &str| {
+            let id = std::process::id();
+            dir.join(format!("dl-checkpoint-{tag}-{id}.{ext}.safetensors"))
+        };
+        let (w, o, g) = (file("w"), file("opt"), file("rng"));
+        io::save(&w, &first).unwrap();
+        io::save_optimizer(&o, &opt).unwrap();
+        io::save_generators(&g, &first).unwrap();
+        drop((first, opt));
 
-    let mut first = Blocks::new(3);
-    let mut opt = make();
-    train(&mut first, &mut opt, 0, k);
-    let dir = std::env::temp_dir();
-    let (w, o) = (
-        dir.join(format!(
-            "dl-checkpoint-{tag}-{}.safetensors",
-            std::process::id()
-        )),
-        dir.join(format!(
-            "dl-checkpoint-{tag}-{}.opt.safetensors",
-            std::process::id()
-        )),
-    );
-    io::save(&w, &*first).unwrap();
-    io::save_optimizer(&o, &opt).unwrap();
-    drop((first, opt));
-
-    let mut resumed = Blocks::new(99); // different initial weights: all must come from the file
-    let mut opt = make();
-    io::load(&w, &mut *resumed).unwrap();
-    io::load_optimizer(&o, &mut opt).unwrap();
-    let _ = (std::fs::remove_file(&w), std::fs::remove_file(&o));
-    train(&mut resumed, &mut opt, k, m);
-    assert_eq!(all(&straight), all(&resumed), "{tag}");
-
-    // Without the optimiser state the run differs: the test can tell.
-    let mut fresh_opt = Blocks::new(3);
-    let mut opt = make();
-    train(&mut fresh_opt, &mut opt, 0, k);
-    let mut opt = make();
-    train(&mut fresh_opt, &mut opt, k, m);
-    assert_ne!(all(&straight), all(&fresh_opt), "{tag}");
+        let mut net = new(99); // other weights and generators: all must come from the files
+        let mut opt = make();
+        io::load(&w, &mut net).unwrap();
+        if restore != Restore::NoOptimizer {
+            io::load_optimizer(&o, &mut opt).unwrap();
+        }
+        if restore != Restore::NoGenerators {
+            io::load_generators(&g, &mut net).unwrap();
+        }
+        let _ = [w, o, g].map(std::fs::remove_file);
+        train(&mut *net, &mut opt, k, m);
+        all(&net)
+    };
+    assert_eq!(all(&straight), resumed(Restore::All), "{tag}");
+    assert_ne!(all(&straight), resumed(Restore::NoOptimizer), "{tag}");
+    let mut generators = 0;
+    straight.visit_generators(&mut |_| generators += 1);
+    if generators > 0 {
+        assert_ne!(all(&straight), resumed(Restore::NoGenerators), "{tag}");
+    }
 }
 
 #[test]
 fn adam_training_resumes_exactly_after_save_and_load() {
-    resumes_exactly(|| Adam::new(1e-2).weight_decay(1e-3), "adam");
+    resumes_exactly(Blocks::new, || Adam::new(1e-2).weight_decay(1e-3), "adam");
+}
+
+/// With Dropout the masks after the resume must be the ones the straight run drew.
+#[test]
+fn training_with_dropout_resumes_exactly() {
+    let mut n = 0;
+    Dropped::new(0).visit_generators(&mut |_| n += 1);
+    assert_eq!(n, 2, "each Dropout's generator is visited");
+    resumes_exactly(Dropped::new, || Adam::new(1e-2), "dropout");
+    // A file for another number of generators is refused, naming both counts.
+    let bytes = io::generators_to_bytes(&Dropped::new(1)).unwrap();
+    let e = io::generators_from_bytes(&bytes, &mut Blocks::new(1)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the file holds 2 generator states, the network has 0 random generators (one per Dropout)"
+    );
 }
 
 #[test]
 fn momentum_sgd_training_resumes_exactly_after_save_and_load() {
-    resumes_exactly(|| Sgd::nesterov(5e-2, 0.9), "nesterov");
+    resumes_exactly(Blocks::new, || Sgd::nesterov(5e-2, 0.9), "nesterov");
 }
 
 #[test]
 fn save_load_gives_identical_predictions_with_generated_names() {
     let mut net = Blocks::new(1);
-    train(&mut net, &mut Adam::new(1e-2), 0, 3); // running statistics move off 0 / 1
+    train(&mut *net, &mut Adam::new(1e-2), 0, 3); // running statistics move off 0 / 1
     let bytes = io::to_bytes(&*net).unwrap();
     let mut back = Blocks::new(2);
     io::from_bytes(&bytes, &mut *back).unwrap();
@@ -201,7 +246,7 @@ fn save_load_gives_identical_predictions_with_generated_names() {
 fn optimizer_state_of_another_kind_is_refused_and_leaves_it_unchanged() {
     let mut net = Blocks::new(1);
     let mut adam = Adam::new(1e-2);
-    train(&mut net, &mut adam, 0, 1);
+    train(&mut *net, &mut adam, 0, 1);
     let bytes = io::optimizer_to_bytes(&adam).unwrap();
     let mut sgd = Sgd::with_momentum(0.1, 0.9);
     let before = sgd.state();

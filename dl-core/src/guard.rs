@@ -3,6 +3,9 @@
 //! * [`BatchLenError`] — `y` or `dy` handed to a backward pass holds another number of samples
 //!   than `x` ([`Train::try_backward`](crate::Train::try_backward) returns it; `backward` panics
 //!   with its message).
+//! * [`TrainBatchError`] — a training batch too small for a layer: a BatchNorm would see one
+//!   value per channel, whose batch variance is undefined
+//!   ([`Train::try_forward_train`](crate::Train::try_forward_train) returns it).
 //! * [`FiniteGuard`] — stops training on the first NaN or infinite loss, gradient or parameter,
 //!   naming the step, the tensor (its position in [`Module::visit`] order, and its name if
 //!   given) and the index: one pass over the gradients, about the cost of adding them up.
@@ -70,6 +73,64 @@ pub fn assert_batches(x: usize, y: usize, dy: usize) {
         panic!("{e} (Train::try_backward returns this as an error)");
     }
 }
+
+/// A training forward would normalise one value per channel: a `BatchNorm1d` on a batch of one
+/// sample, or a `BatchNorm2d` where `N·H·W = 1`. The batch's variance is then undefined and
+/// the output would be β whatever the input (PyTorch raises "Expected more than 1 value per
+/// channel when training"). [`Train::try_forward_train`](crate::Train::try_forward_train)
+/// returns this before anything runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrainBatchError {
+    /// `"BatchNorm1d"` or `"BatchNorm2d"`.
+    pub layer: &'static str,
+    /// The layer's channels (features).
+    pub channels: usize,
+    /// Values per channel in one sample: 1 for `BatchNorm1d`, `H·W` for `BatchNorm2d`.
+    pub per_sample: usize,
+    /// Samples in the batch.
+    pub samples: usize,
+    /// The layer's position: its link in a [`Seq`](struct@crate::Seq) chain (from 0, a block counting
+    /// as one link), or its field in a `network!` struct.
+    pub at: Option<At>,
+}
+
+/// Where a [`TrainBatchError`]'s layer sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// Link `i` of a `Seq` chain (`Network<In, Seq![…]>`), counted from 0.
+    Link(usize),
+    /// The field of a `network!` struct.
+    Field(&'static str),
+}
+
+impl fmt::Display for TrainBatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TrainBatchError {
+            layer,
+            channels,
+            per_sample,
+            samples,
+            ..
+        } = *self;
+        write!(f, "training {layer}({channels})")?;
+        match self.at {
+            Some(At::Link(i)) => write!(f, " (link {i} of the chain)")?,
+            Some(At::Field(name)) => write!(f, " (field `{name}`)")?,
+            None => {}
+        }
+        write!(
+            f,
+            ": expected more than 1 value per channel, got {} ({samples} sample{} × {per_sample} \
+             value{} per channel): the batch variance of one value is undefined; train on more samples \
+             per batch (or a larger map), or use eval mode (`forward` / `infer`)",
+            samples * per_sample,
+            if samples == 1 { "" } else { "s" },
+            if per_sample == 1 { "" } else { "s" },
+        )
+    }
+}
+
+impl core::error::Error for TrainBatchError {}
 
 /// What held the non-finite value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,7 +447,7 @@ mod tests {
             if let Err(e) = guard.check(loss, &*g) {
                 break e;
             }
-            opt.step(&mut *net, &g);
+            opt.step(&mut net, &g);
             assert!(guard.steps() < 50, "never diverged");
         };
         assert!(e.step >= 2 && e.held != Held::Parameter, "{e}");

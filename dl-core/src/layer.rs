@@ -73,6 +73,11 @@ pub trait Module {
     fn visit_buffers(&self, _f: &mut dyn FnMut(&[f32])) {}
     /// Every buffer, mutably, in the order of [`Module::visit_buffers`].
     fn visit_buffers_mut(&mut self, _f: &mut dyn FnMut(&mut [f32])) {}
+    /// Every random generator (a Dropout's mask generator), in a fixed order: the state a
+    /// checkpoint keeps besides weights and buffers (`io::save_generators`).
+    fn visit_generators(&self, _f: &mut dyn FnMut(&Rng)) {}
+    /// Every random generator, mutably, in the order of [`Module::visit_generators`].
+    fn visit_generators_mut(&mut self, _f: &mut dyn FnMut(&mut Rng)) {}
     /// Sets every parameter to zero.
     fn zero(&mut self) {
         self.visit_mut(&mut |p| p.fill(0.0));
@@ -100,6 +105,14 @@ impl<A: Module, B: Module> Module for (A, B) {
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.0.visit_buffers_mut(f);
         self.1.visit_buffers_mut(f);
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.0.visit_generators(f);
+        self.1.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.0.visit_generators_mut(f);
+        self.1.visit_generators_mut(f);
     }
 }
 
@@ -183,7 +196,32 @@ pub trait Train<In: Shape>: Layer<In> + Module {
     /// What the forward pass keeps for backward (reused across steps).
     type Cache: Default + Send;
     /// Training-mode forward: resizes and fills `y`, fills `cache`.
+    ///
+    /// Precondition: the batch suits every layer ([`Train::check_train_batch`]): a BatchNorm
+    /// must see more than one value per channel (a `BatchNorm1d` needs two samples or more).
+    /// Otherwise its output is β whatever the input; [`Train::try_forward_train`] checks first
+    /// and returns the error instead (`dl::fit` uses it).
     fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<Self::Out>, cache: &mut Self::Cache);
+    /// `Ok` if a training batch of `n` samples suits every layer: a BatchNorm sees more than one
+    /// value per channel (`n · H · W > 1`, as PyTorch requires), or the batch is empty. Chains,
+    /// blocks and `network!` structs ask each of their layers; the error names the layer and
+    /// where it sits.
+    fn check_train_batch(&self, _n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        Ok(())
+    }
+    /// [`Train::forward_train`] after [`Train::check_train_batch`]: a batch that does not suit
+    /// a layer runs nothing and returns the error (what PyTorch raises as "Expected more than 1
+    /// value per channel when training").
+    fn try_forward_train(
+        &mut self,
+        x: &Batch<In>,
+        y: &mut Batch<Self::Out>,
+        cache: &mut Self::Cache,
+    ) -> Result<(), crate::guard::TrainBatchError> {
+        self.check_train_batch(x.len())?;
+        self.forward_train(x, y, cache);
+        Ok(())
+    }
     /// Backward: given `x`, `y` and `dy = ∂L/∂y` of the last `forward_train`, resizes and
     /// writes `dx = ∂L/∂x` and *adds* each parameter gradient into `grad`.
     fn backward(
@@ -262,6 +300,14 @@ impl<A: Module, B: Module> Module for Seq<A, B> {
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.0.visit_buffers_mut(f);
         self.1.visit_buffers_mut(f);
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.0.visit_generators(f);
+        self.1.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.0.visit_generators_mut(f);
+        self.1.visit_generators_mut(f);
     }
 }
 
@@ -376,6 +422,22 @@ impl<In: Shape, A: Train<In>, B: Train<A::Out>> Train<In> for Seq<A, B> {
         self.0.forward_train(x, &mut c.mid, &mut c.a);
         self.1.forward_train(&c.mid, y, &mut c.b);
     }
+    /// `A` is link 0, `B`'s links follow (`Seq![a, b, c]` numbers them 0, 1, 2).
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        use crate::guard::At;
+        self.0.check_train_batch(n).map_err(|mut e| {
+            e.at = e.at.or(Some(At::Link(0)));
+            e
+        })?;
+        self.1.check_train_batch(n).map_err(|mut e| {
+            e.at = match e.at {
+                None => Some(At::Link(1)),
+                Some(At::Link(i)) => Some(At::Link(i + 1)),
+                field => field,
+            };
+            e
+        })
+    }
     fn backward(
         &self,
         x: &Batch<In>,
@@ -441,6 +503,12 @@ impl<In: Shape, L: Module> Module for Network<In, L> {
     }
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         self.layers.visit_buffers_mut(f)
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.layers.visit_generators(f)
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.layers.visit_generators_mut(f)
     }
 }
 
@@ -533,7 +601,9 @@ impl<In: Shape, L> Network<In, L> {
     {
         self.layers.forward(x)
     }
-    /// Training forward keeping what [`Network::backward`] needs.
+    /// Training forward keeping what [`Network::backward`] needs. Precondition: every
+    /// BatchNorm sees more than one value per channel (see [`Train::forward_train`]);
+    /// [`Train::try_forward_train`] checks it and returns an error naming the layer.
     #[cfg(feature = "alloc")]
     pub fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache)
     where
@@ -594,6 +664,9 @@ impl<In: Shape, L: Train<In>> Train<In> for Network<In, L> {
     fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache) {
         self.layers.forward_train(x, y, cache)
     }
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        self.layers.check_train_batch(n)
+    }
     fn backward(
         &self,
         x: &Batch<In>,
@@ -629,6 +702,12 @@ impl<T: Module> Module for alloc::boxed::Box<T> {
     }
     fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
         (**self).visit_buffers_mut(f)
+    }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        (**self).visit_generators(f)
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        (**self).visit_generators_mut(f)
     }
     fn zero(&mut self) {
         (**self).zero()

@@ -24,6 +24,14 @@ impl Rng {
             s: [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32 | 1],
         }
     }
+    /// The generator's whole state (four words), for a checkpoint.
+    pub fn state(&self) -> [u32; 4] {
+        self.s
+    }
+    /// A generator continuing from a [`Rng::state`].
+    pub fn from_state(s: [u32; 4]) -> Self {
+        Rng { s }
+    }
     /// The next 32 random bits.
     pub fn next_u32(&mut self) -> u32 {
         let s = &mut self.s;

@@ -1,99 +1,93 @@
-//! Helpers shared by the examples: a training-curve plot written as SVG (opens in any browser or
-//! image viewer) with no plotting dependency.
+//! Helpers shared by the examples: training curves drawn with `plotters` (SVG backend only, a
+//! dev-dependency) into an SVG file that opens in any browser or image viewer.
 #![allow(dead_code)]
 pub mod bench;
 
-use std::fmt::Write as _;
+use plotters::prelude::*;
 
-/// One named series of `(x, y)` points with its colour.
+/// One named series of `(x, y)` points with its colour (RGB).
 pub struct Series {
     pub name: &'static str,
-    pub colour: &'static str,
+    pub colour: (u8, u8, u8),
     pub points: Vec<(f32, f32)>,
 }
 
-/// Writes line charts side by side (one per `(title, series)` panel) to `path` as SVG.
-pub fn write_svg(path: &str, panels: &[(&str, &[Series])]) -> std::io::Result<()> {
-    let (pw, ph, m) = (420.0f32, 300.0f32, 48.0f32);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{ph}" font-family="sans-serif" font-size="12">"#,
-        pw * panels.len() as f32
-    );
-    s.push_str(r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (p, (title, series)) in panels.iter().enumerate() {
-        let ox = p as f32 * pw;
-        let pts = series.iter().flat_map(|s| s.points.iter());
-        let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
-        for &(x, y) in pts {
-            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+/// The corner of a panel whose quarter holds the fewest points: where the legend covers
+/// no line (or the least of one).
+fn empty_corner(series: &[Series], x: (f32, f32), y: (f32, f32)) -> SeriesLabelPosition {
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let inside = |(px, py): (f32, f32), right: bool, upper: bool| {
+        let (fx, fy) = ((px - x.0) / (x.1 - x.0), (py - y.0) / (y.1 - y.0));
+        (if right { fx > 0.55 } else { fx < 0.45 }) && (if upper { fy > 0.6 } else { fy < 0.4 })
+    };
+    let count = |right, upper| {
+        series
+            .iter()
+            .flat_map(|s| &s.points)
+            .filter(|&&p| inside(p, right, upper))
+            .count()
+    };
+    corners
+        .into_iter()
+        .min_by_key(|&(_, right, upper)| count(right, upper))
+        .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
+}
+
+/// Writes line charts side by side (one per `(title, series)` panel) to `path` as SVG: axes
+/// with plotters' round tick values, the x axis in epochs, the legend in the emptiest corner.
+pub fn write_svg(
+    path: &str,
+    panels: &[(&str, &[Series])],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(path, (440 * panels.len() as u32, 320)).into_drawing_area();
+    root.fill(&WHITE)?;
+    for (area, (title, series)) in root.split_evenly((1, panels.len())).iter().zip(panels) {
+        let pts = || series.iter().flat_map(|s| s.points.iter().copied());
+        let (x0, x1) = pts().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (y0, y1) = pts().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        // a little room above and below the data, and a non-empty range
+        let pad = ((y1 - y0) * 0.05).max(1e-3);
+        let (y0, y1) = (y0 - pad, y1 + pad);
+        let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+        let mut chart = ChartBuilder::on(area)
+            .caption(*title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(52)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_labels(8)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_labels(6)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for s in series.iter() {
+            let (r, g, b) = s.colour;
+            let colour = RGBColor(r, g, b);
+            chart
+                .draw_series(LineSeries::new(
+                    s.points.iter().copied(),
+                    colour.stroke_width(2),
+                ))?
+                .label(s.name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
         }
-        if x1 <= x0 {
-            x1 = x0 + 1.0;
-        }
-        if y1 <= y0 {
-            y1 = y0 + 1.0;
-        }
-        let (w, h) = (pw - 1.6 * m, ph - 2.0 * m);
-        let sx = |x: f32| ox + 1.2 * m + (x - x0) / (x1 - x0) * w;
-        let sy = |y: f32| m + h - (y - y0) / (y1 - y0) * h;
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle" font-size="14">{title}</text>"#,
-            ox + pw / 2.0,
-            m * 0.6
-        );
-        let _ = write!(
-            s,
-            r#"<rect x="{}" y="{m}" width="{w}" height="{h}" fill="none" stroke="grey"/>"#,
-            sx(x0)
-        );
-        for i in 0..=4 {
-            let v = y0 + (y1 - y0) * i as f32 / 4.0;
-            let _ = write!(
-                s,
-                r#"<text x="{}" y="{}" text-anchor="end">{v:.3}</text>"#,
-                sx(x0) - 4.0,
-                sy(v) + 4.0
-            );
-        }
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}">{x0}</text><text x="{}" y="{}" text-anchor="end">{x1}</text>"#,
-            sx(x0),
-            m + h + 16.0,
-            sx(x1),
-            m + h + 16.0
-        );
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle">epoch</text>"#,
-            sx((x0 + x1) / 2.0),
-            m + h + 16.0
-        );
-        for (k, ser) in series.iter().enumerate() {
-            let line: Vec<String> = ser
-                .points
-                .iter()
-                .map(|&(x, y)| format!("{:.1},{:.1}", sx(x), sy(y)))
-                .collect();
-            let _ = write!(
-                s,
-                r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>"#,
-                ser.colour,
-                line.join(" ")
-            );
-            let _ = write!(
-                s,
-                r#"<text x="{}" y="{}" fill="{}">{}</text>"#,
-                sx(x0) + 8.0,
-                m + 16.0 + 14.0 * k as f32,
-                ser.colour,
-                ser.name
-            );
-        }
+        chart
+            .configure_series_labels()
+            .position(empty_corner(series, (x0, x1), (y0, y1)))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .draw()?;
     }
-    s.push_str("</svg>\n");
-    std::fs::write(path, s)
+    root.present()?;
+    Ok(())
 }

@@ -21,11 +21,11 @@
 pub mod metrics;
 
 use crate::data::{shuffled_batches, SliceError};
-use crate::guard::{FiniteGuard, NonFinite};
+use crate::guard::{FiniteGuard, NonFinite, TrainBatchError};
 use crate::layer::{zeroed_box, Layer, Module, Train};
 use crate::layers::softmax::ClassAxis;
 use crate::loss::{self, LossError, LossResult};
-use crate::optim::{ExponentialLr, Optimizer, Schedule, StepLr};
+use crate::optim::{ExponentialLr, OptimError, Optimizer, Schedule, StepLr, Steps};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1};
 use crate::tensor::Batch;
@@ -192,6 +192,16 @@ pub enum FitError {
     },
     /// A mini-batch could not be gathered from the inputs.
     Data(SliceError),
+    /// The optimiser's or the decay's hyper-parameters are invalid (`Optimizer::check`,
+    /// `Schedule::check`): checked before the first step.
+    Hyper(OptimError),
+    /// A mini-batch does not suit a layer (a BatchNorm would see one value per channel: a
+    /// last batch of one sample, say; choose a batch size that leaves no single sample).
+    Batch {
+        epoch: usize,
+        batch: usize,
+        error: TrainBatchError,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -219,6 +229,12 @@ impl fmt::Display for FitError {
                 error,
             } => write!(f, "epoch {epoch}, batch {batch}: {error}"),
             FitError::Data(e) => write!(f, "{e}"),
+            FitError::Hyper(e) => write!(f, "{e}"),
+            FitError::Batch {
+                epoch,
+                batch,
+                error,
+            } => write!(f, "epoch {epoch}, batch {batch}: {error}"),
         }
     }
 }
@@ -284,7 +300,26 @@ impl Fit {
 
     /// Trains `net` with `opt` on inputs `x` (samples back to back) and targets `t`, measuring
     /// on `val` after each epoch; returns every epoch's record.
-    pub fn run<In, N, O, T>(
+    /// `net` is the network or the box `new` returns ([`Steps`]).
+    pub fn run<In, Via, B, O, T>(
+        &self,
+        net: &mut B,
+        opt: &mut O,
+        x: &[f32],
+        t: &T,
+        val: Option<(&[f32], &T)>,
+    ) -> Result<Vec<Epoch>, FitError>
+    where
+        In: Shape,
+        B: Steps<In, Via> + ?Sized,
+        B::Net: Sync,
+        O: Optimizer,
+        T: Targets<<B::Net as Layer<In>>::Out>,
+    {
+        self.run_net(net.net_mut(), opt, x, t, val)
+    }
+
+    fn run_net<In, N, O, T>(
         &self,
         net: &mut N,
         opt: &mut O,
@@ -302,7 +337,14 @@ impl Fit {
         if let Some((vx, vt)) = val {
             check("validation", vx, In::NUMEL, vt.len())?;
         }
+        opt.check().map_err(FitError::Hyper)?;
         let lr0 = opt.lr();
+        match self.decay {
+            Decay::Constant => Ok(()),
+            Decay::Step { every, gamma } => StepLr::new(lr0, every, gamma).check(),
+            Decay::Exponential { gamma } => ExponentialLr::new(lr0, gamma).check(),
+        }
+        .map_err(FitError::Hyper)?;
         let lr_at = |e: usize| match self.decay {
             Decay::Constant => lr0,
             Decay::Step { every, gamma } => StepLr::new(lr0, every, gamma).lr(e),
@@ -323,7 +365,12 @@ impl Fit {
             let (mut total, mut seen) = (0.0f64, 0usize);
             for (b, idx) in batches.iter().enumerate() {
                 let xb = crate::data::gather::<In>(x, idx).map_err(FitError::Data)?;
-                net.forward_train(&xb, &mut y, &mut cache);
+                net.try_forward_train(&xb, &mut y, &mut cache)
+                    .map_err(|error| FitError::Batch {
+                        epoch,
+                        batch: b,
+                        error,
+                    })?;
                 let (l, dy) = t.loss(&y, idx)?;
                 if !l.is_finite() {
                     return Err(FitError::NonFinite {

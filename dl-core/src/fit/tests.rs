@@ -36,7 +36,7 @@ fn learns_three_clusters_and_reports_each_epoch() {
     let log = Fit::new(40, 16)
         .quiet()
         .run(
-            &mut *net,
+            &mut net,
             &mut opt,
             &x,
             &Classes(&y),
@@ -111,7 +111,7 @@ fn regression_metric_is_rmse() {
     let log = Fit::new(300, 20)
         .quiet()
         .run(
-            &mut *net,
+            &mut net,
             &mut Adam::new(5e-2),
             &x,
             &Values(&t),
@@ -160,4 +160,77 @@ fn bad_input_is_an_error_naming_it() {
         .unwrap_err();
     assert!(matches!(e, FitError::NonFinite { .. }), "{e}");
     assert!(e.to_string().contains("lower the learning rate"), "{e}");
+}
+
+/// A last mini-batch of one sample through a BatchNorm1d: PyTorch raises, `fit` stops with an
+/// error naming the epoch, the batch and the layer (before, it trained on β silently).
+#[test]
+fn a_batch_of_one_through_batchnorm_is_an_error() {
+    type Bn = Network<
+        Shape1<U2>,
+        crate::Seq![Linear<U2, U8>, crate::BatchNorm1d<U8>, ReLU, Linear<U8, U3>],
+    >;
+    let (x, y) = clusters(4);
+    let e = Fit::new(2, 16)
+        .quiet()
+        .run(
+            &mut *Bn::new(0),
+            &mut Adam::new(1e-2),
+            &x[..66],
+            &Classes(&y[..33]),
+            None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, FitError::Batch { epoch: 0, batch: 2, error } if error.samples == 1),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "epoch 0, batch 2: training BatchNorm1d(8) (link 1 of the chain): expected more than 1 \
+         value per channel, got 1 (1 sample × 1 value per channel): the batch variance of one \
+         value is undefined; train on more samples per batch (or a larger map), or use eval mode \
+         (`forward` / `infer`)"
+    );
+    // 32 samples: batches of 16, 16; trains.
+    let log = Fit::new(2, 16)
+        .quiet()
+        .run(
+            &mut *Bn::new(0),
+            &mut Adam::new(1e-2),
+            &x[..64],
+            &Classes(&y[..32]),
+            None,
+        )
+        .unwrap();
+    assert_eq!(log.len(), 2);
+}
+
+/// The optimiser and the decay are checked before the first step.
+#[test]
+fn hyper_parameters_are_checked_first() {
+    let (x, y) = clusters(5);
+    let run = |fit: Fit, lr: f32| {
+        fit.quiet()
+            .run(&mut *Clf::new(0), &mut Sgd::new(lr), &x, &Classes(&y), None)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        run(Fit::new(3, 16), -0.1),
+        "Sgd: invalid lr = -0.1: it must be finite and ≥ 0"
+    );
+    let step0 = Fit::new(3, 16).decay(Decay::Step {
+        every: 0,
+        gamma: 0.5,
+    });
+    assert_eq!(
+        run(step0, 0.1),
+        "StepLr: invalid step_size = 0: it must be ≥ 1"
+    );
+    let neg = Fit::new(3, 16).decay(Decay::Exponential { gamma: -0.9 });
+    assert_eq!(
+        run(neg, 0.1),
+        "ExponentialLr: invalid gamma = -0.9: it must be finite and ≥ 0"
+    );
 }

@@ -10,13 +10,16 @@
 //!   [`save`] / [`load`] name the tensors as the network itself does ([`Named`], written by
 //!   `network!`: `nn.Sequential`-style); [`save_with_names`] / [`load_with_names`] take a table
 //!   of other names (torchvision's). [`save_optimizer`] / [`load_optimizer`] keep an
-//!   optimiser's state (Adam's moments and step counts), so training resumes exactly.
+//!   optimiser's state (Adam's moments and step counts), and [`save_generators`] /
+//!   [`load_generators`] every Dropout's mask generator, so training resumes exactly.
 //!
 //! Both walk the network in one order: the parameters in [`Module::visit`] order, then the
 //! buffers (BatchNorm's `running_mean`, `running_var`) in [`Module::visit_buffers`] order.
 //!
 //! [`Module::visit`]: crate::Module::visit
 //! [`Module::visit_buffers`]: crate::Module::visit_buffers
+#[cfg(feature = "std")]
+pub mod generators;
 #[cfg(feature = "std")]
 mod header;
 pub mod named;
@@ -27,6 +30,10 @@ pub mod raw;
 pub mod safetensors;
 pub mod view;
 
+#[cfg(feature = "std")]
+pub use generators::{
+    generators_from_bytes, generators_to_bytes, load_generators, save_generators,
+};
 pub use named::Named;
 #[cfg(feature = "std")]
 pub use named::{from_bytes, load, save, to_bytes};

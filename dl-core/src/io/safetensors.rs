@@ -77,6 +77,9 @@ pub enum WeightsError {
         expected: Vec<usize>,
         found: Vec<usize>,
     },
+    /// A generator file ([`super::load_generators`]) holds `file` states, the network has
+    /// `net` generators.
+    Generators { file: usize, net: usize },
     /// The file's tensor is not `F32`.
     Dtype {
         name: String,
@@ -91,6 +94,11 @@ impl fmt::Display for WeightsError {
         match self {
             Io { path, source } => write!(f, "{}: {source}", path.display()),
             Format(e) => write!(f, "not a valid safetensors file: {e}"),
+            Generators { file, net } => write!(
+                f,
+                "the file holds {file} generator states, the network has {net} random \
+                 generators (one per Dropout)"
+            ),
             NameCount { names, tensors } => write!(
                 f,
                 "{names} names given for a network of {tensors} tensors (parameters, then buffers)"

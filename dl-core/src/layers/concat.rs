@@ -70,6 +70,14 @@ impl<A: Module, B: Module> Module for Concat<A, B> {
         self.0.visit_buffers_mut(f);
         self.1.visit_buffers_mut(f);
     }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.0.visit_generators(f);
+        self.1.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.0.visit_generators_mut(f);
+        self.1.visit_generators_mut(f);
+    }
 }
 
 impl<In: Shape, A: Layer<In>, B: Layer<In>> Layer<In> for Concat<A, B>
@@ -148,6 +156,17 @@ where
             yi[..na].copy_from_slice(a);
             yi[na..].copy_from_slice(b);
         }
+    }
+    /// Both branches; the block counts as one link of the chain around it.
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        let block = |mut e: crate::guard::TrainBatchError| {
+            if let Some(crate::guard::At::Link(_)) = e.at {
+                e.at = None;
+            }
+            e
+        };
+        self.0.check_train_batch(n).map_err(block)?;
+        self.1.check_train_batch(n).map_err(block)
     }
     /// `dy` splits along channels; `dx` is the sum of both branches' input gradients.
     fn backward(

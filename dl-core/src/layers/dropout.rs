@@ -52,6 +52,14 @@ impl<NUM, DEN> Module for Dropout<NUM, DEN> {
     fn init(&mut self, rng: &mut Rng) {
         self.reseed((rng.next_u32() as u64) << 32 | rng.next_u32() as u64);
     }
+    /// The mask generator (kept by `io::save_generators`, so a resumed run draws the masks
+    /// the uninterrupted one would have).
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        f(&self.rng)
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        f(&mut self.rng)
+    }
 }
 
 impl<S, NUM, DEN> Layer<S> for Dropout<NUM, DEN>

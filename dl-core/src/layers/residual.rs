@@ -128,6 +128,14 @@ impl<F: Module, Sc: Module> Module for Residual<F, Sc> {
         self.f.visit_buffers_mut(f);
         self.shortcut.visit_buffers_mut(f);
     }
+    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
+        self.f.visit_generators(f);
+        self.shortcut.visit_generators(f);
+    }
+    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
+        self.f.visit_generators_mut(f);
+        self.shortcut.visit_generators_mut(f);
+    }
 }
 
 impl<In: Shape, F: Layer<In>, Sc: Layer<In>> Layer<In> for Residual<F, Sc>
@@ -210,6 +218,17 @@ where
         for (o, (a, b)) in y.as_mut_slice().iter_mut().zip(sum) {
             *o = a + b;
         }
+    }
+    /// Both branches; the block counts as one link of the chain around it.
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        let block = |mut e: crate::guard::TrainBatchError| {
+            if let Some(crate::guard::At::Link(_)) = e.at {
+                e.at = None;
+            }
+            e
+        };
+        self.f.check_train_batch(n).map_err(block)?;
+        self.shortcut.check_train_batch(n).map_err(block)
     }
     /// `dx = F'ᵀ·dy + Sc'ᵀ·dy`; each branch adds its own parameter gradients.
     fn backward(

@@ -1,6 +1,6 @@
 //! Per-parameter adaptive step sizes: Adagrad, RMSProp, Adam (torch.optim's update rules).
 //! Throughout, `d = g + weight_decay·w` and products, squares and quotients are elementwise.
-use super::check::{non_negative, positive, unit, OptimError};
+use super::check::{non_negative, unit, OptimError};
 use super::{decayed, powi, Optimizer, Slots};
 use crate::math::sqrt;
 
@@ -55,7 +55,7 @@ impl Optimizer for Adagrad {
         non_negative("Adagrad", "weight_decay", self.weight_decay)?;
         let v = self.initial_accumulator_value;
         non_negative("Adagrad", "initial_accumulator_value", v)?;
-        positive("Adagrad", "eps", self.eps)
+        non_negative("Adagrad", "eps", self.eps)
     }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {
         let (wd, eps) = (self.weight_decay, self.eps);
@@ -134,7 +134,7 @@ impl Optimizer for RmsProp {
         non_negative("RmsProp", "lr", self.lr)?;
         // α = 1 never updates the average (PyTorch allows any α ≥ 0; above 1 it diverges)
         unit("RmsProp", "alpha", self.alpha)?;
-        positive("RmsProp", "eps", self.eps)?;
+        non_negative("RmsProp", "eps", self.eps)?;
         non_negative("RmsProp", "weight_decay", self.weight_decay)?;
         non_negative("RmsProp", "momentum", self.momentum)
     }
@@ -229,7 +229,7 @@ impl Optimizer for Adam {
         non_negative("Adam", "lr", self.lr)?;
         unit("Adam", "betas.0", self.betas.0)?;
         unit("Adam", "betas.1", self.betas.1)?;
-        positive("Adam", "eps", self.eps)?;
+        non_negative("Adam", "eps", self.eps)?;
         non_negative("Adam", "weight_decay", self.weight_decay)
     }
     fn update(&mut self, i: usize, param: &mut [f32], grad: &[f32]) {

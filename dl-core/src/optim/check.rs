@@ -2,10 +2,11 @@
 //! the rule it breaks, as torch.optim's `ValueError`s do.
 use core::fmt;
 
-/// A hyper-parameter outside its valid range (see [`Optimizer::check`](super::Optimizer::check)).
+/// A hyper-parameter outside its valid range (see [`Optimizer::check`](super::Optimizer::check)
+/// and [`Schedule::check`](super::Schedule::check)).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OptimError {
-    /// `"Sgd"`, `"Adam"`, …
+    /// `"Sgd"`, `"Adam"`, … or a schedule: `"StepLr"`, `"ReduceLrOnPlateau"`, …
     pub optimizer: &'static str,
     /// The parameter's name (`"lr"`, `"betas.0"`, …).
     pub param: &'static str,
@@ -50,20 +51,36 @@ pub(crate) fn non_negative(
     }
 }
 
-/// `value` is finite and `> 0` (an ε in a denominator).
-pub(crate) fn positive(
+/// `value` is `≥ 1` (a count of epochs between decays).
+pub(crate) fn at_least_one(
+    optimizer: &'static str,
+    param: &'static str,
+    value: usize,
+) -> Result<(), OptimError> {
+    match value >= 1 {
+        true => Ok(()),
+        false => Err(OptimError {
+            optimizer,
+            param,
+            value: value as f32,
+            rule: "≥ 1",
+        }),
+    }
+}
+
+/// `value` is finite (a rate that may be negative: an exponent).
+pub(crate) fn finite(
     optimizer: &'static str,
     param: &'static str,
     value: f32,
 ) -> Result<(), OptimError> {
-    let rule = "finite and > 0";
-    match value.is_finite() && value > 0.0 {
+    match value.is_finite() {
         true => Ok(()),
         false => Err(OptimError {
             optimizer,
             param,
             value,
-            rule,
+            rule: "finite",
         }),
     }
 }
@@ -137,14 +154,26 @@ mod tests {
             msg(Adam::new(1e-3).betas(0.9, -0.1).check()),
             "Adam: invalid betas.1 = -0.1: it must be in [0, 1)"
         );
+        // eps = 0 is accepted, as torch.optim does (`0.0 <= eps`); negative or NaN is not
+        let eps = |e: f32| {
+            let mut a = Adam::new(1e-3);
+            a.eps = e;
+            a
+        };
+        assert_eq!(eps(0.0).check(), Ok(()));
+        let mut ada = Adagrad::new(1e-2);
+        ada.eps = 0.0;
+        assert_eq!(ada.check(), Ok(()));
+        let mut rms = RmsProp::new(1e-2);
+        rms.eps = 0.0;
+        assert_eq!(rms.check(), Ok(()));
         assert_eq!(
-            msg({
-                let mut a = Adam::new(1e-3);
-                a.eps = 0.0;
-                a
-            }
-            .check()),
-            "Adam: invalid eps = 0: it must be finite and > 0"
+            msg(eps(-1e-8).check()),
+            "Adam: invalid eps = -0.00000001: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(eps(f32::NAN).check()),
+            "Adam: invalid eps = NaN: it must be finite and ≥ 0"
         );
         assert_eq!(
             msg(Adam::new(1e-3).decoupled(-0.01).check()),

@@ -30,7 +30,7 @@
 //!     let dy = Batch::from_vec(y.as_slice().iter().map(|v| v / 2.0).collect()).unwrap();
 //!     dl_core::Module::zero(&mut *grad);
 //!     net.backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad);
-//!     opt.step(&mut *net, &grad);
+//!     opt.step(&mut net, &grad);
 //! }
 //! assert_eq!(opt.lr(), 5e-3);
 //! //! ```
@@ -151,13 +151,18 @@ pub trait Optimizer {
     }
 
     /// One step over every parameter of `net` with the gradient a backward pass filled in
-    /// `grad`, paired by [`Train::visit_with_grad`]. `In` is inferred for a [`crate::Network`] (it
-    /// trains on one input shape); for a bare chain of shape-generic layers name it:
-    /// `opt.step::<Shape1<U3>, _>(&mut net, &grad)`.
-    fn step<In: Shape, T: Train<In>>(&mut self, net: &mut T, grad: &T::Grad)
-    where
+    /// `grad`, paired by [`Train::visit_with_grad`]. `net` is the network or the box `new`
+    /// returns (`opt.step(&mut net, &grad)` either way; see [`Steps`]). `In` is inferred for a
+    /// [`crate::Network`] or a `network!` struct (each trains on one input shape); for a bare
+    /// chain of shape-generic layers name it: `opt.step::<Shape1<U3>, _, _>(&mut net, &grad)`.
+    fn step<In: Shape, Via, N: Steps<In, Via> + ?Sized>(
+        &mut self,
+        net: &mut N,
+        grad: &<N::Net as Train<In>>::Grad,
+    ) where
         Self: Sized,
     {
+        let net = net.net_mut();
         self.step_with(|f| net.visit_with_grad(grad, f));
     }
 
@@ -179,6 +184,33 @@ pub trait Optimizer {
             self.update(i, p, g);
             i += 1;
         });
+    }
+}
+
+/// What [`Optimizer::step`] steps: a trainable network `T` itself (`Via` = [`Direct`]) or the
+/// `Box<T>` that `new` returns (`Via` = [`Boxed`]). The `Via` marker keeps the two impls apart
+/// (a blanket impl for `T` and one for `Box<T>` would overlap), and is inferred: only one of
+/// them applies to a given type, so callers never name it.
+pub trait Steps<In: Shape, Via> {
+    /// The network being trained.
+    type Net: Train<In>;
+    /// The network itself.
+    fn net_mut(&mut self) -> &mut Self::Net;
+}
+/// [`Steps`] marker: the network itself.
+pub enum Direct {}
+/// [`Steps`] marker: the network in a `Box`.
+pub enum Boxed {}
+impl<In: Shape, T: Train<In>> Steps<In, Direct> for T {
+    type Net = T;
+    fn net_mut(&mut self) -> &mut T {
+        self
+    }
+}
+impl<In: Shape, T: Train<In>> Steps<In, Boxed> for Box<T> {
+    type Net = T;
+    fn net_mut(&mut self) -> &mut T {
+        self
     }
 }
 
@@ -322,6 +354,38 @@ pub(crate) mod tests {
         }
     }
 
+    /// `Net::new` returns a box; `opt.step(&mut net, …)` takes it as it is (no `&mut *net`)
+    /// and steps exactly as on the network itself.
+    #[test]
+    fn the_box_steps_like_the_network() {
+        use crate::layer::Module;
+        use crate::tensor::Batch;
+        use crate::{Linear, Network, Shape1, Tanh};
+        use typenum::consts::*;
+        type Net = Network<Shape1<U2>, crate::Seq![Linear<U2, U3>, Tanh, Linear<U3, U1>]>;
+        let (mut boxed, mut plain) = (Net::new(1), Net::new(1));
+        let x = Batch::<Shape1<U2>>::from_vec(std::vec![0.5, -1.0, 2.0, 0.25]).unwrap();
+        let (mut y, mut dx, mut c) = (Batch::default(), Batch::default(), Default::default());
+        boxed.forward_train(&x, &mut y, &mut c);
+        let dy = Batch::from_vec(std::vec![1.0, -2.0]).unwrap();
+        let mut g = boxed.zero_grad();
+        boxed.backward(&x, &y, &dy, &mut dx, &mut c, &mut g);
+        let (mut a, mut b) = (super::Adam::new(0.1), super::Adam::new(0.1));
+        a.step(&mut boxed, &g);
+        b.step(&mut *plain, &g);
+        let params = |n: &Net| {
+            let mut v = Vec::new();
+            n.visit(&mut |p| v.extend_from_slice(p));
+            v
+        };
+        assert_eq!(params(&boxed), params(&plain));
+        assert_ne!(
+            params(&boxed),
+            params(&Net::new(1)),
+            "the step moved the weights"
+        );
+    }
+
     /// Every optimiser must step a real network through `Train::visit_with_grad`, boxed as
     /// `dyn Optimizer` too.
     #[test]
@@ -348,7 +412,7 @@ pub(crate) mod tests {
         let mut grads: Vec<Vec<f32>> = Vec::new();
         g.visit(&mut |p| grads.push(p.to_vec()));
         let mut opt: std::boxed::Box<dyn Optimizer> = std::boxed::Box::new(super::Sgd::new(0.5));
-        opt.step::<Shape1<U3>, _>(&mut *net, &g);
+        opt.step::<Shape1<U3>, _, _>(&mut *net, &g);
         let mut k = 0;
         net.visit(&mut |p| {
             let want: Vec<f32> = before[k]

@@ -5,6 +5,11 @@
 //! call `sched.apply(epoch, &mut opt)` before each epoch, which is what PyTorch's
 //! `scheduler.step()` after each epoch amounts to. [`ReduceLrOnPlateau`] watches a metric
 //! instead: call `plateau.step(val_loss, &mut opt)` after each epoch.
+//!
+//! Constructors take any values; `check()` / `checked()` refuse what would give a negative,
+//! NaN or infinite rate, a step size of 0 (PyTorch divides by zero) or a plateau factor ≥ 1
+//! (PyTorch: "Factor should be < 1.0."), naming the schedule, the argument and its value.
+use super::check::{at_least_one, finite, non_negative, OptimError};
 use super::{powi, Optimizer};
 
 /// A learning rate as a function of the epoch (or step) count.
@@ -14,6 +19,19 @@ pub trait Schedule {
     /// Sets `opt`'s learning rate to [`Schedule::lr`]`(t)`.
     fn apply<O: Optimizer + ?Sized>(&self, t: usize, opt: &mut O) {
         opt.set_lr(self.lr(t));
+    }
+    /// `Ok` if every rate this schedule gives is finite and `≥ 0`; otherwise the error names
+    /// the schedule, the argument, its value and the rule (a schedule of your own accepts
+    /// everything unless it says otherwise).
+    fn check(&self) -> Result<(), OptimError> {
+        Ok(())
+    }
+    /// `self` if [`Schedule::check`] passes: `let s = StepLr::new(0.1, 10, 0.5).checked()?;`.
+    fn checked(self) -> Result<Self, OptimError>
+    where
+        Self: Sized,
+    {
+        self.check().map(|()| self)
     }
 }
 
@@ -27,7 +45,8 @@ fn pow(gamma: f32, t: usize) -> f64 {
 pub struct StepLr {
     /// Initial learning rate.
     pub lr0: f32,
-    /// Epochs between decays (0 is taken as 1).
+    /// Epochs between decays, ≥ 1 ([`Schedule::check`] refuses 0, which [`Schedule::lr`] takes
+    /// as 1).
     pub step_size: usize,
     /// Factor per decay.
     pub gamma: f32,
@@ -47,6 +66,12 @@ impl StepLr {
 impl Schedule for StepLr {
     fn lr(&self, t: usize) -> f32 {
         (self.lr0 as f64 * pow(self.gamma, t / self.step_size.max(1))) as f32
+    }
+    /// `lr0` and `gamma` finite and ≥ 0, `step_size` ≥ 1.
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("StepLr", "lr0", self.lr0)?;
+        at_least_one("StepLr", "step_size", self.step_size)?;
+        non_negative("StepLr", "gamma", self.gamma)
     }
 }
 
@@ -70,6 +95,11 @@ impl Schedule for ExponentialLr {
     fn lr(&self, t: usize) -> f32 {
         (self.lr0 as f64 * pow(self.gamma, t)) as f32
     }
+    /// `lr0` and `gamma` finite and ≥ 0 (γ > 1, a growing rate, is allowed as in PyTorch).
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("ExponentialLr", "lr0", self.lr0)?;
+        non_negative("ExponentialLr", "gamma", self.gamma)
+    }
 }
 
 /// Exponential decay as the lecture *What is Deep Learning?* states it: `lr0·e^(−k·t)` where `t` is the current step
@@ -92,6 +122,11 @@ impl ExpDecay {
 impl Schedule for ExpDecay {
     fn lr(&self, t: usize) -> f32 {
         self.lr0 * crate::math::exp(-self.k * t as f32)
+    }
+    /// `lr0` finite and ≥ 0, `k` finite (negative: a growing rate).
+    fn check(&self) -> Result<(), OptimError> {
+        non_negative("ExpDecay", "lr0", self.lr0)?;
+        finite("ExpDecay", "k", self.k)
     }
 }
 
@@ -122,7 +157,7 @@ pub enum ThresholdMode {
 pub struct ReduceLrOnPlateau {
     /// Lower or higher is better (default [`Mode::Min`]).
     pub mode: Mode,
-    /// Factor applied on a plateau (default 0.1; must be below 1 to have an effect).
+    /// Factor applied on a plateau (default 0.1; in `[0, 1)`, as PyTorch requires).
     pub factor: f32,
     /// Epochs without improvement tolerated (default 10).
     pub patience: usize,
@@ -190,6 +225,28 @@ impl ReduceLrOnPlateau {
     pub fn min_lr(mut self, min_lr: f32) -> Self {
         self.min_lr = min_lr;
         self
+    }
+    /// `Ok` if `factor` is in `[0, 1)` (PyTorch: "Factor should be < 1.0."; a negative one
+    /// would give a negative rate), `threshold`, `min_lr` and `eps` are finite and `≥ 0`;
+    /// otherwise the error names the argument and its value.
+    pub fn check(&self) -> Result<(), OptimError> {
+        let name = "ReduceLrOnPlateau";
+        match (0.0..1.0).contains(&self.factor) {
+            true => Ok(()),
+            false => Err(OptimError {
+                optimizer: name,
+                param: "factor",
+                value: self.factor,
+                rule: "in [0, 1): the rate is multiplied by it on a plateau",
+            }),
+        }?;
+        non_negative(name, "threshold", self.threshold)?;
+        non_negative(name, "min_lr", self.min_lr)?;
+        non_negative(name, "eps", self.eps)
+    }
+    /// `self` if [`ReduceLrOnPlateau::check`] passes.
+    pub fn checked(self) -> Result<Self, OptimError> {
+        self.check().map(|()| self)
     }
     /// The best metric seen so far.
     pub fn best(&self) -> f32 {
@@ -313,5 +370,80 @@ mod tests {
             "optim_momentum_steplr",
             |t, opt| s.apply(t, opt),
         );
+    }
+
+    /// What PyTorch refuses (plateau factor ≥ 1) or breaks on (step size 0: ZeroDivisionError)
+    /// is refused, and so is anything that gives a negative, NaN or infinite rate; each
+    /// message names the schedule, the argument and its value. PyTorch's defaults pass.
+    #[test]
+    fn schedules_are_checked() {
+        use std::string::ToString;
+        let msg = |r: Result<(), OptimError>| r.unwrap_err().to_string();
+        assert_eq!(StepLr::new(0.1, 10, 0.1).check(), Ok(()));
+        assert_eq!(
+            ExponentialLr::new(0.1, 1.5).check(),
+            Ok(()),
+            "growth allowed"
+        );
+        assert_eq!(ExpDecay::new(0.1, -0.1).check(), Ok(()));
+        assert_eq!(ReduceLrOnPlateau::default().check(), Ok(()));
+        assert_eq!(ReduceLrOnPlateau::new(0.0, 1).check(), Ok(()));
+        assert_eq!(
+            msg(ReduceLrOnPlateau::new(1.0, 5).check()),
+            "ReduceLrOnPlateau: invalid factor = 1: it must be in [0, 1): the rate is \
+             multiplied by it on a plateau"
+        );
+        assert_eq!(
+            msg(ReduceLrOnPlateau::new(-0.5, 5).check()),
+            "ReduceLrOnPlateau: invalid factor = -0.5: it must be in [0, 1): the rate is \
+             multiplied by it on a plateau"
+        );
+        assert_eq!(
+            ReduceLrOnPlateau::new(f32::NAN, 5)
+                .check()
+                .unwrap_err()
+                .param,
+            "factor"
+        );
+        assert_eq!(
+            msg(ReduceLrOnPlateau::default().min_lr(-1e-3).check()),
+            "ReduceLrOnPlateau: invalid min_lr = -0.001: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(ReduceLrOnPlateau::default()
+                .threshold(f32::NAN, ThresholdMode::Abs)
+                .check()),
+            "ReduceLrOnPlateau: invalid threshold = NaN: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(StepLr::new(0.1, 0, 0.5).check()),
+            "StepLr: invalid step_size = 0: it must be ≥ 1"
+        );
+        assert_eq!(
+            msg(StepLr::new(0.1, 10, -0.5).check()),
+            "StepLr: invalid gamma = -0.5: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(StepLr::new(-0.1, 10, 0.5).check()),
+            "StepLr: invalid lr0 = -0.1: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(ExponentialLr::new(f32::NAN, 0.9).check()),
+            "ExponentialLr: invalid lr0 = NaN: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(ExponentialLr::new(0.1, f32::INFINITY).check()),
+            "ExponentialLr: invalid gamma = inf: it must be finite and ≥ 0"
+        );
+        assert_eq!(
+            msg(ExpDecay::new(0.1, f32::NAN).check()),
+            "ExpDecay: invalid k = NaN: it must be finite"
+        );
+        let e = StepLr::new(0.1, 0, 0.5).checked().unwrap_err();
+        assert_eq!(
+            (e.optimizer, e.param, e.value),
+            ("StepLr", "step_size", 0.0)
+        );
+        assert!(ReduceLrOnPlateau::new(0.5, 2).checked().is_ok());
     }
 }

@@ -521,6 +521,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     let mut fields = Vec::new();
     let mut checks = Vec::new();
     let mut field_list = Vec::new();
+    let mut batch_checks = Vec::new();
     for l in &all {
         let lt = g.layer_ty(&l.kind);
         let (li, lo) = (g.shape(l.input), g.shape(l.output));
@@ -532,6 +533,16 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         if let Some(f) = &l.field {
             let doc = format!("`{}`: {} → {}", l.desc, l.input, l.output);
             fields.push(quote!(#[doc = #doc] pub #f: #lt,));
+            if matches!(l.kind, Kind::Bn1d { .. } | Kind::Bn2d { .. }) {
+                // the layers whose training batch can be too small (one value per channel)
+                let fs = f.to_string();
+                batch_checks.push(quote!(
+                    <#lt as #k::Train<#li>>::check_train_batch(&self.#f, n).map_err(|mut e| {
+                        e.at = Some(#k::guard::At::Field(#fs));
+                        e
+                    })?;
+                ));
+            }
             field_list.push((f.clone(), lt, li, has_params(&l.kind), l.params));
         }
     }
@@ -626,6 +637,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_mut(&mut self.#fnames, f);)* }
             fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) { #(#k::Module::visit_buffers(&self.#fnames, f);)* }
             fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) { #(#k::Module::visit_buffers_mut(&mut self.#fnames, f);)* }
+            fn visit_generators(&self, f: &mut dyn FnMut(&#k::rng::Rng)) { #(#k::Module::visit_generators(&self.#fnames, f);)* }
+            fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut #k::rng::Rng)) { #(#k::Module::visit_generators_mut(&mut self.#fnames, f);)* }
         }
         const _: () = ::core::assert!(<#name as #k::Module>::PARAMS == #params_l, "network!: parameter count disagrees with the layer types");
         #named
@@ -698,6 +711,10 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
                 type Cache = #cache_name;
                 fn forward_train(&mut self, x: &#k::Batch<#si>, y: &mut #k::Batch<#so>, c: &mut #cache_name) {
                     #fwd
+                }
+                fn check_train_batch(&self, n: usize) -> Result<(), #k::guard::TrainBatchError> {
+                    #(#batch_checks)*
+                    Ok(())
                 }
                 fn backward(
                     &self,

@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         loss = l;
         grad.zero();
         net.backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad);
-        opt.step(&mut *net, &grad);
+        opt.step(&mut net, &grad);
     }
     println!("MSE {:.4} -> {loss:.4}", first.unwrap_or(loss));
     #[cfg(feature = "lenet")]

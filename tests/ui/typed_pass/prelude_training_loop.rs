@@ -1,5 +1,5 @@
 // One import: a network! struct trained with an optimiser, saved, and checked against budgets,
-// with nothing but the prelude (the optimiser steps the network inside the box: `&mut *net`).
+// with nothing but the prelude; the box `Net::new` returns is stepped and saved as it is (`&mut net`).
 use dl::prelude::*;
 
 network! {
@@ -24,7 +24,7 @@ fn main() {
         let mut grad = zeroed_box::<MlpGrad>();
         let mut dx = Batch::zeros(4);
         net.backward(&x, &y, &dy, &mut dx, &mut cache, &mut grad);
-        opt.step(&mut *net, &grad);
+        opt.step(&mut net, &grad);
     }
     assert_ne!(net.forward(&x).as_slice(), y0.as_slice());
     assert_eq!(io::raw_len(&net), Mlp::PARAMS * 4);

@@ -14,6 +14,18 @@ pub struct Features;
 /// Marker of [`BatchNorm2d`]: normalises each channel of `[C, H, W]` over the batch, H and W.
 pub struct Maps;
 
+/// The PyTorch name of a [`BatchNorm`] kind (its marker), for messages.
+pub trait BatchNormKind {
+    /// `"BatchNorm1d"` or `"BatchNorm2d"`.
+    const NAME: &'static str;
+}
+impl BatchNormKind for Features {
+    const NAME: &'static str = "BatchNorm1d";
+}
+impl BatchNormKind for Maps {
+    const NAME: &'static str = "BatchNorm2d";
+}
+
 /// `1e-5f32.to_bits()`: the bits of PyTorch's default batch-norm ε.
 pub const DEFAULT_EPS: u32 = 0x3727_C5AC;
 
@@ -215,12 +227,29 @@ fn channel_sums(
 }
 
 #[cfg(feature = "alloc")]
-impl<S: Shape, C: ArrayLength, D, const E: u32> crate::layer::Train<S> for BatchNorm<C, D, E>
+impl<S: Shape, C: ArrayLength, D: BatchNormKind, const E: u32> crate::layer::Train<S>
+    for BatchNorm<C, D, E>
 where
     Self: Layer<S, Out = S>,
 {
     type Grad = BatchNormGrad<C>;
     type Cache = BatchNormCache;
+    /// PyTorch's rule: more than one value per channel (`n·H·W ≠ 1`; an empty batch is fine).
+    fn check_train_batch(&self, n: usize) -> Result<(), crate::guard::TrainBatchError> {
+        let per_sample = S::NUMEL / C::USIZE;
+        match n * per_sample == 1 {
+            true => Err(crate::guard::TrainBatchError {
+                layer: D::NAME,
+                channels: C::USIZE,
+                per_sample,
+                samples: n,
+                at: None,
+            }),
+            false => Ok(()),
+        }
+    }
+    /// Precondition: more than one value per channel ([`check_train_batch`](crate::layer::Train::check_train_batch)); with
+    /// one, every output is β (and the running variance is left as it is).
     fn forward_train(
         &mut self,
         x: &crate::Batch<S>,
@@ -465,5 +494,78 @@ mod tests {
             3,
             6,
         );
+    }
+
+    /// PyTorch raises "Expected more than 1 value per channel when training"; the checked
+    /// forward returns the error before anything runs, naming layer, channels and counts.
+    #[test]
+    fn one_value_per_channel_is_an_error_in_training() {
+        use crate::guard::{At, TrainBatchError};
+        use crate::{Batch, Linear, Network, ReLU, Residual, Seq};
+        use std::string::ToString;
+        let mut bn = new_boxed::<BatchNorm1d<U3>>(0);
+        let x = Batch::<Shape1<U3>>::from_vec(vec![1.0, 2.0, 3.0]).unwrap();
+        let (mut y, mut c) = (Batch::default(), BatchNormCache::default());
+        let e = bn.try_forward_train(&x, &mut y, &mut c).unwrap_err();
+        assert_eq!(
+            e,
+            TrainBatchError {
+                layer: "BatchNorm1d",
+                channels: 3,
+                per_sample: 1,
+                samples: 1,
+                at: None
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "training BatchNorm1d(3): expected more than 1 value per channel, got 1 (1 sample × \
+             1 value per channel): the batch variance of one value is undefined; train on more samples \
+             per batch (or a larger map), or use eval mode (`forward` / `infer`)"
+        );
+        assert_eq!(y.len(), 0, "nothing ran");
+        let x2 = Batch::<Shape1<U3>>::from_vec(vec![1.0, 2.0, 3.0, 0.0, 0.0, 1.0]).unwrap();
+        assert_eq!(bn.try_forward_train(&x2, &mut y, &mut c), Ok(()));
+        let want = [1.0, 1.0, 1.0, -1.0, -1.0, -1.0];
+        assert_close("two samples", y.as_slice(), &want, 1e-4);
+        assert_eq!(Train::<Shape1<U3>>::check_train_batch(&*bn, 0), Ok(()));
+
+        // BatchNorm2d: N·H·W = 1 fails, one sample of a 2×1 map does not.
+        let bn2 = new_boxed::<BatchNorm2d<U4>>(0);
+        let e = Train::<Shape3<U4, U1, U1>>::check_train_batch(&*bn2, 1).unwrap_err();
+        assert_eq!(
+            (e.layer, e.channels, e.per_sample, e.samples),
+            ("BatchNorm2d", 4, 1, 1)
+        );
+        assert_eq!(
+            Train::<Shape3<U4, U1, U1>>::check_train_batch(&*bn2, 2),
+            Ok(())
+        );
+        assert_eq!(
+            Train::<Shape3<U4, U2, U1>>::check_train_batch(&*bn2, 1),
+            Ok(())
+        );
+
+        // In a chain the error says which link; a block counts as one link.
+        type Net = Network<Shape1<U4>, Seq![Linear<U4, U3>, ReLU, BatchNorm1d<U3>, Linear<U3, U2>]>;
+        let mut net = Net::new(0);
+        let x = Batch::<Shape1<U4>>::from_vec(vec![0.5; 4]).unwrap();
+        let (mut y, mut c) = (Batch::default(), Default::default());
+        let e = net.try_forward_train(&x, &mut y, &mut c).unwrap_err();
+        assert_eq!(e.at, Some(At::Link(2)));
+        assert!(
+            e.to_string()
+                .starts_with("training BatchNorm1d(3) (link 2 of the chain): expected"),
+            "{e}"
+        );
+        let x = Batch::<Shape1<U4>>::from_vec(vec![0.5; 8]).unwrap();
+        assert_eq!(net.try_forward_train(&x, &mut y, &mut c), Ok(()));
+        assert_eq!(y.len(), 2);
+        type Blocks =
+            Network<Shape1<U4>, Seq![Linear<U4, U4>, Residual<Seq![ReLU, BatchNorm1d<U4>]>, ReLU]>;
+        let blocks = Blocks::new(0);
+        let e = blocks.check_train_batch(1).unwrap_err();
+        assert_eq!((e.layer, e.at), ("BatchNorm1d", Some(At::Link(1))));
+        assert_eq!(blocks.check_train_batch(3), Ok(()));
     }
 }
