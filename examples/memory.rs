@@ -106,6 +106,7 @@ fn main() {
     row::<Img<U21, U64>, Context<U64>>("Context (dilated)", "21×64×64");
     row::<Img<U21, U32>, Context<U32>>("Context (dilated)", "21×32×32");
     row::<Shape1<U640>, Ad01>("MLPerf Tiny AD01", "[640]");
+    row::<Img<U3, U32>, Ic01>("MLPerf Tiny IC01", "3×32×32");
 
     // MLPerf Tiny: the published activation figures count every float activation alive at
     // once, the model's input and output included (the layer-by-layer two-buffer
@@ -123,5 +124,14 @@ fn main() {
         th(Ad01::MACS),
         th(Ad01::ARENA_BYTES),
         th(2 * x + Ad01::ARENA_BYTES),
+    );
+    let (x, y) = (4 * <Img<U3, U32> as Shape>::NUMEL, 4 * 10);
+    println!(
+        "| IC01 (`dl_models::Ic01`) | {} | {} | {} | {} | {} | 196,608 |",
+        th(Ic01::PARAMS),
+        th(Ic01::WEIGHT_BYTES),
+        th(Ic01::MACS),
+        th(Ic01::ARENA_BYTES),
+        th(x + y + Ic01::ARENA_BYTES),
     );
 }

@@ -1,4 +1,5 @@
-//! MLPerf Tiny's `ad01` in dl computes what LiteRT computes from `ad01_fp32.tflite`.
+//! MLPerf Tiny's `ad01` and `ic01` in dl compute what LiteRT computes from `ad01_fp32.tflite`
+//! and `pretrainedResnet.tflite`.
 //!
 //! `scripts/mlperf_convert.py` wrote `data/mlperf/ad01.safetensors` (the weights under dl's
 //! names) and `ad01_io.safetensors` (LiteRT's float outputs, builtin kernels without XNNPACK, for
@@ -7,9 +8,15 @@
 //! magnitude up to about 60; measured: at most 3.4e-5 away; LiteRT's own XNNPACK and reference
 //! kernels are up to 1.0e-4 away from its builtin ones). Each window's error is within 1e-4
 //! relative of LiteRT's, the clip's anomaly score within 1e-5 relative.
+//!
+//! `ic01_io.safetensors` holds LiteRT's probabilities (`outputs`) and the softmax's input
+//! (`logits`) for four pseudo-random images; dl's are within 1e-4 of both (the logits through a
+//! copy of `Ic01` without its final Softmax, loaded from the same file).
 use dl::io;
-use dl_models::mlperf::{anomaly_score, load_ad01, window_error, AD01_PARAMS};
-use dl_models::Ad01;
+use dl_models::mlperf::{
+    anomaly_score, load_ad01, load_ic01, window_error, AD01_PARAMS, IC01_PARAMS,
+};
+use dl_models::{Ad01, Ic01};
 use safetensors::SafeTensors;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mlperf");
@@ -65,24 +72,9 @@ fn net() -> Box<Ad01> {
 #[test]
 fn ad01_has_the_tflite_parameter_count_and_layout() {
     assert_eq!(Ad01::PARAMS, AD01_PARAMS);
-    let bytes = read("ad01.safetensors");
-    let st = SafeTensors::deserialize(&bytes).unwrap();
-    let total: usize = st
-        .tensors()
-        .iter()
-        .map(|(_, t)| t.shape().iter().product::<usize>())
-        .sum();
-    assert_eq!(total, AD01_PARAMS, "tensors in ad01.safetensors");
-    // The file stores the tensors in visit order, back to back: its data section is the
-    // network's raw image (what embedded/cortex-m includes and views in flash).
-    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let net = net();
-    assert_eq!(
-        &bytes[8 + header..],
-        io::image(&*net),
-        "data section = io::image"
-    );
-    assert_eq!(Ad01::WEIGHT_BYTES, bytes.len() - 8 - header);
+    // (what embedded/cortex-m includes and views in flash)
+    check_layout("ad01.safetensors", AD01_PARAMS, io::image(&*net()));
+    assert_eq!(Ad01::WEIGHT_BYTES, 4 * AD01_PARAMS);
 }
 
 #[test]
@@ -155,4 +147,132 @@ fn ad01_matches_litert_on_the_real_sample() {
     // a spectrogram that is not whole 128-bin frames, or shorter than one window, has no score
     assert_eq!(anomaly_score(&net, &sample[..639], &mut arena), None);
     assert_eq!(anomaly_score(&net, &sample[..128 * 4], &mut arena), None);
+}
+
+/// The tensors in a weights file hold exactly `params` floats, stored in visit order back to
+/// back (its data section is the network's `io::image`).
+fn check_layout(file: &str, params: usize, image: &[u8]) {
+    let bytes = read(file);
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let total: usize = st
+        .tensors()
+        .iter()
+        .map(|(_, t)| t.shape().iter().product::<usize>())
+        .sum();
+    assert_eq!(total, params, "tensors in {file}");
+    let header = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    assert_eq!(
+        &bytes[8 + header..],
+        image,
+        "{file}: data section = io::image"
+    );
+}
+
+/// Random input `k` of `model` as the script makes it: `scale · uniform + offset`, CHW order.
+fn input(model: &str, k: usize, n: usize, scale: f64, offset: f64) -> Vec<f32> {
+    uniform(&format!("{model}.input{k}"), n)
+        .iter()
+        .map(|u| (scale * u + offset) as f32)
+        .collect()
+}
+
+/// Runs `infer` on the fixture's random inputs and compares each result with the rows of
+/// `outputs` and `logits` (both within 1e-4 absolute); `infer` returns (probabilities, logits).
+fn check_classifier(
+    model: &str,
+    n_in: usize,
+    (scale, offset): (f64, f64),
+    mut infer: impl FnMut(&[f32]) -> (Vec<f32>, Vec<f32>),
+) {
+    let bytes = read(&format!("{model}_io.safetensors"));
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let (shape, outputs) = tensor(&st, "outputs");
+    let (lshape, logits) = tensor(&st, "logits");
+    assert_eq!(shape, lshape);
+    let classes = shape[1];
+    assert!(shape[0] >= 4, "{model}: {} random inputs", shape[0]);
+    let mut argmax = Vec::new();
+    for (k, (want_p, want_z)) in outputs
+        .chunks_exact(classes)
+        .zip(logits.chunks_exact(classes))
+        .enumerate()
+    {
+        let x = input(model, k, n_in, scale, offset);
+        let (p, z) = infer(&x);
+        for (what, got, want) in [("probabilities", &p, want_p), ("logits", &z, want_z)] {
+            let (diff, tol) = close(got, want);
+            println!("{model} input {k}: {what} max |dl − LiteRT| = {diff:e} (tolerance {tol:e})");
+            assert!(
+                diff <= tol,
+                "{model} input {k}: {what} max |dl − LiteRT| = {diff:e} > {tol:e}"
+            );
+        }
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        argmax.push((0..classes).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap());
+    }
+    // the logits are not degenerate: they spread over more than the tolerance
+    let spread = logits.iter().fold(f32::MIN, |m, &v| m.max(v))
+        - logits.iter().fold(f32::MAX, |m, &v| m.min(v));
+    assert!(spread > 1.0, "{model}: logits spread {spread}");
+    println!("{model}: classes chosen {argmax:?}");
+}
+
+dl::network! {
+    /// `Ic01` without its final Softmax: the `.tflite`'s logits (same weights, same names).
+    struct Ic01Logits: [3, 32, 32] {
+        Conv2d(3, 16, 3, pad = "same"), ReLU,
+        residual {
+            Conv2d(16, 16, 3, pad = "same"), ReLU,
+            Conv2d(16, 16, 3, pad = "same"),
+        },
+        ReLU,
+        residual {
+            Conv2d(16, 32, 3, stride = 2, pad = "same"), ReLU,
+            Conv2d(32, 32, 3, pad = "same"),
+        } shortcut {
+            Conv2d(16, 32, 1, stride = 2),
+        },
+        ReLU,
+        residual {
+            Conv2d(32, 64, 3, stride = 2, pad = "same"), ReLU,
+            Conv2d(64, 64, 3, pad = "same"),
+        } shortcut {
+            Conv2d(32, 64, 1, stride = 2),
+        },
+        ReLU,
+        AvgPool2d(8),
+        Flatten,
+        Linear(64, 10),
+    }
+}
+
+#[test]
+fn ic01_has_the_tflite_parameter_count_and_layout() {
+    assert_eq!(Ic01::PARAMS, IC01_PARAMS);
+    let net = load_ic01(format!("{DATA}/ic01.safetensors")).expect("ic01.safetensors loads");
+    check_layout("ic01.safetensors", IC01_PARAMS, io::image(&*net));
+    assert_eq!(Ic01::WEIGHT_BYTES, 4 * IC01_PARAMS);
+    println!(
+        "Ic01: ARENA_BYTES {}, + input {} + output {}",
+        Ic01::ARENA_BYTES,
+        4 * Ic01::IN_LEN,
+        4 * Ic01::OUT_LEN
+    );
+    println!("{}", Ic01::summary());
+}
+
+#[test]
+fn ic01_matches_litert_on_random_images() {
+    let net = load_ic01(format!("{DATA}/ic01.safetensors")).expect("ic01.safetensors loads");
+    let mut head = Ic01Logits::new(0);
+    io::load(format!("{DATA}/ic01.safetensors"), &mut *head).expect("the same names");
+    let mut arena: Box<[f32; Ic01::ARENA_LEN]> = vec![0.0; Ic01::ARENA_LEN].try_into().unwrap();
+    let mut arena_z: Box<[f32; Ic01Logits::ARENA_LEN]> =
+        vec![0.0; Ic01Logits::ARENA_LEN].try_into().unwrap();
+    check_classifier("ic01", Ic01::IN_LEN, (1.0, 0.5), |x| {
+        let x: &[f32; 3 * 32 * 32] = x.try_into().unwrap();
+        let p = net.infer_one(x, &mut *arena);
+        let z = head.infer_one(x, &mut *arena_z);
+        (p.to_vec(), z.to_vec())
+    });
 }

@@ -45,6 +45,7 @@ const MODELS: &[(&str, &str)] = &[
     ("context_64", "dl_models::Context<U64>"),
     ("context_97", "dl_models::Context<U97>"),
     ("ad01", "dl_models::Ad01"),
+    ("ic01", "dl_models::Ic01"),
 ];
 
 const MAIN: &str = r#"#![allow(unused_imports)]

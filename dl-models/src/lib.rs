@@ -19,6 +19,7 @@
 //! | [`Fcn32s`], [`Fcn16s`], [`Fcn8s`] | `fcn.rs` | 136,152,917 / 134,815,994 / 134,489,759 | reference nets |
 //! | [`Context`] (dilated, Yu & Koltun) | `dilated.rs` | 28,392 | 64·C² + 8·C |
 //! | [`Ad01`] (MLPerf Tiny anomaly detection) | `mlperf.rs` | 265,864 | the `.tflite`'s |
+//! | [`Ic01`] (MLPerf Tiny image classification, ResNet-8) | `mlperf.rs` | 77,706 | the `.tflite`'s |
 //!
 //! Each family is behind a cargo feature of the same name (`mlp`, `lenet`, `alexnet`, `nin`,
 //! `vgg`, `googlenet`, `resnet`, `fcn`, `dilated`, `mlperf`; `all` is every one and this crate's default),
@@ -69,7 +70,7 @@ pub use lenet::LeNet5;
 #[cfg(feature = "mlp")]
 pub use mlp::Mlp;
 #[cfg(feature = "mlperf")]
-pub use mlperf::Ad01;
+pub use mlperf::{Ad01, Ic01};
 #[cfg(feature = "nin")]
 pub use nin::Nin;
 #[cfg(feature = "resnet")]

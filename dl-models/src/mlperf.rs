@@ -7,10 +7,10 @@
 //! | model | task | input | output | parameters |
 //! |---|---|---|---|---|
 //! | [`Ad01`] | anomaly detection (ToyADMOS ToyCar), dense autoencoder | 640 (5 log-mel frames) | 640 | 265,864 |
+//! | [`Ic01`] | image classification (CIFAR-10), ResNet-8 | 3×32×32 | 10 probabilities | 77,706 |
 //!
-//! The keyword-spotting (DS-CNN), visual-wake-words (MobileNetV1 0.25) and image-classification
-//! (ResNet-8) models need depthwise convolution, rectangular kernels and TensorFlow's asymmetric
-//! 'same' padding; their converted weights and fixtures are already in `data/mlperf/`.
+//! The keyword-spotting (DS-CNN) and visual-wake-words (MobileNetV1 0.25) models need depthwise
+//! convolution; their converted weights and fixtures are already in `data/mlperf/`.
 use dl_macros::network;
 #[cfg(feature = "std")]
 extern crate std;
@@ -58,6 +58,73 @@ network! {
 pub const AD01_PARAMS: usize = 265_864;
 const _: () = assert!(Ad01::PARAMS == AD01_PARAMS);
 const _: () = assert!(Ad01::MACS == 264_192);
+
+network! {
+    /// MLPerf Tiny `ic01`: the ResNet-8 of `pretrainedResnet.tflite` (CIFAR-10), batch
+    /// normalisation folded into the convolutions, TensorFlow's 'same' padding (on the stride-2
+    /// convolutions it pads only bottom and right: 0/1/0/1).
+    ///
+    /// Input `[3, 32, 32]`: an RGB image, channels first (dl's layout; the `.tflite` takes
+    /// NHWC), values as the reference feeds them (`[0, 1)` in the parity tests). Output `[10]`:
+    /// the CIFAR-10 class probabilities (the `.tflite` ends in a softmax).
+    ///
+    /// ```text
+    /// Ic01: input [3, 32, 32]
+    /// Layer                                   Output shape    Params       MACs
+    /// Conv2d(3, 16, 3, 'same'), ReLU          [16, 32, 32]       448    442,368
+    /// residual (16 → 16), ReLU                [16, 32, 32]     4,640  4,718,592
+    /// residual (16 → 32, /2; 1×1 shortcut)    [32, 16, 16]    14,432  3,670,016
+    /// residual (32 → 64, /2; 1×1 shortcut)    [64, 8, 8]      57,536  3,670,016
+    /// AvgPool2d(8), Flatten                   [64]                 0          0
+    /// Linear(64, 10), Softmax                 [10]               650        640
+    /// Total params: 77,706 (310,824 weight bytes); MACs per sample: 12,501,632
+    /// ```
+    #[network(crate = ::dl_core)]
+    pub struct Ic01: [3, 32, 32] {
+        Conv2d(3, 16, 3, pad = "same"), ReLU,
+        residual {
+            Conv2d(16, 16, 3, pad = "same"), ReLU,
+            Conv2d(16, 16, 3, pad = "same"),
+        },
+        ReLU,
+        residual {
+            Conv2d(16, 32, 3, stride = 2, pad = "same"), ReLU,
+            Conv2d(32, 32, 3, pad = "same"),
+        } shortcut {
+            Conv2d(16, 32, 1, stride = 2),
+        },
+        ReLU,
+        residual {
+            Conv2d(32, 64, 3, stride = 2, pad = "same"), ReLU,
+            Conv2d(64, 64, 3, pad = "same"),
+        } shortcut {
+            Conv2d(32, 64, 1, stride = 2),
+        },
+        ReLU,
+        AvgPool2d(8),
+        Flatten,
+        Linear(64, 10),
+        Softmax,
+    }
+}
+
+/// The parameter count of `pretrainedResnet.tflite` (`ic01`): the elements of its constant
+/// tensors (eleven weight tensors and their biases), as `scripts/mlperf_convert.py` counts them.
+pub const IC01_PARAMS: usize = 77_706;
+const _: () = assert!(Ic01::PARAMS == IC01_PARAMS);
+const _: () = assert!(Ic01::MACS == 12_501_632);
+
+/// Loads `ic01`'s weights from the safetensors file `scripts/mlperf_convert.py` writes
+/// (`data/mlperf/ic01.safetensors` in the repository): every tensor is checked by name, shape
+/// and dtype.
+#[cfg(feature = "std")]
+pub fn load_ic01(
+    path: impl AsRef<std::path::Path>,
+) -> Result<std::boxed::Box<Ic01>, dl_core::io::WeightsError> {
+    let mut net = Ic01::new(0);
+    dl_core::io::load(path, &mut *net)?;
+    Ok(net)
+}
 
 /// Log-mel bins per frame of an `ad01` input.
 pub const AD01_BINS: usize = 128;

@@ -308,6 +308,17 @@ fn ad01_count_forward_train() {
     assert_decreases("ad01", &train(&mut *net, &x, 0.05, 10, mse_to(&x)));
 }
 
+#[test]
+fn ic01_count_forward_train() {
+    assert_eq!(visited(&*Ic01::new(0)), mlperf::IC01_PARAMS);
+    let mut net = Ic01::new(1);
+    forward::<Shape3<U3, U32, U32>, _>(&*net, 2);
+    // ends in Softmax (as the .tflite does): the loss's own softmax sits on probabilities, and
+    // training through both still lowers it
+    let x = input::<Shape3<U3, U32, U32>>(4, 5);
+    assert_decreases("ic01", &train(&mut *net, &x, 0.1, 6, ce));
+}
+
 /// The PyTorch names line up with the visited tensors (count and length, in order) and the
 /// tensors torchvision has add up to its published count.
 fn check_names<M: Module>(net: &M, names: &dl_models::names::Names, published: usize) {

@@ -123,6 +123,7 @@ no_alloc_test!(fcn16s_32, Fcn16s<U32>, Img<U3, U32>, 15, big = true);
 no_alloc_test!(fcn8s_32, Fcn8s<U32>, Img<U3, U32>, 16, big = true);
 no_alloc_test!(context_32, Context<U32>, Img<U21, U32>, 17, big = false);
 no_alloc_test!(ad01, Ad01, Shape1<U640>, 18, big = false);
+no_alloc_test!(ic01, Ic01, Img<U3, U32>, 19, big = false);
 
 // ImageNet sizes. ResNet-18 at 224 is the figure the README quotes (`examples/memory.rs`);
 // these three take well under a second each. The slower ones are `--ignored`.
