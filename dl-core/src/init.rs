@@ -85,15 +85,26 @@ impl Init {
         l.bias.fill(0.0);
     }
 
-    /// Initialises a `Conv2d<I, O, K, …>`: weight with `fan_in = I·K·K`, `fan_out = O·K·K`;
-    /// bias zero.
-    pub fn conv2d<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>>(
+    /// Initialises a `Conv2d<I, O, K, …, G>`: weight with `fan_in = (I/G)·K·K`,
+    /// `fan_out = O·K·K` (PyTorch's fans of a `[O, I/G, K, K]` weight); bias zero.
+    #[allow(clippy::type_complexity)]
+    pub fn conv2d<
+        I: Unsigned,
+        O: Filters<I, K, G>,
+        K: Unsigned,
+        S,
+        P,
+        D,
+        B: ConvBias<O>,
+        G: Unsigned,
+    >(
         self,
-        c: &mut Conv2d<I, O, K, S, P, D, B>,
+        c: &mut Conv2d<I, O, K, S, P, D, B, G>,
         rng: &mut Rng,
     ) {
         let kk = K::USIZE * K::USIZE;
-        self.fill(&mut c.weight, I::USIZE * kk, O::USIZE * kk, rng);
+        let ig = I::USIZE / G::USIZE.max(1);
+        self.fill(&mut c.weight, ig * kk, O::USIZE * kk, rng);
         c.bias.fill(0.0);
     }
 }

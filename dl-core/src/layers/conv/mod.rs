@@ -1,13 +1,19 @@
-//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation. The per-sample products live in
-//! `sample.rs` (stride 1 reads shifted windows of the padded input in place; other strides use
-//! bands of im2col); this file holds the layer: parameters, shapes, and the split of a batch
-//! across threads, each with its own buffers and partial gradients kept in the cache.
+//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation, groups. The per-sample products
+//! live in `sample.rs` (stride 1 reads shifted windows of the padded input in place; other
+//! strides use bands of im2col), run once per group on its channel slices (`groups.rs`); the
+//! depthwise case has its own direct kernel ([`crate::kernels::depthwise`]). This file holds
+//! the layer: parameters, shapes, and the split of a batch across threads, each with its own
+//! buffers and partial gradients kept in the cache.
+#[cfg(all(test, feature = "std"))]
+mod grouped_tests;
+mod groups;
 mod sample;
 #[cfg(all(test, feature = "std"))]
 mod tests;
 
 use crate::check::{
-    ChannelsMatch, DilationNonZero, KernelFitsInput, KernelSizeNonZero, StrideNonZero,
+    ChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups, KernelFitsInput,
+    KernelSizeNonZero, OutChannelsDivisibleByGroups, StrideNonZero,
 };
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{pack_a, packed_len, Mat};
@@ -20,22 +26,27 @@ use crate::shape::{ConvDim, ConvOut, Shape, Shape3};
 use core::marker::PhantomData;
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
+use groups::{group_bias, per_group};
+pub use groups::{DivisibleBy, PerGroup};
 use sample::Plan;
-use typenum::{Eq, IsEqual, Prod, Unsigned};
+use typenum::{Eq, IsEqual, Max, Prod, Unsigned, U1};
 
-/// `O` filters of `I` channels, `K×K`: carries the weight length `O·I·K·K` once.
-pub trait Filters<I, K>: ArrayLength {
-    /// `O·I·K·K` as a type.
+/// `O` filters of `I/G` channels, `K×K` (`G` groups, 1 by default): carries the weight length
+/// `O·(I/G)·K·K` once.
+pub trait Filters<I, K, G = U1>: ArrayLength {
+    /// `O·(I/G)·K·K` as a type.
     type W: ArrayLength;
 }
-impl<I, K, O> Filters<I, K> for O
+impl<I, K, G, O> Filters<I, K, G> for O
 where
-    O: ArrayLength + Mul<Prod<I, Prod<K, K>>>,
-    I: Mul<Prod<K, K>>,
+    G: Max<U1>,
+    I: core::ops::Div<crate::shape::AtLeast1<G>>,
+    O: ArrayLength + Mul<Prod<PerGroup<I, G>, Prod<K, K>>>,
+    PerGroup<I, G>: Mul<Prod<K, K>>,
     K: Mul<K>,
-    Prod<O, Prod<I, Prod<K, K>>>: ArrayLength,
+    Prod<O, Prod<PerGroup<I, G>, Prod<K, K>>>: ArrayLength,
 {
-    type W = Prod<O, Prod<I, Prod<K, K>>>;
+    type W = Prod<O, Prod<PerGroup<I, G>, Prod<K, K>>>;
 }
 
 /// Whether a convolution has a bias: [`Bias`] (`[O]`, PyTorch's `bias=True`, the default) or
@@ -55,47 +66,55 @@ impl<O> ConvBias<O> for NoBias {
     type Len = typenum::U0;
 }
 
-/// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias>`: PyTorch's `nn.Conv2d(I, O, K, stride=S,
-/// padding=P, dilation=D, bias=…)`, square kernel, weight `[O, I, K, K]`, bias `[O]` with
-/// [`Bias`] or none with [`NoBias`].
+/// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias, G = 1>`: PyTorch's `nn.Conv2d(I, O, K,
+/// stride=S, padding=P, dilation=D, bias=…, groups=G)`, square kernel, weight `[O, I/G, K, K]`,
+/// bias `[O]` with [`Bias`] or none with [`NoBias`].
+///
+/// `G` groups are `G` independent convolutions of `I/G` input channels into `O/G` output
+/// channels each (`I` and `O` multiples of `G`, checked at compile time). `G = I` is a
+/// depthwise convolution (MobileNet), with a channel multiplier `O/I` (1 or more), run by a
+/// direct kernel.
 #[repr(C)]
 pub struct Conv2d<
     I,
-    O: Filters<I, K>,
+    O: Filters<I, K, G>,
     K,
     S = typenum::U1,
     P = typenum::U0,
     D = typenum::U1,
     B: ConvBias<O> = Bias,
+    G = typenum::U1,
 > {
-    /// `[O, I, K, K]`.
+    /// `[O, I/G, K, K]`.
     pub weight: GenericArray<f32, O::W>,
     /// `[O]`, or empty with [`NoBias`].
     pub bias: GenericArray<f32, B::Len>,
-    _hyper: Hyper<I, S, P, D, B>,
+    _hyper: Hyper<I, S, P, D, B, G>,
 }
 
 /// The type parameters that are not array lengths.
-type Hyper<I, S, P, D, B> = PhantomData<fn() -> (I, S, P, D, B)>;
+type Hyper<I, S, P, D, B, G> = PhantomData<fn() -> (I, S, P, D, B, G)>;
 
 // SAFETY: two f32 arrays (the bias possibly empty) and a marker.
-unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> Zeroable
-    for Conv2d<I, O, K, S, P, D, B>
+unsafe impl<I, O: Filters<I, K, G>, K, S, P, D, B: ConvBias<O>, G> Zeroable
+    for Conv2d<I, O, K, S, P, D, B, G>
 {
 }
 // SAFETY: `#[repr(C)]`, two f32 arrays and a marker.
-unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> crate::layer::Pod
-    for Conv2d<I, O, K, S, P, D, B>
+unsafe impl<I, O: Filters<I, K, G>, K, S, P, D, B: ConvBias<O>, G> crate::layer::Pod
+    for Conv2d<I, O, K, S, P, D, B, G>
 {
 }
 
-impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>> Module
-    for Conv2d<I, O, K, S, P, D, B>
+impl<I: Unsigned, O: Filters<I, K, G>, K: Unsigned, S, P, D, B: ConvBias<O>, G: Unsigned> Module
+    for Conv2d<I, O, K, S, P, D, B, G>
 {
-    const PARAMS: usize = O::USIZE * I::USIZE * K::USIZE * K::USIZE + B::Len::USIZE;
-    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·K·K`.
+    const PARAMS: usize =
+        O::USIZE * per_group(I::USIZE, G::USIZE) * K::USIZE * K::USIZE + B::Len::USIZE;
+    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = (I/G)·K·K`.
     fn init(&mut self, rng: &mut Rng) {
-        let b = 1.0 / crate::math::sqrt((I::USIZE * K::USIZE * K::USIZE) as f32);
+        let fan_in = per_group(I::USIZE, G::USIZE) * K::USIZE * K::USIZE;
+        let b = 1.0 / crate::math::sqrt(fan_in as f32);
         self.weight
             .iter_mut()
             .for_each(|w| *w = rng.uniform_in(-b, b));
@@ -117,20 +136,23 @@ impl<I: Unsigned, O: Filters<I, K>, K: Unsigned, S, P, D, B: ConvBias<O>> Module
     }
 }
 
-impl<I, O, K, S, P, D, B> Conv2d<I, O, K, S, P, D, B>
+impl<I, O, K, S, P, D, B, G> Conv2d<I, O, K, S, P, D, B, G>
 where
     I: Unsigned,
-    O: Filters<I, K>,
+    O: Filters<I, K, G>,
     K: Unsigned,
     S: Unsigned,
     P: Unsigned,
     D: Unsigned,
     B: ConvBias<O>,
+    G: Unsigned,
 {
-    /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
+    /// Groups (at least 1).
+    const GROUPS: usize = if G::USIZE == 0 { 1 } else { G::USIZE };
+    /// The plan of one group of one sample: `[I/G, H, W]` giving `[O/G, H', W']`.
     const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
         let g = Geom {
-            c: I::USIZE,
+            c: per_group(I::USIZE, G::USIZE),
             h,
             w,
             k: K::USIZE,
@@ -140,14 +162,29 @@ where
             oh,
             ow,
         };
-        Plan::new(g, O::USIZE)
+        Plan::new(g, per_group(O::USIZE, G::USIZE))
+    }
+    /// One sample, group by group: `y[O, H'W']` from `x[I, H, W]`.
+    fn infer_groups(&self, pl: &Plan, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        let (g, og) = (&pl.g, pl.o);
+        let (xg, yg, wg) = (g.c * g.h * g.w, og * g.cols(), og * g.rows());
+        for gi in 0..Self::GROUPS {
+            sample::forward(
+                pl,
+                &x[gi * xg..][..xg],
+                group_bias(&self.bias, gi, og),
+                &self.weight[gi * wg..][..wg],
+                &mut y[gi * yg..][..yg],
+                scratch,
+            );
+        }
     }
 }
 
 /// Shorthand for the output shape of `Conv2d<_, O, K, S, P, D>` on `[_, H, W]`.
 pub type Conv2dOut<O, H, W, K, S, P, D> = Shape3<O, ConvOut<H, K, S, P, D>, ConvOut<W, K, S, P, D>>;
 
-impl<C, H, W, I, O, K, S, P, D, B> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B>
+impl<C, H, W, I, O, K, S, P, D, B, G> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B, G>
 where
     Shape3<C, H, W>: Shape,
     C: IsEqual<I>,
@@ -157,31 +194,27 @@ where
     <H as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
     <W as ConvDim<K, S, P, D>>::Fits: KernelFitsInput,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
-    I: Unsigned,
-    O: Filters<I, K>,
+    I: Unsigned + DivisibleBy<G>,
+    O: Filters<I, K, G> + DivisibleBy<G>,
+    <I as DivisibleBy<G>>::Divides: InChannelsDivisibleByGroups,
+    <O as DivisibleBy<G>>::Divides: OutChannelsDivisibleByGroups,
     K: Unsigned + KernelSizeNonZero,
     S: Unsigned + StrideNonZero,
     P: Unsigned,
     D: Unsigned + DilationNonZero,
     B: ConvBias<O>,
+    G: Unsigned + GroupsNonZero,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
-    /// `Plan::forward_scratch`: the padded image and a band of output (stride 1) or a
-    /// band's columns (other strides).
+    /// `Plan::forward_scratch` of one group (the groups run one after the other): the padded
+    /// image and a band of output (stride 1) or a band's columns (other strides).
     const SCRATCH: usize = {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
         Self::plan(h, w, oh, ow).forward_scratch()
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        sample::forward(
-            &Self::plan(h, w, oh, ow),
-            x,
-            &self.bias,
-            &self.weight,
-            y,
-            scratch,
-        );
+        self.infer_groups(&Self::plan(h, w, oh, ow), x, y, scratch);
     }
 }
 
@@ -196,18 +229,19 @@ pub struct ConvCache {
 }
 
 #[cfg(feature = "alloc")]
-impl<C, H, W, I, O, K, S, P, D, B> crate::layer::Train<Shape3<C, H, W>>
-    for Conv2d<I, O, K, S, P, D, B>
+impl<C, H, W, I, O, K, S, P, D, B, G> crate::layer::Train<Shape3<C, H, W>>
+    for Conv2d<I, O, K, S, P, D, B, G>
 where
     Self: Layer<Shape3<C, H, W>> + Send + Sync,
     Shape3<C, H, W>: Shape,
     I: Unsigned,
-    O: Filters<I, K>,
+    O: Filters<I, K, G>,
     K: Unsigned,
     S: Unsigned,
     P: Unsigned,
     D: Unsigned,
     B: ConvBias<O>,
+    G: Unsigned,
 {
     type Grad = Self;
     type Cache = ConvCache;
@@ -234,14 +268,17 @@ where
         for wk in work.iter_mut() {
             wk.resize(pl.forward_scratch(), 0.0);
         }
-        let (wp, bias) = (&self.weight[..], &self.bias[..]);
+        let this = &*self;
         par::for_chunks_with(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
             for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                 let xi = &x.as_slice()[(start + i) * xn..][..xn];
-                sample::forward(&pl, xi, bias, wp, yi, wk);
+                this.infer_groups(&pl, xi, yi, wk);
             }
         });
     }
+    /// Group by group (each an ordinary convolution on its channel slices): `Wᵀ` of the group
+    /// packed, the batch split into pieces fixed by the batch, the pieces' partial gradients
+    /// added in piece order into the group's rows of `grad`.
     fn backward(
         &self,
         x: &crate::Batch<Shape3<C, H, W>>,
@@ -259,48 +296,59 @@ where
             <Shape3<C, H, W>>::NUMEL,
             <Self::Out as Shape>::NUMEL,
             pl.g.rows(),
-            O::USIZE,
+            pl.o,
         );
-        cache.wt.resize(packed_len(ckk, o), 0.0);
-        pack_a(ckk, o, Mat::t(&self.weight, ckk), &mut cache.wt);
+        // one group's slices of a sample: input, output, weight
+        let (xg, yg, wg) = (pl.g.c * h * w, o * oh * ow, o * ckk);
+        let nb = if B::Len::USIZE > 0 { o } else { 0 };
         // Pieces fixed by the batch, not the thread count: bit-identical gradients.
-        let pieces = par::partials(n, 2 * yn * ckk, o * ckk);
+        let pieces = par::partials(n, 2 * yg * ckk, o * ckk);
         cache
             .bwd
             .resize_with(pieces.max(cache.bwd.len()), Default::default);
-        let work = &mut cache.bwd[..pieces];
-        for wk in work.iter_mut() {
-            wk.prepare(&pl, B::Len::USIZE);
-        }
-        let wt = &cache.wt[..];
-        par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
-            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                let s = start + i;
-                sample::backward(
-                    &pl,
-                    &x.as_slice()[s * xn..][..xn],
-                    &dy.as_slice()[s * yn..][..yn],
-                    dxi,
-                    wt,
-                    wk,
-                );
+        for gi in 0..Self::GROUPS {
+            cache.wt.resize(packed_len(ckk, o), 0.0);
+            pack_a(
+                ckk,
+                o,
+                Mat::t(&self.weight[gi * wg..][..wg], ckk),
+                &mut cache.wt,
+            );
+            let work = &mut cache.bwd[..pieces];
+            for wk in work.iter_mut() {
+                wk.prepare(&pl, nb);
             }
-        });
-        for wk in work.iter() {
-            if pl.dw_t {
-                for (r, row) in wk.dw.chunks_exact(o).enumerate() {
-                    for (oo, v) in row.iter().enumerate() {
-                        grad.weight[oo * ckk + r] += v;
+            let wt = &cache.wt[..];
+            par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    sample::backward(
+                        &pl,
+                        &x.as_slice()[s * xn + gi * xg..][..xg],
+                        &dy.as_slice()[s * yn + gi * yg..][..yg],
+                        &mut dxi[gi * xg..][..xg],
+                        wt,
+                        wk,
+                    );
+                }
+            });
+            let gw = &mut grad.weight[gi * wg..][..wg];
+            for wk in work.iter() {
+                if pl.dw_t {
+                    for (r, row) in wk.dw.chunks_exact(o).enumerate() {
+                        for (oo, v) in row.iter().enumerate() {
+                            gw[oo * ckk + r] += v;
+                        }
+                    }
+                } else {
+                    for (a, b) in gw.iter_mut().zip(&wk.dw) {
+                        *a += b;
                     }
                 }
-            } else {
-                for (a, b) in grad.weight.iter_mut().zip(&wk.dw) {
+                // empty without a bias
+                for (a, b) in grad.bias[gi * nb..].iter_mut().zip(&wk.db) {
                     *a += b;
                 }
-            }
-            // empty without a bias
-            for (a, b) in grad.bias.iter_mut().zip(&wk.db) {
-                *a += b;
             }
         }
     }
