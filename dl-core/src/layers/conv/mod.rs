@@ -15,6 +15,7 @@ use crate::check::{
     ChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups, KernelFitsInput,
     KernelSizeNonZero, OutChannelsDivisibleByGroups, StrideNonZero,
 };
+use crate::kernels::depthwise::{self, Depthwise};
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{pack_a, packed_len, Mat};
 use crate::kernels::im2col::Geom;
@@ -164,8 +165,19 @@ where
         };
         Plan::new(g, per_group(O::USIZE, G::USIZE))
     }
-    /// One sample, group by group: `y[O, H'W']` from `x[I, H, W]`.
+    /// Depthwise (`G = I`): one input channel per group, run by the direct kernel.
+    const DEPTHWISE: bool = G::USIZE == I::USIZE;
+    /// The depthwise geometry of `pl` (all `I` channels, multiplier `O/I`).
+    const fn depthwise(pl: &Plan) -> Depthwise {
+        Depthwise::new(&pl.g, I::USIZE, pl.o)
+    }
+    /// One sample, the depthwise kernel or group by group: `y[O, H'W']` from `x[I, H, W]`.
     fn infer_groups(&self, pl: &Plan, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        if Self::DEPTHWISE {
+            let d = Self::depthwise(pl);
+            depthwise::forward(&d, &self.weight, &self.bias, x, y, scratch, |_, _| {});
+            return;
+        }
         let (g, og) = (&pl.g, pl.o);
         let (xg, yg, wg) = (g.c * g.h * g.w, og * g.cols(), og * g.rows());
         for gi in 0..Self::GROUPS {
@@ -207,10 +219,16 @@ where
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
     /// `Plan::forward_scratch` of one group (the groups run one after the other): the padded
-    /// image and a band of output (stride 1) or a band's columns (other strides).
+    /// image and a band of output (stride 1) or a band's columns (other strides); nothing for
+    /// a depthwise convolution.
     const SCRATCH: usize = {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        Self::plan(h, w, oh, ow).forward_scratch()
+        let pl = Self::plan(h, w, oh, ow);
+        if Self::DEPTHWISE {
+            Self::depthwise(&pl).scratch()
+        } else {
+            pl.forward_scratch()
+        }
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
@@ -226,6 +244,8 @@ pub struct ConvCache {
     bwd: alloc::vec::Vec<sample::Work>,
     /// The weights transposed and packed for the backward product.
     wt: alloc::vec::Vec<f32>,
+    /// Depthwise: each piece's partial `dW` and `db`.
+    dwp: alloc::vec::Vec<[alloc::vec::Vec<f32>; 2]>,
 }
 
 #[cfg(feature = "alloc")]
@@ -265,8 +285,13 @@ where
             .fwd
             .resize_with(pieces.max(cache.fwd.len()), Default::default);
         let work = &mut cache.fwd[..pieces];
+        let scratch = if Self::DEPTHWISE {
+            Self::depthwise(&pl).scratch()
+        } else {
+            pl.forward_scratch()
+        };
         for wk in work.iter_mut() {
-            wk.resize(pl.forward_scratch(), 0.0);
+            wk.resize(scratch, 0.0);
         }
         let this = &*self;
         par::for_chunks_with(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
@@ -301,6 +326,37 @@ where
         // one group's slices of a sample: input, output, weight
         let (xg, yg, wg) = (pl.g.c * h * w, o * oh * ow, o * ckk);
         let nb = if B::Len::USIZE > 0 { o } else { 0 };
+        if Self::DEPTHWISE {
+            let d = Self::depthwise(&pl);
+            let (nw, nb) = (self.weight.len(), self.bias.len());
+            let pieces = par::partials(n, 2 * yn * d.taps(), nw + nb);
+            cache
+                .dwp
+                .resize_with(pieces.max(cache.dwp.len()), Default::default);
+            let work = &mut cache.dwp[..pieces];
+            for [gw, gb] in work.iter_mut() {
+                gw.clear();
+                gw.resize(nw, 0.0);
+                gb.clear();
+                gb.resize(nb, 0.0);
+            }
+            let wt = &self.weight[..];
+            par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |[gw, gb], start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    let (xs, dys) = (
+                        &x.as_slice()[s * xn..][..xn],
+                        &dy.as_slice()[s * yn..][..yn],
+                    );
+                    depthwise::backward(&d, wt, xs, dys, dxi, gw, gb);
+                }
+            });
+            for [gw, gb] in work.iter() {
+                crate::kernels::add_to(&mut grad.weight, gw);
+                crate::kernels::add_to(&mut grad.bias, gb);
+            }
+            return;
+        }
         // Pieces fixed by the batch, not the thread count: bit-identical gradients.
         let pieces = par::partials(n, 2 * yg * ckk, o * ckk);
         cache
