@@ -3,7 +3,9 @@
 Grouped: groups = 2 and 4 (I/G = 2). Depthwise (groups = in_channels): channel multiplier
 1 and 2, stride 1 and 2, padding, dilation, a 5×5 kernel without padding, odd sizes, without
 bias. ReLU6: random values, the boundary points 0 and 6 and values just around them, NaN and ±∞,
-forward and the input gradient (PyTorch's hardtanh_backward: 0 where x ≤ 0 or x ≥ 6).
+forward and the input gradient (PyTorch's hardtanh_backward: 0 where x ≤ 0 or x ≥ 6; the NaN
+sits in the first 16 elements, where PyTorch's vectorised lanes also drop its gradient — its
+scalar tail would pass it).
 Run: python3 scripts/torch_fixtures.py grouped depthwise relu6"""
 import torch
 import torch.nn as nn
