@@ -8,7 +8,9 @@
 //! ```
 //! `DL_BENCH_TORCH=path` reads PyTorch's numbers from another file; `DL_BENCH_SECS` sets the
 //! time spent on each case (default 2 s), `DL_BENCH_ONLY=case,…` and `DL_BENCH_THREADS=1,2` pick
-//! cases and thread counts, `DL_BENCH_STAT=min` reports the fastest sample instead of the median.
+//! cases and thread counts, `DL_BENCH_STAT=min` reports the fastest sample instead of the median,
+//! `DL_BENCH_NO_AVX512=1` times the AVX2 kernels on a CPU with AVX-512. GFLOP/s are printed for
+//! a 1024³ sgemm and the convolution.
 mod common;
 
 use common::bench::*;
@@ -96,6 +98,14 @@ fn bench_ours(secs: f64) -> BTreeMap<(&'static str, usize), f64> {
             cgrad.zero();
             Train::<Map64>::backward(&*conv, &cx, &cy, &cdy, &mut cdx, &mut ccache, &mut cgrad);
         });
+
+        // C = A·B, all 1024×1024.
+        let a = random_batch::<Shape3<U1, U1024, U1024>>(2, 8);
+        let mut c = vec![0.0f32; 1024 * 1024];
+        put("sgemm_1024", &mut || {
+            let (a, b) = a.as_slice().split_at(1024 * 1024);
+            dl::kernels::gemm::nn(1024, 1024, 1024, a, b, 0.0, black_box(&mut c));
+        });
     }
     out
 }
@@ -120,6 +130,19 @@ fn main() {
             .and_then(|l| l.split_whitespace().next().map(String::from))
     };
     let before = load();
+    if std::env::var("DL_BENCH_NO_AVX512").is_ok_and(|v| v == "1") {
+        dl::kernels::gemm::allow_avx512(false);
+    }
+    println!(
+        "GEMM tile: {}",
+        if dl::kernels::gemm::use_avx512() {
+            "AVX-512"
+        } else if dl::kernels::gemm::use_avx2() {
+            "AVX2+FMA"
+        } else {
+            "portable"
+        }
+    );
     let ours = bench_ours(secs);
     let torch = read_torch(&path);
 
@@ -163,6 +186,23 @@ fn main() {
                 ratio.map_or("-".into(), |r| format!("{r:.2}x")),
                 verdict
             );
+        }
+    }
+    for (key, flop) in [
+        ("sgemm_1024", 2.0 * 1024f64.powi(3)),
+        ("conv64_fwd_b16", 2.0 * 16.0 * 64.0 * 64.0 * 9.0 * 1024.0),
+        (
+            "conv64_fwdbwd_b16",
+            3.0 * 2.0 * 16.0 * 64.0 * 64.0 * 9.0 * 1024.0,
+        ),
+    ] {
+        for t in [1, 2] {
+            if let Some(&ms) = ours.get(&(key, t)) {
+                println!(
+                    "{key} {t} thread(s): {ms:.3} ms, {:.1} GFLOP/s",
+                    flop / ms / 1e6
+                );
+            }
         }
     }
     if let (Some(b), Some(a)) = (before, load()) {

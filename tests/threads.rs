@@ -1,7 +1,7 @@
 //! Same seed, same result, whatever the thread count: a backward pass splits a batch into
 //! pieces fixed by the batch (`par::partials`), not by the threads, and adds the pieces'
 //! partial gradients in piece order, so training with one thread and with two gives the same
-//! parameters to the bit.
+//! parameters to the bit. Batched inference splits samples, each computed alone: the same too.
 use dl::consts::*;
 use dl::kernels::par;
 use dl::optim::{Adam, Optimizer};
@@ -74,4 +74,30 @@ fn one_and_two_threads_train_to_the_same_bits() {
         one == two,
         "composed layers: parameters differ between 1 and 2 threads"
     );
+
+    // Batched inference: split across both threads at batch 64, the same bits as one thread.
+    type In16 = Shape3<U1, U16, U16>;
+    par::set_threads(2);
+    let work = par::infer_work(256, 10, <Fused as Layer<In16>>::SCRATCH);
+    assert_eq!(par::pieces(64, work), 2);
+    let (x, _) = batch(9);
+    let x = Batch::<In16>::from_vec(x).unwrap();
+    let (fused, hand) = (Fused::new(3), Hand::new(3));
+    let bits =
+        |b: Batch<Shape1<U10>>| -> Vec<u32> { b.as_slice().iter().map(|v| v.to_bits()).collect() };
+    let two = (bits(fused.forward(&x)), bits(hand.forward(&x)));
+    par::set_threads(1);
+    let one = (bits(fused.forward(&x)), bits(hand.forward(&x)));
+    assert!(
+        one.0 == two.0,
+        "network!: inference differs between 1 and 2 threads"
+    );
+    assert!(
+        one.1 == two.1,
+        "composed layers: inference differs between 1 and 2 threads"
+    );
+    let mut y1 = [0.0f32; 10];
+    let mut scr = vec![0.0; <Fused as Layer<In16>>::SCRATCH];
+    fused.infer(x.sample(63), &mut y1, &mut scr);
+    assert_eq!(bits(Batch::from_vec(y1.to_vec()).unwrap()), one.0[630..]);
 }

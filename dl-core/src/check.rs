@@ -45,6 +45,13 @@ nonzero_trait!(
     "dilation D spaces the kernel taps D pixels apart (1 = an ordinary kernel), so D ≥ 1"
 );
 nonzero_trait!(
+    /// A convolution has at least one group.
+    GroupsNonZero,
+    "groups = 0: a convolution needs at least one group",
+    "this Conv2d's group count G is 0",
+    "Conv2d<I, O, K, S, P, D, B, G> splits its channels into G ≥ 1 groups (1 = an ordinary convolution)"
+);
+nonzero_trait!(
     /// Maxout takes the maximum over at least one piece.
     PiecesNonZero,
     "Maxout<0>: the maximum over groups of 0 pieces",
@@ -86,6 +93,20 @@ check_trait!(
     "channel mismatch: the input's channel count differs from this layer's in_channels",
     "this layer expects a different number of input channels",
     "the first type parameter of Conv2d/BatchNorm2d/... is the input channel count"
+);
+check_trait!(
+    /// A grouped convolution's input channels split evenly into its groups.
+    InChannelsDivisibleByGroups,
+    "groups do not divide in_channels: Conv2d<I, …, G> needs I to be a multiple of G",
+    "this Conv2d's in_channels I is not a multiple of its groups G",
+    "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
+);
+check_trait!(
+    /// A grouped convolution's output channels split evenly into its groups.
+    OutChannelsDivisibleByGroups,
+    "groups do not divide out_channels: Conv2d<I, O, …, G> needs O to be a multiple of G",
+    "this Conv2d's out_channels O is not a multiple of its groups G",
+    "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
 );
 check_trait!(
     /// The input's width is the layer's `in_features`.

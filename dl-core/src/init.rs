@@ -85,23 +85,26 @@ impl Init {
         l.bias.fill(0.0);
     }
 
-    /// Initialises a `Conv2d<I, O, K, …>`: weight with `fan_in = I·Kh·Kw`, `fan_out = O·Kh·Kw`;
-    /// bias zero.
+    /// Initialises a `Conv2d<I, O, K, …, G>`: weight with `fan_in = (I/G)·Kh·Kw`,
+    /// `fan_out = O·Kh·Kw` (PyTorch's fans of a `[O, I/G, Kh, Kw]` weight); bias zero.
+    #[allow(clippy::type_complexity)]
     pub fn conv2d<
         I: Unsigned,
-        O: Filters<I, K>,
+        O: Filters<I, K, G>,
         K: crate::shape::PerAxis,
         S,
         P,
         D,
         B: ConvBias<O>,
+        G: Unsigned,
     >(
         self,
-        c: &mut Conv2d<I, O, K, S, P, D, B>,
+        c: &mut Conv2d<I, O, K, S, P, D, B, G>,
         rng: &mut Rng,
     ) {
         let kk = K::HW[0] * K::HW[1];
-        self.fill(&mut c.weight, I::USIZE * kk, O::USIZE * kk, rng);
+        let ig = I::USIZE / G::USIZE.max(1);
+        self.fill(&mut c.weight, ig * kk, O::USIZE * kk, rng);
         c.bias.fill(0.0);
     }
 }

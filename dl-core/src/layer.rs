@@ -178,9 +178,12 @@ pub trait Layer<In: Shape> {
     {
         let n = x.len();
         let mut y = Batch::<Self::Out>::zeros(n);
-        crate::kernels::par::for_chunks(n, y.as_mut_slice(), Self::Out::NUMEL, |start, ys| {
+        // samples are independent: any split gives the same outputs, to the bit
+        let (on, work) = (Self::Out::NUMEL, Self::SCRATCH);
+        let work = crate::kernels::par::infer_work(In::NUMEL, on, work);
+        crate::kernels::par::for_chunks_work(n, y.as_mut_slice(), on, work, |start, ys| {
             let mut scratch = alloc::vec![0.0f32; Self::SCRATCH];
-            for (i, yi) in ys.chunks_exact_mut(Self::Out::NUMEL).enumerate() {
+            for (i, yi) in ys.chunks_exact_mut(on).enumerate() {
                 self.infer(x.sample(start + i), yi, &mut scratch);
             }
         });

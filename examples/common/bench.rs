@@ -6,8 +6,11 @@ use std::time::Instant;
 
 /// Median milliseconds of `f` over about `secs` seconds of samples, after warm-up; each sample
 /// lasts at least ~2 ms so timer overhead does not count. `DL_BENCH_STAT=min` returns the fastest
-/// sample instead, steadier than the median on a busy machine.
+/// sample instead, steadier than the median on a busy machine. `DL_BENCH_CLOCK=cpu` times each
+/// sample by the CPU time of the calling thread (Linux) instead of the wall clock: time slices lost to other processes do not count, but neither does the
+/// work of other threads, so it is only meaningful on 1 thread.
 pub fn median_ms(secs: f64, f: &mut dyn FnMut()) -> f64 {
+    let cpu = std::env::var("DL_BENCH_CLOCK").is_ok_and(|c| c == "cpu");
     let t0 = Instant::now();
     let mut warm = 0;
     while warm < 3 || t0.elapsed().as_secs_f64() < 0.15 * secs {
@@ -19,17 +22,45 @@ pub fn median_ms(secs: f64, f: &mut dyn FnMut()) -> f64 {
     let samples = ((secs / (once * inner as f64)) as usize).clamp(15, 301);
     let mut t: Vec<f64> = (0..samples)
         .map(|_| {
-            let s = Instant::now();
+            let (s, c) = (Instant::now(), if cpu { thread_cpu_ns() } else { 0 });
             for _ in 0..inner {
                 f();
             }
-            s.elapsed().as_secs_f64() * 1e3 / inner as f64
+            if cpu {
+                (thread_cpu_ns() - c) as f64 * 1e-6 / inner as f64
+            } else {
+                s.elapsed().as_secs_f64() * 1e3 / inner as f64
+            }
         })
         .collect();
     if std::env::var("DL_BENCH_STAT").is_ok_and(|s| s == "min") {
         return t.iter().copied().fold(f64::INFINITY, f64::min);
     }
     median(&mut t)
+}
+
+/// Nanoseconds this thread has run on a CPU (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, exact
+/// to the nanosecond, unlike /proc's schedstat that advances by scheduler ticks); 0 off 64-bit
+/// Linux.
+fn thread_cpu_ns() -> u64 {
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    {
+        #[repr(C)]
+        struct Timespec {
+            sec: i64,
+            nsec: i64,
+        }
+        extern "C" {
+            fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+        }
+        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+        let mut ts = Timespec { sec: 0, nsec: 0 };
+        // SAFETY: libc's clock_gettime writes one timespec (two 64-bit fields on 64-bit Linux).
+        if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.sec as u64 * 1_000_000_000 + ts.nsec as u64;
+        }
+    }
+    0
 }
 
 /// The median of `v` (sorted in place).

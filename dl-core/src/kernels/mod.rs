@@ -1,7 +1,9 @@
-//! Compute kernels: matrix products ([`gemm`]), im2col/col2im, splitting work across threads
+//! Compute kernels: matrix products ([`gemm`]), im2col/col2im, depthwise convolution
+//! ([`depthwise`]), splitting work across threads
 //! ([`par`] on a persistent pool), max pooling over non-overlapping windows ([`maxpool`]), and
 //! short vector loops ([`vector`]: dot, sum, add, the matrix-vector product, copies of short
 //! rows, and [`simd`] to run a loop 8 floats wide).
+pub mod depthwise;
 pub mod gemm;
 pub mod im2col;
 pub mod maxpool;

@@ -42,6 +42,15 @@ pub fn pieces(n: usize, work_per_item: usize) -> usize {
     }
 }
 
+/// Flops per sample [`pieces`] is told for one sample's `infer` through a layer or a whole
+/// net when nothing better is known: 64 per float the sample reads, writes or keeps in its
+/// scratch. It undercounts convolutions and wide linear layers (whose work grows with the
+/// product of sizes, not their sum), so it errs towards one thread for tiny nets only: a
+/// 3→16→16→1 MLP on 32 samples stays on one thread, LeNet-5 on 64 samples is split.
+pub const fn infer_work(in_len: usize, out_len: usize, scratch: usize) -> usize {
+    64 * (in_len + out_len + scratch)
+}
+
 /// Most pieces [`partials`] splits a batch into.
 pub const PARTS: usize = 4;
 

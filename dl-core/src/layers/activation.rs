@@ -49,6 +49,10 @@ impl<F> Module for Act<F> {}
 /// `max(0, x)` (`nn.ReLU`); NaN stays NaN, and its gradient passes where the input is not
 /// `≤ 0` (at a NaN too), as in PyTorch.
 pub type ReLU = Act<fns::ReLU>;
+/// `min(max(0, x), 6)` (`nn.ReLU6`, MobileNet's); NaN stays NaN, and the gradient passes
+/// only where the input is inside `(0, 6)` (not at a NaN), as PyTorch's vectorised
+/// `hardtanh_backward`.
+pub type ReLU6 = Act<fns::ReLU6>;
 /// `1 / (1 + e^−x)` (`nn.Sigmoid`).
 pub type Sigmoid = Act<fns::Sigmoid>;
 /// `tanh(x)` (`nn.Tanh`).
@@ -61,6 +65,8 @@ pub mod fns {
     use super::*;
     /// `max(0, x)`.
     pub struct ReLU;
+    /// `min(max(0, x), 6)`.
+    pub struct ReLU6;
     /// `1 / (1 + e^−x)`.
     pub struct Sigmoid;
     /// `tanh(x)`.
@@ -98,6 +104,33 @@ pub mod fns {
                 0.0
             } else {
                 1.0
+            }
+        }
+    }
+    impl Activation for ReLU6 {
+        /// `0` for `x ≤ 0`, `6` for `x ≥ 6`, else `x`: a NaN fails both tests and propagates.
+        #[inline]
+        fn f(x: f32) -> f32 {
+            if x <= 0.0 {
+                0.0
+            } else if x >= 6.0 {
+                6.0
+            } else {
+                x
+            }
+        }
+        /// PyTorch's `hardtanh_backward(grad, x, 0, 6)`: the gradient passes where the input
+        /// is inside `(0, 6)` and is dropped elsewhere, at a NaN too. (PyTorch 2.15 is not
+        /// consistent at a NaN: its vector lanes drop the gradient, its scalar tail — the
+        /// last `n mod 16` elements, or a tensor of fewer than 16 — passes it; this follows
+        /// the lanes.) From the output alone (the fused path has only `y`): `0 < y < 6`
+        /// exactly when `0 < x < 6`.
+        #[inline]
+        fn df(_x: f32, y: f32) -> f32 {
+            if y > 0.0 && y < 6.0 {
+                1.0
+            } else {
+                0.0
             }
         }
     }
@@ -208,7 +241,7 @@ impl<S: Shape, A: Activation> crate::layer::Train<S> for Act<A> {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::testing::{check_layer_grads, fixture};
+    use crate::testing::{check_layer_grads, check_layer_grads_with, fixture};
     use typenum::consts::*;
 
     #[test]
@@ -363,5 +396,52 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// ReLU6 against PyTorch (`act_relu6`, `scripts/torch_fixtures_grouped.py`): random values,
+    /// 0 and 6 and their neighbours, NaN and ±∞; the layer (infer, forward, backward) and the
+    /// fused in-place paths `network!` uses (value in place, gradient from the output alone).
+    #[test]
+    fn relu6_matches_pytorch() {
+        use crate::layer::Train;
+        use crate::testing::assert_close_nonfinite;
+        use crate::Batch;
+        let fx = fixture("act_relu6");
+        let (xs, want_y, want_dx) = (fx.get("x"), fx.get("y"), fx.get("dx"));
+        let x = Batch::<crate::Shape1<U53>>::from_vec(xs.to_vec()).unwrap();
+        let dy = Batch::from_vec(fx.get("dy").to_vec()).unwrap();
+        let (mut y, mut dx, mut l) = (Batch::default(), Batch::default(), ReLU6::default());
+        l.forward_train(&x, &mut y, &mut ());
+        l.backward(&x, &y, &dy, &mut dx, &mut (), &mut ());
+        assert_close_nonfinite("relu6 y", y.as_slice(), want_y, 0.0);
+        assert_close_nonfinite("relu6 dx", dx.as_slice(), want_dx, 0.0);
+        let mut yi = [0.0; 53];
+        <ReLU6 as Layer<crate::Shape1<U53>>>::infer(&l, xs, &mut yi, &mut []);
+        assert_close_nonfinite("relu6 infer", &yi, want_y, 0.0);
+        // fused: in place, and the gradient from the output alone
+        let mut yf = xs.to_vec();
+        crate::fused::act::<fns::ReLU6>(&mut yf);
+        assert_close_nonfinite("relu6 fused y", &yf, want_y, 0.0);
+        let mut d = fx.get("dy").to_vec();
+        crate::fused::act_backward::<fns::ReLU6>(&yf, &mut d);
+        assert_close_nonfinite("relu6 fused dx", &d, want_dx, 0.0);
+        // the boundary points themselves: value and a dropped gradient
+        assert_eq!((fns::ReLU6::f(0.0), fns::ReLU6::f(6.0)), (0.0, 6.0));
+        assert_eq!(fns::ReLU6::df(6.0, 6.0), 0.0);
+        assert_eq!(fns::ReLU6::df(0.0, 0.0), 0.0);
+        assert_eq!(fns::ReLU6::df(5.5, 5.5), 1.0);
+    }
+
+    #[test]
+    fn relu6_gradients() {
+        // inputs kept 0.01 away from the kinks at 0 and 6 (the difference step is 3e-3)
+        check_layer_grads_with::<crate::Shape1<U40>, _>(&mut ReLU6::default(), 3, 5, |r| {
+            let v = r.normal() * 4.0 + 2.0;
+            if v.abs() < 0.01 || (v - 6.0).abs() < 0.01 {
+                v + 0.05
+            } else {
+                v
+            }
+        });
     }
 }

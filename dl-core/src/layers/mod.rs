@@ -14,7 +14,7 @@ pub mod residual;
 pub mod softmax;
 pub mod upsample;
 
-pub use activation::{Act, Activation, LeakyReLU, ReLU, Sigmoid, Tanh};
+pub use activation::{Act, Activation, LeakyReLU, ReLU, ReLU6, Sigmoid, Tanh};
 pub use concat::{Concat, ConcatShape, Concatenated};
 pub use conv::Conv2d;
 pub use conv::{Bias, ConvBias, NoBias};

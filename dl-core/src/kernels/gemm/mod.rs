@@ -6,12 +6,14 @@
 //! at arbitrary offsets let a stride-1 convolution read its shifted input windows straight from
 //! the padded image, without an im2col copy. The workspace comes from the caller (sized by
 //! [`ws_a`] and [`ws_b`], so inference can keep it in its static scratch). `K` is blocked so a
-//! panel of `B` stays in L1 while the rows of `A` pass over it. The tile kernel uses AVX2+FMA
-//! when the CPU has them (detected at run time under `std`), a Cortex-M `vmla` tile on
-//! bare-metal Arm with a hard-float FPU, and portable Rust otherwise.
+//! panel of `B` stays in L1 while the rows of `A` pass over it. The tile kernel uses AVX-512F
+//! (6×32 tiles) or else AVX2+FMA when the CPU has them (detected at run time under `std`), a
+//! Cortex-M `vmla` tile on bare-metal Arm with a hard-float FPU, and portable Rust otherwise.
 //! [`nn`], [`nt`] and [`tn`] are row-major shorthands that bring their own workspace.
 #[cfg(all(target_arch = "arm", target_abi = "eabihf", target_os = "none"))]
 mod arm;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod pack;
 #[cfg(test)]
 mod tests;
@@ -215,23 +217,85 @@ pub fn pack_a(m: usize, k: usize, a: Mat, out: &mut [f32]) {
     }
 }
 
-/// Tests: makes [`use_avx2`] answer `false` on this thread (`on`), or stop doing so.
+/// A kernel path, for tests that run each one the CPU allows.
+#[cfg(all(test, feature = "std"))]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Path {
+    Portable,
+    Avx2,
+    Avx512,
+}
+
+/// Tests: caps the paths used on this thread at `p` (the portable path, AVX2 without AVX-512,
+/// or all), or lifts the cap (`None`).
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn force_path(p: Option<Path>) {
+    tests::FORCE_PATH.with(|f| f.set(p));
+}
+
+/// Tests: makes [`use_avx2`] and [`use_avx512`] answer `false` on this thread (`on`), or stop
+/// doing so.
 #[cfg(all(test, feature = "std"))]
 pub(crate) fn force_portable(on: bool) {
-    tests::FORCE_PORTABLE.with(|f| f.set(on));
+    force_path(on.then_some(Path::Portable));
+}
+
+/// Tests: every path this CPU can run, the portable one always.
+#[cfg(all(test, feature = "std"))]
+pub(crate) fn paths() -> std::vec::Vec<Path> {
+    force_path(None);
+    let mut v = std::vec![Path::Portable];
+    if use_avx2() {
+        v.push(Path::Avx2);
+    }
+    if use_avx512() {
+        v.push(Path::Avx512);
+    }
+    v
 }
 
 /// Whether the AVX2+FMA code paths may run (detected at run time under `std`).
 #[inline]
 pub fn use_avx2() -> bool {
     #[cfg(all(test, feature = "std"))]
-    if tests::FORCE_PORTABLE.with(|f| f.get()) {
+    if tests::FORCE_PATH.with(|f| f.get()) == Some(Path::Portable) {
         return false;
     }
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     return std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
     #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
     return cfg!(all(target_feature = "avx2", target_feature = "fma"));
+    #[allow(unreachable_code)]
+    false
+}
+
+/// Off after [`allow_avx512`]`(false)`.
+static AVX512_ALLOWED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
+
+/// Lets the AVX-512 tile run where the CPU has it (the default), or not: benchmarks use it to
+/// time the AVX2 path on the same machine. Affects all threads.
+pub fn allow_avx512(on: bool) {
+    AVX512_ALLOWED.store(on, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the AVX-512F tile may run (detected at run time under `std`; it also needs
+/// [`use_avx2`], whose packing routines it shares, and [`allow_avx512`]).
+#[inline]
+pub fn use_avx512() -> bool {
+    if !AVX512_ALLOWED.load(core::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
+    #[cfg(all(test, feature = "std"))]
+    if matches!(
+        tests::FORCE_PATH.with(|f| f.get()),
+        Some(Path::Portable | Path::Avx2)
+    ) {
+        return false;
+    }
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    return use_avx2() && std::is_x86_feature_detected!("avx512f");
+    #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+    return use_avx2() && cfg!(target_feature = "avx512f");
     #[allow(unreachable_code)]
     false
 }

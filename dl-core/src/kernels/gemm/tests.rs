@@ -64,13 +64,15 @@ fn blocked_products_on_every_edge() {
         (1, 1, 1),
         (6, 16, 3),
         (7, 17, 5),
+        (8, 32, 7),
+        (12, 48, 20),
         (13, 40, 300),
         (100, 33, 9),
         (5, 300, 260),
         (97, 257, 513),
     ];
-    for portable in [false, true] {
-        FORCE_PORTABLE.with(|f| f.set(portable));
+    for path in paths() {
+        force_path(Some(path));
         for &(m, n, k) in &sizes {
             for layout in 0..4 {
                 let (ta, tb) = (layout & 1 == 1, layout & 2 == 2);
@@ -140,7 +142,7 @@ fn blocked_products_on_every_edge() {
                             let mut ws = vec![0.0; ws_len(m, n, k, true)];
                             let mut got = c0.clone();
                             gemm(m, n, k, l, r, beta, &mut got, ldc, &mut ws);
-                            let what = format!("portable {portable} lhs {li} rhs {ri} m{m} n{n} k{k} ta{ta} tb{tb} beta{beta}");
+                            let what = format!("{path:?} lhs {li} rhs {ri} m{m} n{n} k{k} ta{ta} tb{tb} beta{beta}");
                             for i in 0..m {
                                 for j in 0..ldc {
                                     let (g, w) = (got[i * ldc + j], want[i * ldc + j]);
@@ -164,7 +166,7 @@ fn blocked_products_on_every_edge() {
             }
         }
     }
-    FORCE_PORTABLE.with(|f| f.set(false));
+    force_path(None);
 }
 
 /// `x` (`r×c`) copied as rows at offsets: row `i` stored at `offs[i]`, in reverse order, 3
@@ -186,8 +188,8 @@ fn as_rows(r: usize, c: usize, x: Mat) -> (Vec<f32>, Vec<usize>) {
 #[test]
 fn matrix_vector_products() {
     let mut rng = crate::rng::Rng::new(3);
-    for portable in [false, true] {
-        FORCE_PORTABLE.with(|f| f.set(portable));
+    for path in paths() {
+        force_path(Some(path));
         for &(rows, n) in &[(1, 1), (4, 16), (7, 37), (23, 400), (5, 15)] {
             let w: Vec<f32> = (0..rows * n).map(|_| rng.normal()).collect();
             let x: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
@@ -201,12 +203,43 @@ fn matrix_vector_products() {
                         .sum::<f64>();
                 assert!(
                     (y[i] as f64 - want).abs() < 1e-4 * (n as f64).sqrt(),
-                    "portable {portable} {rows}x{n} [{i}]"
+                    "{path:?} {rows}x{n} [{i}]"
                 );
             }
         }
     }
-    FORCE_PORTABLE.with(|f| f.set(false));
+    force_path(None);
+}
+
+/// Forcing a path selects its tile kernel, and every path the CPU has is among those tested.
+#[cfg(feature = "std")]
+#[test]
+fn each_path_the_cpu_allows_is_selected() {
+    let ps = paths();
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        assert_eq!(ps.contains(&Path::Avx2), avx2);
+        let avx512 = avx2 && std::is_x86_feature_detected!("avx512f");
+        assert_eq!(ps.contains(&Path::Avx512), avx512);
+    }
+    assert!(ps.contains(&Path::Portable));
+    for p in ps {
+        force_path(Some(p));
+        let k = tile::kernel() as usize;
+        let f = |k: tile::Kernel| k as usize;
+        let want = match p {
+            Path::Portable => f(tile::portable),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => f(tile::avx2::block),
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => f(avx512::block),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => unreachable!("no x86 path off x86"),
+        };
+        assert_eq!(k, want, "{p:?}");
+    }
+    force_path(None);
 }
 
 #[test]
@@ -246,4 +279,4 @@ fn window_offsets_are_the_im2col_rows() {
 }
 
 #[cfg(feature = "std")]
-std::thread_local!(pub(super) static FORCE_PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) });
+std::thread_local!(pub(super) static FORCE_PATH: core::cell::Cell<Option<Path>> = const { core::cell::Cell::new(None) });

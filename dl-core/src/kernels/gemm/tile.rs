@@ -1,6 +1,6 @@
 //! The register tile `C[mr×nr] = A·B + beta·C` (at most `MR × NR`) and the loops over the tiles
 //! of a block, in one call so the small products of small layers do not pay a call per tile:
-//! AVX2+FMA intrinsics when the CPU has them, an `asm!` tile on Arm with an FPU (`arm.rs`),
+//! AVX-512 (`avx512.rs`) or AVX2+FMA intrinsics when the CPU has them, an `asm!` tile on Arm with an FPU (`arm.rs`),
 //! portable Rust otherwise.
 use super::{MR, NR};
 
@@ -33,6 +33,10 @@ pub(super) type Kernel = unsafe fn(&Block, f32);
 
 /// The kernel for this CPU.
 pub(super) fn kernel() -> Kernel {
+    #[cfg(target_arch = "x86_64")]
+    if super::use_avx512() {
+        return super::avx512::block;
+    }
     #[cfg(target_arch = "x86_64")]
     if super::use_avx2() {
         return avx2::block;

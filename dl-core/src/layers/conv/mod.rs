@@ -1,15 +1,21 @@
-//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation. The per-sample products live in
-//! `sample.rs` (stride 1 reads shifted windows of the padded input in place; other strides use
-//! bands of im2col); this file holds the layer: parameters, shapes, and the split of a batch
-//! across threads, each with its own buffers and partial gradients kept in the cache.
+//! 2-D convolution (`nn.Conv2d`): stride, padding, dilation, groups. The per-sample products
+//! live in `sample.rs` (stride 1 reads shifted windows of the padded input in place; other
+//! strides use bands of im2col), run once per group on its channel slices (`groups.rs`); the
+//! depthwise case has its own direct kernel ([`crate::kernels::depthwise`]). This file holds
+//! the layer: parameters, shapes, and the split of a batch across threads, each with its own
+//! buffers and partial gradients kept in the cache.
+#[cfg(all(test, feature = "std"))]
+mod grouped_tests;
+mod groups;
 mod sample;
 #[cfg(all(test, feature = "std"))]
 mod tests;
 
 use crate::check::{
-    ChannelsMatch, DilationNonZero, KernelFitsInput, KernelSizeNonZero, SameKernelFitsInput,
-    StrideNonZero,
+    ChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups, KernelFitsInput,
+    KernelSizeNonZero, OutChannelsDivisibleByGroups, SameKernelFitsInput, StrideNonZero,
 };
+use crate::kernels::depthwise::{self, Depthwise};
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{pack_a, packed_len, Mat};
 use crate::kernels::im2col::Geom;
@@ -21,26 +27,30 @@ use crate::shape::{pads, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
 use core::marker::PhantomData;
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
+use groups::{group_bias, per_group};
+pub use groups::{DivisibleBy, PerGroup};
 use sample::Plan;
-use typenum::{Eq, IsEqual, Prod, Unsigned};
+use typenum::{Eq, IsEqual, Max, Prod, Unsigned, U1};
 
-/// `O` filters of `I` channels, `Kh×Kw` ([`PerAxis`]: `K` or `(Kh, Kw)`): carries the weight
-/// length `O·I·Kh·Kw` once.
-pub trait Filters<I, K>: ArrayLength {
-    /// `O·I·Kh·Kw` as a type.
+/// `O` filters of `I/G` channels, `Kh×Kw` ([`PerAxis`]: `K` or `(Kh, Kw)`; `G` groups, 1 by
+/// default): carries the weight length `O·(I/G)·Kh·Kw` once.
+pub trait Filters<I, K, G = U1>: ArrayLength {
+    /// `O·(I/G)·Kh·Kw` as a type.
     type W: ArrayLength;
 }
 /// `Kh·Kw` of a [`PerAxis`] kernel size.
 pub type KernelArea<K> = Prod<<K as PerAxis>::H, <K as PerAxis>::W>;
-impl<I, K, O> Filters<I, K> for O
+impl<I, K, G, O> Filters<I, K, G> for O
 where
     K: PerAxis,
     K::H: Mul<K::W>,
-    O: ArrayLength + Mul<Prod<I, KernelArea<K>>>,
-    I: Mul<KernelArea<K>>,
-    Prod<O, Prod<I, KernelArea<K>>>: ArrayLength,
+    G: Max<U1>,
+    I: core::ops::Div<crate::shape::AtLeast1<G>>,
+    O: ArrayLength + Mul<Prod<PerGroup<I, G>, KernelArea<K>>>,
+    PerGroup<I, G>: Mul<KernelArea<K>>,
+    Prod<O, Prod<PerGroup<I, G>, KernelArea<K>>>: ArrayLength,
 {
-    type W = Prod<O, Prod<I, KernelArea<K>>>;
+    type W = Prod<O, Prod<PerGroup<I, G>, KernelArea<K>>>;
 }
 
 /// Whether a convolution has a bias: [`Bias`] (`[O]`, PyTorch's `bias=True`, the default) or
@@ -60,51 +70,58 @@ impl<O> ConvBias<O> for NoBias {
     type Len = typenum::U0;
 }
 
-/// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias>`: PyTorch's `nn.Conv2d(I, O, K, stride=S,
-/// padding=P, dilation=D, bias=…)`, weight `[O, I, Kh, Kw]`, bias `[O]` with [`Bias`] or none
-/// with [`NoBias`]. `K`, `S`, `D` are one number for both axes (`U3`) or `(height, width)`
-/// (`(U10, U4)`, [`PerAxis`]); `P` is one number, `(Uh, Uw)`, `(Top, Bottom, Left, Right)` or
-/// TF's [`Same`](crate::shape::Same) ([`Padding`]). Output size per axis
-/// `⌊(N + before + after − D·(K−1) − 1)/S⌋ + 1` ([`WindowOut`]).
+/// `Conv2d<I, O, K, S = 1, P = 0, D = 1, B = Bias, G = 1>`: PyTorch's `nn.Conv2d(I, O, K,
+/// stride=S, padding=P, dilation=D, bias=…, groups=G)`, weight `[O, I/G, Kh, Kw]`, bias `[O]`
+/// with [`Bias`] or none with [`NoBias`]. `K`, `S`, `D` are one number for both axes (`U3`) or
+/// `(height, width)` (`(U10, U4)`, [`PerAxis`]); `P` is one number, `(Uh, Uw)`,
+/// `(Top, Bottom, Left, Right)` or TF's [`Same`](crate::shape::Same) ([`Padding`]). Output size
+/// per axis `⌊(N + before + after − D·(K−1) − 1)/S⌋ + 1` ([`WindowOut`]).
+///
+/// `G` groups are `G` independent convolutions of `I/G` input channels into `O/G` output
+/// channels each (`I` and `O` multiples of `G`, checked at compile time). `G = I` is a
+/// depthwise convolution (MobileNet), with a channel multiplier `O/I` (1 or more), run by a
+/// direct kernel.
 #[repr(C)]
 pub struct Conv2d<
     I,
-    O: Filters<I, K>,
+    O: Filters<I, K, G>,
     K,
     S = typenum::U1,
     P = typenum::U0,
     D = typenum::U1,
     B: ConvBias<O> = Bias,
+    G = typenum::U1,
 > {
-    /// `[O, I, Kh, Kw]`.
+    /// `[O, I/G, Kh, Kw]`.
     pub weight: GenericArray<f32, O::W>,
     /// `[O]`, or empty with [`NoBias`].
     pub bias: GenericArray<f32, B::Len>,
-    _hyper: Hyper<I, S, P, D, B>,
+    _hyper: Hyper<I, S, P, D, B, G>,
 }
 
 /// The type parameters that are not array lengths.
-type Hyper<I, S, P, D, B> = PhantomData<fn() -> (I, S, P, D, B)>;
+type Hyper<I, S, P, D, B, G> = PhantomData<fn() -> (I, S, P, D, B, G)>;
 
 // SAFETY: two f32 arrays (the bias possibly empty) and a marker.
-unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> Zeroable
-    for Conv2d<I, O, K, S, P, D, B>
+unsafe impl<I, O: Filters<I, K, G>, K, S, P, D, B: ConvBias<O>, G> Zeroable
+    for Conv2d<I, O, K, S, P, D, B, G>
 {
 }
 // SAFETY: `#[repr(C)]`, two f32 arrays and a marker.
-unsafe impl<I, O: Filters<I, K>, K, S, P, D, B: ConvBias<O>> crate::layer::Pod
-    for Conv2d<I, O, K, S, P, D, B>
+unsafe impl<I, O: Filters<I, K, G>, K, S, P, D, B: ConvBias<O>, G> crate::layer::Pod
+    for Conv2d<I, O, K, S, P, D, B, G>
 {
 }
 
-impl<I: Unsigned, O: Filters<I, K>, K: PerAxis, S, P, D, B: ConvBias<O>> Module
-    for Conv2d<I, O, K, S, P, D, B>
+impl<I: Unsigned, O: Filters<I, K, G>, K: PerAxis, S, P, D, B: ConvBias<O>, G: Unsigned> Module
+    for Conv2d<I, O, K, S, P, D, B, G>
 {
     const PARAMS: usize = O::W::USIZE + B::Len::USIZE;
-    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = I·Kh·Kw`.
+    /// PyTorch's default: `U(−1/√fan_in, 1/√fan_in)`, `fan_in = (I/G)·Kh·Kw`.
     fn init(&mut self, rng: &mut Rng) {
         let [kh, kw] = K::HW;
-        let b = 1.0 / crate::math::sqrt((I::USIZE * kh * kw) as f32);
+        let fan_in = per_group(I::USIZE, G::USIZE) * kh * kw;
+        let b = 1.0 / crate::math::sqrt(fan_in as f32);
         self.weight
             .iter_mut()
             .for_each(|w| *w = rng.uniform_in(-b, b));
@@ -126,28 +143,58 @@ impl<I: Unsigned, O: Filters<I, K>, K: PerAxis, S, P, D, B: ConvBias<O>> Module
     }
 }
 
-impl<I, O, K, S, P, D, B> Conv2d<I, O, K, S, P, D, B>
+impl<I, O, K, S, P, D, B, G> Conv2d<I, O, K, S, P, D, B, G>
 where
     I: Unsigned,
-    O: Filters<I, K>,
+    O: Filters<I, K, G>,
     K: PerAxis,
     S: PerAxis,
     P: Padding,
     D: PerAxis,
     B: ConvBias<O>,
+    G: Unsigned,
 {
-    /// The plan of one sample of `[I, H, W]` giving `[O, H', W']`.
+    /// Groups (at least 1).
+    const GROUPS: usize = if G::USIZE == 0 { 1 } else { G::USIZE };
+    /// The plan of one group of one sample: `[I/G, H, W]` giving `[O/G, H', W']`.
     const fn plan(h: usize, w: usize, oh: usize, ow: usize) -> Plan {
         let (k, s, d) = (K::HW, S::HW, D::HW);
-        let g = Geom::new(I::USIZE, h, w, k, s, pads::<P>(h, w, k, s, d), d);
-        Plan::new(Geom { oh, ow, ..g }, O::USIZE)
+        let c = per_group(I::USIZE, G::USIZE);
+        let g = Geom::new(c, h, w, k, s, pads::<P>(h, w, k, s, d), d);
+        Plan::new(Geom { oh, ow, ..g }, per_group(O::USIZE, G::USIZE))
+    }
+    /// Depthwise (`G = I`): one input channel per group, run by the direct kernel.
+    const DEPTHWISE: bool = G::USIZE == I::USIZE;
+    /// The depthwise geometry of `pl` (all `I` channels, multiplier `O/I`).
+    const fn depthwise(pl: &Plan) -> Depthwise {
+        Depthwise::new(&pl.g, I::USIZE, pl.o)
+    }
+    /// One sample, the depthwise kernel or group by group: `y[O, H'W']` from `x[I, H, W]`.
+    fn infer_groups(&self, pl: &Plan, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
+        if Self::DEPTHWISE {
+            let d = Self::depthwise(pl);
+            depthwise::forward(&d, &self.weight, &self.bias, x, y, scratch, |_, _| {});
+            return;
+        }
+        let (g, og) = (&pl.g, pl.o);
+        let (xg, yg, wg) = (g.c * g.h * g.w, og * g.cols(), og * g.rows());
+        for gi in 0..Self::GROUPS {
+            sample::forward(
+                pl,
+                &x[gi * xg..][..xg],
+                group_bias(&self.bias, gi, og),
+                &self.weight[gi * wg..][..wg],
+                &mut y[gi * yg..][..yg],
+                scratch,
+            );
+        }
     }
 }
 
 /// Shorthand for the output shape of `Conv2d<_, O, K, S, P, D>` on `[_, H, W]`.
 pub type Conv2dOut<O, H, W, K, S, P, D> = WindowOut<O, H, W, K, S, P, D>;
 
-impl<C, H, W, I, O, K, S, P, D, B> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B>
+impl<C, H, W, I, O, K, S, P, D, B, G> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B, G>
 where
     Shape3<C, H, W>: Shape,
     C: IsEqual<I>,
@@ -156,31 +203,33 @@ where
     <(H, W) as Window2<K, S, P, D>>::Fits: KernelFitsInput,
     <(H, W) as Window2<K, S, P, D>>::SameFits: SameKernelFitsInput,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
-    I: Unsigned,
-    O: Filters<I, K>,
+    I: Unsigned + DivisibleBy<G>,
+    O: Filters<I, K, G> + DivisibleBy<G>,
+    <I as DivisibleBy<G>>::Divides: InChannelsDivisibleByGroups,
+    <O as DivisibleBy<G>>::Divides: OutChannelsDivisibleByGroups,
     K: PerAxis + KernelSizeNonZero,
     S: PerAxis + StrideNonZero,
     P: Padding,
     D: PerAxis + DilationNonZero,
     B: ConvBias<O>,
+    G: Unsigned + GroupsNonZero,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
-    /// `Plan::forward_scratch`: the padded image and a band of output (stride 1) or a
-    /// band's columns (other strides).
+    /// `Plan::forward_scratch` of one group (the groups run one after the other): the padded
+    /// image and a band of output (stride 1) or a band's columns (other strides); nothing for
+    /// a depthwise convolution.
     const SCRATCH: usize = {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        Self::plan(h, w, oh, ow).forward_scratch()
+        let pl = Self::plan(h, w, oh, ow);
+        if Self::DEPTHWISE {
+            Self::depthwise(&pl).scratch()
+        } else {
+            pl.forward_scratch()
+        }
     };
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
-        sample::forward(
-            &Self::plan(h, w, oh, ow),
-            x,
-            &self.bias,
-            &self.weight,
-            y,
-            scratch,
-        );
+        self.infer_groups(&Self::plan(h, w, oh, ow), x, y, scratch);
     }
 }
 
@@ -192,21 +241,24 @@ pub struct ConvCache {
     bwd: alloc::vec::Vec<sample::Work>,
     /// The weights transposed and packed for the backward product.
     wt: alloc::vec::Vec<f32>,
+    /// Depthwise: each piece's partial `dW` and `db`.
+    dwp: alloc::vec::Vec<[alloc::vec::Vec<f32>; 2]>,
 }
 
 #[cfg(feature = "alloc")]
-impl<C, H, W, I, O, K, S, P, D, B> crate::layer::Train<Shape3<C, H, W>>
-    for Conv2d<I, O, K, S, P, D, B>
+impl<C, H, W, I, O, K, S, P, D, B, G> crate::layer::Train<Shape3<C, H, W>>
+    for Conv2d<I, O, K, S, P, D, B, G>
 where
     Self: Layer<Shape3<C, H, W>> + Send + Sync,
     Shape3<C, H, W>: Shape,
     I: Unsigned,
-    O: Filters<I, K>,
+    O: Filters<I, K, G>,
     K: PerAxis,
     S: PerAxis,
     P: Padding,
     D: PerAxis,
     B: ConvBias<O>,
+    G: Unsigned,
 {
     type Grad = Self;
     type Cache = ConvCache;
@@ -230,17 +282,25 @@ where
             .fwd
             .resize_with(pieces.max(cache.fwd.len()), Default::default);
         let work = &mut cache.fwd[..pieces];
+        let scratch = if Self::DEPTHWISE {
+            Self::depthwise(&pl).scratch()
+        } else {
+            pl.forward_scratch()
+        };
         for wk in work.iter_mut() {
-            wk.resize(pl.forward_scratch(), 0.0);
+            wk.resize(scratch, 0.0);
         }
-        let (wp, bias) = (&self.weight[..], &self.bias[..]);
+        let this = &*self;
         par::for_chunks_with(work, n, y.as_mut_slice(), yn, |wk, start, ys| {
             for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
                 let xi = &x.as_slice()[(start + i) * xn..][..xn];
-                sample::forward(&pl, xi, bias, wp, yi, wk);
+                this.infer_groups(&pl, xi, yi, wk);
             }
         });
     }
+    /// Group by group (each an ordinary convolution on its channel slices): `Wᵀ` of the group
+    /// packed, the batch split into pieces fixed by the batch, the pieces' partial gradients
+    /// added in piece order into the group's rows of `grad`.
     fn backward(
         &self,
         x: &crate::Batch<Shape3<C, H, W>>,
@@ -258,48 +318,90 @@ where
             <Shape3<C, H, W>>::NUMEL,
             <Self::Out as Shape>::NUMEL,
             pl.g.rows(),
-            O::USIZE,
+            pl.o,
         );
-        cache.wt.resize(packed_len(ckk, o), 0.0);
-        pack_a(ckk, o, Mat::t(&self.weight, ckk), &mut cache.wt);
+        // one group's slices of a sample: input, output, weight
+        let (xg, yg, wg) = (pl.g.c * h * w, o * oh * ow, o * ckk);
+        let nb = if B::Len::USIZE > 0 { o } else { 0 };
+        if Self::DEPTHWISE {
+            let d = Self::depthwise(&pl);
+            let (nw, nb) = (self.weight.len(), self.bias.len());
+            let pieces = par::partials(n, 2 * yn * d.taps(), nw + nb);
+            cache
+                .dwp
+                .resize_with(pieces.max(cache.dwp.len()), Default::default);
+            let work = &mut cache.dwp[..pieces];
+            for [gw, gb] in work.iter_mut() {
+                gw.clear();
+                gw.resize(nw, 0.0);
+                gb.clear();
+                gb.resize(nb, 0.0);
+            }
+            let wt = &self.weight[..];
+            par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |[gw, gb], start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    let (xs, dys) = (
+                        &x.as_slice()[s * xn..][..xn],
+                        &dy.as_slice()[s * yn..][..yn],
+                    );
+                    depthwise::backward(&d, wt, xs, dys, dxi, gw, gb);
+                }
+            });
+            for [gw, gb] in work.iter() {
+                crate::kernels::add_to(&mut grad.weight, gw);
+                crate::kernels::add_to(&mut grad.bias, gb);
+            }
+            return;
+        }
         // Pieces fixed by the batch, not the thread count: bit-identical gradients.
-        let pieces = par::partials(n, 2 * yn * ckk, o * ckk);
+        let pieces = par::partials(n, 2 * yg * ckk, o * ckk);
         cache
             .bwd
             .resize_with(pieces.max(cache.bwd.len()), Default::default);
-        let work = &mut cache.bwd[..pieces];
-        for wk in work.iter_mut() {
-            wk.prepare(&pl, B::Len::USIZE);
-        }
-        let wt = &cache.wt[..];
-        par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
-            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                let s = start + i;
-                sample::backward(
-                    &pl,
-                    &x.as_slice()[s * xn..][..xn],
-                    &dy.as_slice()[s * yn..][..yn],
-                    dxi,
-                    wt,
-                    wk,
-                );
+        for gi in 0..Self::GROUPS {
+            cache.wt.resize(packed_len(ckk, o), 0.0);
+            pack_a(
+                ckk,
+                o,
+                Mat::t(&self.weight[gi * wg..][..wg], ckk),
+                &mut cache.wt,
+            );
+            let work = &mut cache.bwd[..pieces];
+            for wk in work.iter_mut() {
+                wk.prepare(&pl, nb);
             }
-        });
-        for wk in work.iter() {
-            if pl.dw_t {
-                for (r, row) in wk.dw.chunks_exact(o).enumerate() {
-                    for (oo, v) in row.iter().enumerate() {
-                        grad.weight[oo * ckk + r] += v;
+            let wt = &cache.wt[..];
+            par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    sample::backward(
+                        &pl,
+                        &x.as_slice()[s * xn + gi * xg..][..xg],
+                        &dy.as_slice()[s * yn + gi * yg..][..yg],
+                        &mut dxi[gi * xg..][..xg],
+                        wt,
+                        wk,
+                    );
+                }
+            });
+            let gw = &mut grad.weight[gi * wg..][..wg];
+            for wk in work.iter() {
+                if pl.dw_t {
+                    for (r, row) in wk.dw.chunks_exact(o).enumerate() {
+                        for (oo, v) in row.iter().enumerate() {
+                            gw[oo * ckk + r] += v;
+                        }
+                    }
+                } else {
+                    for (a, b) in gw.iter_mut().zip(&wk.dw) {
+                        *a += b;
                     }
                 }
-            } else {
-                for (a, b) in grad.weight.iter_mut().zip(&wk.dw) {
+                // empty without a bias
+                for (a, b) in grad.bias[gi * nb..].iter_mut().zip(&wk.db) {
                     *a += b;
                 }
-            }
-            // empty without a bias
-            for (a, b) in grad.bias.iter_mut().zip(&wk.db) {
-                *a += b;
             }
         }
     }
