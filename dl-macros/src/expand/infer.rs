@@ -52,11 +52,26 @@ impl Gen {
                     s,
                     p,
                     d,
+                    g,
                     ..
                 } => {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
+                    if g != 1 {
+                        let (i, h, w, kk, s, p, d, o, g) = (
+                            lit(i),
+                            lit(h),
+                            lit(w),
+                            lit(kk),
+                            lit(s),
+                            lit(p),
+                            lit(d),
+                            lit(o),
+                            lit(g),
+                        );
+                        return quote!(#k::fused::grouped_scratch(#k::fused::geom(#i, #h, #w, #kk, #s, #p, #d), #o, #g));
+                    }
                     let (i, h, w, kk, s, p, d, o) = (
                         lit(i),
                         lit(h),
@@ -200,13 +215,25 @@ impl Gen {
                 let f = l.field.as_ref();
                 match l.kind {
                     Kind::Conv {
-                        i, k: kk, s, p, d, ..
+                        i,
+                        k: kk,
+                        s,
+                        p,
+                        d,
+                        g,
+                        ..
                     } => {
                         let Shape::Map(_, h, w) = l.input else {
                             return unreachable_shape();
                         };
                         let (i, h, w, kk, s, p, d) =
                             (lit(i), lit(h), lit(w), lit(kk), lit(s), lit(p), lit(d));
+                        let (conv, garg) = if g == 1 {
+                            (quote!(#k::fused::conv2d_infer), quote!())
+                        } else {
+                            let g = lit(g);
+                            (quote!(#k::fused::grouped_infer), quote!(#g,))
+                        };
                         let fold = op.bn.map(|b| {
                             let bf = b.field.as_ref();
                             let bt = self.layer_ty(&b.kind);
@@ -215,7 +242,7 @@ impl Gen {
                         });
                         quote! {
                             const __G: #k::kernels::im2col::Geom = #k::fused::geom(#i, #h, #w, #kk, #s, #p, #d);
-                            #k::fused::conv2d_infer(&self.#f.weight, &self.#f.bias, &__G, &__x[..#inn], &mut __y[..#on], __scr,
+                            #conv(&self.#f.weight, &self.#f.bias, &__G, #garg &__x[..#inn], &mut __y[..#on], __scr,
                                 |_o: usize, __row: &mut [f32]| { #fold #posts });
                         }
                     }

@@ -70,6 +70,7 @@ impl Gen {
         let k = &self.k;
         match a {
             Act::ReLU => quote!(#k::layers::activation::fns::ReLU),
+            Act::ReLU6 => quote!(#k::layers::activation::fns::ReLU6),
             Act::Sigmoid => quote!(#k::layers::activation::fns::Sigmoid),
             Act::Tanh => quote!(#k::layers::activation::fns::Tanh),
             Act::Leaky(n, d) => {
@@ -91,12 +92,21 @@ impl Gen {
                 p,
                 d,
                 bias,
+                g,
             } => {
                 let (i, o, kk, s, p, d) = (n(i), n(o), n(kk), n(s), n(p), n(d));
-                if bias {
+                let b = if bias {
+                    quote!(#k::layers::conv::Bias)
+                } else {
+                    quote!(#k::layers::conv::NoBias)
+                };
+                if g != 1 {
+                    let g = n(g);
+                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d, #b, #g>)
+                } else if bias {
                     quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d>)
                 } else {
-                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d, #k::layers::conv::NoBias>)
+                    quote!(#k::Conv2d<#i, #o, #kk, #s, #p, #d, #b>)
                 }
             }
             Kind::ConvT {
@@ -259,7 +269,9 @@ fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
             let fusable = !train
                 || (last.posts.is_empty()
                     && match last.node {
-                        Node::Leaf(l) => matches!(l.kind, Kind::Conv { .. } | Kind::Linear { .. }),
+                        Node::Leaf(l) => {
+                            matches!(l.kind, Kind::Conv { g: 1, .. } | Kind::Linear { .. })
+                        }
                         _ => true,
                     });
             if fusable {

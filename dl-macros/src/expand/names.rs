@@ -23,8 +23,10 @@ struct Tensors {
 fn leaf(kind: &Kind, p: &str, t: &mut Tensors) {
     let mut param = |n: &str, s: Vec<u64>| t.params.push((format!("{p}.{n}"), s));
     match *kind {
-        Kind::Conv { i, o, k, bias, .. } => {
-            param("weight", vec![o, i, k, k]);
+        Kind::Conv {
+            i, o, k, bias, g, ..
+        } => {
+            param("weight", vec![o, i / g.max(1), k, k]);
             if bias {
                 param("bias", vec![o]);
             }

@@ -17,7 +17,7 @@ impl Gen {
                 Node::Leaf(l) => {
                     if !matches!(
                         l.kind,
-                        Kind::Conv { .. }
+                        Kind::Conv { g: 1, .. }
                             | Kind::Linear { .. }
                             | Kind::Act(_)
                             | Kind::MaxPool {
@@ -175,6 +175,7 @@ impl Gen {
                         s,
                         p,
                         d: dd,
+                        g: 1,
                         ..
                     } => {
                         let Shape::Map(_, h, w) = l.input else {
