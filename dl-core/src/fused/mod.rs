@@ -11,12 +11,14 @@ use crate::layer::{Layer, Module, Zeroable};
 use crate::layers::activation::Activation;
 use crate::shape::Shape;
 
+mod grouped;
 mod infer;
 mod summary;
 #[cfg(feature = "alloc")]
 mod train;
 #[cfg(feature = "alloc")]
 pub use alloc::{boxed::Box, vec::Vec};
+pub use grouped::*;
 pub use infer::*;
 pub use summary::*;
 #[cfg(feature = "alloc")]

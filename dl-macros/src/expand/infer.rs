@@ -45,11 +45,17 @@ impl Gen {
         let k = &self.k;
         match op.node {
             Node::Leaf(l) => match l.kind {
-                Kind::Conv { i, o, win, .. } => {
+                Kind::Conv {
+                    i, o, win, g: groups, ..
+                } => {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
                     let (g, o) = (geom(k, i, h, w, &win), lit(o));
+                    if groups != 1 {
+                        let groups = lit(groups);
+                        return quote!(#k::fused::grouped_scratch(#g, #o, #groups));
+                    }
                     quote!(#k::fused::conv_scratch(#g, #o))
                 }
                 Kind::Linear { .. } | Kind::Act(_) => quote!(0usize),
@@ -182,11 +188,19 @@ impl Gen {
             Node::Leaf(l) => {
                 let f = l.field.as_ref();
                 match l.kind {
-                    Kind::Conv { i, win, .. } => {
+                    Kind::Conv {
+                        i, win, g: groups, ..
+                    } => {
                         let Shape::Map(_, h, w) = l.input else {
                             return unreachable_shape();
                         };
                         let g = geom(k, i, h, w, &win);
+                        let (conv, garg) = if groups == 1 {
+                            (quote!(#k::fused::conv2d_infer), quote!())
+                        } else {
+                            let groups = lit(groups);
+                            (quote!(#k::fused::grouped_infer), quote!(#groups,))
+                        };
                         let fold = op.bn.map(|b| {
                             let bf = b.field.as_ref();
                             let bt = self.layer_ty(&b.kind);
@@ -195,7 +209,7 @@ impl Gen {
                         });
                         quote! {
                             const __G: #k::kernels::im2col::Geom = #g;
-                            #k::fused::conv2d_infer(&self.#f.weight, &self.#f.bias, &__G, &__x[..#inn], &mut __y[..#on], __scr,
+                            #conv(&self.#f.weight, &self.#f.bias, &__G, #garg &__x[..#inn], &mut __y[..#on], __scr,
                                 |_o: usize, __row: &mut [f32]| { #fold #posts });
                         }
                     }

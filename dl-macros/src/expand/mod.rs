@@ -113,6 +113,7 @@ impl Gen {
         let k = &self.k;
         match a {
             Act::ReLU => quote!(#k::layers::activation::fns::ReLU),
+            Act::ReLU6 => quote!(#k::layers::activation::fns::ReLU6),
             Act::Sigmoid => quote!(#k::layers::activation::fns::Sigmoid),
             Act::Tanh => quote!(#k::layers::activation::fns::Tanh),
             Act::Leaky(n, d) => {
@@ -126,9 +127,23 @@ impl Gen {
         let k = &self.k;
         let n = |v: u64| self.num(v);
         match *kind {
-            Kind::Conv { i, o, win, bias } => {
+            Kind::Conv {
+                i,
+                o,
+                win,
+                bias,
+                g,
+            } => {
                 let (i, o, w) = (n(i), n(o), self.window(&win, true));
-                if bias {
+                if g != 1 {
+                    let b = if bias {
+                        quote!(#k::layers::conv::Bias)
+                    } else {
+                        quote!(#k::layers::conv::NoBias)
+                    };
+                    let g = n(g);
+                    quote!(#k::Conv2d<#i, #o, #w, #b, #g>)
+                } else if bias {
                     quote!(#k::Conv2d<#i, #o, #w>)
                 } else {
                     quote!(#k::Conv2d<#i, #o, #w, #k::layers::conv::NoBias>)
@@ -288,7 +303,9 @@ fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
             let fusable = !train
                 || (last.posts.is_empty()
                     && match last.node {
-                        Node::Leaf(l) => matches!(l.kind, Kind::Conv { .. } | Kind::Linear { .. }),
+                        Node::Leaf(l) => {
+                            matches!(l.kind, Kind::Conv { g: 1, .. } | Kind::Linear { .. })
+                        }
                         _ => true,
                     });
             if fusable {

@@ -17,7 +17,7 @@ impl Gen {
                 Node::Leaf(l) => {
                     if !matches!(
                         l.kind,
-                        Kind::Conv { .. } | Kind::Linear { .. } | Kind::Act(_)
+                        Kind::Conv { g: 1, .. } | Kind::Linear { .. } | Kind::Act(_)
                     ) && !matches!(l.kind, Kind::MaxPool { win, ceil: false } if win.plain())
                     {
                         let lt = self.layer_ty(&l.kind);
@@ -155,7 +155,7 @@ impl Gen {
                 let f = l.field.as_ref();
                 let si = self.shape(l.input);
                 match l.kind {
-                    Kind::Conv { i, win, .. } => {
+                    Kind::Conv { i, win, g: 1, .. } => {
                         let Shape::Map(_, h, w) = l.input else {
                             return (unreachable_shape(), unreachable_shape());
                         };

@@ -12,6 +12,7 @@ const KNOWN: &[&str] = &[
     "ConvTranspose2d",
     "Linear",
     "ReLU",
+    "ReLU6",
     "Sigmoid",
     "Tanh",
     "LeakyReLU",
@@ -28,6 +29,56 @@ const KNOWN: &[&str] = &[
     "Upsample",
     "Softmax",
 ];
+
+/// Checks `groups` of a Conv2d with `c` input and `o` output channels: at least 1, dividing
+/// both (a depthwise convolution, `groups = in_channels`, needs `out_channels` to be
+/// `in_channels × multiplier`). Reports on the `groups` argument (or the layer).
+fn groups_fit(
+    cx: &mut Ctxt,
+    layer: &TokenStream,
+    arg: Option<&Arg>,
+    c: u64,
+    o: u64,
+    g: u64,
+) -> bool {
+    let at = arg.map_or(layer, |a| &a.tokens);
+    if g == 0 {
+        cx.err(
+            at,
+            "groups = 0: Conv2d needs at least 1 group (1 = an ordinary convolution)",
+        );
+        return false;
+    }
+    if c % g != 0 {
+        cx.err(
+            at,
+            format!(
+                "groups = {g} does not divide in_channels = {c}: each group convolves \
+                 in_channels / groups input channels ({c} / {g} leaves {})",
+                c % g
+            ),
+        );
+        return false;
+    }
+    if o % g != 0 {
+        let msg = if g == c {
+            format!(
+                "depthwise multiplier does not match out_channels: with groups = in_channels = \
+                 {c}, out_channels must be {c} × multiplier, but out_channels = {o} is not a \
+                 multiple of {c}"
+            )
+        } else {
+            format!(
+                "groups = {g} does not divide out_channels = {o}: each group makes \
+                 out_channels / groups output channels ({o} / {g} leaves {})",
+                o % g
+            )
+        };
+        cx.err(at, msg);
+        return false;
+    }
+    true
+}
 
 /// Validates one layer call; returns the leaf, the output shape and a note on where it comes from.
 pub(super) fn layer(
@@ -91,6 +142,8 @@ pub(super) fn layer(
             ];
             if t {
                 params.push(P(&["output_padding"], Some(0)));
+            } else {
+                params.push(P(&["groups"], Some(1)));
             }
             // `bias = true | false`, by name only; the numbers come before it
             params.push(P(&["bias"], None));
@@ -128,6 +181,8 @@ pub(super) fn layer(
             let op = if t { v[6].unwrap_or(0) } else { 0 };
             let (kk, ss, dd) = axes.map_or(([k, k], [s, s], [d, d]), |a| (a.0, a.1, a.3));
             let written = |i: usize, v: u64| b[i].map_or(v.to_string(), describe_value);
+            let groups = if t { 1 } else { v[6].unwrap_or(1) };
+            let gspan = if t { None } else { b[6] };
             for (val, i, what) in [
                 (o, 1, "out_channels"),
                 (kk[0].min(kk[1]), 2, "kernel_size"),
@@ -217,15 +272,25 @@ pub(super) fn layer(
             else {
                 return (None, None, None);
             };
+            if !groups_fit(cx, &call.tokens, gspan, c, o, groups) {
+                return (None, None, None);
+            }
+            let ig = c / groups;
             let out = Shape::Map(o, oh, ow);
             let f = cx.field("conv");
             let l = leaf(
-                Kind::Conv { i: c, o, win, bias },
+                Kind::Conv {
+                    i: c,
+                    o,
+                    win,
+                    bias,
+                    g: groups,
+                },
                 Some(f),
                 Shape::Map(c, h, w),
                 out,
-                o * c * win.area() + nbias,
-                o * oh * ow * c * win.area(),
+                o * ig * win.area() + nbias,
+                o * oh * ow * ig * win.area(),
             );
             (Some(l), Some(out), None)
         }
@@ -283,7 +348,8 @@ pub(super) fn layer(
             );
             (Some(l), Some(out), None)
         }
-        "ReLU" | "Sigmoid" | "Tanh" | "LeakyReLU" | "Softmax" | "Flatten" | "GlobalAvgPool2d" => {
+        "ReLU" | "ReLU6" | "Sigmoid" | "Tanh" | "LeakyReLU" | "Softmax" | "Flatten"
+        | "GlobalAvgPool2d" => {
             let leaky = name == "LeakyReLU";
             let params: Vec<P> = if leaky {
                 vec![P(&["negative_slope"], None)]
@@ -293,6 +359,7 @@ pub(super) fn layer(
             let b = bind!(params, params.len(), false);
             let kind = match name.as_str() {
                 "ReLU" => Kind::Act(Act::ReLU),
+                "ReLU6" => Kind::Act(Act::ReLU6),
                 "Sigmoid" => Kind::Act(Act::Sigmoid),
                 "Tanh" => Kind::Act(Act::Tanh),
                 "LeakyReLU" => {

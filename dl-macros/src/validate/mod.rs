@@ -45,6 +45,7 @@ impl fmt::Display for Shape {
 #[derive(Clone, Copy, Debug)]
 pub enum Act {
     ReLU,
+    ReLU6,
     Sigmoid,
     Tanh,
     Leaky(u64, u64),
@@ -81,6 +82,8 @@ pub enum Kind {
         win: Win,
         /// `bias = true` (the default); `false` is dl-core's `NoBias`.
         bias: bool,
+        /// `groups` (1: an ordinary convolution; `i`: depthwise).
+        g: u64,
     },
     ConvT {
         i: u64,

@@ -163,8 +163,10 @@ where
         let g = Geom::new(c, h, w, k, s, pads::<P>(h, w, k, s, d), d);
         Plan::new(Geom { oh, ow, ..g }, per_group(O::USIZE, G::USIZE))
     }
-    /// Depthwise (`G = I`): one input channel per group, run by the direct kernel.
-    const DEPTHWISE: bool = G::USIZE == I::USIZE;
+    /// Depthwise (`G = I > 1`): one input channel per group, run by the direct kernel. (A
+    /// one-channel input with one group stays on the ordinary plan, whose sums the embedded
+    /// build reproduces bit for bit.)
+    const DEPTHWISE: bool = G::USIZE == I::USIZE && G::USIZE > 1;
     /// The depthwise geometry of `pl` (all `I` channels, multiplier `O/I`).
     const fn depthwise(pl: &Plan) -> Depthwise {
         Depthwise::new(&pl.g, I::USIZE, pl.o)
