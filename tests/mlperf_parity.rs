@@ -14,9 +14,10 @@
 //! copy of `Ic01` without its final Softmax, loaded from the same file).
 use dl::io;
 use dl_models::mlperf::{
-    anomaly_score, load_ad01, load_ic01, window_error, AD01_PARAMS, IC01_PARAMS,
+    anomaly_score, load_ad01, load_ic01, load_kws01, load_vww01, window_error, AD01_PARAMS,
+    IC01_PARAMS, KWS01_PARAMS, VWW01_PARAMS,
 };
-use dl_models::{Ad01, Ic01};
+use dl_models::{Ad01, Ic01, Kws01, Vww01};
 use safetensors::SafeTensors;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/mlperf");
@@ -271,6 +272,105 @@ fn ic01_matches_litert_on_random_images() {
         vec![0.0; Ic01Logits::ARENA_LEN].try_into().unwrap();
     check_classifier("ic01", Ic01::IN_LEN, (1.0, 0.5), |x| {
         let x: &[f32; 3 * 32 * 32] = x.try_into().unwrap();
+        let p = net.infer_one(x, &mut *arena);
+        let z = head.infer_one(x, &mut *arena_z);
+        (p.to_vec(), z.to_vec())
+    });
+}
+
+dl::network! {
+    /// `Kws01` without its final Softmax.
+    struct Kws01Logits: [1, 49, 10] {
+        Conv2d(1, 64, (10, 4), stride = 2, pad = "same"), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        AvgPool2d((25, 5)),
+        Flatten,
+        Linear(64, 12),
+    }
+}
+
+dl::network! {
+    /// `Vww01` without its final Softmax.
+    struct Vww01Logits: [3, 96, 96] {
+        Conv2d(3, 8, 3, stride = 2, pad = "same"), ReLU,
+        Conv2d(8, 8, 3, pad = "same", groups = 8), ReLU,
+        Conv2d(8, 16, 1), ReLU,
+        Conv2d(16, 16, 3, stride = 2, pad = "same", groups = 16), ReLU,
+        Conv2d(16, 32, 1), ReLU,
+        Conv2d(32, 32, 3, pad = "same", groups = 32), ReLU,
+        Conv2d(32, 32, 1), ReLU,
+        Conv2d(32, 32, 3, stride = 2, pad = "same", groups = 32), ReLU,
+        Conv2d(32, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, stride = 2, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, stride = 2, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 256, 1), ReLU,
+        Conv2d(256, 256, 3, pad = "same", groups = 256), ReLU,
+        Conv2d(256, 256, 1), ReLU,
+        AvgPool2d(3),
+        Flatten,
+        Linear(256, 2),
+    }
+}
+
+#[test]
+fn kws01_and_vww01_have_the_tflite_parameter_counts_and_layout() {
+    let kws = load_kws01(format!("{DATA}/kws01.safetensors")).expect("kws01.safetensors loads");
+    check_layout("kws01.safetensors", KWS01_PARAMS, io::image(&*kws));
+    let vww = load_vww01(format!("{DATA}/vww01.safetensors")).expect("vww01.safetensors loads");
+    check_layout("vww01.safetensors", VWW01_PARAMS, io::image(&*vww));
+    println!(
+        "Kws01: ARENA_BYTES {}; Vww01: ARENA_BYTES {}",
+        Kws01::ARENA_BYTES,
+        Vww01::ARENA_BYTES
+    );
+}
+
+#[test]
+fn kws01_matches_litert_on_random_inputs() {
+    let net = load_kws01(format!("{DATA}/kws01.safetensors")).expect("kws01.safetensors loads");
+    let mut head = Kws01Logits::new(0);
+    io::load(format!("{DATA}/kws01.safetensors"), &mut *head).expect("the same names");
+    let mut arena: Box<[f32; Kws01::ARENA_LEN]> = vec![0.0; Kws01::ARENA_LEN].try_into().unwrap();
+    let mut arena_z: Box<[f32; Kws01Logits::ARENA_LEN]> =
+        vec![0.0; Kws01Logits::ARENA_LEN].try_into().unwrap();
+    check_classifier("kws01", Kws01::IN_LEN, (20.0, 0.0), |x| {
+        let x: &[f32; 490] = x.try_into().unwrap();
+        let p = net.infer_one(x, &mut *arena);
+        let z = head.infer_one(x, &mut *arena_z);
+        (p.to_vec(), z.to_vec())
+    });
+}
+
+#[test]
+fn vww01_matches_litert_on_random_images() {
+    let net = load_vww01(format!("{DATA}/vww01.safetensors")).expect("vww01.safetensors loads");
+    let mut head = Vww01Logits::new(0);
+    io::load(format!("{DATA}/vww01.safetensors"), &mut *head).expect("the same names");
+    let mut arena: Box<[f32; Vww01::ARENA_LEN]> = vec![0.0; Vww01::ARENA_LEN].try_into().unwrap();
+    let mut arena_z: Box<[f32; Vww01Logits::ARENA_LEN]> =
+        vec![0.0; Vww01Logits::ARENA_LEN].try_into().unwrap();
+    check_classifier("vww01", Vww01::IN_LEN, (1.0, 0.5), |x| {
+        let x: &[f32; 3 * 96 * 96] = x.try_into().unwrap();
         let p = net.infer_one(x, &mut *arena);
         let z = head.infer_one(x, &mut *arena_z);
         (p.to_vec(), z.to_vec())

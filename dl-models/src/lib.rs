@@ -70,7 +70,7 @@ pub use lenet::LeNet5;
 #[cfg(feature = "mlp")]
 pub use mlp::Mlp;
 #[cfg(feature = "mlperf")]
-pub use mlperf::{Ad01, Ic01};
+pub use mlperf::{Ad01, Ic01, Kws01, Vww01};
 #[cfg(feature = "nin")]
 pub use nin::Nin;
 #[cfg(feature = "resnet")]

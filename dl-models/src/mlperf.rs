@@ -8,9 +8,8 @@
 //! |---|---|---|---|---|
 //! | [`Ad01`] | anomaly detection (ToyADMOS ToyCar), dense autoencoder | 640 (5 log-mel frames) | 640 | 265,864 |
 //! | [`Ic01`] | image classification (CIFAR-10), ResNet-8 | 3×32×32 | 10 probabilities | 77,706 |
-//!
-//! The keyword-spotting (DS-CNN) and visual-wake-words (MobileNetV1 0.25) models need depthwise
-//! convolution; their converted weights and fixtures are already in `data/mlperf/`.
+//! | [`Kws01`] | keyword spotting (Speech Commands), DS-CNN | 1×49×10 MFCC | 12 probabilities | 22,604 |
+//! | [`Vww01`] | visual wake words, MobileNetV1 α = 0.25 | 3×96×96 | 2 probabilities | 210,850 |
 use dl_macros::network;
 #[cfg(feature = "std")]
 extern crate std;
@@ -122,6 +121,100 @@ pub fn load_ic01(
     path: impl AsRef<std::path::Path>,
 ) -> Result<std::boxed::Box<Ic01>, dl_core::io::WeightsError> {
     let mut net = Ic01::new(0);
+    dl_core::io::load(path, &mut *net)?;
+    Ok(net)
+}
+
+network! {
+    /// MLPerf Tiny `kws01`: the DS-CNN of `kws_ref_model_float32.tflite` (batch normalisation
+    /// folded; the file's int8 convolution weights dequantized, see `scripts/mlperf_convert.py`).
+    /// Input `[1, 49, 10]`: 49 frames × 10 MFCCs. Output `[12]`: class probabilities.
+    /// 22,604 params (90,416 weight bytes), 2,656,768 MACs.
+    #[network(crate = ::dl_core)]
+    pub struct Kws01: [1, 49, 10] {
+        Conv2d(1, 64, (10, 4), stride = 2, pad = "same"), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        AvgPool2d((25, 5)),
+        Flatten,
+        Linear(64, 12),
+        Softmax,
+    }
+}
+
+/// The parameter count of `kws_ref_model_float32.tflite` (`kws01`), as the script counts it.
+pub const KWS01_PARAMS: usize = 22_604;
+const _: () = assert!(Kws01::PARAMS == KWS01_PARAMS);
+const _: () = assert!(Kws01::MACS == 2_656_768);
+
+network! {
+    /// MLPerf Tiny `vww01`: the MobileNetV1 (α = 0.25) of `vww_96_float.tflite` (batch
+    /// normalisation folded). Input `[3, 96, 96]`: an RGB image, channels first. Output `[2]`:
+    /// the probabilities of "no person" / "person". 210,850 params (843,400 weight bytes),
+    /// 7,489,664 MACs.
+    #[network(crate = ::dl_core)]
+    pub struct Vww01: [3, 96, 96] {
+        Conv2d(3, 8, 3, stride = 2, pad = "same"), ReLU,
+        Conv2d(8, 8, 3, pad = "same", groups = 8), ReLU,
+        Conv2d(8, 16, 1), ReLU,
+        Conv2d(16, 16, 3, stride = 2, pad = "same", groups = 16), ReLU,
+        Conv2d(16, 32, 1), ReLU,
+        Conv2d(32, 32, 3, pad = "same", groups = 32), ReLU,
+        Conv2d(32, 32, 1), ReLU,
+        Conv2d(32, 32, 3, stride = 2, pad = "same", groups = 32), ReLU,
+        Conv2d(32, 64, 1), ReLU,
+        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 64, 1), ReLU,
+        Conv2d(64, 64, 3, stride = 2, pad = "same", groups = 64), ReLU,
+        Conv2d(64, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 128, 1), ReLU,
+        Conv2d(128, 128, 3, stride = 2, pad = "same", groups = 128), ReLU,
+        Conv2d(128, 256, 1), ReLU,
+        Conv2d(256, 256, 3, pad = "same", groups = 256), ReLU,
+        Conv2d(256, 256, 1), ReLU,
+        AvgPool2d(3),
+        Flatten,
+        Linear(256, 2),
+        Softmax,
+    }
+}
+
+/// The parameter count of `vww_96_float.tflite` (`vww01`), as the script counts it.
+pub const VWW01_PARAMS: usize = 210_850;
+const _: () = assert!(Vww01::PARAMS == VWW01_PARAMS);
+const _: () = assert!(Vww01::MACS == 7_489_664);
+
+/// Loads `kws01`'s weights from `data/mlperf/kws01.safetensors` (checked by name, shape, dtype).
+#[cfg(feature = "std")]
+pub fn load_kws01(
+    path: impl AsRef<std::path::Path>,
+) -> Result<std::boxed::Box<Kws01>, dl_core::io::WeightsError> {
+    let mut net = Kws01::new(0);
+    dl_core::io::load(path, &mut *net)?;
+    Ok(net)
+}
+
+/// Loads `vww01`'s weights from `data/mlperf/vww01.safetensors` (checked by name, shape, dtype).
+#[cfg(feature = "std")]
+pub fn load_vww01(
+    path: impl AsRef<std::path::Path>,
+) -> Result<std::boxed::Box<Vww01>, dl_core::io::WeightsError> {
+    let mut net = Vww01::new(0);
     dl_core::io::load(path, &mut *net)?;
     Ok(net)
 }
