@@ -20,6 +20,7 @@
 //! | [`Context`] (dilated, Yu & Koltun) | `dilated.rs` | 28,392 | 64·C² + 8·C |
 //! | [`Ad01`] (MLPerf Tiny anomaly detection) | `mlperf.rs` | 265,864 | the `.tflite`'s |
 //! | [`Ic01`] (MLPerf Tiny image classification, ResNet-8) | `mlperf.rs` | 77,706 | the `.tflite`'s |
+//! | [`Kws01`] / [`Vww01`] (MLPerf Tiny keyword spotting, visual wake words) | `mlperf.rs` | 22,604 / 210,850 | the `.tflite`'s |
 //!
 //! Each family is behind a cargo feature of the same name (`mlp`, `lenet`, `alexnet`, `nin`,
 //! `vgg`, `googlenet`, `resnet`, `fcn`, `dilated`, `mlperf`; `all` is every one and this crate's default),
