@@ -134,4 +134,22 @@ fn main() {
         th(Ic01::ARENA_BYTES),
         th(x + y + Ic01::ARENA_BYTES),
     );
+    let (x, y) = (4 * <Shape3<U1, U49, U10> as Shape>::NUMEL, 4 * 12);
+    println!(
+        "| KWS01 (`dl_models::Kws01`) | {} | {} | {} | {} | {} | 64,000 |",
+        th(Kws01::PARAMS),
+        th(Kws01::WEIGHT_BYTES),
+        th(Kws01::MACS),
+        th(Kws01::ARENA_BYTES),
+        th(x + y + Kws01::ARENA_BYTES),
+    );
+    let (x, y) = (4 * <Img<U3, U96> as Shape>::NUMEL, 4 * 2);
+    println!(
+        "| VWW01 (`dl_models::Vww01`) | {} | {} | {} | {} | {} | 221,184 |",
+        th(Vww01::PARAMS),
+        th(Vww01::WEIGHT_BYTES),
+        th(Vww01::MACS),
+        th(Vww01::ARENA_BYTES),
+        th(x + y + Vww01::ARENA_BYTES),
+    );
 }
