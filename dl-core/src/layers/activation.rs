@@ -109,7 +109,9 @@ pub mod fns {
     }
     impl Activation for ReLU6 {
         /// `0` for `x ≤ 0`, `6` for `x ≥ 6`, else `x`: a NaN fails both tests and propagates.
+        /// Written out rather than `clamp`, which would keep `-0.0` where this gives `+0.0`.
         #[inline]
+        #[allow(clippy::manual_clamp)]
         fn f(x: f32) -> f32 {
             if x <= 0.0 {
                 0.0

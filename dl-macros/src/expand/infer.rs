@@ -46,7 +46,11 @@ impl Gen {
         match op.node {
             Node::Leaf(l) => match l.kind {
                 Kind::Conv {
-                    i, o, win, g: groups, ..
+                    i,
+                    o,
+                    win,
+                    g: groups,
+                    ..
                 } => {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);

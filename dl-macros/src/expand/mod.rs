@@ -127,13 +127,7 @@ impl Gen {
         let k = &self.k;
         let n = |v: u64| self.num(v);
         match *kind {
-            Kind::Conv {
-                i,
-                o,
-                win,
-                bias,
-                g,
-            } => {
+            Kind::Conv { i, o, win, bias, g } => {
                 let (i, o, w) = (n(i), n(o), self.window(&win, true));
                 if g != 1 {
                     let b = if bias {

@@ -23,9 +23,7 @@ struct Tensors {
 fn leaf(kind: &Kind, p: &str, t: &mut Tensors) {
     let mut param = |n: &str, s: Vec<u64>| t.params.push((format!("{p}.{n}"), s));
     match *kind {
-        Kind::Conv {
-            i, o, win, bias, g,
-        } => {
+        Kind::Conv { i, o, win, bias, g } => {
             param("weight", vec![o, i / g.max(1), win.k[0], win.k[1]]);
             if bias {
                 param("bias", vec![o]);

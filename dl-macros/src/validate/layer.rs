@@ -49,7 +49,7 @@ fn groups_fit(
         );
         return false;
     }
-    if c % g != 0 {
+    if !c.is_multiple_of(g) {
         cx.err(
             at,
             format!(
@@ -60,7 +60,7 @@ fn groups_fit(
         );
         return false;
     }
-    if o % g != 0 {
+    if !o.is_multiple_of(g) {
         let msg = if g == c {
             format!(
                 "depthwise multiplier does not match out_channels: with groups = in_channels = \
