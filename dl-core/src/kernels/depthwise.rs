@@ -2,7 +2,7 @@
 //! channel `o / M` alone (`M` = the channel multiplier `O/I`) with its own `KH×KW` kernel.
 //! Two multiply-adds per weight and pixel, nothing to reuse across channels: the work is
 //! bound by memory, so there is no im2col and no matrix product. Each output row is computed
-//! in tiles of [`TILE`] columns held in registers (every tap of the kernel added into the
+//! in tiles of `TILE` (16) columns held in registers (every tap of the kernel added into the
 //! tile, the bias first), read straight from the input rows; the columns whose taps fall in
 //! the padding are done one by one at both ends of the row.
 //!
