@@ -3,8 +3,10 @@
 //! Two multiply-adds per weight and pixel, nothing to reuse across channels: the work is
 //! bound by memory, so there is no im2col and no matrix product. Each output row is computed
 //! in tiles of `TILE` (16) columns held in registers (every tap of the kernel added into the
-//! tile, the bias first), read straight from the input rows; the columns whose taps fall in
-//! the padding are done one by one at both ends of the row.
+//! tile, the bias first). With padding, each input plane is first copied into a zero-padded
+//! plane in the scratch, so every tap of every output reads inside it; without padding the
+//! rows are read in place and the columns whose taps would leave the input are done one by
+//! one at both ends of the row.
 //!
 //! Backward: `dx` gathers `w · dy` along the same taps (row by row, a multiply-add of a row of
 //! `dy` into a row of `dx`), `dw` is one dot product per tap, `db` a sum per channel.
