@@ -9,7 +9,8 @@
 //! `DL_BENCH_TORCH=path` reads PyTorch's numbers from another file; `DL_BENCH_SECS` sets the
 //! time spent on each case (default 2 s), `DL_BENCH_ONLY=case,…` and `DL_BENCH_THREADS=1,2` pick
 //! cases and thread counts, `DL_BENCH_STAT=min` reports the fastest sample instead of the median,
-//! `DL_BENCH_NO_AVX512=1` times the AVX2 kernels on a CPU with AVX-512. GFLOP/s are printed for
+//! `DL_BENCH_NO_AVX512=1` times the AVX2 kernels on a CPU with AVX-512, `DL_BENCH_NO_WINOGRAD=1`
+//! the direct convolution where Winograd would run. GFLOP/s are printed for
 //! a 1024³ sgemm and the convolution.
 mod common;
 
@@ -132,6 +133,9 @@ fn main() {
     let before = load();
     if std::env::var("DL_BENCH_NO_AVX512").is_ok_and(|v| v == "1") {
         dl::kernels::gemm::allow_avx512(false);
+    }
+    if std::env::var("DL_BENCH_NO_WINOGRAD").is_ok_and(|v| v == "1") {
+        dl::kernels::winograd::allow(false);
     }
     println!(
         "GEMM tile: {}",

@@ -10,7 +10,7 @@
 //! `DL_BENCH_SECS` (per case, thread count and implementation, default 1 s), `DL_BENCH_ROUNDS`
 //! (default 3; the two implementations alternate, each number is the median of the rounds'
 //! medians), `DL_BENCH_ONLY=case,…`, `DL_BENCH_THREADS=1,2`, `DL_BENCH_NO_AVX512=1` (the AVX2
-//! kernels on a CPU with AVX-512).
+//! kernels on a CPU with AVX-512), `DL_BENCH_NO_WINOGRAD=1` (the direct convolution).
 mod common;
 
 use common::bench::*;
@@ -200,6 +200,9 @@ fn main() {
 
     if std::env::var("DL_BENCH_NO_AVX512").is_ok_and(|v| v == "1") {
         dl::kernels::gemm::allow_avx512(false);
+    }
+    if std::env::var("DL_BENCH_NO_WINOGRAD").is_ok_and(|v| v == "1") {
+        dl::kernels::winograd::allow(false);
     }
     let mut lenet_h = Case::<Digit, LeNetHand>::new(new_boxed(1));
     let mut lenet_m = Case::<Digit, LeNetMacro>::new(LeNetMacro::new(1));

@@ -6,7 +6,7 @@ use crate::kernels::gemm::{gemm, Lhs, Mat, Rhs};
 use crate::kernels::gemm::{pack_a, packed_len, ws_a, ws_b};
 use crate::kernels::im2col::col2im;
 use crate::kernels::im2col::{im2col, Geom};
-use crate::kernels::{par, sum};
+use crate::kernels::{par, sum, winograd};
 use alloc::vec::Vec;
 
 /// Grows `v` to at least `n` elements (allocates on the first step only).
@@ -23,6 +23,8 @@ pub fn reserve(v: &mut Vec<f32>, n: usize) {
 pub struct Work {
     pieces: Vec<Piece>,
     wt: Vec<f32>,
+    /// The flipped, transposed weights of a Winograd `dx`.
+    wf: Vec<f32>,
 }
 /// One piece's buffers and its partial parameter gradients.
 #[derive(Default)]
@@ -79,6 +81,15 @@ pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
     let o = w.len() / r;
     let (xn, yn) = (g.c * g.h * g.w, o * m);
     let p = par::pieces(n, yn * r);
+    if winograd::applies(g, o) {
+        let ps = work.pieces(p, 0, winograd::scratch(g, o, n), 0, 0);
+        par::for_chunks_with(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
+            let k = ys.len() / yn;
+            let xs = &x[start * xn..][..k * xn];
+            winograd::forward(w, b, g, k, xs, ys, &mut pc.cols, &post);
+        });
+        return;
+    }
     let ps = work.pieces(p, 0, conv_scratch(*g, o), 0, 0);
     par::for_chunks_with(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
         for (i, yi) in ys.chunks_exact_mut(yn).enumerate() {
@@ -88,8 +99,57 @@ pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
     });
 }
 
+/// The geometry of `dx` as a convolution of `dY` when `g` (with `o` filters) is a 3×3 stride-1
+/// convolution whose `dx` [`winograd`] should run: `dY[O, H', W']` padded by `2 − p` on each
+/// side with the flipped, transposed weights gives `dx[C, H, W]`.
+fn dx_winograd(g: &Geom, o: usize) -> Option<Geom> {
+    if !winograd::fits(g) {
+        return None;
+    }
+    let p = [2 - g.pt, 2 - g.pb, 2 - g.pl, 2 - g.pr];
+    let d = Geom::new(o, g.oh, g.ow, [3, 3], [1, 1], p, [1, 1]);
+    (d.oh == g.h && d.ow == g.w && winograd::applies(&d, g.c)).then_some(d)
+}
+
+/// `dx` of a 3×3 stride-1 convolution over `n` samples with [`winograd`]: the convolution of
+/// `dY` (geometry `d` from [`dx_winograd`]) with `wf[C, O, 3, 3]`, `wf[c, o, i, j] =
+/// w[o, c, 2 − i, 2 − j]`; the batch split over the thread pool (each sample's `dx` does not
+/// depend on the split).
+fn conv2d_dx_winograd(
+    w: &[f32],
+    d: &Geom,
+    c: usize,
+    n: usize,
+    dy: &[f32],
+    dx: &mut [f32],
+    work: &mut Work,
+) {
+    let o = d.c;
+    let (xn, yn) = (c * d.oh * d.ow, o * d.h * d.w);
+    reserve(&mut work.wf, w.len());
+    for ci in 0..c {
+        for oc in 0..o {
+            let src = &w[(oc * c + ci) * 9..][..9];
+            let dst = &mut work.wf[(ci * o + oc) * 9..][..9];
+            for (k, v) in dst.iter_mut().enumerate() {
+                *v = src[8 - k];
+            }
+        }
+    }
+    let wf = core::mem::take(&mut work.wf);
+    let p = par::pieces(n, xn * o * 9);
+    let ps = work.pieces(p, 0, winograd::scratch(d, c, n), 0, 0);
+    par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+        let k = dxs.len() / xn;
+        let dys = &dy[start * yn..][..k * yn];
+        winograd::forward(&wf[..w.len()], &[], d, k, dys, dxs, &mut pc.cols, |_, _| {});
+    });
+    work.wf = wf;
+}
+
 /// `Conv2d` backward over `n` samples, split over the thread pool: `dx = col2im(Wᵀ·dY)`
-/// (`Wᵀ` packed once), `gw += dY·colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`: no
+/// (`Wᵀ` packed once; a 3×3 stride-1 convolution with enough channels takes it, and `gw`,
+/// from [`winograd`] instead), `gw += dY·colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`: no
 /// bias), partial gradients per piece, pieces fixed by the batch (`par::partials`), not the
 /// thread count: the gradients are the same to the bit with any number of threads.
 #[allow(clippy::too_many_arguments)]
@@ -107,6 +167,28 @@ pub fn conv2d_backward(
     let (r, m) = (g.rows(), g.cols());
     let (o, nb) = (w.len() / r, gb.len());
     let (xn, yn) = (g.c * g.h * g.w, o * m);
+    let wino = dx_winograd(g, o);
+    if let Some(d) = &wino {
+        conv2d_dx_winograd(w, d, g.c, n, dy, dx, work);
+    }
+    let wino = wino.is_some();
+    if wino && winograd::applies(g, o) {
+        // gw and gb by pieces fixed by the batch (dx is done: the chunks only split it)
+        let p = par::partials(n, 2 * yn * r, o * r);
+        let ps = work.pieces(p, 0, winograd::grad_scratch(g, o, n), o * r, nb);
+        par::for_chunks_parts(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+            let k = dxs.len() / xn;
+            let (xs, dys) = (&x[start * xn..][..k * xn], &dy[start * yn..][..k * yn]);
+            winograd::weight_grad(g, o, k, xs, dys, &mut pc.gw, &mut pc.cols);
+            for dyi in dys.chunks_exact(yn) {
+                for (bb, dyc) in pc.gb.iter_mut().zip(dyi.chunks_exact(m)) {
+                    *bb += sum(dyc);
+                }
+            }
+        });
+        sum_grads(ps, gw, gb);
+        return;
+    }
     reserve(&mut work.wt, packed_len(r, o));
     pack_a(r, o, Mat::t(w, r), &mut work.wt);
     let p = par::partials(n, 2 * yn * r, o * r);
@@ -153,6 +235,9 @@ pub fn conv2d_backward(
                 let win = windows(g, xpad);
                 let dyl = Lhs::InPlace(Mat::rows(dyw, ld));
                 gemm(o, r, ld, dyl, Rhs::RowsT(win), 1.0, gw, r, ws);
+                if wino {
+                    continue;
+                }
                 // dcols = Wᵀ · dY, each row added back into the padded dx along its shift
                 let dyr = Rhs::Rows(rows_of(dyw, ld));
                 gemm(r, ld, o, Lhs::Packed(&wt), dyr, 0.0, dcols, ld, &mut []);
@@ -198,6 +283,9 @@ pub fn conv2d_backward(
             gemm(o, r, m, dyl, Rhs::RowsT(rows_of(c, m)), 1.0, gw, r, ws);
             for (bb, row) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
                 *bb += sum(row);
+            }
+            if wino {
+                continue;
             }
             // dcols[CKK, H'W'] = Wᵀ · dY
             let dyr = Rhs::Rows(rows_of(dyi, m));

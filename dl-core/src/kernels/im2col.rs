@@ -118,12 +118,12 @@ impl Geom {
     /// For kernel offset `ki` along the height: the output rows `[lo, hi)` whose input row
     /// `o·Sh + ki·Dh − Pt` lies in `[0, H)`.
     #[inline]
-    fn valid_y(&self, ki: usize) -> (usize, usize) {
+    pub(crate) fn valid_y(&self, ki: usize) -> (usize, usize) {
         valid(ki * self.dh, self.pt, self.sh, self.h, self.oh)
     }
     /// The same along the width, for kernel offset `kj`.
     #[inline]
-    fn valid_x(&self, kj: usize) -> (usize, usize) {
+    pub(crate) fn valid_x(&self, kj: usize) -> (usize, usize) {
         valid(kj * self.dw, self.pl, self.sw, self.w, self.ow)
     }
 }

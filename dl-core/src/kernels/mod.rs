@@ -1,9 +1,11 @@
 //! Compute kernels: matrix products ([`gemm`]), im2col/col2im, depthwise convolution
-//! ([`depthwise`]), splitting work across threads
+//! ([`depthwise`]), direct convolution with no workspace ([`direct`]), splitting work across threads
 //! ([`par`] on a persistent pool), max pooling over non-overlapping windows ([`maxpool`]), and
+//! Winograd convolution for 3×3 stride-1 layers ([`winograd`]), and
 //! short vector loops ([`vector`]: dot, sum, add, the matrix-vector product, copies of short
 //! rows, and [`simd`] to run a loop 8 floats wide).
 pub mod depthwise;
+pub mod direct;
 pub mod gemm;
 pub mod im2col;
 pub mod maxpool;
@@ -11,5 +13,7 @@ pub mod par;
 #[cfg(feature = "std")]
 mod threadpool;
 pub mod vector;
+#[cfg(feature = "alloc")]
+pub mod winograd;
 
 pub use vector::{add_to, copy_short, dot, gemv, simd, sum, zero_short};

@@ -163,6 +163,13 @@ where
         let g = Geom::new(c, h, w, k, s, pads::<P>(h, w, k, s, d), d);
         Plan::new(Geom { oh, ow, ..g }, per_group(O::USIZE, G::USIZE))
     }
+    /// Whether a batch runs on the batch-level kernels of [`crate::fused`] (which take a 3×3
+    /// stride-1 convolution with enough channels to [`winograd`](crate::kernels::winograd)):
+    /// one group, and the Winograd size rule.
+    #[cfg(feature = "alloc")]
+    fn batched(pl: &Plan) -> bool {
+        Self::GROUPS == 1 && crate::kernels::winograd::applies(&pl.g, pl.o)
+    }
     /// Depthwise (`G = I > 1`): one input channel per group, run by the direct kernel. (A
     /// one-channel input with one group stays on the ordinary plan, whose sums the embedded
     /// build reproduces bit for bit.)
@@ -245,6 +252,8 @@ pub struct ConvCache {
     wt: alloc::vec::Vec<f32>,
     /// Depthwise: each piece's partial `dW` and `db`.
     dwp: alloc::vec::Vec<[alloc::vec::Vec<f32>; 2]>,
+    /// The buffers of the batch-level kernels in [`crate::fused`] (the Winograd case).
+    fused: crate::fused::Work,
 }
 
 #[cfg(feature = "alloc")]
@@ -279,6 +288,12 @@ where
             <Self::Out as Shape>::NUMEL,
             pl.g.rows(),
         );
+        if Self::batched(&pl) {
+            let (w, b, x) = (&self.weight[..], &self.bias[..], x.as_slice());
+            let f = &mut cache.fused;
+            crate::fused::conv2d_forward(w, b, &pl.g, n, x, y.as_mut_slice(), f, |_, _| {});
+            return;
+        }
         let pieces = par::pieces(n, yn * ckk);
         cache
             .fwd
@@ -325,6 +340,21 @@ where
         // one group's slices of a sample: input, output, weight
         let (xg, yg, wg) = (pl.g.c * h * w, o * oh * ow, o * ckk);
         let nb = if B::Len::USIZE > 0 { o } else { 0 };
+        if Self::batched(&pl) {
+            let (xs, dys) = (x.as_slice(), dy.as_slice());
+            crate::fused::conv2d_backward(
+                &self.weight,
+                &pl.g,
+                n,
+                xs,
+                dys,
+                dx.as_mut_slice(),
+                &mut cache.fused,
+                &mut grad.weight,
+                &mut grad.bias,
+            );
+            return;
+        }
         if Self::DEPTHWISE {
             let d = Self::depthwise(&pl);
             let (nw, nb) = (self.weight.len(), self.bias.len());

@@ -1,0 +1,547 @@
+//! Winograd convolution for 3×3, stride 1, dilation 1 layers, over a whole batch.
+//!
+//! `F(m×m, 3×3)` computes an `m×m` tile of output from an `n×n` tile of input (`n = m + 2`)
+//! with `n²` products instead of `9·m²`: the input tile `d` becomes `V = Bᵀ·d·B`, the filter
+//! `w` becomes `U = G·w·Gᵀ`, and the output tile is `Y = Aᵀ·(U ⊙ V)·A`. Over channels the
+//! element-wise products are `n²` matrix products, one per tile position `ξ`:
+//! `M_ξ[O, T] = U_ξ[O, C] · V_ξ[C, T]`, where `T` runs over the tiles of every sample of the
+//! batch (one product over `N·H'·W'/m²` columns). These run on [`gemm`](super::gemm) (its
+//! run-time selected tiles; `U_ξ` packed once per call). Tiles are taken in blocks so a
+//! block's `V` and `M` stay in the L2 cache.
+//!
+//! The weight gradient ([`weight_grad`]) runs on the same transforms (`grad.rs`).
+//!
+//! [`F4`] (`F(4×4, 3×3)`: 36 products for 144 multiplies, 4× fewer) is the one used;
+//! [`F2`] (`F(2×2, 3×3)`, 2.25× fewer) is kept for the error comparison in the tests.
+//! Measured against the direct convolution in `f64` (64 channels in and out, 16×16 maps,
+//! inputs and weights in `[-1, 1)`, test `f4_error_against_f2_and_direct`): the largest error
+//! relative to `Σ|w·x|` of an output is 1.8e-6 for `F4`, 8.5e-8 for `F2` and 1.1e-7 for the
+//! direct `f32` sum. F4's transforms scale by up to 8 (`Aᵀ`) and 1/24 (`G`), so it rounds
+//! ~16× worse than the direct sum (~15 ulps of the output's scale; the effect on training
+//! was not measured) for 4× fewer multiplies (2.25× for F2, whose speed was not measured).
+use super::gemm::{gemm, pack_a, packed_len, Lhs, Mat, Rhs};
+use super::im2col::Geom;
+
+/// The transforms of `F(M×M, 3×3)` on `N×N` input tiles (`N = M + 2`).
+pub struct Tf<const M: usize, const N: usize> {
+    /// `Bᵀ`: input tile → transformed tile.
+    bt: [[f32; N]; N],
+    /// `G`: filter → transformed filter.
+    g: [[f32; 3]; N],
+    /// `Aᵀ`: transformed product → output tile.
+    at: [[f32; N]; M],
+}
+
+/// A choice of transforms: `F(M×M, 3×3)` (constants, so the transforms compile to straight
+/// adds and scalings).
+pub trait Variant<const M: usize, const N: usize>: Copy {
+    const TF: Tf<M, N>;
+    /// `A = (Aᵀ)ᵀ`, for the weight gradient's `A·dY·Aᵀ`.
+    const A: [[f32; M]; N] = transpose(Self::TF.at);
+}
+
+const fn transpose<const M: usize, const N: usize>(at: [[f32; N]; M]) -> [[f32; M]; N] {
+    let mut a = [[0.0; M]; N];
+    let mut i = 0;
+    while i < M {
+        let mut j = 0;
+        while j < N {
+            a[j][i] = at[i][j];
+            j += 1;
+        }
+        i += 1;
+    }
+    a
+}
+
+/// `F(2×2, 3×3)`, interpolation points 0, ±1, ∞.
+#[derive(Clone, Copy, Debug)]
+pub struct F2;
+/// `F(4×4, 3×3)`, interpolation points 0, ±1, ±2, ∞.
+#[derive(Clone, Copy, Debug)]
+pub struct F4;
+
+impl Variant<2, 4> for F2 {
+    const TF: Tf<2, 4> = Tf {
+        bt: [
+            [1.0, 0.0, -1.0, 0.0],
+            [0.0, 1.0, 1.0, 0.0],
+            [0.0, -1.0, 1.0, 0.0],
+            [0.0, 1.0, 0.0, -1.0],
+        ],
+        g: [
+            [1.0, 0.0, 0.0],
+            [0.5, 0.5, 0.5],
+            [0.5, -0.5, 0.5],
+            [0.0, 0.0, 1.0],
+        ],
+        at: [[1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, -1.0]],
+    };
+}
+
+impl Variant<4, 6> for F4 {
+    const TF: Tf<4, 6> = Tf {
+        bt: [
+            [4.0, 0.0, -5.0, 0.0, 1.0, 0.0],
+            [0.0, -4.0, -4.0, 1.0, 1.0, 0.0],
+            [0.0, 4.0, -4.0, -1.0, 1.0, 0.0],
+            [0.0, -2.0, -1.0, 2.0, 1.0, 0.0],
+            [0.0, 2.0, -1.0, -2.0, 1.0, 0.0],
+            [0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
+        ],
+        g: [
+            [0.25, 0.0, 0.0],
+            [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+            [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+            [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+            [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+            [0.0, 0.0, 1.0],
+        ],
+        at: [
+            [1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
+            [0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
+            [0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
+            [0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
+        ],
+    };
+}
+
+/// Tiles transformed together (the lanes of the transforms' vector loops).
+const L: usize = 16;
+/// Floats a tile block's `V` and `M` may take together (about a 1 MiB L2).
+const BLOCK_FLOATS: usize = 192 * 1024;
+/// The smallest `C·O` [`applies`] takes: below it the transforms cost more than the
+/// products save (measured, see the module's tests and the report).
+const MIN_CO: usize = 16 * 16;
+
+/// Off after [`allow`]`(false)`.
+static ALLOWED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
+
+/// Lets [`applies`] say yes (the default), or never: benchmarks use it to time the direct
+/// convolution in the same binary. Affects all threads.
+pub fn allow(on: bool) {
+    ALLOWED.store(on, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether [`forward`] should run this convolution (`O` filters over `g`): a 3×3 kernel,
+/// stride 1, dilation 1, padding at most 2 on each side, an output of at least 4×4, and
+/// `C·O` large enough for the products to dominate the transforms.
+pub fn applies(g: &Geom, o: usize) -> bool {
+    fits(g)
+        && g.oh >= 4
+        && g.ow >= 4
+        && g.c * o >= MIN_CO
+        && ALLOWED.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// Whether [`forward`] can run `g` at all (any size; [`applies`] says when it pays).
+pub const fn fits(g: &Geom) -> bool {
+    g.kh == 3
+        && g.kw == 3
+        && g.sh == 1
+        && g.sw == 1
+        && g.dh == 1
+        && g.dw == 1
+        && g.pt <= 2
+        && g.pb <= 2
+        && g.pl <= 2
+        && g.pr <= 2
+        && g.oh > 0
+        && g.ow > 0
+}
+
+/// Tiles of one sample: `(rows, columns)` of `M×M` output tiles.
+const fn tiles<const M: usize>(g: &Geom) -> (usize, usize) {
+    (g.oh.div_ceil(M), g.ow.div_ceil(M))
+}
+
+/// Tiles per block for `c` input and `o` output channels and `total` tiles.
+const fn block<const N: usize>(c: usize, o: usize, total: usize) -> usize {
+    let fit = BLOCK_FLOATS / (N * N * (c + o)) / L * L;
+    let fit = if fit < L { L } else { fit };
+    let all = total.div_ceil(L) * L;
+    if fit < all {
+        fit
+    } else {
+        all
+    }
+}
+
+/// Floats of scratch [`forward`] needs for `O` filters over `g` and `n` samples.
+pub const fn scratch(g: &Geom, o: usize, n: usize) -> usize {
+    scratch_with::<4, 6>(g, o, n)
+}
+
+const fn scratch_with<const M: usize, const N: usize>(g: &Geom, o: usize, n: usize) -> usize {
+    let (ty, tx) = tiles::<M>(g);
+    let tb = block::<N>(g.c, o, n * ty * tx);
+    N * N * (packed_len(o, g.c) + o * g.c + (g.c + o) * tb)
+}
+
+/// `y = post(bias + conv(w, x))` for `n` samples `x[n, C, H, W]` → `y[n, O, H', W']` with
+/// [`F4`], `w[O, C, 3, 3]`; an empty `b` is no bias. `post(o, plane)` runs on each output
+/// channel's `H'·W'` plane of each sample once it is complete. `g` must [`fits`];
+/// `scratch` holds [`scratch`]`(g, O, n)` floats. Each output is the same whatever `n` and
+/// the samples around it (every column of the products is summed in the same order).
+#[allow(clippy::too_many_arguments)]
+pub fn forward<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    scratch: &mut [f32],
+    post: F,
+) {
+    forward_with(F4, w, b, g, n, x, y, scratch, post);
+}
+
+/// [`forward`] with the transforms of `_v`.
+#[allow(clippy::too_many_arguments)]
+pub fn forward_with<const M: usize, const N: usize, V, F>(
+    _v: V,
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    scratch: &mut [f32],
+    mut post: F,
+) where
+    V: Variant<M, N>,
+    F: FnMut(usize, &mut [f32]),
+{
+    assert!(fits(g), "winograd: not a 3×3 stride-1 convolution: {g:?}");
+    let c = g.c;
+    let o = w.len() / (9 * c).max(1);
+    let (xn, yn, plane) = (c * g.h * g.w, o * g.cols(), g.cols());
+    assert!(
+        w.len() == o * c * 9 && x.len() >= n * xn && y.len() >= n * yn,
+        "winograd: sizes"
+    );
+    assert!(b.is_empty() || b.len() == o, "winograd: bias length");
+    if n == 0 || o == 0 {
+        return;
+    }
+    let (ty, tx) = tiles::<M>(g);
+    let (per, total) = (ty * tx, n * ty * tx);
+    let tb = block::<N>(c, o, total);
+    let nn = N * N;
+    let plen = packed_len(o, c);
+    assert!(
+        scratch.len() >= scratch_with::<M, N>(g, o, n),
+        "winograd: scratch too small"
+    );
+    let (up, rest) = scratch.split_at_mut(nn * plen);
+    let (u, rest) = rest.split_at_mut(nn * o * c);
+    let (v, rest) = rest.split_at_mut(nn * c * tb);
+    let mm = &mut rest[..nn * o * tb];
+    weights::<M, N, V>(w, o, c, u);
+    for (xi, p) in up.chunks_exact_mut(plen).enumerate() {
+        pack_a(o, c, Mat::rows(&u[xi * o * c..][..o * c], c), p);
+    }
+    let mut posted = 0;
+    for t0 in (0..total).step_by(tb) {
+        let nb = tb.min(total - t0);
+        input::<M, N, V>(g, x, t0, nb, tb, v);
+        for xi in 0..nn {
+            let vb = Rhs::Mat(Mat::rows(&v[xi * c * tb..][..c * tb], tb));
+            let a = Lhs::Packed(&up[xi * plen..][..plen]);
+            gemm(
+                o,
+                nb,
+                c,
+                a,
+                vb,
+                0.0,
+                &mut mm[xi * o * tb..][..o * tb],
+                tb,
+                &mut [],
+            );
+        }
+        output::<M, N, V>(g, o, b, mm, t0, nb, tb, y);
+        // samples whose last tile is in this block are complete
+        while posted < n && (posted + 1) * per <= t0 + nb {
+            for (oc, p) in y[posted * yn..][..yn].chunks_exact_mut(plane).enumerate() {
+                post(oc, p);
+            }
+            posted += 1;
+        }
+    }
+}
+
+/// `u[ξ, O, C] = (G·w·Gᵀ)[ξ]` for each filter `w[o, c]`.
+fn weights<const M: usize, const N: usize, V: Variant<M, N>>(
+    w: &[f32],
+    o: usize,
+    c: usize,
+    u: &mut [f32],
+) {
+    let gm = V::TF.g;
+    for (oc, wk) in w.chunks_exact(9).enumerate() {
+        // t = G·w (N×3), then t·Gᵀ (N×N)
+        let mut t = [[0.0f32; 3]; N];
+        for (ti, gr) in t.iter_mut().zip(&gm) {
+            for (j, tv) in ti.iter_mut().enumerate() {
+                *tv = gr[0] * wk[j] + gr[1] * wk[3 + j] + gr[2] * wk[6 + j];
+            }
+        }
+        for (i, ti) in t.iter().enumerate() {
+            for (j, gr) in gm.iter().enumerate() {
+                let val = ti[0] * gr[0] + ti[1] * gr[1] + ti[2] * gr[2];
+                u[(i * N + j) * o * c + oc] = val;
+            }
+        }
+    }
+}
+
+/// A tile of `L`-lane vectors, element `(i, j)` at `i·N + j`.
+type Lanes = [f32; L];
+
+/// `dst[d0 + r·ds] = Σ_k m[r][k]·src[s0 + k·ss]` on `L`-lane vectors, for a constant `m`
+/// (its zeros skipped, its loops unrolled).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn mul<const R: usize, const K: usize>(
+    m: &[[f32; K]; R],
+    src: &[Lanes],
+    s0: usize,
+    ss: usize,
+    dst: &mut [Lanes],
+    d0: usize,
+    ds: usize,
+) {
+    for (r, mr) in m.iter().enumerate() {
+        let mut acc = [0.0f32; L];
+        for (k, &coef) in mr.iter().enumerate() {
+            if coef == 1.0 {
+                let v = &src[s0 + k * ss];
+                for l in 0..L {
+                    acc[l] += v[l];
+                }
+            } else if coef == -1.0 {
+                let v = &src[s0 + k * ss];
+                for l in 0..L {
+                    acc[l] -= v[l];
+                }
+            } else if coef != 0.0 {
+                let v = &src[s0 + k * ss];
+                for l in 0..L {
+                    acc[l] += coef * v[l];
+                }
+            }
+        }
+        dst[d0 + r * ds] = acc;
+    }
+}
+
+/// Defines `$name`, which runs `$body` (an `#[inline(always)]` function) compiled for
+/// AVX-512F or AVX2+FMA when [`gemm`](super::gemm) would use those (the transforms' `L`-lane
+/// loops then run one or two vectors wide), and as it is otherwise. Rust does not contract
+/// `a·b + c` into an FMA, so the transforms should give the same bits on every path (not
+/// tested bit for bit: the tests bound each path against `f64`).
+macro_rules! dispatch {
+    ($name:ident, $body:ident, $avx512:ident, $avx2:ident, ($($a:ident: $t:ty),*)) => {
+        #[allow(clippy::too_many_arguments)]
+        fn $name<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
+            #[cfg(target_arch = "x86_64")]
+            if crate::kernels::gemm::use_avx512() {
+                // SAFETY: the CPU has AVX-512F, AVX2 and FMA (checked by `use_avx512`).
+                return unsafe { $avx512::<M, N, V>($($a),*) };
+            }
+            #[cfg(target_arch = "x86_64")]
+            if crate::kernels::gemm::use_avx2() {
+                // SAFETY: the CPU has AVX2 and FMA (checked by `use_avx2`).
+                return unsafe { $avx2::<M, N, V>($($a),*) };
+            }
+            $body::<M, N, V>($($a),*)
+        }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $avx512<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
+            $body::<M, N, V>($($a),*)
+        }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $avx2<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
+            $body::<M, N, V>($($a),*)
+        }
+    };
+}
+
+dispatch!(input, input_body, input_avx512, input_avx2,
+    (g: &Geom, x: &[f32], t0: usize, nb: usize, tb: usize, v: &mut [f32]));
+dispatch!(output, output_body, output_avx512, output_avx2,
+    (g: &Geom, o: usize, b: &[f32], mm: &[f32], t0: usize, nb: usize, tb: usize, y: &mut [f32]));
+
+/// [`mul`] from `L` floats at `src[s0 + k·ss..]` (in place in a product's rows).
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::manual_memcpy)] // copy_from_slice: a memcpy call
+fn mul_in<const R: usize, const K: usize>(
+    m: &[[f32; K]; R],
+    src: &[f32],
+    s0: usize,
+    ss: usize,
+    dst: &mut [Lanes],
+    d0: usize,
+    ds: usize,
+) {
+    let mut tmp = [[0.0f32; L]; K];
+    for (k, t) in tmp.iter_mut().enumerate() {
+        let v = &src[s0 + k * ss..][..L];
+        for l in 0..L {
+            t[l] = v[l];
+        }
+    }
+    mul(m, &tmp, 0, 1, dst, d0, ds);
+}
+
+/// [`mul`] into `L` floats at `dst[d0 + r·ds..]` (in place in a product's rows; element-wise
+/// stores from registers, not a `memcpy` call per row).
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::manual_memcpy)]
+fn mul_out<const R: usize, const K: usize>(
+    m: &[[f32; K]; R],
+    src: &[Lanes],
+    s0: usize,
+    ss: usize,
+    dst: &mut [f32],
+    d0: usize,
+    ds: usize,
+) {
+    let mut tmp = [[0.0f32; L]; R];
+    mul(m, src, s0, ss, &mut tmp, 0, 1);
+    for (r, t) in tmp.iter().enumerate() {
+        let d = &mut dst[d0 + r * ds..][..L];
+        for l in 0..L {
+            d[l] = t[l];
+        }
+    }
+}
+
+/// `V` of tiles `t0..t0 + nb` (of the whole batch): `v[ξ, c, t − t0]`, rows `tb` apart.
+#[inline(always)]
+fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
+    g: &Geom,
+    x: &[f32],
+    t0: usize,
+    nb: usize,
+    tb: usize,
+    v: &mut [f32],
+) {
+    let bt = V::TF.bt;
+    let (ty, tx) = tiles::<M>(g);
+    let (c, hw) = (g.c, g.h * g.w);
+    let mut at = [(0usize, 0isize, 0isize, false); L];
+    let mut d = [[[0.0f32; L]; N]; N];
+    let mut e = [[[0.0f32; L]; N]; N];
+    for l0 in (0..nb).step_by(L) {
+        let lanes = L.min(nb - l0);
+        for (l, a) in at.iter_mut().enumerate() {
+            let t = t0 + l0 + l.min(lanes - 1);
+            let (s, r) = (t / (ty * tx), t % (ty * tx));
+            let (y0, x0) = (
+                (r / tx * M) as isize - g.pt as isize,
+                (r % tx * M) as isize - g.pl as isize,
+            );
+            let inside = y0 >= 0 && x0 >= 0 && y0 as usize + N <= g.h && x0 as usize + N <= g.w;
+            *a = (s, y0, x0, inside);
+        }
+        for ch in 0..c {
+            let (d, e) = (d.as_flattened_mut(), e.as_flattened_mut());
+            for (l, &(s, y0, x0, inside)) in at.iter().enumerate() {
+                let xc = &x[(s * c + ch) * hw..][..hw];
+                if inside {
+                    let (y0, x0) = (y0 as usize, x0 as usize);
+                    for i in 0..N {
+                        let row = &xc[(y0 + i) * g.w + x0..][..N];
+                        for j in 0..N {
+                            d[i * N + j][l] = row[j];
+                        }
+                    }
+                } else {
+                    for i in 0..N {
+                        let yy = y0 + i as isize;
+                        for j in 0..N {
+                            let xx = x0 + j as isize;
+                            let ok =
+                                yy >= 0 && xx >= 0 && (yy as usize) < g.h && (xx as usize) < g.w;
+                            d[i * N + j][l] = if ok {
+                                xc[yy as usize * g.w + xx as usize]
+                            } else {
+                                0.0
+                            };
+                        }
+                    }
+                }
+            }
+            // columns: e = Bᵀ·d; then rows: d = e·B (V, element (a, b) at a·N + b)
+            for j in 0..N {
+                mul(&bt, d, j, N, e, j, N);
+            }
+            // (all L lanes written: rows are tb ≥ l0 + L long, columns past nb are not read)
+            for a in 0..N {
+                mul_out(&bt, e, a * N, 1, v, (a * N * c + ch) * tb + l0, c * tb);
+            }
+        }
+    }
+}
+
+/// `y` of tiles `t0..t0 + nb` from `mm[ξ, O, t − t0]`: `Aᵀ·M·A` plus the bias, clipped at
+/// the output's edges.
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
+fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
+    g: &Geom,
+    o: usize,
+    b: &[f32],
+    mm: &[f32],
+    t0: usize,
+    nb: usize,
+    tb: usize,
+    y: &mut [f32],
+) {
+    let at = V::TF.at;
+    let (ty, tx) = tiles::<M>(g);
+    let (plane, ow) = (g.cols(), g.ow);
+    let mut m = [[[0.0f32; L]; N]; N];
+    let mut r = [[[0.0f32; L]; N]; N];
+    for l0 in (0..nb).step_by(L) {
+        let lanes = L.min(nb - l0);
+        for oc in 0..o {
+            let bias = if b.is_empty() { 0.0 } else { b[oc] };
+            let (m, r) = (m.as_flattened_mut(), r.as_flattened_mut());
+            // rows: r[a][j] = (M·A)[a][j] (M read in place, lanes past nb ignored); then
+            // columns: m[i][j] = (Aᵀ·r)[i][j]
+            for a in 0..N {
+                mul_in(&at, mm, (a * N * o + oc) * tb + l0, o * tb, r, a * N, 1);
+            }
+            for j in 0..M {
+                mul(&at, r, j, N, m, j, N);
+            }
+            for l in 0..lanes {
+                let t = t0 + l0 + l;
+                let (s, q) = (t / (ty * tx), t % (ty * tx));
+                let (y0, x0) = (q / tx * M, q % tx * M);
+                let yp = &mut y[(s * o + oc) * plane..][..plane];
+                let cols = M.min(ow - x0);
+                for i in 0..M.min(g.oh - y0) {
+                    let row = &mut yp[(y0 + i) * ow + x0..][..cols];
+                    for (j, yv) in row.iter_mut().enumerate() {
+                        *yv = m[i * N + j][l] + bias;
+                    }
+                }
+            }
+        }
+    }
+}
+
+mod grad;
+pub use grad::{grad_scratch, weight_grad, weight_grad_with};
+
+#[cfg(all(test, feature = "std"))]
+mod tests;
