@@ -107,6 +107,8 @@ fn main() {
     row::<Img<U21, U32>, Context<U32>>("Context (dilated)", "21×32×32");
     row::<Shape1<U640>, Ad01>("MLPerf Tiny AD01", "[640]");
     row::<Img<U3, U32>, Ic01>("MLPerf Tiny IC01", "3×32×32");
+    row::<Shape3<U1, U49, U10>, Kws01>("MLPerf Tiny KWS01", "1×49×10");
+    row::<Img<U3, U96>, Vww01>("MLPerf Tiny VWW01", "3×96×96");
 
     // MLPerf Tiny: the published activation figures count every float activation alive at
     // once, the model's input and output included (the layer-by-layer two-buffer

@@ -10,12 +10,13 @@
 //! relative of LiteRT's, the clip's anomaly score within 1e-5 relative.
 //!
 //! `ic01_io.safetensors` holds LiteRT's probabilities (`outputs`) and the softmax's input
-//! (`logits`) for four pseudo-random images; dl's are within 1e-4 of both (the logits through a
-//! copy of `Ic01` without its final Softmax, loaded from the same file).
+//! (`logits`) for four pseudo-random images; dl's are within 1e-4 of both (the logits through
+//! `Ic01Logits`, the same layers without the final Softmax, loaded from the same file). So are
+//! `kws01`'s and `vww01`'s.
 use dl::io;
 use dl_models::mlperf::{
-    anomaly_score, load_ad01, load_ic01, load_kws01, load_vww01, window_error, AD01_PARAMS,
-    IC01_PARAMS, KWS01_PARAMS, VWW01_PARAMS,
+    anomaly_score, load_ad01, load_ic01, load_kws01, load_vww01, window_error, Ic01Logits,
+    Kws01Logits, Vww01Logits, AD01_PARAMS, IC01_PARAMS, KWS01_PARAMS, VWW01_PARAMS,
 };
 use dl_models::{Ad01, Ic01, Kws01, Vww01};
 use safetensors::SafeTensors;
@@ -101,6 +102,10 @@ fn ad01_matches_litert_on_random_inputs() {
         );
         // the inputs are not degenerate: far from anything the autoencoder reproduces
         assert!(window_error(x, &y) > 20.0, "{}", window_error(x, &y));
+        // in place: the sample written into the arena, no conv, so the same bits
+        let mut place = [f32::NAN; Ad01::IN_PLACE_LEN];
+        *Ad01::input_mut(&mut place) = *x;
+        assert_eq!(net.infer_in_place(&mut place), &y);
     }
 }
 
@@ -218,35 +223,6 @@ fn check_classifier(
     println!("{model}: classes chosen {argmax:?}");
 }
 
-dl::network! {
-    /// `Ic01` without its final Softmax: the `.tflite`'s logits (same weights, same names).
-    struct Ic01Logits: [3, 32, 32] {
-        Conv2d(3, 16, 3, pad = "same"), ReLU,
-        residual {
-            Conv2d(16, 16, 3, pad = "same"), ReLU,
-            Conv2d(16, 16, 3, pad = "same"),
-        },
-        ReLU,
-        residual {
-            Conv2d(16, 32, 3, stride = 2, pad = "same"), ReLU,
-            Conv2d(32, 32, 3, pad = "same"),
-        } shortcut {
-            Conv2d(16, 32, 1, stride = 2),
-        },
-        ReLU,
-        residual {
-            Conv2d(32, 64, 3, stride = 2, pad = "same"), ReLU,
-            Conv2d(64, 64, 3, pad = "same"),
-        } shortcut {
-            Conv2d(32, 64, 1, stride = 2),
-        },
-        ReLU,
-        AvgPool2d(8),
-        Flatten,
-        Linear(64, 10),
-    }
-}
-
 #[test]
 fn ic01_has_the_tflite_parameter_count_and_layout() {
     assert_eq!(Ic01::PARAMS, IC01_PARAMS);
@@ -276,60 +252,17 @@ fn ic01_matches_litert_on_random_images() {
         let z = head.infer_one(x, &mut *arena_z);
         (p.to_vec(), z.to_vec())
     });
-}
-
-dl::network! {
-    /// `Kws01` without its final Softmax.
-    struct Kws01Logits: [1, 49, 10] {
-        Conv2d(1, 64, (10, 4), stride = 2, pad = "same"), ReLU,
-        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
-        Conv2d(64, 64, 1), ReLU,
-        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
-        Conv2d(64, 64, 1), ReLU,
-        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
-        Conv2d(64, 64, 1), ReLU,
-        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
-        Conv2d(64, 64, 1), ReLU,
-        AvgPool2d((25, 5)),
-        Flatten,
-        Linear(64, 12),
-    }
-}
-
-dl::network! {
-    /// `Vww01` without its final Softmax.
-    struct Vww01Logits: [3, 96, 96] {
-        Conv2d(3, 8, 3, stride = 2, pad = "same"), ReLU,
-        Conv2d(8, 8, 3, pad = "same", groups = 8), ReLU,
-        Conv2d(8, 16, 1), ReLU,
-        Conv2d(16, 16, 3, stride = 2, pad = "same", groups = 16), ReLU,
-        Conv2d(16, 32, 1), ReLU,
-        Conv2d(32, 32, 3, pad = "same", groups = 32), ReLU,
-        Conv2d(32, 32, 1), ReLU,
-        Conv2d(32, 32, 3, stride = 2, pad = "same", groups = 32), ReLU,
-        Conv2d(32, 64, 1), ReLU,
-        Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
-        Conv2d(64, 64, 1), ReLU,
-        Conv2d(64, 64, 3, stride = 2, pad = "same", groups = 64), ReLU,
-        Conv2d(64, 128, 1), ReLU,
-        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
-        Conv2d(128, 128, 1), ReLU,
-        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
-        Conv2d(128, 128, 1), ReLU,
-        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
-        Conv2d(128, 128, 1), ReLU,
-        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
-        Conv2d(128, 128, 1), ReLU,
-        Conv2d(128, 128, 3, pad = "same", groups = 128), ReLU,
-        Conv2d(128, 128, 1), ReLU,
-        Conv2d(128, 128, 3, stride = 2, pad = "same", groups = 128), ReLU,
-        Conv2d(128, 256, 1), ReLU,
-        Conv2d(256, 256, 3, pad = "same", groups = 256), ReLU,
-        Conv2d(256, 256, 1), ReLU,
-        AvgPool2d(3),
-        Flatten,
-        Linear(256, 2),
-    }
+    // in place: the sample written into the arena, the output read from it
+    let mut place: Box<[f32; Ic01::IN_PLACE_LEN]> =
+        vec![f32::NAN; Ic01::IN_PLACE_LEN].try_into().unwrap();
+    let mut place_z: Box<[f32; Ic01Logits::IN_PLACE_LEN]> =
+        vec![f32::NAN; Ic01Logits::IN_PLACE_LEN].try_into().unwrap();
+    check_classifier("ic01", Ic01::IN_LEN, (1.0, 0.5), |x| {
+        Ic01::input_mut(&mut place).copy_from_slice(x);
+        Ic01Logits::input_mut(&mut place_z).copy_from_slice(x);
+        let p = net.infer_in_place(&mut place).to_vec();
+        (p, head.infer_in_place(&mut place_z).to_vec())
+    });
 }
 
 #[test]
@@ -359,6 +292,19 @@ fn kws01_matches_litert_on_random_inputs() {
         let z = head.infer_one(x, &mut *arena_z);
         (p.to_vec(), z.to_vec())
     });
+    // in place: the sample written into the arena, the output read from it
+    let mut place: Box<[f32; Kws01::IN_PLACE_LEN]> =
+        vec![f32::NAN; Kws01::IN_PLACE_LEN].try_into().unwrap();
+    let mut place_z: Box<[f32; Kws01Logits::IN_PLACE_LEN]> =
+        vec![f32::NAN; Kws01Logits::IN_PLACE_LEN]
+            .try_into()
+            .unwrap();
+    check_classifier("kws01", Kws01::IN_LEN, (20.0, 0.0), |x| {
+        Kws01::input_mut(&mut place).copy_from_slice(x);
+        Kws01Logits::input_mut(&mut place_z).copy_from_slice(x);
+        let p = net.infer_in_place(&mut place).to_vec();
+        (p, head.infer_in_place(&mut place_z).to_vec())
+    });
 }
 
 #[test]
@@ -375,4 +321,68 @@ fn vww01_matches_litert_on_random_images() {
         let z = head.infer_one(x, &mut *arena_z);
         (p.to_vec(), z.to_vec())
     });
+    // in place: the sample written into the arena, the output read from it
+    let mut place: Box<[f32; Vww01::IN_PLACE_LEN]> =
+        vec![f32::NAN; Vww01::IN_PLACE_LEN].try_into().unwrap();
+    let mut place_z: Box<[f32; Vww01Logits::IN_PLACE_LEN]> =
+        vec![f32::NAN; Vww01Logits::IN_PLACE_LEN]
+            .try_into()
+            .unwrap();
+    check_classifier("vww01", Vww01::IN_LEN, (1.0, 0.5), |x| {
+        Vww01::input_mut(&mut place).copy_from_slice(x);
+        Vww01Logits::input_mut(&mut place_z).copy_from_slice(x);
+        let p = net.infer_in_place(&mut place).to_vec();
+        (p, head.infer_in_place(&mut place_z).to_vec())
+    });
+}
+
+/// The issue's targets (float32 bytes): the layer-by-layer two-buffer bound, the largest input +
+/// output of any layer (a residual block's input counted while its body runs), the network's
+/// input and output included. `IN_PLACE_BYTES` counts everything one in-place inference touches.
+#[test]
+fn in_place_arenas_are_at_most_the_layer_by_layer_bound() {
+    let rows = [
+        (
+            "AD01",
+            Ad01::IN_PLACE_BYTES,
+            3_072,
+            Ad01::ARENA_BYTES,
+            Ad01::IN_LEN + Ad01::OUT_LEN,
+        ),
+        (
+            "KWS01",
+            Kws01::IN_PLACE_BYTES,
+            64_000,
+            Kws01::ARENA_BYTES,
+            Kws01::IN_LEN + Kws01::OUT_LEN,
+        ),
+        (
+            "VWW01",
+            Vww01::IN_PLACE_BYTES,
+            221_184,
+            Vww01::ARENA_BYTES,
+            Vww01::IN_LEN + Vww01::OUT_LEN,
+        ),
+        (
+            "IC01",
+            Ic01::IN_PLACE_BYTES,
+            196_608,
+            Ic01::ARENA_BYTES,
+            Ic01::IN_LEN + Ic01::OUT_LEN,
+        ),
+    ];
+    for (model, place, bound, arena, io) in rows {
+        println!(
+            "{model}: IN_PLACE_BYTES {place} (bound {bound}); infer_into: ARENA_BYTES {arena} + \
+             input and output {}",
+            4 * io
+        );
+        assert!(place <= bound, "{model}: {place} > {bound}");
+    }
+    // each at its bound exactly: 640 + 128 floats (first and last Linear); two 64×25×5 maps;
+    // 8×48×48 + 16×48×48 (the first pointwise layer); three 16×32×32 maps (the first block)
+    assert_eq!(Ad01::IN_PLACE_LEN, 640 + 128);
+    assert_eq!(Kws01::IN_PLACE_LEN, 2 * 64 * 25 * 5);
+    assert_eq!(Vww01::IN_PLACE_LEN, (8 + 16) * 48 * 48);
+    assert_eq!(Ic01::IN_PLACE_LEN, 3 * 16 * 32 * 32);
 }

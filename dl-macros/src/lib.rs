@@ -45,6 +45,12 @@ mod validate;
 /// sample as the network's own array (`[[[f32; W]; H]; C]` or flat `[f32; C·H·W]`, `[f32; N]`
 /// for a vector; the traits `NameSample` / `NameOutput` list them), `arena` a
 /// `[f32; Name::ARENA_LEN]` (`NameArena`), so a wrong size fails `cargo check` naming both.
+/// In place: `*Name::input_mut(&mut arena) = x; net.infer_in_place(&mut arena) -> &y` with
+/// one `[f32; Name::IN_PLACE_LEN]` holding the sample, the intermediates, the output and all
+/// scratch (`IN_PLACE_BYTES`: the layer-by-layer two-buffer bound — the largest input +
+/// output of any layer, a residual block's input counted while its body runs — plus the
+/// scratch of layers other than convolutions, which run a direct kernel when theirs does not
+/// fit).
 #[proc_macro]
 pub fn network(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
     let net = match syn::parse::<ast::Net>(input) {

@@ -10,9 +10,45 @@
 //! | [`Ic01`] | image classification (CIFAR-10), ResNet-8 | 3×32×32 | 10 probabilities | 77,706 |
 //! | [`Kws01`] | keyword spotting (Speech Commands), DS-CNN | 1×49×10 MFCC | 12 probabilities | 22,604 |
 //! | [`Vww01`] | visual wake words, MobileNetV1 α = 0.25 | 3×96×96 | 2 probabilities | 210,850 |
+//!
+//! Memory of one inference (float32 bytes, const-asserted below): with the in-place entry
+//! (`input_mut` / `infer_in_place`), everything lives in one arena of `IN_PLACE_BYTES` —
+//! the sample, every intermediate, the output and all scratch — which is exactly the
+//! layer-by-layer two-buffer bound of MLPerf Tiny's float models (the largest input + output of
+//! any layer, a residual block's input counted while its body runs): [`Ad01`] 3,072 (640 + 128
+//! floats), [`Kws01`] 64,000 (two 64×25×5 maps), [`Vww01`] 221,184 (8×48×48 + 16×48×48 at the
+//! first pointwise layer), [`Ic01`] 196,608 (three 16×32×32 maps in the first residual block).
+//! A convolution whose fast kernel's scratch does not fit between its input and output runs
+//! the direct kernel instead (IC01's residual bodies, VWW01's first layer, KWS01's depthwise
+//! layers). `infer_into` keeps the input and output apart and its `ARENA_BYTES` includes the
+//! fast kernels' scratch: 1,024 / 64,884 / 322,560 / 340,232.
 use dl_macros::network;
 #[cfg(feature = "std")]
 extern crate std;
+
+/// Declares a classifier twice with one layer list: `$name` ends in `Softmax` (the `.tflite`'s
+/// output, probabilities), `$logits` stops before it (the softmax's input). Softmax has no
+/// parameters, so both have the same weight names and image: one safetensors file loads either,
+/// and `io::view` takes the same bytes.
+macro_rules! with_logits {
+    (
+        $(#[$doc:meta])* $name:ident, $logits:ident: [$($input:tt)*] { $($layers:tt)* }
+    ) => {
+        network! {
+            $(#[$doc])*
+            #[network(crate = ::dl_core)]
+            pub struct $name: [$($input)*] { $($layers)* Softmax, }
+        }
+        network! {
+            #[doc = concat!("[`", stringify!($name), "`] without its final Softmax: the logits ")]
+            #[doc = "(the `.tflite`'s softmax input). The same weights, names and image."]
+            #[network(crate = ::dl_core)]
+            pub struct $logits: [$($input)*] { $($layers)* }
+        }
+        const _: () = assert!($name::WEIGHT_BYTES == $logits::WEIGHT_BYTES);
+        const _: () = assert!($name::STRUCT_BYTES == $logits::STRUCT_BYTES);
+    };
+}
 
 network! {
     /// MLPerf Tiny `ad01`: the DCASE 2020 baseline's dense autoencoder, as in
@@ -57,8 +93,10 @@ network! {
 pub const AD01_PARAMS: usize = 265_864;
 const _: () = assert!(Ad01::PARAMS == AD01_PARAMS);
 const _: () = assert!(Ad01::MACS == 264_192);
+const _: () = assert!(Ad01::IN_PLACE_BYTES == 3_072);
+const _: () = assert!(Ad01::ARENA_BYTES == 1_024);
 
-network! {
+with_logits! {
     /// MLPerf Tiny `ic01`: the ResNet-8 of `pretrainedResnet.tflite` (CIFAR-10), batch
     /// normalisation folded into the convolutions, TensorFlow's 'same' padding (on the stride-2
     /// convolutions it pads only bottom and right: 0/1/0/1).
@@ -78,8 +116,7 @@ network! {
     /// Linear(64, 10), Softmax                 [10]               650        640
     /// Total params: 77,706 (310,824 weight bytes); MACs per sample: 12,501,632
     /// ```
-    #[network(crate = ::dl_core)]
-    pub struct Ic01: [3, 32, 32] {
+    Ic01, Ic01Logits: [3, 32, 32] {
         Conv2d(3, 16, 3, pad = "same"), ReLU,
         residual {
             Conv2d(16, 16, 3, pad = "same"), ReLU,
@@ -103,7 +140,6 @@ network! {
         AvgPool2d(8),
         Flatten,
         Linear(64, 10),
-        Softmax,
     }
 }
 
@@ -112,6 +148,8 @@ network! {
 pub const IC01_PARAMS: usize = 77_706;
 const _: () = assert!(Ic01::PARAMS == IC01_PARAMS);
 const _: () = assert!(Ic01::MACS == 12_501_632);
+const _: () = assert!(Ic01::IN_PLACE_BYTES == 196_608);
+const _: () = assert!(Ic01::ARENA_BYTES == 340_232);
 
 /// Loads `ic01`'s weights from the safetensors file `scripts/mlperf_convert.py` writes
 /// (`data/mlperf/ic01.safetensors` in the repository): every tensor is checked by name, shape
@@ -125,13 +163,12 @@ pub fn load_ic01(
     Ok(net)
 }
 
-network! {
+with_logits! {
     /// MLPerf Tiny `kws01`: the DS-CNN of `kws_ref_model_float32.tflite` (batch normalisation
     /// folded; the file's int8 convolution weights dequantized, see `scripts/mlperf_convert.py`).
     /// Input `[1, 49, 10]`: 49 frames × 10 MFCCs. Output `[12]`: class probabilities.
     /// 22,604 params (90,416 weight bytes), 2,656,768 MACs.
-    #[network(crate = ::dl_core)]
-    pub struct Kws01: [1, 49, 10] {
+    Kws01, Kws01Logits: [1, 49, 10] {
         Conv2d(1, 64, (10, 4), stride = 2, pad = "same"), ReLU,
         Conv2d(64, 64, 3, pad = "same", groups = 64), ReLU,
         Conv2d(64, 64, 1), ReLU,
@@ -144,7 +181,6 @@ network! {
         AvgPool2d((25, 5)),
         Flatten,
         Linear(64, 12),
-        Softmax,
     }
 }
 
@@ -152,14 +188,15 @@ network! {
 pub const KWS01_PARAMS: usize = 22_604;
 const _: () = assert!(Kws01::PARAMS == KWS01_PARAMS);
 const _: () = assert!(Kws01::MACS == 2_656_768);
+const _: () = assert!(Kws01::IN_PLACE_BYTES == 64_000);
+const _: () = assert!(Kws01::ARENA_BYTES == 64_884);
 
-network! {
+with_logits! {
     /// MLPerf Tiny `vww01`: the MobileNetV1 (α = 0.25) of `vww_96_float.tflite` (batch
     /// normalisation folded). Input `[3, 96, 96]`: an RGB image, channels first. Output `[2]`:
     /// the probabilities of "no person" / "person". 210,850 params (843,400 weight bytes),
     /// 7,489,664 MACs.
-    #[network(crate = ::dl_core)]
-    pub struct Vww01: [3, 96, 96] {
+    Vww01, Vww01Logits: [3, 96, 96] {
         Conv2d(3, 8, 3, stride = 2, pad = "same"), ReLU,
         Conv2d(8, 8, 3, pad = "same", groups = 8), ReLU,
         Conv2d(8, 16, 1), ReLU,
@@ -190,7 +227,6 @@ network! {
         AvgPool2d(3),
         Flatten,
         Linear(256, 2),
-        Softmax,
     }
 }
 
@@ -198,6 +234,8 @@ network! {
 pub const VWW01_PARAMS: usize = 210_850;
 const _: () = assert!(Vww01::PARAMS == VWW01_PARAMS);
 const _: () = assert!(Vww01::MACS == 7_489_664);
+const _: () = assert!(Vww01::IN_PLACE_BYTES == 221_184);
+const _: () = assert!(Vww01::ARENA_BYTES == 322_560);
 
 /// Loads `kws01`'s weights from `data/mlperf/kws01.safetensors` (checked by name, shape, dtype).
 #[cfg(feature = "std")]

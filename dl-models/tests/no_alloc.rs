@@ -124,6 +124,8 @@ no_alloc_test!(fcn8s_32, Fcn8s<U32>, Img<U3, U32>, 16, big = true);
 no_alloc_test!(context_32, Context<U32>, Img<U21, U32>, 17, big = false);
 no_alloc_test!(ad01, Ad01, Shape1<U640>, 18, big = false);
 no_alloc_test!(ic01, Ic01, Img<U3, U32>, 19, big = false);
+no_alloc_test!(kws01, Kws01, Shape3<U1, U49, U10>, 26, big = false);
+no_alloc_test!(vww01, Vww01, Img<U3, U96>, 27, big = false);
 
 // ImageNet sizes. ResNet-18 at 224 is the figure the README quotes (`examples/memory.rs`);
 // these three take well under a second each. The slower ones are `--ignored`.

@@ -13,6 +13,7 @@ use crate::shape::Shape;
 
 mod grouped;
 mod infer;
+mod place;
 mod summary;
 #[cfg(feature = "alloc")]
 mod train;
@@ -20,6 +21,7 @@ mod train;
 pub use alloc::{boxed::Box, vec::Vec};
 pub use grouped::*;
 pub use infer::*;
+pub use place::*;
 pub use summary::*;
 #[cfg(feature = "alloc")]
 pub use train::*;

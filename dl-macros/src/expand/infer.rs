@@ -12,8 +12,10 @@ impl Gen {
         quote!(#(#calls)*)
     }
 
-    /// The arena (f32 count) a list needs, as a const expression.
-    pub(super) fn chain_arena(&self, nodes: &[Node]) -> TokenStream {
+    /// The arena (f32 count) a list needs, as a const expression. `direct`: the in-place plan,
+    /// where a convolution takes no scratch of its own (it runs the direct kernel when the
+    /// arena left between its input and output cannot hold its fast kernel's scratch).
+    pub(super) fn chain_arena(&self, nodes: &[Node], direct: bool) -> TokenStream {
         let ops = group(nodes, false);
         let k = &self.k;
         let n = ops.len();
@@ -21,12 +23,12 @@ impl Gen {
             return quote!(0usize);
         }
         if n == 1 {
-            return self.op_arena(&ops[0]);
+            return self.op_arena(&ops[0], direct);
         }
         let sz = |i: usize| lit(ops[i].node.output().numel());
         let mut terms = Vec::new();
         for (j, op) in ops.iter().enumerate() {
-            let a = self.op_arena(op);
+            let a = self.op_arena(op, direct);
             terms.push(if j == 0 {
                 let s = sz(0);
                 quote!(#s + #a)
@@ -41,7 +43,7 @@ impl Gen {
         quote!(#k::fused::max_of(&[#(#terms),*]))
     }
 
-    pub(super) fn op_arena(&self, op: &Op) -> TokenStream {
+    pub(super) fn op_arena(&self, op: &Op, direct: bool) -> TokenStream {
         let k = &self.k;
         match op.node {
             Node::Leaf(l) => match l.kind {
@@ -55,6 +57,9 @@ impl Gen {
                     let Shape::Map(_, h, w) = l.input else {
                         return quote!(0usize);
                     };
+                    if direct {
+                        return quote!(0usize);
+                    }
                     let (g, o) = (geom(k, i, h, w, &win), lit(o));
                     if groups != 1 {
                         let groups = lit(groups);
@@ -74,17 +79,17 @@ impl Gen {
                 output,
                 ..
             } => {
-                let b = self.chain_arena(body);
+                let b = self.chain_arena(body, direct);
                 match shortcut {
                     None => b,
                     Some(s) => {
-                        let (sa, no) = (self.chain_arena(s), lit(output.numel()));
+                        let (sa, no) = (self.chain_arena(s, direct), lit(output.numel()));
                         quote!(#k::fused::max_of(&[#b, #no + #sa]))
                     }
                 }
             }
             Node::Concat { branches, .. } => {
-                let t = branches.iter().map(|b| self.chain_arena(b));
+                let t = branches.iter().map(|b| self.chain_arena(b, direct));
                 quote!(#k::fused::max_of(&[#(#t),*]))
             }
             Node::Skip {
@@ -93,11 +98,11 @@ impl Gen {
                 branch_out,
                 ..
             } => {
-                let b = self.chain_arena(body);
+                let b = self.chain_arena(body, direct);
                 if branch.is_empty() {
                     b
                 } else {
-                    let (ba, no) = (self.chain_arena(branch), lit(branch_out.numel()));
+                    let (ba, no) = (self.chain_arena(branch, direct), lit(branch_out.numel()));
                     quote!(#k::fused::max_of(&[#b, #no + #ba]))
                 }
             }
@@ -105,7 +110,8 @@ impl Gen {
     }
 
     /// Inference of a list from `input`: `x` (`&[f32]`) to `y` (`&mut [f32]`), intermediates at the two ends
-    /// of `arena`, each op's scratch between them.
+    /// of `arena`, each op's scratch between them (`direct`: the in-place plan, see
+    /// [`chain_arena`](Self::chain_arena)).
     pub(super) fn chain_infer(
         &self,
         nodes: &[Node],
@@ -113,6 +119,7 @@ impl Gen {
         x: TokenStream,
         y: TokenStream,
         arena: TokenStream,
+        direct: bool,
     ) -> TokenStream {
         let ops = group(nodes, false);
         let n = ops.len();
@@ -126,18 +133,24 @@ impl Gen {
             }};
         }
         if n == 1 {
-            return self.op_infer(&ops[0], x, y, arena);
+            return self.op_infer(&ops[0], x, y, arena, direct);
         }
         let sz = |i: usize| lit(ops[i].node.output().numel());
         let mut steps = Vec::new();
         for (j, op) in ops.iter().enumerate() {
             let step = if j == 0 {
                 let s = sz(0);
-                let call = self.op_infer(op, quote!(__x), quote!(__out), quote!(__scr));
+                let call = self.op_infer(op, quote!(__x), quote!(__out), quote!(__scr), direct);
                 quote! {{ let (__out, __scr) = __arena.split_at_mut(#s); #call }}
             } else if j + 1 == n {
                 let s = sz(j - 1);
-                let call = self.op_infer(op, quote!(&*__inp), quote!(&mut *__y), quote!(__scr));
+                let call = self.op_infer(
+                    op,
+                    quote!(&*__inp),
+                    quote!(&mut *__y),
+                    quote!(__scr),
+                    direct,
+                );
                 if (j - 1) % 2 == 0 {
                     quote! {{ let (__inp, __scr) = __arena.split_at_mut(#s); #call }}
                 } else {
@@ -149,7 +162,7 @@ impl Gen {
                 }
             } else {
                 let (s0, s1) = (sz(j - 1), sz(j));
-                let call = self.op_infer(op, quote!(&*__inp), quote!(__out), quote!(__scr));
+                let call = self.op_infer(op, quote!(&*__inp), quote!(__out), quote!(__scr), direct);
                 if (j - 1) % 2 == 0 {
                     quote! {{
                         let (__inp, __rest) = __arena.split_at_mut(#s0);
@@ -182,6 +195,7 @@ impl Gen {
         x: TokenStream,
         y: TokenStream,
         scr: TokenStream,
+        direct: bool,
     ) -> TokenStream {
         let k = &self.k;
         let on = lit(op.node.output().numel());
@@ -199,7 +213,10 @@ impl Gen {
                             return unreachable_shape();
                         };
                         let g = geom(k, i, h, w, &win);
-                        let (conv, garg) = if groups == 1 {
+                        let (conv, garg) = if direct {
+                            let groups = lit(groups);
+                            (quote!(#k::fused::conv_fit), quote!(#groups,))
+                        } else if groups == 1 {
                             (quote!(#k::fused::conv2d_infer), quote!())
                         } else {
                             let groups = lit(groups);
@@ -258,13 +275,25 @@ impl Gen {
             }
             Node::Residual { body, shortcut, .. } => {
                 let i = op.node.input();
-                let b =
-                    self.chain_infer(body, i, quote!(__x), quote!(&mut *__y), quote!(&mut *__scr));
+                let b = self.chain_infer(
+                    body,
+                    i,
+                    quote!(__x),
+                    quote!(&mut *__y),
+                    quote!(&mut *__scr),
+                    direct,
+                );
                 let add = match shortcut {
                     None => quote!(#k::fused::add(&mut __y[..#on], &__x[..#on]);),
                     Some(s) => {
-                        let sc =
-                            self.chain_infer(s, i, quote!(__x), quote!(&mut *__t), quote!(__rest));
+                        let sc = self.chain_infer(
+                            s,
+                            i,
+                            quote!(__x),
+                            quote!(&mut *__t),
+                            quote!(__rest),
+                            direct,
+                        );
                         quote! {
                             let (__t, __rest) = __scr.split_at_mut(#on);
                             #sc
@@ -286,6 +315,7 @@ impl Gen {
                         quote!(__x),
                         quote!(&mut __y[#lo..#hi]),
                         quote!(&mut *__scr),
+                        direct,
                     )
                 });
                 quote! { #(#parts)* #posts_y }
@@ -305,6 +335,7 @@ impl Gen {
                     quote!(__x),
                     quote!(&mut *__y),
                     quote!(&mut *__scr),
+                    direct,
                 );
                 // a vector `[N]` adds as the map `[1, 1, N]` (no crop: the validator checked it)
                 let ((c, th, tw), (_, h, w)) = (dims3(*branch_out), dims3(*output));
@@ -331,6 +362,7 @@ impl Gen {
                         quote!(__x),
                         quote!(&mut *__t),
                         quote!(__rest),
+                        direct,
                     );
                     quote! {
                         #b
@@ -349,5 +381,112 @@ impl Gen {
             let _ = &__scr;
             #body
         }}
+    }
+    /// The in-place plan of the whole network (`direct`: convolutions take no scratch of their
+    /// own): the sample at the back of the arena, op `j`'s output at the front (`j` even) or
+    /// the back (`j` odd), so op `j` reads one end, writes the other and gets the middle as
+    /// scratch. Returns the arena length (f32s, a const expression), the inference steps over
+    /// `__arena` and whether the output ends at the front.
+    fn place_plan(
+        &self,
+        nodes: &[Node],
+        input: Shape,
+        direct: bool,
+    ) -> (TokenStream, TokenStream, bool) {
+        let ops = group(nodes, false);
+        let k = &self.k;
+        if ops.is_empty() {
+            return (lit(input.numel()), quote!(), false);
+        }
+        let size = |j: usize| {
+            if j == 0 {
+                input.numel()
+            } else {
+                ops[j - 1].node.output().numel()
+            }
+        };
+        let (mut terms, mut steps) = (Vec::new(), Vec::new());
+        for (j, op) in ops.iter().enumerate() {
+            let (si, so) = (lit(size(j)), lit(op.node.output().numel()));
+            let a = self.op_arena(op, direct);
+            terms.push(quote!(#si + #so + #a));
+            let call = self.op_infer(op, quote!(&*__inp), quote!(__out), quote!(__scr), direct);
+            steps.push(if j % 2 == 0 {
+                quote! {{
+                    let (__out, __rest) = __arena.split_at_mut(#so);
+                    let __l = __rest.len();
+                    let (__scr, __inp) = __rest.split_at_mut(__l - #si);
+                    #call
+                }}
+            } else {
+                quote! {{
+                    let (__inp, __rest) = __arena.split_at_mut(#si);
+                    let __l = __rest.len();
+                    let (__scr, __out) = __rest.split_at_mut(__l - #so);
+                    #call
+                }}
+            });
+        }
+        let len = quote!(#k::fused::max_of(&[#(#terms),*]));
+        (len, quote!(#(#steps)*), !ops.len().is_multiple_of(2))
+    }
+
+    /// `IN_PLACE_LEN`, `input_mut` and `infer_in_place` of network `name`.
+    pub(super) fn place_entry(&self, name: &Ident, m: &Model, direct: bool) -> TokenStream {
+        let (len, steps, front) = self.place_plan(&m.body, m.input, direct);
+        let (il, ol) = (lit(m.input.numel()), lit(m.output.numel()));
+        let out = if front {
+            quote!(arena.first_chunk::<#ol>())
+        } else {
+            quote!(arena.last_chunk::<#ol>())
+        };
+        let len_doc = format!(
+            "`f32`s of the in-place arena of [`infer_in_place`](Self::infer_in_place): \
+             everything one inference touches — the {} input, every intermediate, the {} \
+             output and any scratch. The sample is written into it \
+             ([`input_mut`](Self::input_mut)) and the output read from it; nothing else is \
+             needed (compare `ARENA_LEN + IN_LEN + OUT_LEN` for `Layer::infer`, whose input \
+             and output are separate buffers). Each layer reads one end and writes the other; \
+             a convolution whose fast kernel's scratch does not fit between them runs a direct \
+             kernel that needs none.",
+            m.input, m.output
+        );
+        quote! {
+            #[allow(clippy::all, unused_variables, unused_braces)]
+            impl #name {
+                #[doc = #len_doc]
+                pub const IN_PLACE_LEN: usize = #len;
+                /// Bytes of the in-place arena (`IN_PLACE_LEN · 4`).
+                pub const IN_PLACE_BYTES: usize = Self::IN_PLACE_LEN * 4;
+                /// The place of the input sample in an in-place arena (its last `IN_LEN`
+                /// floats, `[C, H, W]` order): write the sample here, then call
+                /// [`infer_in_place`](Self::infer_in_place). Inference overwrites it.
+                pub fn input_mut(arena: &mut [f32; #name::IN_PLACE_LEN]) -> &mut [f32; #il] {
+                    match arena.last_chunk_mut::<#il>() {
+                        Some(x) => x,
+                        None => unreachable!(),
+                    }
+                }
+                /// Inference of the sample in [`input_mut`](Self::input_mut)`(arena)` inside
+                /// `arena` alone (no other buffer, no allocation, no copy of the input);
+                /// returns the output, which lives in the arena. The same values as
+                /// [`infer_into`](Self::infer_into) — bit for bit, unless a convolution ran
+                /// the direct kernel (see [`IN_PLACE_LEN`](Self::IN_PLACE_LEN)), which differs
+                /// in rounding only.
+                pub fn infer_in_place<'a>(
+                    &self,
+                    arena: &'a mut [f32; #name::IN_PLACE_LEN],
+                ) -> &'a [f32; #ol] {
+                    {
+                        let __arena: &mut [f32] = &mut arena[..];
+                        #steps
+                    }
+                    match #out {
+                        Some(y) => y,
+                        None => unreachable!(),
+                    }
+                }
+            }
+        }
     }
 }

@@ -6,8 +6,11 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::{entry, exception, ExceptionFrame};
-use cortex_m_semihosting::{debug, hprintln};
+#[path = "../board.rs"]
+mod board;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::hprintln;
 use dl_core::kernels::gemm::{gemm, ws_a, ws_b, Lhs, Mat, Offsets, Rhs, Rows};
 
 const MAXM: usize = 17;
@@ -159,24 +162,5 @@ fn main() -> ! {
         "gemv: largest difference from the f64 reference {} (limit 1e-5)",
         worst
     );
-    debug::exit(if bad == 0 && gemv_ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    loop {}
-}
-
-#[exception]
-unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
-    hprintln!("HardFault at pc {:#010x}", ef.pc());
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    hprintln!("panic: {}", info);
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    board::exit(bad == 0 && gemv_ok)
 }
