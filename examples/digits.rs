@@ -89,10 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut net = Cnn::new(seed);
     let mut grad = zeroed_box::<CnnGrad>();
     // stops on the first NaN or infinite loss or gradient, naming the step and the tensor
-    let names: Vec<&str> = <Cnn as dl::io::Named>::TENSORS
-        .iter()
-        .map(|t| t.0)
-        .collect();
+    let names: Vec<&str> = Cnn::TENSORS.iter().map(|t| t.0).collect();
     let mut guard = dl::guard::FiniteGuard::new().names(&names);
     let (epochs, mut opt, schedule) = (40, Adam::new(2e-3).checked()?, StepLr::new(2e-3, 15, 0.3));
     let augment = Augment {

@@ -101,8 +101,8 @@ fn alexnet_names_have_torchvision_shapes_in_order() {
     // torchvision's AlexNet is an nn.Sequential too (`features`, `classifier`): the generated
     // names are one list's indices, the shapes must be torchvision's, in order.
     let torch = dl_models::names::alexnet();
-    let ours = <dl_models::AlexNet<U224> as Named>::TENSORS;
-    let shapes: Vec<&[usize]> = ours.iter().map(|t| t.1).collect();
+    let ours = io::named::names::<dl_models::AlexNet<U224>>();
+    let shapes: Vec<&[usize]> = ours.iter().map(|t| &t.1[..]).collect();
     let want: Vec<&[usize]> = torch.0.iter().map(|p| &p.shape[..]).collect();
     assert_eq!(shapes, want);
 }

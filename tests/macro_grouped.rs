@@ -2,7 +2,6 @@
 //! network composed by hand from dl-core layers (inference, training output, input gradient
 //! and every parameter gradient), and its resource constants, summary and tensor names.
 use dl::consts::*;
-use dl::io::Named;
 use dl::*;
 
 #[path = "common/equiv.rs"]

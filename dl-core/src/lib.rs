@@ -23,6 +23,7 @@ pub mod budget;
 pub mod check;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod describe;
 #[cfg(feature = "std")]
 pub mod fit;
 #[doc(hidden)]
@@ -46,7 +47,8 @@ pub mod tensor;
 #[cfg(all(test, feature = "std"))]
 mod testing;
 
-pub use fused::{Row, Summary};
+pub use describe::Describe;
+pub use fused::{ChainSummary, Row, Summary};
 #[cfg(feature = "alloc")]
 pub use layer::{new_boxed, zeroed_box, Train};
 pub use layer::{InferLenError, Layer, Module, Network, Pod, Seq, Zeroable};

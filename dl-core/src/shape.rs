@@ -20,6 +20,8 @@ pub trait Shape: 'static + Send + Sync {
     const NUMEL: usize = <Self::Len as Unsigned>::USIZE;
     /// Dimensions, padded at the front with 1s: `[C, H, W]`, `[1, R, C]` or `[1, 1, N]`.
     const DIMS: [usize; 3];
+    /// How many of [`Shape::DIMS`] are the shape's own (1 for `[N]`, 2, 3 for `[C, H, W]`).
+    const RANK: usize = 3;
 }
 
 macro_rules! shape_struct {
@@ -52,6 +54,7 @@ shape_struct!(
 impl<N: ArrayLength + 'static> Shape for Shape1<N> {
     type Len = N;
     const DIMS: [usize; 3] = [1, 1, N::USIZE];
+    const RANK: usize = 1;
 }
 impl<R, C> Shape for Shape2<R, C>
 where
@@ -61,6 +64,7 @@ where
 {
     type Len = Prod<R, C>;
     const DIMS: [usize; 3] = [1, R::USIZE, C::USIZE];
+    const RANK: usize = 2;
 }
 impl<C, H, W> Shape for Shape3<C, H, W>
 where

@@ -4,32 +4,23 @@
 //! generators ([`save_generators`]) at step k, load all three, and step k + 1 is the same.
 //!
 //! Tensors: generator `i` in visit order is `{i}` (U32, shape `[4]`: its xoshiro128++ state).
+use super::file::{self, format_err, Want};
 use super::safetensors::WeightsError;
 use crate::layer::Module;
 use crate::rng::Rng;
-use ::safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use ::safetensors::tensor::{Dtype, SafeTensors};
 use std::format;
 use std::path::Path;
-use std::string::{String, ToString};
 use std::vec::Vec;
-
-fn format_err(e: impl ToString) -> WeightsError {
-    WeightsError::Format(e.to_string())
-}
 
 /// `net`'s generator states as a safetensors file's bytes (an empty file when it has none).
 pub fn generators_to_bytes<M: Module + ?Sized>(net: &M) -> Result<Vec<u8>, WeightsError> {
-    let mut data: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut data = Vec::new();
     net.visit_generators(&mut |r| {
         let bytes = r.state().iter().flat_map(|w| w.to_le_bytes()).collect();
-        data.push((format!("{}", data.len()), bytes));
+        data.push((format!("{}", data.len()), Dtype::U32, std::vec![4], bytes));
     });
-    let mut views = Vec::with_capacity(data.len());
-    for (name, bytes) in &data {
-        let v = TensorView::new(Dtype::U32, std::vec![4], bytes).map_err(format_err)?;
-        views.push((name.clone(), v));
-    }
-    ::safetensors::tensor::serialize(views, None).map_err(format_err)
+    file::serialize(&data)
 }
 
 /// Restores `net`'s generators from bytes written by [`generators_to_bytes`]. The file must
@@ -49,27 +40,9 @@ pub fn generators_from_bytes<M: Module + ?Sized>(
     }
     let mut states = Vec::with_capacity(count);
     for i in 0..count {
-        let name = format!("{i}");
-        let v = file.tensor(&name).map_err(|_| WeightsError::Missing {
-            name: name.clone(),
-            shape: std::vec![4],
-        })?;
-        if v.dtype() != Dtype::U32 {
-            return Err(WeightsError::Dtype {
-                name,
-                shape: v.shape().to_vec(),
-                found: v.dtype().to_string(),
-            });
-        }
-        if v.shape() != [4] {
-            return Err(WeightsError::Shape {
-                name,
-                expected: std::vec![4],
-                found: v.shape().to_vec(),
-            });
-        }
+        let data = file::tensor(&file, &format!("{i}"), Dtype::U32, Want::Shape(&[4]))?;
         let mut s = [0u32; 4];
-        for (w, c) in s.iter_mut().zip(v.data().chunks_exact(4)) {
+        for (w, c) in s.iter_mut().zip(data.chunks_exact(4)) {
             *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
         }
         states.push(s);
@@ -88,12 +61,7 @@ pub fn save_generators<M: Module + ?Sized>(
     path: impl AsRef<Path>,
     net: &M,
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
-    let bytes = generators_to_bytes(net)?;
-    std::fs::write(path, bytes).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    file::write(path.as_ref(), &generators_to_bytes(net)?)
 }
 
 /// Restores `net`'s generators from the file at `path` written by [`save_generators`].
@@ -101,10 +69,5 @@ pub fn load_generators<M: Module + ?Sized>(
     path: impl AsRef<Path>,
     net: &mut M,
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    generators_from_bytes(&bytes, net)
+    generators_from_bytes(&file::read(path.as_ref())?, net)
 }

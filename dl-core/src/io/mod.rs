@@ -19,6 +19,8 @@
 //! [`Module::visit`]: crate::Module::visit
 //! [`Module::visit_buffers`]: crate::Module::visit_buffers
 #[cfg(feature = "std")]
+mod file;
+#[cfg(feature = "std")]
 pub mod generators;
 #[cfg(feature = "std")]
 mod header;

@@ -5,17 +5,14 @@
 //!
 //! Tensors: `lr` (F32, shape `[]`); for tensor `i` in visit order, `{i}.step` (I64, `[]`) and
 //! its buffers `{i}.0`, `{i}.1`, … (F32, `[len]`, empty for an unused buffer).
+use super::file::{self, format_err, Want};
 use super::safetensors::WeightsError;
 use crate::optim::{Optimizer, State, TensorState};
-use ::safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use ::safetensors::tensor::{Dtype, SafeTensors};
 use std::format;
 use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
-
-fn format_err(e: impl ToString) -> WeightsError {
-    WeightsError::Format(e.to_string())
-}
 
 /// `opt`'s state as a safetensors file's bytes.
 pub fn optimizer_to_bytes<O: Optimizer + ?Sized>(opt: &O) -> Result<Vec<u8>, WeightsError> {
@@ -30,42 +27,17 @@ pub fn optimizer_to_bytes<O: Optimizer + ?Sized>(opt: &O) -> Result<Vec<u8>, Wei
             data.push((format!("{i}.{k}"), Dtype::F32, std::vec![b.len()], le(b)));
         }
     }
-    let mut views = Vec::with_capacity(data.len());
-    for (name, dtype, shape, bytes) in &data {
-        views.push((
-            name.clone(),
-            TensorView::new(*dtype, shape.clone(), bytes).map_err(format_err)?,
-        ));
-    }
-    ::safetensors::tensor::serialize(views, None).map_err(format_err)
+    file::serialize(&data)
 }
 
-/// Reads one tensor's little-endian values, checking dtype and rank.
+/// One tensor's little-endian values, checking dtype and rank.
 fn values(
     file: &SafeTensors,
     name: &str,
     dtype: Dtype,
     rank: usize,
 ) -> Result<Vec<u8>, WeightsError> {
-    let v = file.tensor(name).map_err(|_| WeightsError::Missing {
-        name: name.to_string(),
-        shape: Vec::new(),
-    })?;
-    if v.dtype() != dtype {
-        return Err(WeightsError::Dtype {
-            name: name.to_string(),
-            shape: v.shape().to_vec(),
-            found: v.dtype().to_string(),
-        });
-    }
-    if v.shape().len() != rank {
-        return Err(WeightsError::Shape {
-            name: name.to_string(),
-            expected: std::vec![v.shape().iter().product(); rank],
-            found: v.shape().to_vec(),
-        });
-    }
-    Ok(v.data().to_vec())
+    file::tensor(file, name, dtype, Want::Rank(rank)).map(<[u8]>::to_vec)
 }
 
 /// Restores `opt`'s state from a safetensors file's bytes written by [`optimizer_to_bytes`].
@@ -114,12 +86,7 @@ pub fn save_optimizer<O: Optimizer + ?Sized>(
     path: impl AsRef<Path>,
     opt: &O,
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
-    let bytes = optimizer_to_bytes(opt)?;
-    std::fs::write(path, bytes).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    file::write(path.as_ref(), &optimizer_to_bytes(opt)?)
 }
 
 /// Restores `opt`'s state from the file at `path` written by [`save_optimizer`].
@@ -127,10 +94,5 @@ pub fn load_optimizer<O: Optimizer + ?Sized>(
     path: impl AsRef<Path>,
     opt: &mut O,
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    optimizer_from_bytes(&bytes, opt)
+    optimizer_from_bytes(&file::read(path.as_ref())?, opt)
 }

@@ -252,12 +252,7 @@ pub fn load_with_names<M: Module, N: TensorName>(
     net: &mut M,
     names: &[N],
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    from_bytes_with_names(&bytes, net, names)
+    from_bytes_with_names(&super::file::read(path.as_ref())?, net, names)
 }
 
 /// Saves `net` as a safetensors file at `path` (see [`to_bytes_with_names`]).
@@ -266,12 +261,7 @@ pub fn save_with_names<M: Module, N: TensorName>(
     net: &M,
     names: &[N],
 ) -> Result<(), WeightsError> {
-    let path = path.as_ref();
-    let bytes = to_bytes_with_names(net, names)?;
-    std::fs::write(path, bytes).map_err(|source| WeightsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    super::file::write(path.as_ref(), &to_bytes_with_names(net, names)?)
 }
 
 #[cfg(test)]

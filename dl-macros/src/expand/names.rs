@@ -74,7 +74,8 @@ fn list(nodes: &[Node], prefix: &str, next: &mut usize, t: &mut Tensors) {
     }
 }
 
-/// `impl Named for #name`: the const table of every visited tensor's name and shape.
+/// `#name::TENSORS`, the const table of every visited tensor's name and shape, and
+/// `impl Named for #name` visiting it.
 pub(super) fn named_impl(k: &TokenStream, name: &syn::Ident, body: &[Node]) -> TokenStream {
     let mut t = Tensors::default();
     list(body, "", &mut 0, &mut t);
@@ -85,8 +86,17 @@ pub(super) fn named_impl(k: &TokenStream, name: &syn::Ident, body: &[Node]) -> T
         quote!((#n, &[#(#s),*]))
     });
     quote! {
+        impl #name {
+            /// `(name, PyTorch shape)` of every visited tensor, parameters first, then buffers:
+            /// the `state_dict` keys of an `nn.Sequential` of the same layers.
+            pub const TENSORS: &'static [(&'static str, &'static [usize])] = &[#(#entries),*];
+        }
         impl #k::io::Named for #name {
-            const TENSORS: &'static [(&'static str, &'static [usize])] = &[#(#entries),*];
+            fn visit_names(f: &mut dyn FnMut(&dyn ::core::fmt::Display, &[usize])) {
+                for (n, s) in Self::TENSORS {
+                    f(n, s);
+                }
+            }
         }
     }
 }
