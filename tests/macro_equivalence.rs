@@ -290,13 +290,13 @@ network! {
 }
 
 type CeilEpsHand = Seq![
-    Conv2d<U3, U4, U3, U1, U1>, BatchNorm2d<U4, { eps_bits(0.001) }>, ReLU,
+    Conv2d<U3, U4, U3, U1, U1>, BatchNorm2d<U4, Eps<U1, U3>>, ReLU,
     MaxPool2d<U3, U2, U0, U1, Ceil>,
     AvgPool2d<U3, U2, U0, Ceil>,
     MaxPool2d<U2>,
-    BatchNorm2d<U4, { eps_bits(0.5) }>,
+    BatchNorm2d<U4, Eps<U5, U1>>,
     Flatten,
-    Linear<U16, U3>, BatchNorm1d<U3, { eps_bits(1e-3) }>,
+    Linear<U16, U3>, BatchNorm1d<U3, Eps<U1, U3>>,
 ];
 
 #[test]
@@ -304,11 +304,36 @@ fn ceil_mode_and_eps_match_hand_composed() {
     let mut m = CeilEps::new(13);
     let mut h = new_boxed::<CeilEpsHand>(14);
     // The macro's layer types carry ε and the rounding mode.
-    let _: &BatchNorm2d<U4, { eps_bits(1e-3) }> = &m.bn1;
-    let _: &BatchNorm2d<U4, { eps_bits(0.5) }> = &m.bn2;
-    let _: &BatchNorm1d<U3, { eps_bits(0.001) }> = &m.bn3;
+    let _: &BatchNorm2d<U4, Eps<U1, U3>> = &m.bn1;
+    let _: &BatchNorm2d<U4, Eps<U5, U1>> = &m.bn2;
+    let _: &BatchNorm1d<U3, Eps<U1, U3>> = &m.bn3;
     let _: &MaxPool2d<U3, U2, U0, U1, Ceil> = &m.pool1;
     let _: &AvgPool2d<U3, U2, U0, Ceil> = &m.pool2;
     compare_infer::<Shape3<U3, U16, U16>, _, _>(&mut *m, &mut *h);
     compare_with::<Shape3<U3, U16, U16>, _, _>(&mut *m, &mut *h, 3, false);
+}
+
+network! {
+    /// LeakyReLU with a negative slope (valid in PyTorch) after a convolution and a Linear: its
+    /// derivative needs the input's sign, which the output does not tell.
+    pub struct NegativeSlope: [2, 6, 6] {
+        Conv2d(2, 3, 3, pad = 1), LeakyReLU(-0.5),
+        Flatten,
+        Linear(108, 5), LeakyReLU(negative_slope = -2),
+        Linear(5, 3), LeakyReLU(1.5),
+    }
+}
+
+type NegativeSlopeHand = Seq![
+    Conv2d<U2, U3, U3, U1, U1>, LeakyReLU<typenum::N1, U2>,
+    Flatten,
+    Linear<U108, U5>, LeakyReLU<typenum::N2, U1>,
+    Linear<U5, U3>, LeakyReLU<U3, U2>,
+];
+
+#[test]
+fn negative_leaky_slope_matches_hand_composed() {
+    let mut m = NegativeSlope::new(21);
+    let mut h = new_boxed::<NegativeSlopeHand>(22);
+    compare::<Shape3<U2, U6, U6>, _, _>(&mut *m, &mut *h, 4);
 }

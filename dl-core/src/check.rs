@@ -59,6 +59,22 @@ nonzero_trait!(
     "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1"
 );
 
+nonzero_trait!(
+    /// A batch-norm ε `Eps<M, E>` (M·10⁻ᴱ) has a non-zero mantissa.
+    EpsNonZero,
+    "BatchNorm eps = 0: ε must be positive (it is added to the variance before the square root)",
+    "this BatchNorm's eps is Eps<0, E> = 0",
+    "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>, 0.001 is Eps<U1, U3>; M ≥ 1"
+);
+
+nonzero_trait!(
+    /// A LeakyReLU slope `NUM/DEN` has a non-zero denominator (so it is finite, never NaN).
+    SlopeDenominatorNonZero,
+    "LeakyReLU<NUM, 0>: the slope NUM/0 is infinite or NaN",
+    "this LeakyReLU's slope denominator DEN is 0",
+    "LeakyReLU<NUM, DEN> has slope NUM/DEN (any finite value: LeakyReLU<N1, U10> is −0.1), so DEN ≥ 1"
+);
+
 /// A kernel size, stride or dilation given per axis, `(height, width)`: both non-zero.
 impl<A: KernelSizeNonZero, B: KernelSizeNonZero> KernelSizeNonZero for (A, B) {}
 /// Per axis: both non-zero.
@@ -178,4 +194,11 @@ check_trait!(
     "pooling padding larger than half the kernel: 2P > K",
     "this pooling layer pads more than half its window",
     "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch"
+);
+check_trait!(
+    /// A batch-norm ε `Eps<M, E>` (M·10⁻ᴱ) has an exponent of at most 38.
+    EpsExponentInRange,
+    "BatchNorm eps = M·10⁻ᴱ with E > 38: below f32's normal range (≈ 1.2e-38)",
+    "this BatchNorm's eps exponent E is above 38",
+    "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>; E ≤ 38"
 );

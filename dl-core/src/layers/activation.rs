@@ -3,6 +3,7 @@
 //!
 //! `ReLU`, `Sigmoid`, `Tanh` and `LeakyReLU` are the layers (`Act<fns::…>`); a user-defined
 //! [`Activation`] becomes a layer as `Act<MyFn>`.
+use crate::check::SlopeDenominatorNonZero;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::math;
 use crate::shape::Shape;
@@ -58,6 +59,10 @@ pub type Sigmoid = Act<fns::Sigmoid>;
 /// `tanh(x)` (`nn.Tanh`).
 pub type Tanh = Act<fns::Tanh>;
 /// `x` for `x > 0`, `(NUM/DEN)·x` otherwise (`nn.LeakyReLU`); the default slope is 0.01.
+///
+/// Any finite slope, as in PyTorch: `NUM` is a typenum unsigned (`U1`) or signed integer (`N1`
+/// for a negative slope, `LeakyReLU<N1, U10>` = −0.1); `DEN` ≥ 1 is checked
+/// ([`crate::check::SlopeDenominatorNonZero`]), so the slope is never NaN or infinite.
 pub type LeakyReLU<NUM = typenum::U1, DEN = typenum::U100> = Act<fns::LeakyReLU<NUM, DEN>>;
 
 /// The activation functions (marker types implementing [`Activation`]).
@@ -71,7 +76,8 @@ pub mod fns {
     pub struct Sigmoid;
     /// `tanh(x)`.
     pub struct Tanh;
-    /// `x` for `x > 0`, `(NUM/DEN)·x` otherwise; the default slope is PyTorch's 0.01.
+    /// `x` for `x > 0`, `(NUM/DEN)·x` otherwise; the default slope is PyTorch's 0.01. `NUM` is
+    /// any [`SlopeNumerator`] (unsigned or signed), `DEN` a non-zero unsigned.
     pub struct LeakyReLU<NUM = typenum::U1, DEN = typenum::U100>(PhantomData<fn() -> (NUM, DEN)>);
     impl<N, D> Default for LeakyReLU<N, D> {
         fn default() -> Self {
@@ -156,25 +162,54 @@ pub mod fns {
             1.0 - y * y
         }
     }
-    impl<N: Unsigned + Send + Sync + 'static, D: Unsigned + Send + Sync + 'static> Activation
-        for LeakyReLU<N, D>
+    impl<N: SlopeNumerator, D: Unsigned + SlopeDenominatorNonZero + Send + Sync + 'static>
+        Activation for LeakyReLU<N, D>
     {
         #[inline]
         fn f(x: f32) -> f32 {
             if x > 0.0 {
                 x
             } else {
-                x * (N::U32 as f32 / D::U32 as f32)
+                x * Self::SLOPE
             }
         }
+        /// From the input `x` (a negative slope maps negative inputs to positive outputs).
         #[inline]
         fn df(x: f32, _y: f32) -> f32 {
             if x > 0.0 {
                 1.0
             } else {
-                N::U32 as f32 / D::U32 as f32
+                Self::SLOPE
             }
         }
+    }
+    impl<N: SlopeNumerator, D: Unsigned> LeakyReLU<N, D> {
+        /// The slope for `x ≤ 0`, `NUM/DEN`.
+        pub const SLOPE: f32 = N::F32 / D::U32 as f32;
+    }
+
+    /// The numerator of a [`LeakyReLU`] slope: a typenum unsigned (`U0`, `U1`, …) or signed
+    /// (`Z0`, `P1`, `N1`, …) integer.
+    pub trait SlopeNumerator: Send + Sync + 'static {
+        /// Its value as an `f32`.
+        const F32: f32;
+    }
+    impl SlopeNumerator for typenum::UTerm {
+        const F32: f32 = 0.0;
+    }
+    impl<U: Unsigned + Send + Sync + 'static, B: typenum::Bit + Send + Sync + 'static>
+        SlopeNumerator for typenum::UInt<U, B>
+    {
+        const F32: f32 = <Self as Unsigned>::U32 as f32;
+    }
+    impl SlopeNumerator for typenum::Z0 {
+        const F32: f32 = 0.0;
+    }
+    impl<U: Unsigned + typenum::NonZero + Send + Sync + 'static> SlopeNumerator for typenum::PInt<U> {
+        const F32: f32 = U::U32 as f32;
+    }
+    impl<U: Unsigned + typenum::NonZero + Send + Sync + 'static> SlopeNumerator for typenum::NInt<U> {
+        const F32: f32 = -(U::U32 as f32);
     }
 }
 
@@ -254,6 +289,29 @@ mod tests {
         assert!((fns::Tanh::f(1.0) - 0.761_594_2).abs() < 1e-6);
         assert!((<fns::LeakyReLU>::f(-2.0) + 0.02).abs() < 1e-7);
         assert!((<fns::LeakyReLU<U1, U5>>::f(-2.0) + 0.4).abs() < 1e-7);
+    }
+
+    /// PyTorch accepts any slope: negative (`nn.LeakyReLU(-0.2)`), 0 (ReLU) and above 1.
+    #[test]
+    fn any_finite_slope() {
+        use typenum::{N1, N2, P3, Z0};
+        type Neg = fns::LeakyReLU<N1, U5>;
+        assert_eq!(Neg::SLOPE, -0.2);
+        assert_eq!(Neg::f(-2.0), 0.4);
+        assert_eq!(Neg::f(3.0), 3.0);
+        assert_eq!(
+            Neg::df(-2.0, 0.4),
+            -0.2,
+            "the derivative reads x, not the positive y"
+        );
+        assert_eq!(Neg::df(3.0, 3.0), 1.0);
+        assert_eq!(<fns::LeakyReLU<N2, U1>>::f(-1.5), 3.0);
+        assert_eq!(<fns::LeakyReLU<U0, U1>>::f(-1.5), 0.0);
+        assert_eq!(<fns::LeakyReLU<Z0, U1>>::SLOPE, 0.0);
+        assert_eq!(<fns::LeakyReLU<P3, U2>>::f(-2.0), -3.0);
+        assert_eq!(<fns::LeakyReLU<U3, U2>>::f(-2.0), -3.0);
+        assert_eq!(<fns::LeakyReLU>::SLOPE, 0.01);
+        check_layer_grads::<crate::Shape1<U9>, _>(&mut <LeakyReLU<N1, U2>>::default(), 4, 5);
     }
 
     /// NaN and ±∞ go through every activation as through PyTorch's: `f(NaN)` is NaN, and

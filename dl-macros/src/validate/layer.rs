@@ -363,18 +363,12 @@ pub(super) fn layer(
                 "Sigmoid" => Kind::Act(Act::Sigmoid),
                 "Tanh" => Kind::Act(Act::Tanh),
                 "LeakyReLU" => {
-                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "LeakyReLU", "negative_slope")
-                    else {
+                    // Any finite slope, as PyTorch (negative included).
+                    let Some((n, d)) = ratio(cx, b[0], (1, 100), "negative_slope") else {
                         return (None, None, None);
                     };
-                    if n == 0 || n >= d {
-                        cx.err(
-                            b[0].map_or(&call.tokens, |a| &a.tokens),
-                            "negative_slope must lie strictly between 0 and 1",
-                        );
-                        return (None, None, None);
-                    }
-                    Kind::Act(Act::Leaky(n, d))
+                    let neg = b[0].is_some_and(|a| a.negative) && n != 0;
+                    Kind::Act(Act::Leaky(neg, n, d))
                 }
                 "Softmax" => Kind::Softmax,
                 "Flatten" => Kind::Flatten,
@@ -449,7 +443,7 @@ pub(super) fn layer(
             let two = name == "BatchNorm2d";
             let b = bind!([P(&["num_features"], None), P(&["eps"], None)], 1, false);
             let given = b[0].and_then(|a| int(cx, Some(a), None, call, "num_features"));
-            let Some(eps) = eps_bits(cx, b[1], &name) else {
+            let Some(eps) = eps_decimal(cx, b[1], &name) else {
                 return (None, None, None);
             };
             let Some(i) = input else {
@@ -492,7 +486,18 @@ pub(super) fn layer(
         }
         "Dropout" => {
             let b = bind!([P(&["p"], None)], 1, false);
-            let Some((num, den)) = ratio(cx, b[0], (1, 2), "Dropout", "p") else {
+            if let Some(a) = b[0].filter(|a| a.negative) {
+                cx.err(
+                    &a.tokens,
+                    format!(
+                        "Dropout: `p` = {} is negative; the drop probability lies in [0, 1) \
+                         (PyTorch's default is 0.5)",
+                        describe_value(a)
+                    ),
+                );
+                return (None, None, None);
+            }
+            let Some((num, den)) = ratio(cx, b[0], (1, 2), "p") else {
                 return (None, None, None);
             };
             if num >= den {

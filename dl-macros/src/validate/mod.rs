@@ -48,7 +48,8 @@ pub enum Act {
     ReLU6,
     Sigmoid,
     Tanh,
-    Leaky(u64, u64),
+    /// `negative_slope` = ±n/d: `(negative, n, d)`.
+    Leaky(bool, u64, u64),
 }
 
 /// A 2-D window's hyper-parameters per axis: kernel, stride and dilation `[height, width]`,
@@ -112,14 +113,14 @@ pub enum Kind {
         ceil: bool,
     },
     GlobalAvgPool,
-    /// `eps`: the bits of the `f32` ε (`0x3727_C5AC` = 1e-5, PyTorch's default).
+    /// `eps`: ε as a decimal `(m, e)` = m·10⁻ᵉ (`(1, 5)` = 1e-5, PyTorch's default).
     Bn2d {
         c: u64,
-        eps: u32,
+        eps: (u64, u32),
     },
     Bn1d {
         n: u64,
-        eps: u32,
+        eps: (u64, u32),
     },
     Dropout {
         num: u64,

@@ -9,6 +9,9 @@ use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
 use typenum::{Eq, IsEqual};
 
+mod eps;
+pub use eps::{DefaultEps, Eps, EpsValue, ValidEps};
+
 /// Marker of [`BatchNorm1d`]: normalises each of the `[N]` features.
 pub struct Features;
 /// Marker of [`BatchNorm2d`]: normalises each channel of `[C, H, W]` over the batch, H and W.
@@ -26,29 +29,19 @@ impl BatchNormKind for Maps {
     const NAME: &'static str = "BatchNorm2d";
 }
 
-/// `1e-5f32.to_bits()`: the bits of PyTorch's default batch-norm ε.
-pub const DEFAULT_EPS: u32 = 0x3727_C5AC;
-
-/// The bits of `e` as a [`BatchNorm`] ε parameter: `BatchNorm2d<U64, { eps_bits(1e-3) }>` is
-/// `nn.BatchNorm2d(64, eps=0.001)`.
-pub const fn eps_bits(e: f32) -> u32 {
-    e.to_bits()
-}
-
 /// Batch normalisation over `C` channels (PyTorch's `nn.BatchNorm1d/2d(C, eps)`, momentum 0.1,
 /// affine, tracking running statistics). Use the aliases [`BatchNorm1d`] / [`BatchNorm2d`].
 ///
-/// ε is part of the type, as the bits of an `f32` (a const generic cannot be a float):
-/// `EPS_BITS` defaults to [`DEFAULT_EPS`] (PyTorch's 1e-5), so `BatchNorm2d<C>` is
-/// `nn.BatchNorm2d(C)`; write another with [`eps_bits`], `BatchNorm2d<C, { eps_bits(1e-3) }>`,
-/// and read it back as [`BatchNorm::EPS`]. (A const generic rather than a marker type per value:
-/// any ε is expressible, and an error message shows the number, e.g. `BatchNorm<U64, Maps,
-/// 981668463>` for 1e-3.) ε must be positive and finite, checked when the layer is used.
+/// ε is part of the type, a decimal [`Eps<M, E>`](Eps) = M·10⁻ᴱ: it defaults to [`DefaultEps`]
+/// (`Eps<U1, U5>`, PyTorch's 1e-5), so `BatchNorm2d<C>` is `nn.BatchNorm2d(C)` and
+/// `BatchNorm2d<C, Eps<U1, U3>>` is `nn.BatchNorm2d(C, eps=0.001)`; read it back as
+/// [`BatchNorm::EPS`]. ε = 0 (`Eps<U0, _>`) is a `cargo check` error with a message; a
+/// negative, NaN or infinite ε cannot be written.
 ///
 /// Training normalises with the batch's biased variance and moves `running_var` towards the
 /// unbiased one; eval ([`Layer::infer`]) uses `running_mean` / `running_var`.
 #[repr(C)]
-pub struct BatchNorm<C: ArrayLength, D, const EPS_BITS: u32 = DEFAULT_EPS> {
+pub struct BatchNorm<C: ArrayLength, D, E = DefaultEps> {
     /// γ, `[C]` (trainable).
     pub weight: GenericArray<f32, C>,
     /// β, `[C]` (trainable).
@@ -57,12 +50,12 @@ pub struct BatchNorm<C: ArrayLength, D, const EPS_BITS: u32 = DEFAULT_EPS> {
     pub running_mean: GenericArray<f32, C>,
     /// Running variance, `[C]` (a buffer: visited by [`Module::visit_buffers`]).
     pub running_var: GenericArray<f32, C>,
-    _dims: PhantomData<fn() -> D>,
+    _dims: PhantomData<fn() -> (D, E)>,
 }
-/// `nn.BatchNorm1d(N, eps)` on `[N]` features; ε defaults to 1e-5 (see [`eps_bits`]).
-pub type BatchNorm1d<N, const EPS_BITS: u32 = DEFAULT_EPS> = BatchNorm<N, Features, EPS_BITS>;
-/// `nn.BatchNorm2d(C, eps)` on `[C, H, W]` maps; ε defaults to 1e-5 (see [`eps_bits`]).
-pub type BatchNorm2d<C, const EPS_BITS: u32 = DEFAULT_EPS> = BatchNorm<C, Maps, EPS_BITS>;
+/// `nn.BatchNorm1d(N, eps)` on `[N]` features; ε defaults to 1e-5 (see [`Eps`]).
+pub type BatchNorm1d<N, E = DefaultEps> = BatchNorm<N, Features, E>;
+/// `nn.BatchNorm2d(C, eps)` on `[C, H, W]` maps; ε defaults to 1e-5 (see [`Eps`]).
+pub type BatchNorm2d<C, E = DefaultEps> = BatchNorm<C, Maps, E>;
 
 /// The gradient of a [`BatchNorm`]: its trainable parameters only.
 pub struct BatchNormGrad<C: ArrayLength> {
@@ -73,13 +66,13 @@ pub struct BatchNormGrad<C: ArrayLength> {
 }
 
 // SAFETY: f32 arrays and a marker.
-unsafe impl<C: ArrayLength, D, const E: u32> Zeroable for BatchNorm<C, D, E> {}
+unsafe impl<C: ArrayLength, D, E> Zeroable for BatchNorm<C, D, E> {}
 // SAFETY: `#[repr(C)]`, four f32 arrays and a marker.
-unsafe impl<C: ArrayLength, D, const E: u32> crate::layer::Pod for BatchNorm<C, D, E> {}
+unsafe impl<C: ArrayLength, D, E> crate::layer::Pod for BatchNorm<C, D, E> {}
 // SAFETY: f32 arrays.
 unsafe impl<C: ArrayLength> Zeroable for BatchNormGrad<C> {}
 
-impl<C: ArrayLength, D, const E: u32> Module for BatchNorm<C, D, E> {
+impl<C: ArrayLength, D, E> Module for BatchNorm<C, D, E> {
     const PARAMS: usize = 2 * C::USIZE;
     /// PyTorch's defaults: weight 1, bias 0, running mean 0, running variance 1.
     fn init(&mut self, _rng: &mut Rng) {
@@ -118,17 +111,9 @@ impl<C: ArrayLength> Module for BatchNormGrad<C> {
     }
 }
 
-impl<C: ArrayLength, D, const E: u32> BatchNorm<C, D, E> {
-    /// ε added to the variance, from the type (1e-5 by default, PyTorch's). A const-evaluation
-    /// error when it is not positive and finite.
-    pub const EPS: f32 = {
-        let e = f32::from_bits(E);
-        assert!(
-            e > 0.0 && e.is_finite(),
-            "BatchNorm eps must be positive and finite"
-        );
-        e
-    };
+impl<C: ArrayLength, D, E: EpsValue> BatchNorm<C, D, E> {
+    /// ε added to the variance, from the type (1e-5 by default, PyTorch's).
+    pub const EPS: f32 = E::VALUE;
     /// Weight of the new batch statistic in the running averages (PyTorch's default).
     pub const MOMENTUM: f32 = 0.1;
     /// Eval mode on one sample, `m` values per channel: `y = (x − μ_run)/√(σ²_run + ε)·γ + β`.
@@ -148,7 +133,7 @@ impl<C: ArrayLength, D, const E: u32> BatchNorm<C, D, E> {
     }
 }
 
-impl<C2, H, W, C, const E: u32> Layer<Shape3<C2, H, W>> for BatchNorm<C, Maps, E>
+impl<C2, H, W, C, E: ValidEps> Layer<Shape3<C2, H, W>> for BatchNorm<C, Maps, E>
 where
     Shape3<C2, H, W>: Shape,
     C2: IsEqual<C>,
@@ -161,7 +146,7 @@ where
     }
 }
 
-impl<N, C, const E: u32> Layer<Shape1<N>> for BatchNorm<C, Features, E>
+impl<N, C, E: ValidEps> Layer<Shape1<N>> for BatchNorm<C, Features, E>
 where
     N: ArrayLength + IsEqual<C>,
     Eq<N, C>: ChannelsMatch,
@@ -227,7 +212,7 @@ fn channel_sums(
 }
 
 #[cfg(feature = "alloc")]
-impl<S: Shape, C: ArrayLength, D: BatchNormKind, const E: u32> crate::layer::Train<S>
+impl<S: Shape, C: ArrayLength, D: BatchNormKind, E: ValidEps> crate::layer::Train<S>
     for BatchNorm<C, D, E>
 where
     Self: Layer<S, Out = S>,
@@ -464,7 +449,7 @@ mod tests {
         type C: ArrayLength;
         fn stats(&mut self) -> (&mut [f32], &mut [f32]);
     }
-    impl<C: ArrayLength, D, const E: u32> BnParts for BatchNorm<C, D, E> {
+    impl<C: ArrayLength, D, E> BnParts for BatchNorm<C, D, E> {
         type C = C;
         fn stats(&mut self) -> (&mut [f32], &mut [f32]) {
             (&mut self.running_mean, &mut self.running_var)
@@ -478,19 +463,18 @@ mod tests {
         bn_matches::<Shape1<U6>, BatchNorm1d<U6>>("bn1d");
         bn_matches::<Shape1<U3>, BatchNorm1d<U3>>("bn1d_b2");
         // GoogLeNet's BatchNorm2d(eps=0.001), and a large ε so a wrong one shows.
-        bn_matches::<Shape3<U3, U5, U7>, BatchNorm2d<U3, { eps_bits(1e-3) }>>("bn2d_eps1e3");
-        bn_matches::<Shape1<U6>, BatchNorm1d<U6, { eps_bits(0.5) }>>("bn1d_eps05");
+        bn_matches::<Shape3<U3, U5, U7>, BatchNorm2d<U3, Eps<U1, U3>>>("bn2d_eps1e3");
+        bn_matches::<Shape1<U6>, BatchNorm1d<U6, Eps<U5, U1>>>("bn1d_eps05");
     }
 
     #[test]
     fn eps_is_a_type_parameter_defaulting_to_1e_5() {
-        assert_eq!(DEFAULT_EPS, 1e-5f32.to_bits());
         assert_eq!(<BatchNorm2d<U3>>::EPS, 1e-5);
-        assert_eq!(<BatchNorm1d<U3, { eps_bits(1e-3) }>>::EPS, 1e-3);
+        assert_eq!(<BatchNorm1d<U3, Eps<U1, U3>>>::EPS, 1e-3);
         fn same<A: typenum::Same<B>, B>() {}
-        same::<BatchNorm2d<U3>, BatchNorm<U3, Maps, 0x3727_C5AC>>();
+        same::<BatchNorm2d<U3>, BatchNorm<U3, Maps, Eps<U1, U5>>>();
         check_layer_grads::<Shape3<U2, U3, U3>, _>(
-            &mut *bn::<BatchNorm2d<U2, { eps_bits(0.25) }>>(6),
+            &mut *bn::<BatchNorm2d<U2, Eps<U25, U2>>>(6),
             3,
             6,
         );

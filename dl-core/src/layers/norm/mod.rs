@@ -6,10 +6,10 @@ mod lrn;
 
 #[cfg(feature = "alloc")]
 pub use batch::BatchNormCache;
-pub use batch::{eps_bits, DEFAULT_EPS};
 pub use batch::{
     BatchNorm, BatchNorm1d, BatchNorm2d, BatchNormGrad, BatchNormKind, Features, Maps,
 };
+pub use batch::{DefaultEps, Eps, EpsValue, ValidEps};
 #[cfg(feature = "alloc")]
 pub use lrn::LrnCache;
 pub use lrn::{LocalResponseNorm, SizeCheck};

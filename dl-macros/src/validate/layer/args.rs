@@ -178,31 +178,15 @@ pub(super) fn boolean(cx: &mut Ctxt, a: Option<&Arg>, default: bool, pname: &str
     }
 }
 
-/// A float argument as a reduced fraction `num/den` (exact: decimal digits).
+/// A float argument's magnitude as a reduced fraction `num/den` (exact: decimal digits); the
+/// caller reads and checks its sign (`Arg::negative`).
 pub(super) fn ratio(
     cx: &mut Ctxt,
     a: Option<&Arg>,
     default: (u64, u64),
-    what: &str,
     pname: &str,
 ) -> Option<(u64, u64)> {
     let Some(a) = a else { return Some(default) };
-    if a.negative {
-        cx.err(
-            &a.tokens,
-            format!(
-                "{what}: `{pname}` = {} is negative; {}",
-                describe_value(a),
-                if pname == "p" {
-                    "the drop probability lies in [0, 1) (PyTorch's default is 0.5)"
-                } else {
-                    "the slope for negative inputs lies strictly between 0 and 1 (PyTorch's \
-                     default is 0.01)"
-                }
-            ),
-        );
-        return None;
-    }
     let text = match &a.value {
         Value::Float(f) => f.base10_digits().to_string(),
         Value::Int(i) => i.base10_digits().to_string(),
@@ -230,11 +214,12 @@ pub(super) fn ratio(
     let g = gcd(num, den);
     Some((num / g.max(1), den / g.max(1)))
 }
-/// BatchNorm's `eps` as the bits of an `f32` (PyTorch's 1e-5 when absent): a positive, finite
-/// number such as `0.001` or `1e-3`.
-pub(super) fn eps_bits(cx: &mut Ctxt, a: Option<&Arg>, name: &str) -> Option<u32> {
+/// BatchNorm's `eps` as a decimal `(m, e)` = m·10⁻ᵉ, the digits of its `f32` (PyTorch's 1e-5 =
+/// `(1, 5)` when absent): a positive, finite number such as `0.001` or `1e-3`, at least 1e-38.
+/// dl-core's `Eps<M, E>` gives back exactly this `f32` (checked here with the same formula).
+pub(super) fn eps_decimal(cx: &mut Ctxt, a: Option<&Arg>, name: &str) -> Option<(u64, u32)> {
     let Some(a) = a else {
-        return Some(1e-5f32.to_bits());
+        return Some((1, 5));
     };
     let sign = if a.negative { -1.0 } else { 1.0 };
     let v = match &a.value {
@@ -243,26 +228,58 @@ pub(super) fn eps_bits(cx: &mut Ctxt, a: Option<&Arg>, name: &str) -> Option<u32
         Value::Ident(_) | Value::Bool(_) | Value::Tuple(_) | Value::Str(_) => None,
     }
     .map(|v| sign * v);
-    match v {
-        Some(e) if e > 0.0 && e.is_finite() => Some(e.to_bits()),
-        Some(e) => {
-            cx.err(
-                &a.tokens,
-                format!(
-                    "{name}: eps = {e} must be positive and finite (it is added to the variance \
-                     before the square root; PyTorch's default is 1e-5)"
-                ),
-            );
-            None
-        }
+    let Some(e) = v else {
+        cx.err(
+            &a.tokens,
+            format!("{name}: `eps` must be a number such as 0.001 or 1e-5"),
+        );
+        return None;
+    };
+    if !(e > 0.0 && e.is_finite()) {
+        cx.err(
+            &a.tokens,
+            format!(
+                "{name}: eps = {e} must be positive and finite (it is added to the variance \
+                 before the square root; PyTorch's default is 1e-5)"
+            ),
+        );
+        return None;
+    }
+    match decimal(e).filter(|&(m, x)| x <= 38 && eps_value(m, x) == e) {
+        Some(d) => Some(d),
         None => {
             cx.err(
                 &a.tokens,
-                format!("{name}: `eps` must be a number such as 0.001 or 1e-5"),
+                format!("{name}: eps = {e:e} is outside what BatchNorm's ε type spells (1e-38 … 1.8e19)"),
             );
             None
         }
     }
+}
+
+/// The shortest decimal digits of `v > 0` as `(m, e)` with `v` ≈ m·10⁻ᵉ; `None` if `m`
+/// overflows.
+fn decimal(v: f32) -> Option<(u64, u32)> {
+    let text = format!("{v:e}");
+    let (mant, exp) = text.split_once('e')?;
+    let exp: i64 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut m: u64 = format!("{int}{frac}").parse().ok()?;
+    let mut e = frac.len() as i64 - exp;
+    while e < 0 {
+        m = m.checked_mul(10)?;
+        e += 1;
+    }
+    Some((m, u32::try_from(e).ok()?))
+}
+
+/// dl-core's `Eps<M, E>` value: `m / 10ᵉ` through `f64`, then rounded to `f32`.
+fn eps_value(m: u64, e: u32) -> f32 {
+    let mut p = 1.0f64;
+    for _ in 0..e {
+        p *= 10.0;
+    }
+    (m as f64 / p) as f32
 }
 
 pub(super) fn gcd(a: u64, b: u64) -> u64 {
@@ -270,5 +287,27 @@ pub(super) fn gcd(a: u64, b: u64) -> u64 {
         a
     } else {
         gcd(b, a % b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decimal, eps_value};
+
+    #[test]
+    fn eps_literals_become_decimals_that_give_back_their_f32() {
+        for (v, want) in [
+            (1e-5f32, (1, 5)),
+            (0.001, (1, 3)),
+            (1.5e-3, (15, 4)),
+            (0.25, (25, 2)),
+            (2.0, (2, 0)),
+            (100.0, (100, 0)),
+            (1e-38, (1, 38)),
+        ] {
+            assert_eq!(decimal(v), Some(want), "{v}");
+            assert_eq!(eps_value(want.0, want.1), v, "{v}");
+        }
+        assert_eq!(decimal(1e30), None, "the mantissa 10³⁰ overflows u64");
     }
 }
