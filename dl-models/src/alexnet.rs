@@ -67,9 +67,13 @@ pub trait AlexNetInput {
     /// AlexNet at this size.
     type AlexNet;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl AlexNetInput for U224 {
     type AlexNet = AlexNetx224;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl AlexNetInput for U63 {
     type AlexNet = AlexNetx63;
 }

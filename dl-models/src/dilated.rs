@@ -67,12 +67,18 @@ pub trait ContextInput {
     /// The module at this size.
     type Context;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl ContextInput for U32 {
     type Context = Contextx32;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl ContextInput for U64 {
     type Context = Contextx64;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl ContextInput for U97 {
     type Context = Contextx97;
 }

@@ -253,16 +253,22 @@ pub trait FcnInput {
     /// FCN-8s at this size.
     type Fcn8s;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl FcnInput for U32 {
     type Fcn32s = at32::Fcn32s;
     type Fcn16s = at32::Fcn16s;
     type Fcn8s = at32::Fcn8s;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl FcnInput for U64 {
     type Fcn32s = at64::Fcn32s;
     type Fcn16s = at64::Fcn16s;
     type Fcn8s = at64::Fcn8s;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl FcnInput for U224 {
     type Fcn32s = at224::Fcn32s;
     type Fcn16s = at224::Fcn16s;

@@ -141,9 +141,13 @@ pub trait GoogLeNetInput {
     /// GoogLeNet at this size.
     type GoogLeNet;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl GoogLeNetInput for U224 {
     type GoogLeNet = GoogLeNetx224;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl GoogLeNetInput for U32 {
     type GoogLeNet = GoogLeNetx32;
 }

@@ -67,9 +67,13 @@ pub trait NinInput {
     /// NiN at this size.
     type Nin;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl NinInput for U32 {
     type Nin = Ninx32;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl NinInput for U64 {
     type Nin = Ninx64;
 }

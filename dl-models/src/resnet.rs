@@ -261,6 +261,8 @@ pub trait ResNetInput {
     /// ResNet-152 at this size.
     type ResNet152;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl ResNetInput for U224 {
     type ResNet18 = at224::ResNet18;
     type ResNet34 = at224::ResNet34;
@@ -268,6 +270,8 @@ impl ResNetInput for U224 {
     type ResNet101 = at224::ResNet101;
     type ResNet152 = at224::ResNet152;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl ResNetInput for U32 {
     type ResNet18 = at32::ResNet18;
     type ResNet34 = at32::ResNet34;

@@ -120,10 +120,14 @@ pub trait VggInput {
     /// VGG-16 at this size.
     type Vgg16;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl VggInput for U224 {
     type Vgg11 = Vgg11x224;
     type Vgg16 = Vgg16x224;
 }
+// hidden: rustdoc would print the size as a binary typenum nest; the trait's doc names it
+#[doc(hidden)]
 impl VggInput for U32 {
     type Vgg11 = Vgg11x32;
     type Vgg16 = Vgg16x32;

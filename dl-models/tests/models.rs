@@ -319,6 +319,26 @@ fn ic01_count_forward_train() {
     assert_decreases("ic01", &train(&mut *net, &x, 0.1, 6, ce));
 }
 
+#[test]
+fn kws01_count_forward_train() {
+    assert_eq!(visited(&*Kws01::new(0)), mlperf::KWS01_PARAMS);
+    let mut net = Kws01::new(1);
+    forward::<Shape3<U1, U49, U10>, _>(&*net, 2);
+    // ends in Softmax too (see ic01)
+    let x = input::<Shape3<U1, U49, U10>>(4, 6);
+    assert_decreases("kws01", &train(&mut *net, &x, 0.1, 6, ce));
+}
+
+#[test]
+fn vww01_count_forward_train() {
+    assert_eq!(visited(&*Vww01::new(0)), mlperf::VWW01_PARAMS);
+    let mut net = Vww01::new(1);
+    forward::<Shape3<U3, U96, U96>, _>(&*net, 2);
+    // ends in Softmax too (see ic01)
+    let x = input::<Shape3<U3, U96, U96>>(4, 7);
+    assert_decreases("vww01", &train(&mut *net, &x, 0.1, 6, ce));
+}
+
 /// The PyTorch names line up with the visited tensors (count and length, in order) and the
 /// tensors torchvision has add up to its published count.
 fn check_names<M: Module>(net: &M, names: &dl_models::names::Names, published: usize) {

@@ -17,6 +17,9 @@ struct Gen {
     /// Training-cache fields: name and type.
     cache: Vec<(Ident, TokenStream)>,
     next: usize,
+    /// Spell numbers above 1024 as `Prod<Ua, Ub>` (field types, for the docs) rather than in
+    /// binary.
+    readable: bool,
 }
 
 fn lit(n: u64) -> TokenStream {
@@ -36,11 +39,11 @@ fn geom(k: &TokenStream, c: u64, h: u64, w: u64, win: &Win) -> TokenStream {
     quote!(#k::fused::geom(#c, #h, #w, #kk, #s, #p, #d))
 }
 
-/// A BatchNorm's ε parameter: nothing for PyTorch's default 1e-5, else `, bits` (its `f32` bits).
-fn eps_arg(bits: u32) -> Option<TokenStream> {
-    (bits != 1e-5f32.to_bits()).then(|| {
-        let b = proc_macro2::Literal::u32_unsuffixed(bits);
-        quote!(, #b)
+/// A BatchNorm's ε parameter: nothing for PyTorch's default 1e-5, else `, Eps<M, E>` (M·10⁻ᴱ).
+fn eps_arg(g: &Gen, (m, e): (u64, u32)) -> Option<TokenStream> {
+    ((m, e) != (1, 5)).then(|| {
+        let (k, m, e) = (&g.k, g.num(m), g.num(u64::from(e)));
+        quote!(, #k::Eps<#m, #e>)
     })
 }
 
@@ -51,6 +54,8 @@ impl Gen {
         if n <= 1024 {
             let u = format_ident!("U{}", n);
             quote!(#k::consts::#u)
+        } else if let Some(t) = self.readable.then(|| typed::product(k, n)).flatten() {
+            t
         } else {
             // typenum names constants up to 1024; above, spell the binary form.
             let bit = if n & 1 == 1 {
@@ -116,8 +121,13 @@ impl Gen {
             Act::ReLU6 => quote!(#k::layers::activation::fns::ReLU6),
             Act::Sigmoid => quote!(#k::layers::activation::fns::Sigmoid),
             Act::Tanh => quote!(#k::layers::activation::fns::Tanh),
-            Act::Leaky(n, d) => {
+            Act::Leaky(neg, n, d) => {
                 let (n, d) = (self.num(n), self.num(d));
+                let n = if neg {
+                    quote!(#k::typenum::NInt<#n>)
+                } else {
+                    n
+                };
                 quote!(#k::layers::activation::fns::LeakyReLU<#n, #d>)
             }
         }
@@ -182,11 +192,11 @@ impl Gen {
             }
             Kind::GlobalAvgPool => quote!(#k::GlobalAvgPool2d),
             Kind::Bn2d { c, eps } => {
-                let (c, e) = (n(c), eps_arg(eps));
+                let (c, e) = (n(c), eps_arg(self, eps));
                 quote!(#k::BatchNorm2d<#c #e>)
             }
             Kind::Bn1d { n: f, eps } => {
-                let (f, e) = (n(f), eps_arg(eps));
+                let (f, e) = (n(f), eps_arg(self, eps));
                 quote!(#k::BatchNorm1d<#f #e>)
             }
             Kind::Dropout { num, den } => {
@@ -289,13 +299,15 @@ fn act_of(n: &Node) -> Option<Act> {
 
 /// Groups a list into ops. Inference: every activation runs in place on the op before it.
 /// Training: one activation in place after Conv2d/Linear/blocks, whose backward does not read
-/// their own output (the activation's derivative is computed from its output).
+/// their own output (the activation's derivative is computed from its output, so not a
+/// LeakyReLU with a negative slope, whose output does not tell the input's sign).
 fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
     let mut ops: Vec<Op> = Vec::new();
     for n in nodes {
         if let (Some(a), Some(last)) = (act_of(n), ops.last_mut()) {
             let fusable = !train
                 || (last.posts.is_empty()
+                    && !matches!(a, Act::Leaky(true, ..))
                     && match last.node {
                         Node::Leaf(l) => {
                             matches!(l.kind, Kind::Conv { g: 1, .. } | Kind::Linear { .. })
@@ -520,6 +532,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         k: k.clone(),
         cache: Vec::new(),
         next: 0,
+        readable: false,
     };
     let name = &net.name;
     let vis = &net.vis;
@@ -543,7 +556,10 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         ));
         if let Some(f) = &l.field {
             let doc = format!("`{}`: {} → {}", l.desc, l.input, l.output);
-            fields.push(quote!(#[doc = #doc] pub #f: #lt,));
+            g.readable = true;
+            let shown = g.layer_ty(&l.kind);
+            g.readable = false;
+            fields.push(quote!(#[doc = #doc] pub #f: #shown,));
             if matches!(l.kind, Kind::Bn1d { .. } | Kind::Bn2d { .. }) {
                 // the layers whose training batch can be too small (one value per channel)
                 let fs = f.to_string();
@@ -571,8 +587,16 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         })
         .sum();
     let (params_l, macs_l, weight_bytes_l) = (lit(params), lit(macs), lit(4 * (params + buffers)));
-    let arena = g.chain_arena(&m.body);
-    let infer = g.chain_infer(&m.body, m.input, quote!(x), quote!(y), quote!(scratch));
+    let arena = g.chain_arena(&m.body, false);
+    let infer = g.chain_infer(
+        &m.body,
+        m.input,
+        quote!(x),
+        quote!(y),
+        quote!(scratch),
+        false,
+    );
+    let place = g.place_entry(name, m, true);
 
     let fnames: Vec<&Ident> = field_list.iter().map(|f| &f.0).collect();
     let ftys: Vec<&TokenStream> = field_list.iter().map(|f| &f.1).collect();
@@ -596,6 +620,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     let named = names::named_impl(&k, name, &m.body);
 
     let typed = typed::typed_entry(&g, net, m);
+    let shape_doc = typed::shape_doc(net, m, &rs);
 
     // Training.
     let (fwd, bwd) = g.chain_train(
@@ -625,6 +650,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
 
     quote! {
         #(#attrs)*
+        #shape_doc
         #[repr(C)]
         #vis struct #name {
             #(#fields)*
@@ -685,8 +711,10 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         }
 
         #typed
+        #place
 
         #[allow(clippy::all, unused_variables, unused_braces)]
+        #[doc(hidden)] // rustdoc would spell its typenum arguments in binary: see "Shapes"
         impl #k::Layer<#si> for #name {
             type Out = #so;
             const SCRATCH: usize = #name::ARENA_LEN;
@@ -717,6 +745,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             }
 
             #[allow(clippy::all, unused_variables, unused_braces)]
+            #[doc(hidden)]
             impl #k::Train<#si> for #name {
                 type Grad = #grad_name;
                 type Cache = #cache_name;

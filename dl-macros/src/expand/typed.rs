@@ -163,3 +163,127 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
         }
     }
 }
+
+/// `n` above 1024 (typenum's last named constant) as `Prod<Ua, Ub>` of two named ones, the
+/// first as large as possible (`25088` is `Prod<U896, U28>`), or `Sum<Prod<Uq, U1024>, Ur>`;
+/// `None` past `1024 · 1025`. For field types, which rustdoc prints as written.
+pub(super) fn product(k: &TokenStream, n: u64) -> Option<TokenStream> {
+    let u = |v: u64| {
+        let id = format_ident!("U{}", v);
+        quote!(#k::consts::#id)
+    };
+    if let Some(a) = (2..=1024)
+        .rev()
+        .find(|a| n.is_multiple_of(*a) && n / a <= 1024)
+    {
+        let (a, b) = (u(a), u(n / a));
+        return Some(quote!(#k::typenum::Prod<#a, #b>));
+    }
+    let (q, r) = (n / 1024, n % 1024);
+    (q <= 1024).then(|| {
+        let (q, r, kb) = (u(q), u(r), u(1024));
+        quote!(#k::typenum::Sum<#k::typenum::Prod<#q, #kb>, #r>)
+    })
+}
+
+/// `Shape3<U1, U32, U32>`, when every size has a typenum name.
+fn spelled_type(s: Shape) -> Option<String> {
+    match s {
+        Shape::Vec(n) if n <= 1024 => Some(format!("Shape1<U{n}>")),
+        Shape::Map(c, h, w) if c.max(h).max(w) <= 1024 => Some(format!("Shape3<U{c}, U{h}, U{w}>")),
+        _ => None,
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The doc sections every `network!` struct gets: its shapes in decimal (the `Layer` / `Train`
+/// impls are hidden from rustdoc, which would print their typenum arguments in binary) and
+/// its layer table (`rows` as `summary()` prints them).
+pub(super) fn shape_doc(
+    net: &Net,
+    m: &Model,
+    rows: &[(String, String, String, u64, u64)],
+) -> TokenStream {
+    let name = &net.name;
+    let (si, so) = (spelled_type(m.input), spelled_type(m.output));
+    let layer = match (&si, &so) {
+        (Some(i), Some(o)) => format!("`Layer<{i}>` with `Out = {o}`, and `Train<{i}>`"),
+        _ => "`Layer` and `Train` of that input shape".to_string(),
+    };
+    let mut doc = format!(
+        "\n# Shapes\n\nInput `{}`, output `{}`: `{name}` implements {layer} (`forward`, \
+         `infer`, `forward_train`, `backward`; also `infer_one`, below). Those two impls are \
+         hidden from these pages, where rustdoc would print their typenum arguments in binary \
+         (nested `UInt`s of bits).\n\n# Layers\n\n```text\n",
+        m.input, m.output
+    );
+    let w = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5)
+        + 2;
+    let s = rows.iter().map(|r| r.2.len()).max().unwrap_or(12).max(12) + 2;
+    doc += &format!(
+        "{:<w$}{:<s$}{:>12}{:>14}\n",
+        "Layer", "Output shape", "Params", "MACs"
+    );
+    for (l, _, shape, p, mc) in rows {
+        let (p, mc) = (thousands(*p), thousands(*mc));
+        doc += &format!("{l:<w$}{shape:<s$}{p:>12}{mc:>14}\n");
+    }
+    let (p, mc) = (
+        rows.iter().map(|r| r.3).sum(),
+        rows.iter().map(|r| r.4).sum(),
+    );
+    doc += &format!(
+        "Total params: {}; MACs per sample: {}\n```",
+        thousands(p),
+        thousands(mc)
+    );
+    quote!(#[doc = #doc])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_above_1024_are_spelled_with_named_constants() {
+        let k = quote!(::dl);
+        let s = |n| product(&k, n).map(|t| t.to_string().replace(' ', ""));
+        assert_eq!(
+            s(4096).unwrap(),
+            "::dl::typenum::Prod<::dl::consts::U1024,::dl::consts::U4>"
+        );
+        assert_eq!(
+            s(25088).unwrap(),
+            "::dl::typenum::Prod<::dl::consts::U896,::dl::consts::U28>"
+        );
+        // a prime: q·1024 + r
+        assert_eq!(
+            s(1031).unwrap(),
+            "::dl::typenum::Sum<::dl::typenum::Prod<::dl::consts::U1,::dl::consts::U1024>,::dl::consts::U7>"
+        );
+        assert_eq!(s(1024 * 1025 + 1), None);
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(
+            spelled_type(Shape::Map(1, 32, 32)).unwrap(),
+            "Shape3<U1, U32, U32>"
+        );
+        assert_eq!(spelled_type(Shape::Vec(25088)), None);
+    }
+}
