@@ -11,6 +11,10 @@
 #   same model and inputs, and within 1e-4 of LiteRT's.
 # Prints each program's output and a summary line per model (flash, RAM, instructions).
 #   MODELS="kws01 ic01" ./run-mlperf.sh       only these
+#   IN_PLACE=1 ./run-mlperf.sh                 the classifiers through `infer_in_place` (feature
+#                                              in-place: one arena of IN_PLACE_BYTES; build.rs
+#                                              then runs the same entry on the host); kws01,
+#                                              vww01, ic01 unless MODELS says otherwise
 set -euo pipefail
 cd "$(dirname "$0")"
 fail() {
@@ -23,11 +27,17 @@ done
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never
 export MEMORY_X=memory-mps2.x QEMU_MACHINE=mps2-an386
 target=thumbv7em-none-eabihf
-models=${MODELS:-ad01 kws01 vww01 ic01}
+features=ad01,mlperf entry=infer
+if [ "${IN_PLACE:-0}" = 1 ]; then
+    features=mlperf,in-place entry=infer_in_place
+    models=${MODELS:-kws01 vww01 ic01}
+    case " $models " in *" ad01 "*) fail "IN_PLACE=1: ad01 has no in-place build" ;; esac
+fi
+models=${models:-${MODELS:-ad01 kws01 vww01 ic01}}
 bins=()
 for m in $models; do bins+=(--bin "$m"); done
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_TARGET_DIR=target
-/usr/bin/cargo build --release -j 2 --target "$target" --features ad01,mlperf "${bins[@]}" ||
+/usr/bin/cargo build --release -j 2 --target "$target" --features "$features" "${bins[@]}" ||
     fail "build failed"
 summary=()
 for m in $models; do
@@ -60,6 +70,6 @@ for m in $models; do
     insns=$(echo "$out" | sed -n 's/^instructions per inference .* mean \([0-9]*\)$/\1/p')
     per_mac=$(echo "$out" | sed -n 's/^instructions per MAC .*: \([0-9.]*\)$/\1/p')
     [ -n "$stack" ] && [ -n "$insns" ] || fail "$m: no stack or instruction count in the output"
-    summary+=("cortex-m $m summary ($target, opt-level 3, $MEMORY_X): flash $text B, RAM $((data + bss + stack)) B (.data $data + .bss $bss + stack $stack), $insns instructions per inference, $per_mac per MAC")
+    summary+=("cortex-m $m summary ($target, opt-level 3, $MEMORY_X, $entry): flash $text B, RAM $((data + bss + stack)) B (.data $data + .bss $bss + stack $stack), $insns instructions per inference, $per_mac per MAC")
 done
 printf '%s\n' "${summary[@]}"

@@ -1,6 +1,8 @@
 //! One MLPerf Tiny classifier (`Kws01`, `Vww01`, `Ic01` of `dl_models`) on the Cortex-M4F:
 //! `#![no_std]`, no allocator, the weights viewed in flash where they lie (`io::view`), the arena
-//! a static of exactly the model's `ARENA_LEN` floats. [`classifier!`] writes a binary's items;
+//! a static of exactly the model's `ARENA_LEN` floats (`infer`), or with the feature `in-place`
+//! exactly `IN_PLACE_LEN` (`infer_in_place`: the sample, intermediates and output in one buffer,
+//! the layer-by-layer two-buffer bound). [`classifier!`] writes a binary's items;
 //! `src/bin/{kws01,vww01,ic01}.rs` are one line each. Built and run by `run-mlperf.sh`.
 //!
 //! The inputs are the script's pseudo-random ones (`scripts/mlperf_convert.py`,
@@ -119,7 +121,6 @@ pub fn run(
 macro_rules! classifier {
     ($net:ident, $file:literal) => {
         use dl_core::io::Aligned;
-        use dl_core::Layer;
         use dl_models::$net;
 
         /// Flash: the weights, viewed as the network in place.
@@ -154,8 +155,14 @@ macro_rules! classifier {
         )));
         const _: () = assert!(INPUTS.0.len() % (4 * $net::IN_LEN) == 0);
 
-        /// RAM: the inference arena (exactly `ARENA_BYTES`) and one output.
-        static mut ARENA: [f32; $net::ARENA_LEN] = [0.0; $net::ARENA_LEN];
+        /// RAM: the inference arena — exactly `ARENA_BYTES` for `infer`, or with the feature
+        /// `in-place` exactly `IN_PLACE_BYTES` for `infer_in_place` (sample, intermediates and
+        /// output in one buffer) — and one output.
+        #[cfg(not(feature = "in-place"))]
+        const ARENA_LEN: usize = $net::ARENA_LEN;
+        #[cfg(feature = "in-place")]
+        const ARENA_LEN: usize = $net::IN_PLACE_LEN;
+        static mut ARENA: [f32; ARENA_LEN] = [0.0; ARENA_LEN];
         static mut OUTPUT: [f32; $net::OUT_LEN] = [0.0; $net::OUT_LEN];
 
         #[cortex_m_rt::entry]
@@ -171,7 +178,7 @@ macro_rules! classifier {
                 name: stringify!($net),
                 params: $net::PARAMS,
                 weight_bytes: $net::WEIGHT_BYTES,
-                arena_bytes: $net::ARENA_BYTES,
+                arena_bytes: ARENA_LEN * 4,
                 macs: $net::MACS,
                 in_len: $net::IN_LEN,
             };
@@ -180,11 +187,18 @@ macro_rules! classifier {
                 mlperf::floats(HOST),
                 mlperf::floats(LITERT),
             );
+            #[cfg(not(feature = "in-place"))]
+            let infer = |x: &[f32], y: &mut [f32]| dl_core::Layer::infer(net, x, y, &mut arena[..]);
+            #[cfg(feature = "in-place")]
+            let infer = |x: &[f32], y: &mut [f32]| {
+                $net::input_mut(arena).copy_from_slice(x);
+                y.copy_from_slice(net.infer_in_place(arena));
+            };
             mlperf::run(
                 &facts,
                 data,
                 &mut out[..],
-                |x, y| net.infer(x, y, &mut arena[..]),
+                infer,
                 spin_ticks,
             )
         }
