@@ -20,21 +20,8 @@
 //! `infer` with exactly that arena, with zero allocations, and checks that one float less is
 //! refused.
 use dl::consts::*;
-use dl::{zeroed_box, Layer, Module, Shape, Shape1, Shape3, Zeroable};
+use dl::{zeroed_box, Layer, Module, Shape, Shape1, Shape3, Thousands, Zeroable};
 use dl_models::*;
-
-/// `1234567` as `1,234,567`.
-fn th(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// Bytes in KiB / MiB, for reading.
 fn human(b: usize) -> String {
@@ -52,14 +39,14 @@ fn row<In: Shape, N: Layer<In> + Module + Zeroable>(model: &str, input: &str) {
     let ram = x + y + arena;
     println!(
         "| {model} | {input} | {} | {} ({}) | {} | {} | {} | {} | {} ({}) |",
-        th(N::PARAMS),
-        th(weights),
+        Thousands(N::PARAMS),
+        Thousands(weights),
         human(weights),
-        th(net),
-        th(x),
-        th(y),
-        th(arena),
-        th(ram),
+        Thousands(net),
+        Thousands(x),
+        Thousands(y),
+        Thousands(arena),
+        Thousands(ram),
         human(ram),
     );
 }
@@ -121,37 +108,37 @@ fn main() {
     let x = 4 * <Shape1<U640> as Shape>::NUMEL;
     println!(
         "| AD01 (`dl_models::Ad01`) | {} | {} | {} | {} | {} | 3,072 |",
-        th(Ad01::PARAMS),
-        th(Ad01::WEIGHT_BYTES),
-        th(Ad01::MACS),
-        th(Ad01::ARENA_BYTES),
-        th(2 * x + Ad01::ARENA_BYTES),
+        Thousands(Ad01::PARAMS),
+        Thousands(Ad01::WEIGHT_BYTES),
+        Thousands(Ad01::MACS),
+        Thousands(Ad01::ARENA_BYTES),
+        Thousands(2 * x + Ad01::ARENA_BYTES),
     );
     let (x, y) = (4 * <Img<U3, U32> as Shape>::NUMEL, 4 * 10);
     println!(
         "| IC01 (`dl_models::Ic01`) | {} | {} | {} | {} | {} | 196,608 |",
-        th(Ic01::PARAMS),
-        th(Ic01::WEIGHT_BYTES),
-        th(Ic01::MACS),
-        th(Ic01::ARENA_BYTES),
-        th(x + y + Ic01::ARENA_BYTES),
+        Thousands(Ic01::PARAMS),
+        Thousands(Ic01::WEIGHT_BYTES),
+        Thousands(Ic01::MACS),
+        Thousands(Ic01::ARENA_BYTES),
+        Thousands(x + y + Ic01::ARENA_BYTES),
     );
     let (x, y) = (4 * <Shape3<U1, U49, U10> as Shape>::NUMEL, 4 * 12);
     println!(
         "| KWS01 (`dl_models::Kws01`) | {} | {} | {} | {} | {} | 64,000 |",
-        th(Kws01::PARAMS),
-        th(Kws01::WEIGHT_BYTES),
-        th(Kws01::MACS),
-        th(Kws01::ARENA_BYTES),
-        th(x + y + Kws01::ARENA_BYTES),
+        Thousands(Kws01::PARAMS),
+        Thousands(Kws01::WEIGHT_BYTES),
+        Thousands(Kws01::MACS),
+        Thousands(Kws01::ARENA_BYTES),
+        Thousands(x + y + Kws01::ARENA_BYTES),
     );
     let (x, y) = (4 * <Img<U3, U96> as Shape>::NUMEL, 4 * 2);
     println!(
         "| VWW01 (`dl_models::Vww01`) | {} | {} | {} | {} | {} | 221,184 |",
-        th(Vww01::PARAMS),
-        th(Vww01::WEIGHT_BYTES),
-        th(Vww01::MACS),
-        th(Vww01::ARENA_BYTES),
-        th(x + y + Vww01::ARENA_BYTES),
+        Thousands(Vww01::PARAMS),
+        Thousands(Vww01::WEIGHT_BYTES),
+        Thousands(Vww01::MACS),
+        Thousands(Vww01::ARENA_BYTES),
+        Thousands(x + y + Vww01::ARENA_BYTES),
     );
 }

@@ -67,7 +67,7 @@ MACs per sample: 416,520
 Inference arena: ";
     assert!(s.starts_with(want), "{s}");
     let arena = HandLeNet5::ARENA_BYTES;
-    assert!(arena > 0 && s.ends_with(&format!("{} bytes", thousands(arena))));
+    assert!(arena > 0 && s.ends_with(&format!("{} bytes", dl::Thousands(arena))));
     // network!'s table of the same layers differs only in the title and the (fused) arena.
     let m = LeNet5::summary().to_string();
     let inner = |t: &str| {
@@ -179,18 +179,6 @@ fn save_then_load_gives_identical_predictions_with_generated_names() {
     io::load_with_names(&renamed, &mut third, &table).unwrap();
     assert_eq!(predictions(&*net, &x), predictions(&*third, &x));
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 network! {

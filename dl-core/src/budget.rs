@@ -29,22 +29,7 @@ impl Msg {
     }
     /// `n` in decimal with thousands separators (`46,336`).
     const fn push_num(&mut self, n: usize) {
-        let mut digits = [0u8; 27];
-        let (mut i, mut n, mut group) = (digits.len(), n, 0);
-        loop {
-            if group == 3 {
-                i -= 1;
-                digits[i] = b',';
-                group = 0;
-            }
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            group += 1;
-            if n == 0 {
-                break;
-            }
-        }
+        let (digits, mut i) = grouped_digits(n);
         while i < digits.len() && self.len < self.buf.len() {
             self.buf[self.len] = digits[i];
             self.len += 1;
@@ -57,6 +42,44 @@ impl Msg {
             Ok(s) => s,
             Err(_) => "budget exceeded",
         }
+    }
+}
+
+/// `n`'s decimal digits with a `,` between groups of three, right-aligned in the array: the
+/// text is `digits[start..]` (`(digits, start)` is returned). The one formatter behind
+/// [`Thousands`] and the budget messages.
+const fn grouped_digits(n: usize) -> ([u8; 27], usize) {
+    // usize::MAX has 20 digits: 6 separators more
+    let mut digits = [0u8; 27];
+    let (mut i, mut n, mut group) = (digits.len(), n, 0);
+    loop {
+        if group == 3 {
+            i -= 1;
+            digits[i] = b',';
+            group = 0;
+        }
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        group += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    (digits, i)
+}
+
+/// Displays a number with thousands separators, as the summaries and budget messages print
+/// it: `Thousands(1234567).to_string() == "1,234,567"` (width and alignment flags apply to the
+/// whole text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thousands(pub usize);
+
+impl core::fmt::Display for Thousands {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (digits, start) = grouped_digits(self.0);
+        let text = core::str::from_utf8(&digits[start..]).map_err(|_| core::fmt::Error)?;
+        f.pad(text)
     }
 }
 
@@ -134,5 +157,20 @@ mod tests {
             "budget exceeded: x = 18,446,744,073,709,551,615 > 999,999 (by 18,446,744,073,708,551,616)"
         );
         le("within", 5, 5);
+    }
+
+    #[test]
+    fn thousands_groups_by_three_and_pads_as_a_whole() {
+        use std::format;
+        assert_eq!(format!("{}", Thousands(0)), "0");
+        assert_eq!(format!("{}", Thousands(999)), "999");
+        assert_eq!(format!("{}", Thousands(1000)), "1,000");
+        assert_eq!(format!("{}", Thousands(1_234_567)), "1,234,567");
+        assert_eq!(
+            format!("{}", Thousands(usize::MAX)),
+            "18,446,744,073,709,551,615"
+        );
+        assert_eq!(format!("{:>8}", Thousands(12_345)), "  12,345");
+        assert_eq!(format!("{:<7}|", Thousands(1000)), "1,000  |");
     }
 }

@@ -127,7 +127,7 @@ MACs per sample: 15,390
 Inference arena: ";
     assert!(s.starts_with(want), "{s}");
     let arena = 4 * <Net as Layer<Shape3<U2, U8, U8>>>::SCRATCH;
-    assert!(s.ends_with(&std::format!("{} bytes", fmt_thousands(arena))));
+    assert!(s.ends_with(&std::format!("{} bytes", crate::Thousands(arena))));
     // Totals agree with the type-level counts.
     assert_eq!(<Net as Module>::PARAMS, 297);
     assert_eq!(<Net as Describe<_>>::MACS, 15_390);
@@ -141,16 +141,4 @@ Inference arena: ";
         })
         .unwrap();
     assert_eq!(line, Some((144, 4 * 64 * 4 * 9)));
-}
-
-fn fmt_thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

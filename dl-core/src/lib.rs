@@ -47,6 +47,7 @@ pub mod tensor;
 #[cfg(all(test, feature = "std"))]
 mod testing;
 
+pub use budget::Thousands;
 pub use describe::Describe;
 pub use fused::{ChainSummary, Row, Summary};
 #[cfg(feature = "alloc")]

@@ -1,5 +1,6 @@
 //! The Keras-style summary table `network!` prints: layer, output shape, parameters, MACs,
 //! formatted without allocating; and the same table for a hand-composed `Network` chain.
+use crate::budget::Thousands;
 use crate::describe::{Describe, Dims, Line, Path, RowFn, Tensors};
 use crate::shape::Shape;
 use core::fmt::Display;
@@ -23,32 +24,6 @@ pub struct Summary {
     pub macs: usize,
     pub weight_bytes: usize,
     pub arena_bytes: usize,
-}
-/// `1234567` as `1,234,567`.
-struct Thousands(usize);
-impl core::fmt::Display for Thousands {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let mut buf = [0u8; 40];
-        let mut n = self.0;
-        let mut i = buf.len();
-        let mut k = 0;
-        loop {
-            if k == 3 {
-                i -= 1;
-                buf[i] = b',';
-                k = 0;
-            }
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            k += 1;
-            if n == 0 {
-                break;
-            }
-        }
-        let s = core::str::from_utf8(&buf[i..]).map_err(|_| core::fmt::Error)?;
-        f.pad(s)
-    }
 }
 impl core::fmt::Display for Summary {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
