@@ -7,6 +7,7 @@
 //!
 //! Split by use: inference kernels in `infer.rs`, training in `train.rs`, the
 //! summary table in `summary.rs`; the shape checks and small slice helpers are here.
+use crate::kernels::{par, simd};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::layers::activation::Activation;
 use crate::shape::Shape;
@@ -69,12 +70,30 @@ pub fn act_copy<A: Activation>(x: &[f32], y: &mut [f32]) {
     }
 }
 /// `d = d · A'(y)` in place, from the activation's output alone (valid for ReLU, Sigmoid, Tanh
-/// and LeakyReLU with a positive slope, whose input and output have the same sign).
-#[inline]
+/// and LeakyReLU with a positive slope, whose input and output have the same sign); split
+/// across threads when long.
 pub fn act_backward<A: Activation>(y: &[f32], d: &mut [f32]) {
-    for (o, &v) in d.iter_mut().zip(y) {
-        *o *= A::df(v, v);
-    }
+    elementwise(d, |at, ds| {
+        for (o, &v) in ds.iter_mut().zip(&y[at..]) {
+            *o *= A::df(v, v);
+        }
+    });
+}
+
+/// Floats per part of [`elementwise`].
+const PART: usize = 4096;
+
+/// Runs `f(offset, part)` on consecutive parts of `d` (`offset` in floats from its start),
+/// in parallel when `d` is long enough to pay for it, each part compiled for the CPU's vectors
+/// ([`simd`](crate::kernels::simd)). For elementwise backward passes: no part depends on
+/// another, so the result does not depend on the split.
+fn elementwise<F: Fn(usize, &mut [f32]) + Sync>(d: &mut [f32], f: F) {
+    let n = d.len() / PART;
+    let (head, tail) = d.split_at_mut(n * PART);
+    par::for_chunks_work(n, head, PART, 4 * PART, |start, ds| {
+        simd(|| f(start * PART, ds));
+    });
+    simd(|| f(n * PART, tail));
 }
 /// `y += x`.
 #[inline]
@@ -149,12 +168,16 @@ pub fn split_part(d: &[f32], dst: &mut [f32], total: usize, off: usize, per: usi
     }
 }
 
-/// `d_in = d_out · A'(x, y)` for a standalone activation layer.
-#[inline]
+/// `d_in = d_out · A'(x, y)` for a standalone activation layer (`network!`'s and the hand-built
+/// one's); split across threads when long.
 pub fn act_grad<A: Activation>(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
-    for (((o, &a), &b), &g) in dx.iter_mut().zip(x).zip(y).zip(dy) {
-        *o = g * A::df(a, b);
-    }
+    let n = dx.len().min(x.len()).min(y.len()).min(dy.len());
+    elementwise(&mut dx[..n], |at, ds| {
+        let it = x[at..].iter().zip(&y[at..]).zip(&dy[at..]);
+        for (o, ((&a, &b), &g)) in ds.iter_mut().zip(it) {
+            *o = g * A::df(a, b);
+        }
+    });
 }
 
 /// Expands its input only when `dl-core` has the `alloc` feature (training code).
@@ -173,3 +196,34 @@ macro_rules! __dl_if_alloc {
 }
 #[doc(hidden)]
 pub use crate::__dl_if_alloc as if_alloc;
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::layers::activation::fns::{ReLU, Sigmoid};
+
+    /// Long enough to be split (`PART`-float parts and a tail): the same values as the plain
+    /// loop, on one thread and on two.
+    #[test]
+    fn elementwise_backward_matches_the_plain_loop_split_or_not() {
+        let n = 20 * PART + 17;
+        let x: std::vec::Vec<f32> = (0..n)
+            .map(|i| ((i * 37) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        let y: std::vec::Vec<f32> = x.iter().map(|&v| ReLU::f(v)).collect();
+        let dy: std::vec::Vec<f32> = (0..n).map(|i| ((i * 13) % 7) as f32 - 3.0).collect();
+        let want: std::vec::Vec<f32> = (0..n).map(|i| dy[i] * ReLU::df(x[i], y[i])).collect();
+        let ys: std::vec::Vec<f32> = x.iter().map(|&v| Sigmoid::f(v)).collect();
+        let want_s: std::vec::Vec<f32> =
+            (0..n).map(|i| dy[i] * Sigmoid::df(ys[i], ys[i])).collect();
+        for t in [1, 2] {
+            crate::kernels::par::set_threads(t);
+            let mut dx = std::vec![f32::NAN; n];
+            act_grad::<ReLU>(&x, &y, &dy, &mut dx);
+            assert_eq!(dx, want, "act_grad, {t} threads");
+            let mut d = dy.clone();
+            act_backward::<Sigmoid>(&ys, &mut d);
+            assert_eq!(d, want_s, "act_backward, {t} threads");
+        }
+    }
+}

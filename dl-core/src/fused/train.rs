@@ -1,12 +1,10 @@
 //! Training entry points of the fused code: forward passes that keep what backward needs, and
 //! backward passes that add parameter gradients, over batches split across the thread pool.
-use super::infer::{pad_image, windows};
 use super::*;
-use crate::kernels::gemm::{gemm, Lhs, Mat, Rhs};
-use crate::kernels::gemm::{pack_a, packed_len, ws_a, ws_b};
-use crate::kernels::im2col::col2im;
-use crate::kernels::im2col::{im2col, Geom};
+use crate::kernels::gemm::{gemm, ws_a, ws_b, Lhs, Mat, Rhs};
+use crate::kernels::im2col::Geom;
 use crate::kernels::{par, sum, winograd};
+use crate::layers::conv::sample::{backward_batch, BatchWork, Plan, Strides};
 use alloc::vec::Vec;
 
 /// Grows `v` to at least `n` elements (allocates on the first step only).
@@ -16,13 +14,13 @@ pub fn reserve(v: &mut Vec<f32>, n: usize) {
     }
 }
 
-/// Per-piece buffers of the fused kernels (one piece per thread of a batch split) and the
-/// packed `Wᵀ` of a convolution's backward; shared by every layer of a network, grown on
-/// the first step only.
+/// Per-piece buffers of the fused kernels (one piece per thread of a batch split) and those of
+/// a convolution's backward; shared by every layer of a network, grown on the first step only.
 #[derive(Default)]
 pub struct Work {
     pieces: Vec<Piece>,
-    wt: Vec<f32>,
+    /// The packed `Wᵀ` and per-piece buffers of a convolution's backward products.
+    conv: BatchWork,
     /// The flipped, transposed weights of a Winograd `dx`.
     wf: Vec<f32>,
 }
@@ -30,9 +28,6 @@ pub struct Work {
 #[derive(Default)]
 pub struct Piece {
     cols: Vec<f32>,
-    dcols: Vec<f32>,
-    dyw: Vec<f32>,
-    dxpad: Vec<f32>,
     ws: Vec<f32>,
     gw: Vec<f32>,
     gb: Vec<f32>,
@@ -47,7 +42,6 @@ impl Work {
         for pc in &mut self.pieces[..p] {
             reserve(&mut pc.ws, ws);
             reserve(&mut pc.cols, cols);
-            reserve(&mut pc.dcols, cols);
             pc.gw.clear();
             pc.gw.resize(gw, 0.0);
             pc.gb.clear();
@@ -147,10 +141,11 @@ fn conv2d_dx_winograd(
     work.wf = wf;
 }
 
-/// `Conv2d` backward over `n` samples, split over the thread pool: `dx = col2im(Wᵀ·dY)`
-/// (`Wᵀ` packed once; a 3×3 stride-1 convolution with enough channels takes it, and `gw`,
-/// from [`winograd`] instead), `gw += dY·colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`: no
-/// bias), partial gradients per piece, pieces fixed by the batch (`par::partials`), not the
+/// `Conv2d` backward over `n` samples, split over the thread pool: a 3×3 stride-1 convolution
+/// with enough channels takes `dx` (and `gw` when its own channels allow) from [`winograd`];
+/// everything else runs the products of the `Conv2d` layer's own backward (`dx` from `Wᵀ·dY`,
+/// `gw += dY·colsᵀ`), one implementation for both. `gb += Σ dY` (nothing for an empty `gb`:
+/// no bias). Partial gradients per piece, pieces fixed by the batch (`par::partials`), not the
 /// thread count: the gradients are the same to the bit with any number of threads.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_backward(
@@ -189,118 +184,16 @@ pub fn conv2d_backward(
         sum_grads(ps, gw, gb);
         return;
     }
-    reserve(&mut work.wt, packed_len(r, o));
-    pack_a(r, o, Mat::t(w, r), &mut work.wt);
-    let p = par::partials(n, 2 * yn * r, o * r);
-    let wt = core::mem::take(&mut work.wt);
-    if conv_shifted(g, o) {
-        let (wp, ld, xl) = (g.wp(), g.oh * g.wp(), xpad_len(g));
-        let ps = work.pieces(p, ws_b(r, ld), r * ld, o * r, nb);
-        for pc in ps.iter_mut() {
-            reserve(&mut pc.cols, xl);
-            reserve(&mut pc.dyw, o * ld);
-            reserve(&mut pc.dxpad, xl);
-        }
-        par::for_chunks_parts(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
-            let Piece {
-                cols,
-                dcols,
-                dyw,
-                dxpad,
-                ws,
-                gw,
-                gb,
-            } = pc;
-            let (xpad, dyw, dcols, dxpad) = (
-                &mut cols[..xl],
-                &mut dyw[..o * ld],
-                &mut dcols[..r * ld],
-                &mut dxpad[..xl],
-            );
-            for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                let s = start + i;
-                let dyi = &dy[s * yn..][..yn];
-                pad_image(g, &x[s * xn..][..xn], xpad);
-                // dY wide (rows Wp apart, zero in the extra columns)
-                for (dwc, dyc) in dyw.chunks_exact_mut(ld).zip(dyi.chunks_exact(m)) {
-                    for (dwr, dyr) in dwc.chunks_exact_mut(wp).zip(dyc.chunks_exact(g.ow)) {
-                        dwr[..g.ow].copy_from_slice(dyr);
-                        dwr[g.ow..].fill(0.0);
-                    }
-                }
-                for (bb, dyc) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
-                    *bb += sum(dyc);
-                }
-                // gw[O, CKK] += dY · windowsᵀ
-                let win = windows(g, xpad);
-                let dyl = Lhs::InPlace(Mat::rows(dyw, ld));
-                gemm(o, r, ld, dyl, Rhs::RowsT(win), 1.0, gw, r, ws);
-                if wino {
-                    continue;
-                }
-                // dcols = Wᵀ · dY, each row added back into the padded dx along its shift
-                let dyr = Rhs::Rows(rows_of(dyw, ld));
-                gemm(r, ld, o, Lhs::Packed(&wt), dyr, 0.0, dcols, ld, &mut []);
-                dxpad.fill(0.0);
-                for (rr, dc) in dcols.chunks_exact(ld).enumerate() {
-                    add(&mut dxpad[win.offs.at(rr)..][..ld], dc);
-                }
-                let hp = g.hp();
-                for (c, dxc) in dxi.chunks_exact_mut(g.h * g.w).enumerate() {
-                    for (iy, dxr) in dxc.chunks_exact_mut(g.w).enumerate() {
-                        dxr.copy_from_slice(&dxpad[(c * hp + iy + g.pt) * wp + g.pl..][..g.w]);
-                    }
-                }
-            }
-        });
-        sum_grads(ps, gw, gb);
-        work.wt = wt;
-        return;
-    }
-    let id = g.is_identity();
-    let cols = if id { 0 } else { r * m };
-    let ps = work.pieces(p, ws_b(r, m), cols, o * r, nb);
-    par::for_chunks_parts(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
-        let Piece {
-            cols,
-            dcols,
-            ws,
-            gw,
-            gb,
-            ..
-        } = pc;
-        for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-            let (s, dyi) = (start + i, &dy[(start + i) * yn..][..yn]);
-            let xi = &x[s * xn..][..xn];
-            let c: &[f32] = if id {
-                xi
-            } else {
-                im2col(g, xi, &mut cols[..r * m]);
-                &cols[..r * m]
-            };
-            // gw[O, CKK] += dY · colsᵀ
-            let dyl = Lhs::InPlace(Mat::rows(dyi, m));
-            gemm(o, r, m, dyl, Rhs::RowsT(rows_of(c, m)), 1.0, gw, r, ws);
-            for (bb, row) in gb.iter_mut().zip(dyi.chunks_exact(m)) {
-                *bb += sum(row);
-            }
-            if wino {
-                continue;
-            }
-            // dcols[CKK, H'W'] = Wᵀ · dY
-            let dyr = Rhs::Rows(rows_of(dyi, m));
-            if id {
-                gemm(r, m, o, Lhs::Packed(&wt), dyr, 0.0, dxi, m, &mut []);
-            } else {
-                let dc = &mut dcols[..r * m];
-                gemm(r, m, o, Lhs::Packed(&wt), dyr, 0.0, dc, m, &mut []);
-                dxi.fill(0.0);
-                col2im(g, dc, dxi);
-            }
-        }
-    });
-    sum_grads(ps, gw, gb);
-    work.wt = wt;
+    // everything else: the products of `Conv2d`'s own backward (dx too unless Winograd did it)
+    let pl = Plan::new(*g, o);
+    let st = Strides {
+        xn,
+        xo: 0,
+        yn,
+        yo: 0,
+    };
+    let (dx, bw) = (&mut dx[..n * xn], &mut work.conv);
+    backward_batch(&pl, w, n, st, x, dy, dx, !wino, bw, gw, gb);
 }
 
 /// [`max_pool`] over `n` samples, the batch split over the thread pool.

@@ -252,25 +252,9 @@ impl<S: Shape, A: Activation> crate::layer::Train<S> for Act<A> {
         _c: &mut (),
         _g: &mut (),
     ) {
-        let n = x.len();
-        dx.resize(n);
+        dx.resize(x.len());
         let (x, y, dy) = (x.as_slice(), y.as_slice(), dy.as_slice());
-        par::for_chunks_work(
-            n,
-            dx.as_mut_slice(),
-            S::NUMEL,
-            4 * S::NUMEL,
-            |start, dxs| {
-                let r = start * S::NUMEL..start * S::NUMEL + dxs.len();
-                let (x, y, dy) = (&x[r.clone()], &y[r.clone()], &dy[r]);
-                simd(|| {
-                    let it = x.iter().zip(y).zip(dy);
-                    for (o, ((&xv, &yv), &g)) in dxs.iter_mut().zip(it) {
-                        *o = g * A::df(xv, yv);
-                    }
-                });
-            },
-        );
+        crate::fused::act_grad::<A>(x, y, dy, dx.as_mut_slice());
     }
     fn visit_with_grad(&mut self, _g: &(), _f: &mut dyn FnMut(&mut [f32], &[f32])) {}
 }

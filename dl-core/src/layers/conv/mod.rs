@@ -7,7 +7,7 @@
 #[cfg(all(test, feature = "std"))]
 mod grouped_tests;
 mod groups;
-mod sample;
+pub(crate) mod sample;
 #[cfg(all(test, feature = "std"))]
 mod tests;
 
@@ -16,8 +16,6 @@ use crate::check::{
     KernelSizeNonZero, OutChannelsDivisibleByGroups, SameKernelFitsInput, StrideNonZero,
 };
 use crate::kernels::depthwise::{self, Depthwise};
-#[cfg(feature = "alloc")]
-use crate::kernels::gemm::{pack_a, packed_len, Mat};
 use crate::kernels::im2col::Geom;
 #[cfg(feature = "alloc")]
 use crate::kernels::par;
@@ -247,9 +245,8 @@ where
 #[derive(Default)]
 pub struct ConvCache {
     fwd: alloc::vec::Vec<alloc::vec::Vec<f32>>,
-    bwd: alloc::vec::Vec<sample::Work>,
-    /// The weights transposed and packed for the backward product.
-    wt: alloc::vec::Vec<f32>,
+    /// The packed weights and per-piece buffers of the backward products.
+    bwd: sample::BatchWork,
     /// Depthwise: each piece's partial `dW` and `db`.
     dwp: alloc::vec::Vec<[alloc::vec::Vec<f32>; 2]>,
     /// The buffers of the batch-level kernels in [`crate::fused`] (the Winograd case).
@@ -387,54 +384,26 @@ where
             return;
         }
         // Pieces fixed by the batch, not the thread count: bit-identical gradients.
-        let pieces = par::partials(n, 2 * yg * ckk, o * ckk);
-        cache
-            .bwd
-            .resize_with(pieces.max(cache.bwd.len()), Default::default);
         for gi in 0..Self::GROUPS {
-            cache.wt.resize(packed_len(ckk, o), 0.0);
-            pack_a(
-                ckk,
-                o,
-                Mat::t(&self.weight[gi * wg..][..wg], ckk),
-                &mut cache.wt,
+            let st = sample::Strides {
+                xn,
+                xo: gi * xg,
+                yn,
+                yo: gi * yg,
+            };
+            sample::backward_batch(
+                &pl,
+                &self.weight[gi * wg..][..wg],
+                n,
+                st,
+                x.as_slice(),
+                dy.as_slice(),
+                dx.as_mut_slice(),
+                true,
+                &mut cache.bwd,
+                &mut grad.weight[gi * wg..][..wg],
+                &mut grad.bias[gi * nb..][..nb],
             );
-            let work = &mut cache.bwd[..pieces];
-            for wk in work.iter_mut() {
-                wk.prepare(&pl, nb);
-            }
-            let wt = &cache.wt[..];
-            par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |wk, start, dxs| {
-                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                    let s = start + i;
-                    sample::backward(
-                        &pl,
-                        &x.as_slice()[s * xn + gi * xg..][..xg],
-                        &dy.as_slice()[s * yn + gi * yg..][..yg],
-                        &mut dxi[gi * xg..][..xg],
-                        wt,
-                        wk,
-                    );
-                }
-            });
-            let gw = &mut grad.weight[gi * wg..][..wg];
-            for wk in work.iter() {
-                if pl.dw_t {
-                    for (r, row) in wk.dw.chunks_exact(o).enumerate() {
-                        for (oo, v) in row.iter().enumerate() {
-                            gw[oo * ckk + r] += v;
-                        }
-                    }
-                } else {
-                    for (a, b) in gw.iter_mut().zip(&wk.dw) {
-                        *a += b;
-                    }
-                }
-                // empty without a bias
-                for (a, b) in grad.bias[gi * nb..].iter_mut().zip(&wk.db) {
-                    *a += b;
-                }
-            }
         }
     }
     fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {

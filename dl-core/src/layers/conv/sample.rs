@@ -29,7 +29,7 @@ const BAND_FLOATS: usize = 128 * 1024;
 
 /// A convolution's geometry and how one sample is cut into bands.
 #[derive(Clone, Copy)]
-pub(super) struct Plan {
+pub(crate) struct Plan {
     pub g: Geom,
     /// Output channels.
     pub o: usize,
@@ -181,7 +181,7 @@ pub(super) fn forward(
 /// One thread's backward buffers, kept across steps, and its partial parameter gradients.
 #[cfg(feature = "alloc")]
 #[derive(Default)]
-pub(super) struct Work {
+pub struct Work {
     /// The padded image (shifted) or a band's columns.
     a: alloc::vec::Vec<f32>,
     /// A band of `dY`, wide (shifted).
@@ -226,17 +226,10 @@ impl Work {
     }
 }
 
-/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx`, adds into `wk.dw` and `wk.db`
-/// (when it is not empty).
+/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx` (none: `dx` is formed elsewhere,
+/// and `wt` is not read), adds into `wk.dw` and `wk.db` (when it is not empty).
 #[cfg(feature = "alloc")]
-pub(super) fn backward(
-    pl: &Plan,
-    x: &[f32],
-    dy: &[f32],
-    dx: &mut [f32],
-    wt: &[f32],
-    wk: &mut Work,
-) {
+fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: Option<&mut [f32]>, wt: &[f32], wk: &mut Work) {
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
     for (b, row) in wk.db.iter_mut().zip(dy.chunks_exact(hw)) {
@@ -244,7 +237,9 @@ pub(super) fn backward(
     }
     if pl.shifted {
         pl.pad(x, &mut wk.a);
-        wk.dxpad.fill(0.0);
+        if dx.is_some() {
+            wk.dxpad.fill(0.0);
+        }
         let offs = pl.windows();
         for r in pl.bands() {
             let (n, base) = (r.len() * pl.wide, r.start * pl.wide);
@@ -289,6 +284,9 @@ pub(super) fn backward(
                     &mut wk.ws,
                 );
             }
+            if dx.is_none() {
+                continue;
+            }
             // dcols[CKK, n] = Wᵀ · dY, each row added back along its shift
             gemm(
                 ckk,
@@ -313,6 +311,7 @@ pub(super) fn backward(
                 }
             });
         }
+        let Some(dx) = dx else { return };
         let (hp, wp) = (g.hp(), pl.wide);
         for c in 0..g.c {
             for iy in 0..g.h {
@@ -322,7 +321,10 @@ pub(super) fn backward(
         }
         return;
     }
-    dx.fill(0.0);
+    let mut dx = dx;
+    if let Some(dx) = dx.as_deref_mut() {
+        dx.fill(0.0);
+    }
     for r in pl.bands() {
         let n = r.len() * g.ow;
         im2col_rows(g, x, r.clone(), &mut wk.a, ld);
@@ -338,6 +340,9 @@ pub(super) fn backward(
             let colst = Rhs::Mat(Mat::t(&wk.a, ld));
             gemm(o, ckk, n, dyr, colst, 1.0, &mut wk.dw, ckk, &mut wk.ws);
         }
+        let Some(dx) = dx.as_deref_mut() else {
+            continue;
+        };
         // dcols = Wᵀ · dY, added back into dx
         gemm(
             ckk,
@@ -351,5 +356,87 @@ pub(super) fn backward(
             &mut wk.ws,
         );
         col2im_rows(g, &wk.dcols, r, ld, dx);
+    }
+}
+
+/// The buffers of [`backward_batch`], kept across steps: `Wᵀ` packed and each piece's
+/// [`Work`].
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+pub struct BatchWork {
+    wt: alloc::vec::Vec<f32>,
+    pieces: alloc::vec::Vec<Work>,
+}
+
+/// Where a group's slices sit in a batch: sample `s` of `x` (and `dx`) starts at `s·xn + xo`,
+/// of `dy` at `s·yn + yo`.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy)]
+pub struct Strides {
+    pub xn: usize,
+    pub xo: usize,
+    pub yn: usize,
+    pub yo: usize,
+}
+
+/// One group's backward over `n` samples (the weights `w[O, C·Kh·Kw]` of the group): `dx` from
+/// `Wᵀ·dY` (unless `with_dx` is false: `dx` is formed elsewhere and left alone), `gw += dY ·
+/// colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`). The batch is split into pieces fixed by
+/// the batch (`par::partials`), not the thread count, and their partial gradients are added
+/// in piece order: the gradients are the same to the bit with any number of threads. The one
+/// implementation behind `Conv2d`'s backward and the fused one `network!` calls.
+#[cfg(feature = "alloc")]
+#[allow(clippy::too_many_arguments)]
+pub fn backward_batch(
+    pl: &Plan,
+    w: &[f32],
+    n: usize,
+    st: Strides,
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+    with_dx: bool,
+    bw: &mut BatchWork,
+    gw: &mut [f32],
+    gb: &mut [f32],
+) {
+    use crate::kernels::gemm::{pack_a, packed_len};
+    use crate::kernels::par;
+    let (g, o) = (&pl.g, pl.o);
+    let ckk = g.rows();
+    let (xg, yg) = (g.c * g.h * g.w, o * g.cols());
+    let pieces = par::partials(n, 2 * yg * ckk, o * ckk);
+    if bw.pieces.len() < pieces {
+        bw.pieces.resize_with(pieces, Default::default);
+    }
+    if with_dx {
+        bw.wt.resize(packed_len(ckk, o), 0.0);
+        pack_a(ckk, o, Mat::t(w, ckk), &mut bw.wt);
+    }
+    let work = &mut bw.pieces[..pieces];
+    for wk in work.iter_mut() {
+        wk.prepare(pl, gb.len());
+    }
+    let wt = &bw.wt[..];
+    par::for_chunks_parts(work, n, &mut dx[..n * st.xn], st.xn, |wk, start, dxs| {
+        for (i, dxi) in dxs.chunks_exact_mut(st.xn).enumerate() {
+            let s = start + i;
+            let xs = &x[s * st.xn + st.xo..][..xg];
+            let dys = &dy[s * st.yn + st.yo..][..yg];
+            let dxi = with_dx.then(|| &mut dxi[st.xo..][..xg]);
+            backward(pl, xs, dys, dxi, wt, wk);
+        }
+    });
+    for wk in work.iter() {
+        if pl.dw_t {
+            for (r, row) in wk.dw.chunks_exact(o).enumerate() {
+                for (oo, v) in row.iter().enumerate() {
+                    gw[oo * ckk + r] += v;
+                }
+            }
+        } else {
+            add_to(gw, &wk.dw);
+        }
+        add_to(gb, &wk.db);
     }
 }
