@@ -261,9 +261,13 @@ fn rectangular_and_asymmetric_gradients() {
 }
 
 /// `infer` of each of `n` random samples, and `infer_batch` of all of them.
-fn per_sample_and_batch<S: Shape, L: Layer<S>>(l: &L, n: usize, seed: u64) -> [Vec<f32>; 2] {
+fn per_sample_and_batch<S: Shape, L: Layer<S>>(
+    l: &L,
+    n: usize,
+    seed: u64,
+) -> [std::vec::Vec<f32>; 2] {
     let mut r = crate::rng::Rng::new(seed);
-    let x: Vec<f32> = (0..n * S::NUMEL).map(|_| r.uniform_in(-1.0, 1.0)).collect();
+    let x: std::vec::Vec<f32> = (0..n * S::NUMEL).map(|_| r.uniform_in(-1.0, 1.0)).collect();
     let on = <L::Out as Shape>::NUMEL;
     let (mut one, mut all) = (vec![0.0; n * on], vec![0.0; n * on]);
     let mut scratch = vec![0.0; L::SCRATCH];
