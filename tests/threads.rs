@@ -99,5 +99,13 @@ fn one_and_two_threads_train_to_the_same_bits() {
     let mut y1 = [0.0f32; 10];
     let mut scr = vec![0.0; <Fused as Layer<In16>>::SCRATCH];
     fused.infer(x.sample(63), &mut y1, &mut scr);
-    assert_eq!(bits(Batch::from_vec(y1.to_vec()).unwrap()), one.0[630..]);
+    // `forward` runs whole-batch kernels (one product over the batch per Linear), `infer` one
+    // sample's: the same sums in another order, so close, not the same bits
+    for (a, b) in y1.iter().zip(&one.0[630..]) {
+        let b = f32::from_bits(*b);
+        assert!(
+            (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+            "infer {a} against forward {b}"
+        );
+    }
 }

@@ -170,7 +170,8 @@ pub trait Layer<In: Shape> {
         self.infer(x, y, scratch)
     }
 
-    /// Inference on a whole batch (threads split the batch under `std`).
+    /// Inference on a whole batch: threads split the batch under `std`, each piece runs
+    /// [`Layer::infer_batch`] (whole-batch kernels where a layer has them).
     #[cfg(feature = "alloc")]
     fn forward(&self, x: &Batch<In>) -> Batch<Self::Out>
     where
@@ -178,17 +179,38 @@ pub trait Layer<In: Shape> {
     {
         let n = x.len();
         let mut y = Batch::<Self::Out>::zeros(n);
-        // samples are independent: any split gives the same outputs, to the bit
-        let (on, work) = (Self::Out::NUMEL, Self::SCRATCH);
-        let work = crate::kernels::par::infer_work(In::NUMEL, on, work);
+        let (xn, on) = (In::NUMEL, Self::Out::NUMEL);
+        let work = crate::kernels::par::infer_work(xn, on, Self::SCRATCH);
         crate::kernels::par::for_chunks_work(n, y.as_mut_slice(), on, work, |start, ys| {
-            let mut scratch = alloc::vec![0.0f32; Self::SCRATCH];
-            for (i, yi) in ys.chunks_exact_mut(on).enumerate() {
-                self.infer(x.sample(start + i), yi, &mut scratch);
-            }
+            let k = ys.len() / on.max(1);
+            self.infer_batch(k, &x.as_slice()[start * xn..][..k * xn], ys);
         });
         y
     }
+
+    /// Inference of `n` samples `x[n, In]` into `y[n, Out]` on the calling thread: the layers
+    /// with whole-batch kernels (a product over the batch: `Linear`, `Conv2d`, chains and
+    /// `network!` structs of them) override it; the default runs [`Layer::infer`] sample by
+    /// sample.
+    #[doc(hidden)]
+    #[cfg(feature = "alloc")]
+    fn infer_batch(&self, n: usize, x: &[f32], y: &mut [f32]) {
+        infer_samples(self, n, x, y);
+    }
+}
+
+/// [`Layer::infer`] on each of `n` samples `x[n, In]` into `y[n, Out]` (scratch from the
+/// per-thread pool of [`crate::fused::BatchBufs`]).
+#[doc(hidden)]
+#[cfg(feature = "alloc")]
+pub fn infer_samples<In: Shape, L: Layer<In> + ?Sized>(l: &L, n: usize, x: &[f32], y: &mut [f32]) {
+    let (xn, on) = (In::NUMEL, <L::Out as Shape>::NUMEL);
+    let mut bufs = crate::fused::BatchBufs::take();
+    crate::fused::reserve(&mut bufs.s, L::SCRATCH);
+    for (i, yi) in y[..n * on].chunks_exact_mut(on.max(1)).enumerate() {
+        l.infer(&x[i * xn..][..xn], yi, &mut bufs.s);
+    }
+    bufs.give();
 }
 
 /// Training: forward over a batch keeping what backward needs, and backward.
@@ -357,6 +379,16 @@ impl<In: Shape, A: Layer<In>, B: Layer<A::Out>> Layer<In> for Seq<A, B> {
             let (b, rest) = rest.split_at_mut(Self::CHAIN_SAME);
             self.1.infer_chain(true, a, b, y, rest);
         }
+    }
+    /// Link by link over the whole batch (each link's whole-batch kernels).
+    #[cfg(feature = "alloc")]
+    fn infer_batch(&self, n: usize, x: &[f32], y: &mut [f32]) {
+        let mut bufs = crate::fused::BatchBufs::take();
+        crate::fused::reserve(&mut bufs.a, n * <A::Out as Shape>::NUMEL);
+        let mid = &mut bufs.a[..n * <A::Out as Shape>::NUMEL];
+        self.0.infer_batch(n, x, mid);
+        self.1.infer_batch(n, mid, y);
+        bufs.give();
     }
     fn infer_chain(
         &self,
@@ -655,6 +687,10 @@ impl<In: Shape, L: Layer<In>> Layer<In> for Network<In, L> {
     const SCRATCH: usize = L::SCRATCH;
     fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
         self.layers.infer(x, y, scratch)
+    }
+    #[cfg(feature = "alloc")]
+    fn infer_batch(&self, n: usize, x: &[f32], y: &mut [f32]) {
+        self.layers.infer_batch(n, x, y)
     }
 }
 

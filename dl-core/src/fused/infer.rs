@@ -231,3 +231,98 @@ pub fn linear_infer<F: FnMut(usize, &mut [f32])>(
     crate::kernels::gemv(w, x, b, y);
     post(0, y);
 }
+
+/// Buffers of whole-batch inference ([`Layer::infer_batch`](crate::Layer::infer_batch)): two
+/// batch-sized intermediates and a kernel's scratch, taken from a per-thread pool (under `std`)
+/// and given back, so repeated `forward` calls reuse them (nested takes get other buffers).
+#[cfg(feature = "alloc")]
+#[derive(Default)]
+pub struct BatchBufs {
+    /// An intermediate.
+    pub a: alloc::vec::Vec<f32>,
+    /// The other intermediate.
+    pub b: alloc::vec::Vec<f32>,
+    /// Scratch.
+    pub s: alloc::vec::Vec<f32>,
+}
+#[cfg(feature = "std")]
+std::thread_local!(static POOL: core::cell::RefCell<alloc::vec::Vec<BatchBufs>> =
+    const { core::cell::RefCell::new(alloc::vec::Vec::new()) });
+#[cfg(feature = "alloc")]
+impl BatchBufs {
+    /// Buffers from this thread's pool (empty ones when it has none).
+    pub fn take() -> Self {
+        #[cfg(feature = "std")]
+        if let Some(b) = POOL.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop())) {
+            return b;
+        }
+        Self::default()
+    }
+    /// Back to this thread's pool (dropped without `std`).
+    pub fn give(self) {
+        #[cfg(feature = "std")]
+        POOL.with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                p.push(self);
+            }
+        });
+    }
+}
+
+/// `Conv2d` (one group) on `n` samples `x[n, C, H, W]` → `y[n, O, H', W']` on the calling
+/// thread: the whole batch on [`winograd::forward`](crate::kernels::winograd::forward) when it
+/// [applies](crate::kernels::winograd::applies), otherwise [`conv2d_infer`] sample by sample.
+/// `post(o, plane)` runs on each output channel's plane of each sample (bias added; an empty
+/// `b` is none); `scratch` grows to what the kernel needs.
+#[cfg(feature = "alloc")]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_infer_batch<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    scratch: &mut alloc::vec::Vec<f32>,
+    mut post: F,
+) {
+    use crate::kernels::winograd;
+    let o = w.len() / g.rows().max(1);
+    if winograd::applies(g, o) {
+        super::reserve(scratch, winograd::scratch(g, o, n));
+        winograd::forward(w, b, g, n, x, y, scratch, post);
+        return;
+    }
+    let (xn, yn) = (g.c * g.h * g.w, o * g.cols());
+    super::reserve(scratch, conv_scratch(*g, o));
+    for (xi, yi) in x.chunks_exact(xn).zip(y[..n * yn].chunks_exact_mut(yn)) {
+        conv2d_infer(w, b, g, xi, yi, scratch, &mut post);
+    }
+}
+
+/// `Linear` on `n` samples `x[n, I]` → `y[n, O]` as one product over the batch (`W` read in
+/// place), then `post(0, row)` on each sample's row after its bias; `scratch` grows to the
+/// product's packing space.
+#[cfg(feature = "alloc")]
+pub fn linear_infer_batch<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    n: usize,
+    x: &[f32],
+    y: &mut [f32],
+    scratch: &mut alloc::vec::Vec<f32>,
+    mut post: F,
+) {
+    let no = b.len();
+    let ni = w.len() / no.max(1);
+    super::reserve(scratch, crate::kernels::gemm::ws_b(no, ni));
+    let xl = Lhs::InPlace(Mat::rows(&x[..n * ni], ni));
+    let wr = Rhs::RowsT(rows_of(w, ni));
+    gemm(n, no, ni, xl, wr, 0.0, &mut y[..n * no], no, scratch);
+    for row in y[..n * no].chunks_exact_mut(no.max(1)) {
+        for (v, bv) in row.iter_mut().zip(b) {
+            *v += bv;
+        }
+        post(0, row);
+    }
+}

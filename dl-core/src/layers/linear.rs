@@ -71,6 +71,14 @@ where
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
         crate::kernels::gemv(&self.weight, &x[..I::USIZE], &self.bias, &mut y[..O::USIZE]);
     }
+    /// The samples as one product (`W` read in place).
+    #[cfg(feature = "alloc")]
+    fn infer_batch(&self, n: usize, x: &[f32], y: &mut [f32]) {
+        let mut bufs = crate::fused::BatchBufs::take();
+        let (w, b) = (&self.weight[..], &self.bias[..]);
+        crate::fused::linear_infer_batch(w, b, n, x, y, &mut bufs.s, |_, _| {});
+        bufs.give();
+    }
     /// The whole batch as one product.
     #[cfg(feature = "alloc")]
     fn forward(&self, x: &crate::Batch<Shape1<N>>) -> crate::Batch<Shape1<O>>

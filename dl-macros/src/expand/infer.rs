@@ -259,8 +259,18 @@ impl Gen {
                             lit(oh),
                             lit(ow),
                         );
+                        // non-overlapping square windows: the vector kernel the hand
+                        // `MaxPool2d` runs (the same maximum, NaN included)
+                        let square = win.k[0] == win.k[1] && win.s == win.k;
+                        let pool = if square {
+                            let kk = lit(win.k[0]);
+                            quote!(#k::kernels::maxpool::max_pool_k(&__x[..#inn], [#c, #h, #w], #kk,
+                                [#oh, #ow], &mut __y[..#on], &mut []))
+                        } else {
+                            quote!(#k::fused::max_pool(#c, #h, #w, #kk, #s, #oh, #ow, &__x[..#inn], &mut __y[..#on]))
+                        };
                         quote! {
-                            #k::fused::max_pool(#c, #h, #w, #kk, #s, #oh, #ow, &__x[..#inn], &mut __y[..#on]);
+                            #pool;
                             #posts_y
                         }
                     }
@@ -382,6 +392,107 @@ impl Gen {
             #body
         }}
     }
+    /// `Layer::infer_batch` of a network's top-level list (the method): op by op over all `__n`
+    /// samples of `__bx` into `__by`, intermediates in two batch-sized buffers; a one-group
+    /// convolution runs [`conv2d_infer_batch`] (Winograd over the batch where it applies), a
+    /// Linear one product over the batch, every other op sample by sample on its `infer`.
+    pub(super) fn chain_infer_batch(&self, nodes: &[Node]) -> TokenStream {
+        let ops = group(nodes, false);
+        let k = &self.k;
+        let n = ops.len();
+        if n == 0 {
+            return quote!(); // the identity: the default (sample by sample) is as good
+        }
+        let mid = lit(ops[..n - 1]
+            .iter()
+            .map(|o| o.node.output().numel())
+            .max()
+            .unwrap_or(0));
+        let mut steps = Vec::new();
+        for (j, op) in ops.iter().enumerate() {
+            let inp = match j {
+                0 => quote!(&__bx[..]),
+                _ if (j - 1) % 2 == 0 => quote!(&__bufs.a[..]),
+                _ => quote!(&__bufs.b[..]),
+            };
+            let out = match j {
+                _ if j + 1 == n => quote!(&mut __by[..]),
+                _ if j % 2 == 0 => quote!(&mut __bufs.a[..]),
+                _ => quote!(&mut __bufs.b[..]),
+            };
+            steps.push(self.op_infer_batch(op, inp, out));
+        }
+        quote! {
+            #k::fused::if_alloc! {
+                fn infer_batch(&self, __n: usize, __bx: &[f32], __by: &mut [f32]) {
+                    let mut __bufs = #k::fused::BatchBufs::take();
+                    #k::fused::reserve(&mut __bufs.a, __n * #mid);
+                    #k::fused::reserve(&mut __bufs.b, __n * #mid);
+                    #(#steps)*
+                    __bufs.give();
+                }
+            }
+        }
+    }
+
+    /// One op of [`chain_infer_batch`](Self::chain_infer_batch), `x` to `y` over `__n` samples.
+    fn op_infer_batch(&self, op: &Op, x: TokenStream, y: TokenStream) -> TokenStream {
+        let k = &self.k;
+        let (on, inn) = (lit(op.node.output().numel()), lit(op.node.input().numel()));
+        let posts = self.posts(&op.posts, quote!(&mut *__row));
+        let call = match op.node {
+            Node::Leaf(l) => {
+                let f = l.field.as_ref();
+                match l.kind {
+                    Kind::Conv { i, win, g: 1, .. } => {
+                        let Shape::Map(_, h, w) = l.input else {
+                            return unreachable_shape();
+                        };
+                        let g = geom(k, i, h, w, &win);
+                        let fold = op.bn.map(|b| {
+                            let bf = b.field.as_ref();
+                            let bt = self.layer_ty(&b.kind);
+                            quote!(#k::fused::bn_fold(&mut *__row, _o, &self.#bf.weight, &self.#bf.bias,
+                                &self.#bf.running_mean, &self.#bf.running_var, <#bt>::EPS);)
+                        });
+                        Some(quote! {
+                            const __G: #k::kernels::im2col::Geom = #g;
+                            #k::fused::conv2d_infer_batch(&self.#f.weight, &self.#f.bias, &__G, __n,
+                                &__x[..__n * #inn], &mut __y[..__n * #on], &mut __bufs.s,
+                                |_o: usize, __row: &mut [f32]| { #fold #posts });
+                        })
+                    }
+                    Kind::Linear { .. } => Some(quote! {
+                        #k::fused::linear_infer_batch(&self.#f.weight, &self.#f.bias, __n,
+                            &__x[..__n * #inn], &mut __y[..__n * #on], &mut __bufs.s,
+                            |_o: usize, __row: &mut [f32]| { #posts });
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let body = call.unwrap_or_else(|| {
+            let arena = self.op_arena(op, false);
+            let one = self.op_infer(
+                op,
+                quote!(&__x[__i * #inn..][..#inn]),
+                quote!(&mut __y[__i * #on..][..#on]),
+                quote!(&mut __bufs.s[..]),
+                false,
+            );
+            quote! {
+                #k::fused::reserve(&mut __bufs.s, #arena);
+                for __i in 0..__n { #one }
+            }
+        });
+        quote! {{
+            let __x: &[f32] = #x;
+            let __y: &mut [f32] = #y;
+            #body
+        }}
+    }
+
     /// The in-place plan of the whole network (`direct`: convolutions take no scratch of their
     /// own): the sample at the back of the arena, op `j`'s output at the front (`j` even) or
     /// the back (`j` odd), so op `j` reads one end, writes the other and gets the middle as

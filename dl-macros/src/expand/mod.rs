@@ -597,6 +597,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         false,
     );
     let place = g.place_entry(name, m, true);
+    let infer_batch = g.chain_infer_batch(&m.body);
 
     let fnames: Vec<&Ident> = field_list.iter().map(|f| &f.0).collect();
     let ftys: Vec<&TokenStream> = field_list.iter().map(|f| &f.1).collect();
@@ -607,7 +608,6 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             const _: () = ::core::assert!(#k::fused::params::<#lt>() == #p, #msg);
         )
     });
-
     // Summary.
     let mut rs = Vec::new();
     rows(&m.body, 0, &mut rs);
@@ -621,7 +621,6 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
 
     let typed = typed::typed_entry(&g, net, m);
     let shape_doc = typed::shape_doc(net, m, &rs);
-
     // Training.
     let (fwd, bwd) = g.chain_train(
         &m.body,
@@ -721,6 +720,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             fn infer(&self, x: &[f32], y: &mut [f32], scratch: &mut [f32]) {
                 #infer
             }
+            #infer_batch
         }
 
         #k::fused::if_alloc! {

@@ -238,6 +238,21 @@ where
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
         self.infer_groups(&Self::plan(h, w, oh, ow), x, y, scratch);
     }
+    /// One group: the batch-level kernel of [`crate::fused::conv2d_infer_batch`] (the whole
+    /// batch on Winograd when it applies, the code `network!` runs too); otherwise sample by
+    /// sample.
+    #[cfg(feature = "alloc")]
+    fn infer_batch(&self, n: usize, x: &[f32], y: &mut [f32]) {
+        let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
+        let pl = Self::plan(h, w, oh, ow);
+        if !Self::batched(&pl) {
+            return crate::layer::infer_samples::<Shape3<C, H, W>, Self>(self, n, x, y);
+        }
+        let mut bufs = crate::fused::BatchBufs::take();
+        let (wt, b) = (&self.weight[..], &self.bias[..]);
+        crate::fused::conv2d_infer_batch(wt, b, &pl.g, n, x, y, &mut bufs.s, |_, _| {});
+        bufs.give();
+    }
 }
 
 /// Per-thread buffers of a convolution and the packed weights, kept across steps.

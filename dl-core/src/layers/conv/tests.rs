@@ -259,3 +259,56 @@ fn rectangular_and_asymmetric_gradients() {
     // the weight holds O·I·Kh·Kw values
     assert_eq!(<Conv2d<U1, U64, (U10, U4)> as Module>::PARAMS, 64 * 40 + 64);
 }
+
+/// `infer` of each of `n` random samples, and `infer_batch` of all of them.
+fn per_sample_and_batch<S: Shape, L: Layer<S>>(
+    l: &L,
+    n: usize,
+    seed: u64,
+) -> [std::vec::Vec<f32>; 2] {
+    let mut r = crate::rng::Rng::new(seed);
+    let x: std::vec::Vec<f32> = (0..n * S::NUMEL).map(|_| r.uniform_in(-1.0, 1.0)).collect();
+    let on = <L::Out as Shape>::NUMEL;
+    let (mut one, mut all) = (vec![0.0; n * on], vec![0.0; n * on]);
+    let mut scratch = vec![0.0; L::SCRATCH];
+    for i in 0..n {
+        l.infer(
+            &x[i * S::NUMEL..][..S::NUMEL],
+            &mut one[i * on..][..on],
+            &mut scratch,
+        );
+    }
+    l.infer_batch(n, &x, &mut all);
+    [one, all]
+}
+
+/// Whole-batch inference against sample-by-sample `infer`, on every kernel path: a 3×3
+/// stride-1 convolution with enough channels runs Winograd over the batch (its rounding
+/// differs), others and `Linear` (one product over the batch) agree closely.
+#[test]
+fn infer_batch_matches_per_sample_infer() {
+    use crate::kernels::gemm::{force_path, paths};
+    use crate::layers::linear::Linear;
+    use crate::shape::Shape1;
+    type Wino = Conv2d<U16, U16, U3, U1, U1>;
+    type Strided = Conv2d<U3, U5, U3, U2, U1>;
+    let (wino, strided) = (new_boxed::<Wino>(5), new_boxed::<Strided>(6));
+    let lin = new_boxed::<Linear<U37, U19>>(7);
+    assert!(Wino::batched(&Wino::plan(8, 8, 8, 8)));
+    assert!(!Strided::batched(&Strided::plan(9, 7, 5, 4)));
+    for p in paths() {
+        force_path(Some(p));
+        for n in [1, 5] {
+            let [one, all] = per_sample_and_batch::<Shape3<U16, U8, U8>, _>(&*wino, n, 1);
+            assert_close(&format!("winograd {p:?} n={n}"), &all, &one, 1e-4);
+            let [one, all] = per_sample_and_batch::<Shape3<U3, U9, U7>, _>(&*strided, n, 2);
+            assert_eq!(
+                all, one,
+                "strided {p:?} n={n}: the same kernel, the same bits"
+            );
+            let [one, all] = per_sample_and_batch::<Shape1<U37>, _>(&*lin, n, 3);
+            assert_close(&format!("linear {p:?} n={n}"), &all, &one, 1e-5);
+        }
+    }
+    force_path(None);
+}
