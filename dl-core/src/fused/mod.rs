@@ -57,24 +57,30 @@ pub const fn max_of(xs: &[usize]) -> usize {
 /// `y = A(y)` in place.
 #[inline]
 pub fn act<A: Activation>(y: &mut [f32]) {
-    for v in y {
-        *v = A::f(*v);
-    }
+    crate::kernels::simd(|| {
+        for v in y {
+            *v = A::f(*v);
+        }
+    })
 }
 /// `y = A(x)`.
 #[inline]
 pub fn act_copy<A: Activation>(x: &[f32], y: &mut [f32]) {
-    for (o, &v) in y.iter_mut().zip(x) {
-        *o = A::f(v);
-    }
+    crate::kernels::simd(|| {
+        for (o, &v) in y.iter_mut().zip(x) {
+            *o = A::f(v);
+        }
+    })
 }
 /// `d = d · A'(y)` in place, from the activation's output alone (valid for ReLU, Sigmoid, Tanh
 /// and LeakyReLU with a positive slope, whose input and output have the same sign).
 #[inline]
 pub fn act_backward<A: Activation>(y: &[f32], d: &mut [f32]) {
-    for (o, &v) in d.iter_mut().zip(y) {
-        *o *= A::df(v, v);
-    }
+    crate::kernels::simd(|| {
+        for (o, &v) in d.iter_mut().zip(y) {
+            *o *= A::df(v, v);
+        }
+    })
 }
 /// `y += x`.
 #[inline]
@@ -152,9 +158,11 @@ pub fn split_part(d: &[f32], dst: &mut [f32], total: usize, off: usize, per: usi
 /// `d_in = d_out · A'(x, y)` for a standalone activation layer.
 #[inline]
 pub fn act_grad<A: Activation>(x: &[f32], y: &[f32], dy: &[f32], dx: &mut [f32]) {
-    for (((o, &a), &b), &g) in dx.iter_mut().zip(x).zip(y).zip(dy) {
-        *o = g * A::df(a, b);
-    }
+    crate::kernels::simd(|| {
+        for (((o, &a), &b), &g) in dx.iter_mut().zip(x).zip(y).zip(dy) {
+            *o = g * A::df(a, b);
+        }
+    })
 }
 
 /// Expands its input only when `dl-core` has the `alloc` feature (training code).
