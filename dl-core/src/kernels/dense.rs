@@ -9,7 +9,7 @@
 //! fused), so the AVX-512, AVX2 and portable builds give the same bits.
 /// Floats of a padded weight copy on the stack: `inputs` rows of the outputs rounded up to 16
 /// (or the other way round).
-const PAD: usize = 2048;
+const PAD: usize = 1024;
 /// The width every inner loop runs at (a whole number of vectors on every x86 path).
 const L: usize = 16;
 
