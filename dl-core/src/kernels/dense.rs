@@ -14,7 +14,7 @@ const PAD: usize = 1024;
 const L: usize = 16;
 
 /// Whether `Linear<ni, no>` over `n` samples takes this module's loops: at most 64 inputs and
-/// 64 outputs, both padded weight copies within [`PAD`] floats, and 64 Ki multiply-adds in all.
+/// 64 outputs, both padded weight copies within 1024 floats, and 64 Ki multiply-adds in all.
 pub const fn tiny(n: usize, ni: usize, no: usize) -> bool {
     ni <= 64
         && no <= 64
