@@ -179,9 +179,10 @@ fn pool_max(a: f32, b: f32) -> f32 {
         a
     }
 }
-/// `MaxPool2d` inference (no padding, no dilation; kernel `[kh, kw]`, stride `[sh, sw]`) on one sample `[C, H, W]` → `[C, H', W']`,
-/// row by row of the window with selects instead of the layer's data-dependent branches (the
-/// same maximum, NaN included).
+/// `MaxPool2d` inference (no padding, no dilation; kernel `[kh, kw]`, stride `[sh, sw]`) on one
+/// sample `[C, H, W]` → `[C, H', W']`: non-overlapping square windows on the layer's kernel
+/// ([`max_pool_k`](crate::kernels::maxpool::max_pool_k)), others row by row of the window with
+/// selects (the same maximum, NaN included).
 #[allow(clippy::too_many_arguments)]
 pub fn max_pool(
     c: usize,
@@ -195,6 +196,11 @@ pub fn max_pool(
     y: &mut [f32],
 ) {
     let ([kh, kw], [sh, sw]) = (k, s);
+    if kh == kw && sh == kh && sw == kw && oh * kh <= h && ow * kw <= w {
+        // non-overlapping windows inside the input: the layer's kernel (eight windows a step
+        // for 2×2 under AVX2), the same maxima
+        return crate::kernels::maxpool::max_pool_k(x, [c, h, w], kh, [oh, ow], y, &mut []);
+    }
     for (xc, yc) in x
         .chunks_exact(h * w)
         .zip(y.chunks_exact_mut(oh * ow))

@@ -58,16 +58,20 @@ pub const fn max_of(xs: &[usize]) -> usize {
 /// `y = A(y)` in place.
 #[inline]
 pub fn act<A: Activation>(y: &mut [f32]) {
-    for v in y {
-        *v = A::f(*v);
-    }
+    crate::kernels::simd(|| {
+        for v in y {
+            *v = A::f(*v);
+        }
+    })
 }
 /// `y = A(x)`.
 #[inline]
 pub fn act_copy<A: Activation>(x: &[f32], y: &mut [f32]) {
-    for (o, &v) in y.iter_mut().zip(x) {
-        *o = A::f(v);
-    }
+    crate::kernels::simd(|| {
+        for (o, &v) in y.iter_mut().zip(x) {
+            *o = A::f(v);
+        }
+    })
 }
 /// `d = d · A'(y)` in place, from the activation's output alone (valid for ReLU, Sigmoid, Tanh
 /// and LeakyReLU with a positive slope, whose input and output have the same sign); split

@@ -3,7 +3,7 @@
 use super::*;
 use crate::kernels::gemm::{gemm, ws_a, ws_b, Lhs, Mat, Rhs};
 use crate::kernels::im2col::Geom;
-use crate::kernels::{par, sum, winograd};
+use crate::kernels::{dense, par, sum, winograd};
 use crate::layers::conv::sample::{backward_batch, BatchWork, Plan, Strides};
 use alloc::vec::Vec;
 
@@ -353,6 +353,13 @@ pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(
 ) {
     let no = b.len();
     let ni = w.len() / no.max(1);
+    if dense::tiny(n, ni, no) {
+        dense::forward(w, b, n, x, y);
+        for row in y[..n * no].chunks_exact_mut(no.max(1)) {
+            post(0, row);
+        }
+        return;
+    }
     let p = par::pieces(n, no * ni);
     let ps = work.pieces(p, ws_b(no, ni), 0, 0, 0);
     par::for_chunks_with(ps, n, &mut y[..n * no], no, |pc, start, ys| {
@@ -391,6 +398,9 @@ pub fn linear_backward(
 ) {
     let no = gb.len();
     let ni = w.len() / no.max(1);
+    if dense::tiny(n, ni, no) {
+        return dense::backward(w, n, x, dy, dx, gw, gb);
+    }
     let p = par::partials(n, 2 * no * ni, no * ni);
     let per = n.div_ceil(p.max(1)).max(1);
     let ps = work.pieces(p, ws_a(no, per), 0, no * ni, no);

@@ -58,11 +58,60 @@ pub fn add_to(d: &mut [f32], s: &[f32]) {
 pub fn gemv(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
     assert!(w.len() >= y.len() * x.len() && b.len() >= y.len());
     #[cfg(target_arch = "x86_64")]
+    if gemm::use_avx512() {
+        // SAFETY: the CPU supports AVX-512F (and AVX2, FMA); lengths checked above.
+        return unsafe { gemv_avx512(w, x, b, y) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if gemm::use_avx2() {
         // SAFETY: the CPU supports AVX2 and FMA; lengths checked above.
         return unsafe { gemv_avx2(w, x, b, y) };
     }
     gemv_body(w, x, b, y)
+}
+
+/// [`gemv_avx2`]'s arithmetic on eight rows at a time: each row's two 8-lane accumulators are
+/// the halves of one 16-lane register (the same fused multiply-adds in the same order, so the
+/// same bits), and eight rows give the eight independent chains that keep both FMA pipes busy.
+/// The last rows (fewer than eight) go to [`gemv_avx2`].
+///
+/// # Safety
+/// The CPU supports AVX-512F, AVX2 and FMA; `w` holds `y.len()·x.len()` floats, `b` `y.len()`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn gemv_avx512(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
+    use core::arch::x86_64::*;
+    let (n, rows) = (x.len(), y.len());
+    let n16 = n / 16 * 16;
+    let mut i = 0;
+    while i + 8 <= rows {
+        // SAFETY: rows i..i+8 hold n floats each; j + 16 ≤ n16 ≤ n.
+        unsafe {
+            let r: [*const f32; 8] = core::array::from_fn(|k| w.as_ptr().add((i + k) * n));
+            let mut acc = [_mm512_setzero_ps(); 8];
+            for j in (0..n16).step_by(16) {
+                let xv = _mm512_loadu_ps(x.as_ptr().add(j));
+                for k in 0..8 {
+                    acc[k] = _mm512_fmadd_ps(_mm512_loadu_ps(r[k].add(j)), xv, acc[k]);
+                }
+            }
+            for k in 0..8 {
+                let v = _mm256_add_ps(
+                    _mm512_castps512_ps256(acc[k]),
+                    _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(acc[k]))),
+                );
+                let h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+                let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+                let h = _mm_add_ss(h, _mm_shuffle_ps::<1>(h, h));
+                let row = core::slice::from_raw_parts(r[k], n);
+                let tail: f32 = row[n16..].iter().zip(&x[n16..]).map(|(a, b)| a * b).sum();
+                y[i + k] = b[i + k] + _mm_cvtss_f32(h) + tail;
+            }
+        }
+        i += 8;
+    }
+    // SAFETY: as for this function; rows i.. of `w` and `b` follow on.
+    unsafe { gemv_avx2(&w[i * n..], x, &b[i..], &mut y[i..]) }
 }
 
 /// [`gemv`] with FMA: four rows by sixteen columns per step in eight accumulators.

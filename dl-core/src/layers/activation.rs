@@ -145,7 +145,7 @@ pub mod fns {
     impl Activation for Sigmoid {
         #[inline]
         fn f(x: f32) -> f32 {
-            1.0 / (1.0 + math::exp(-x))
+            math::sigmoid(x)
         }
         #[inline]
         fn df(_x: f32, y: f32) -> f32 {

@@ -3,7 +3,7 @@ use crate::check::FeaturesMatch;
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{gemm, packs_b, with_ws, ws_a, ws_b, Lhs, Mat, Rhs};
 #[cfg(feature = "alloc")]
-use crate::kernels::{add_to, par};
+use crate::kernels::{add_to, dense, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape1;
@@ -98,6 +98,9 @@ impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
     fn forward_rows(&self, x: &[f32], n: usize, y: &mut [f32]) {
         let (ni, no) = (I::USIZE, O::USIZE);
         let (w, b) = (&self.weight[..], &self.bias[..]);
+        if dense::tiny(n, ni, no) {
+            return dense::forward(w, b, n, x, y);
+        }
         par::for_chunks(n, y, no, |start, ys| {
             let rows = ys.len() / no;
             for r in ys.chunks_exact_mut(no) {
@@ -144,6 +147,10 @@ where
         let (n, ni, no) = (x.len(), I::USIZE, O::USIZE);
         dx.resize(n);
         let (x, dy, w) = (x.as_slice(), dy.as_slice(), &self.weight[..]);
+        if dense::tiny(n, ni, no) {
+            let (gw, gb) = (&mut g.weight[..], &mut g.bias[..]);
+            return dense::backward(w, n, x, dy, dx.as_mut_slice(), gw, gb);
+        }
         // dX[n, I] = dY[n, O] · W[O, I]
         par::for_chunks(n, dx.as_mut_slice(), ni, |start, xs| {
             let dys = Lhs::InPlace(Mat::rows(&dy[start * no..], no));
