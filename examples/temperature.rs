@@ -7,7 +7,7 @@ use dl::data::{least_squares, Standardizer, Table};
 use dl::fit::metrics::rmse;
 use dl::fit::{Decay, Fit, Values};
 use dl::optim::{Adam, Optimizer};
-use dl::{network, Batch, Layer};
+use dl::{network, Batch};
 
 network! {
     /// Three inputs, two sigmoid hidden layers of 16, one output.

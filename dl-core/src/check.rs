@@ -8,6 +8,7 @@ macro_rules! check_trait {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
+        #[diagnostic::do_not_recommend]
         impl $name for typenum::B1 {}
     };
 }
@@ -19,6 +20,7 @@ macro_rules! nonzero_trait {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
+        #[diagnostic::do_not_recommend]
         impl<U: typenum::Unsigned, B: typenum::Bit> $name for typenum::UInt<U, B> {}
     };
 }
@@ -201,4 +203,73 @@ check_trait!(
     "BatchNorm eps = M·10⁻ᴱ with E > 38: below f32's normal range (≈ 1.2e-38)",
     "this BatchNorm's eps exponent E is above 38",
     "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>; E ≤ 38"
+);
+
+/// A check that a batch or tensor given to an entry point (a network's `forward`, `infer`, …, a
+/// loss) has the shape the entry point takes: `$name<S>` is implemented only for `$ty<S>`. The
+/// entry point's argument is a type parameter bounded by it, so rustc types the argument first
+/// and a batch of another shape fails with the message below (not `mismatched types` between two
+/// typenum numbers), while a `Batch::zeros(n)` is still inferred (one impl to pick). The methods
+/// are the identity (for the entry points' bodies).
+macro_rules! shape_of_trait {
+    ($(#[$doc:meta])* $name:ident for $ty:ident, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<S: crate::Shape> {
+            /// The value, typed.
+            #[doc(hidden)]
+            fn typed(&self) -> &crate::$ty<S>;
+            /// The value, typed, mutably.
+            #[doc(hidden)]
+            fn typed_mut(&mut self) -> &mut crate::$ty<S>;
+        }
+        #[diagnostic::do_not_recommend]
+        impl<S: crate::Shape> $name<S> for crate::$ty<S> {
+            fn typed(&self) -> &crate::$ty<S> {
+                self
+            }
+            fn typed_mut(&mut self) -> &mut crate::$ty<S> {
+                self
+            }
+        }
+    };
+}
+
+#[cfg(feature = "alloc")]
+shape_of_trait!(
+    /// A batch of a network's input shape `S` (`x`, `dx`).
+    InputBatch for Batch,
+    "batch of the wrong shape: its samples are not the network's input shape",
+    "this batch's samples are not the network's input shape",
+    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `InputBatch<network input>` is not implemented for `Batch<given>`"
+);
+#[cfg(feature = "alloc")]
+shape_of_trait!(
+    /// A batch of a network's output shape `S` (`y`, `dy`).
+    OutputBatch for Batch,
+    "batch of the wrong shape: its samples are not the network's output shape",
+    "this batch's samples are not the network's output shape",
+    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `OutputBatch<network output>` is not implemented for `Batch<given>`"
+);
+#[cfg(feature = "alloc")]
+shape_of_trait!(
+    /// A loss target batch of the output's shape `S`.
+    TargetBatch for Batch,
+    "loss target of the wrong shape: its samples are not the shape of the output it is compared with",
+    "this target's samples are not the output's shape",
+    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `TargetBatch<output>` is not implemented for `Batch<target>`"
+);
+shape_of_trait!(
+    /// One sample of a network's input shape `S`.
+    InputTensor for Tensor,
+    "tensor of the wrong shape: it is not the network's input shape",
+    "this tensor is not the network's input shape",
+    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `InputTensor<network input>` is not implemented for `Tensor<given>`"
+);
+shape_of_trait!(
+    /// One sample of a network's output shape `S`.
+    OutputTensor for Tensor,
+    "tensor of the wrong shape: it is not the network's output shape",
+    "this tensor is not the network's output shape",
+    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `OutputTensor<network output>` is not implemented for `Tensor<given>`"
 );

@@ -7,6 +7,9 @@
 //!   that returns the input gradient and *adds* every parameter gradient into a typed `Grad`.
 //! * [`Seq<A, B>`] (or `Seq![A, B, C, …]`) — `A` then `B`; a chain that does not fit does not
 //!   compile.
+#[cfg(feature = "alloc")]
+use crate::check::{InputBatch, OutputBatch};
+use crate::check::{InputTensor, OutputTensor};
 use crate::rng::Rng;
 use crate::shape::Shape;
 #[cfg(feature = "alloc")]
@@ -595,10 +598,19 @@ impl<In: Shape, L> Network<In, L> {
     /// Inference on one sample into caller-provided memory (no allocator). `scratch` must hold
     /// at least [`Network::scratch_len`] floats (a shorter one panics; see
     /// [`Network::try_infer`]).
-    pub fn infer(&self, x: &crate::Tensor<In>, y: &mut crate::Tensor<L::Out>, scratch: &mut [f32])
-    where
+    ///
+    /// `x` must be a `Tensor<In>` and `y` a `Tensor<L::Out>`: their types are parameters bounded
+    /// by [`InputTensor`] / [`OutputTensor`] (implemented only for those), so a tensor of another
+    /// shape fails with a message naming the mistake.
+    pub fn infer<X: InputTensor<In>, Y: OutputTensor<L::Out>>(
+        &self,
+        x: &X,
+        y: &mut Y,
+        scratch: &mut [f32],
+    ) where
         L: Layer<In>,
     {
+        let (x, y) = (x.typed(), y.typed_mut());
         self.layers.infer(x.as_slice(), y.as_mut_slice(), scratch)
     }
     /// [`Layer::infer`] on plain slices with every length checked first: `x` must hold exactly
@@ -629,38 +641,53 @@ impl<In: Shape, L> Network<In, L> {
         Ok(())
     }
     /// Inference (eval mode) on a batch.
+    ///
+    /// `x` must be a `Batch<In>` (a type parameter bounded by [`InputBatch`], so another shape
+    /// fails with a message naming the mistake, not `mismatched types`).
     #[cfg(feature = "alloc")]
-    pub fn forward(&self, x: &Batch<In>) -> Batch<L::Out>
+    pub fn forward<X: InputBatch<In>>(&self, x: &X) -> Batch<L::Out>
     where
         L: Layer<In> + Sync,
     {
-        self.layers.forward(x)
+        self.layers.forward(x.typed())
     }
     /// Training forward keeping what [`Network::backward`] needs. Precondition: every
     /// BatchNorm sees more than one value per channel (see [`Train::forward_train`]);
     /// [`Train::try_forward_train`] checks it and returns an error naming the layer.
     #[cfg(feature = "alloc")]
-    pub fn forward_train(&mut self, x: &Batch<In>, y: &mut Batch<L::Out>, cache: &mut L::Cache)
-    where
+    pub fn forward_train<X: InputBatch<In>, Y: OutputBatch<L::Out>>(
+        &mut self,
+        x: &X,
+        y: &mut Y,
+        cache: &mut L::Cache,
+    ) where
         L: Train<In>,
     {
-        self.layers.forward_train(x, y, cache)
+        self.layers.forward_train(x.typed(), y.typed_mut(), cache)
     }
     /// Backward after [`Network::forward_train`]: writes `dx` and adds into `grad`. Panics,
     /// naming the counts, if `y` or `dy` holds another number of samples than `x`
     /// ([`Train::try_backward`] returns that as an error).
+    ///
+    /// `x` and `dx` must be batches of `In`, `y` and `dy` of `L::Out` (checked by
+    /// [`InputBatch`] / [`OutputBatch`], as in [`Network::forward_train`]).
     #[cfg(feature = "alloc")]
-    pub fn backward(
+    pub fn backward<X, Y, DY, DX>(
         &self,
-        x: &Batch<In>,
-        y: &Batch<L::Out>,
-        dy: &Batch<L::Out>,
-        dx: &mut Batch<In>,
+        x: &X,
+        y: &Y,
+        dy: &DY,
+        dx: &mut DX,
         cache: &mut L::Cache,
         grad: &mut L::Grad,
     ) where
         L: Train<In>,
+        X: InputBatch<In>,
+        Y: OutputBatch<L::Out>,
+        DY: OutputBatch<L::Out>,
+        DX: InputBatch<In>,
     {
+        let (x, y, dy, dx) = (x.typed(), y.typed(), dy.typed(), dx.typed_mut());
         crate::guard::assert_batches(x.len(), y.len(), dy.len());
         self.layers.backward(x, y, dy, dx, cache, grad)
     }

@@ -9,6 +9,7 @@
 //!
 //! Means follow PyTorch's defaults (`reduction="mean"`). Labels come from the user, so a wrong
 //! count or an out-of-range label is a [`LossError`], never a panic.
+use crate::check::TargetBatch;
 use crate::layers::softmax::{exp_shifted, normalise, ClassAxis};
 use crate::math;
 use crate::shape::{Shape, Shape1, Shape3};
@@ -75,8 +76,10 @@ impl core::error::Error for LossError {}
 pub type LossResult<S> = Result<(f32, Batch<S>), LossError>;
 
 /// Mean squared error over all elements (`nn.MSELoss()`): returns
-/// `(mean((y − target)²), 2·(y − target)/numel)`.
-pub fn mse<S: Shape>(y: &Batch<S>, target: &Batch<S>) -> LossResult<S> {
+/// `(mean((y − target)²), 2·(y − target)/numel)`. The target is a `Batch<S>` (a type parameter
+/// bounded by [`TargetBatch`], so another shape fails with a message naming the mistake).
+pub fn mse<S: Shape, T: TargetBatch<S>>(y: &Batch<S>, target: &T) -> LossResult<S> {
+    let target = target.typed();
     if y.len() != target.len() {
         return Err(LossError::LengthMismatch {
             y: y.len(),

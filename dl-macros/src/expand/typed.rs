@@ -5,6 +5,8 @@
 //! the messages.
 use super::*;
 
+mod batch;
+
 /// `[[[f32; W]; H]; C]` for a map, `[f32; N]` for a vector; with the flat `[f32; C·H·W]` of a
 /// map as the second form (`None` for a vector).
 fn arrays(s: Shape) -> (TokenStream, Option<TokenStream>) {
@@ -108,7 +110,10 @@ pub(super) fn typed_entry(g: &Gen, net: &Net, m: &Model) -> TokenStream {
          [`infer_into`](Self::infer_into) writes into a caller's array instead.",
         m.input, m.output
     );
+    let batch = batch::batch_entry(g, net, m);
     quote! {
+        #batch
+
         #[doc = #in_doc]
         #[diagnostic::on_unimplemented(message = #in_msg, label = #in_label)]
         #vis trait #sample {
