@@ -48,37 +48,7 @@ unsafe impl<A: Zeroable, B: Zeroable> Zeroable for Concat<A, B> {}
 // SAFETY: `#[repr(C)]` pair of `Pod`s (sizes multiples of 4, alignment ≤ 4: no padding).
 unsafe impl<A: crate::layer::Pod, B: crate::layer::Pod> crate::layer::Pod for Concat<A, B> {}
 
-impl<A: Module, B: Module> Module for Concat<A, B> {
-    const PARAMS: usize = A::PARAMS + B::PARAMS;
-    fn init(&mut self, rng: &mut Rng) {
-        self.0.init(rng);
-        self.1.init(rng);
-    }
-    fn visit(&self, f: &mut dyn FnMut(&[f32])) {
-        self.0.visit(f);
-        self.1.visit(f);
-    }
-    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
-        self.0.visit_mut(f);
-        self.1.visit_mut(f);
-    }
-    fn visit_buffers(&self, f: &mut dyn FnMut(&[f32])) {
-        self.0.visit_buffers(f);
-        self.1.visit_buffers(f);
-    }
-    fn visit_buffers_mut(&mut self, f: &mut dyn FnMut(&mut [f32])) {
-        self.0.visit_buffers_mut(f);
-        self.1.visit_buffers_mut(f);
-    }
-    fn visit_generators(&self, f: &mut dyn FnMut(&Rng)) {
-        self.0.visit_generators(f);
-        self.1.visit_generators(f);
-    }
-    fn visit_generators_mut(&mut self, f: &mut dyn FnMut(&mut Rng)) {
-        self.0.visit_generators_mut(f);
-        self.1.visit_generators_mut(f);
-    }
-}
+crate::layer::module_pair!(Concat<A, B>);
 
 impl<In: Shape, A: Layer<In>, B: Layer<In>> Layer<In> for Concat<A, B>
 where
