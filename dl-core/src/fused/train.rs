@@ -49,11 +49,41 @@ impl Work {
         }
         &mut self.pieces[..p]
     }
+    /// The first `p` pieces, sized like [`Work::pieces`] but with their partial gradients left
+    /// as they are: for a backward pass whose pieces overwrite (or zero) their own partial
+    /// gradients inside the parallel region instead of one thread zeroing them all first.
+    fn pieces_sized(&mut self, p: usize, ws: usize, gw: usize, gb: usize) -> &mut [Piece] {
+        if self.pieces.len() < p {
+            self.pieces.resize_with(p, Default::default);
+        }
+        for pc in &mut self.pieces[..p] {
+            reserve(&mut pc.ws, ws);
+            pc.gw.resize(gw, 0.0);
+            pc.gb.resize(gb, 0.0);
+        }
+        &mut self.pieces[..p]
+    }
 }
-/// Adds each piece's partial gradients into `gw`, `gb`.
+/// Floats of `gw` per span [`sum_grads`] hands a thread.
+const SPAN: usize = 2048;
+
+/// Adds each piece's partial gradients into `gw`, `gb`, in piece order for every element (so
+/// the sums do not depend on the split), spans of `gw` split across the thread pool: a wide
+/// layer's partial gradients (4 × 48,000 floats for LeNet-5's `Linear(400, 120)`) would
+/// otherwise be added up by one thread while the others wait.
 fn sum_grads(pieces: &[Piece], gw: &mut [f32], gb: &mut [f32]) {
+    let spans = gw.len() / SPAN;
+    let (head, tail) = gw.split_at_mut(spans * SPAN);
+    let work = 64 * SPAN * pieces.len();
+    par::for_chunks_work(spans, head, SPAN, work, |s, part| {
+        simd(|| {
+            for pc in pieces {
+                add(part, &pc.gw[s * SPAN..][..part.len()]);
+            }
+        })
+    });
     for pc in pieces {
-        add(gw, &pc.gw);
+        add(tail, &pc.gw[spans * SPAN..]);
         add(gb, &pc.gb);
     }
 }
@@ -76,8 +106,9 @@ pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
     let (xn, yn) = (g.c * g.h * g.w, o * m);
     let p = par::pieces(n, yn * r);
     if winograd::applies(g, o) {
+        // one range per thread (each call transforms and packs all the weights)
         let ps = work.pieces(p, 0, winograd::scratch(g, o, n), 0, 0);
-        par::for_chunks_with(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
+        par::for_chunks_parts(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
             let k = ys.len() / yn;
             let xs = &x[start * xn..][..k * xn];
             winograd::forward(w, b, g, k, xs, ys, &mut pc.cols, &post);
@@ -133,7 +164,7 @@ fn conv2d_dx_winograd(
     let wf = core::mem::take(&mut work.wf);
     let p = par::pieces(n, xn * o * 9);
     let ps = work.pieces(p, 0, winograd::scratch(d, c, n), 0, 0);
-    par::for_chunks_with(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
+    par::for_chunks_parts(ps, n, &mut dx[..n * xn], xn, |pc, start, dxs| {
         let k = dxs.len() / xn;
         let dys = &dy[start * yn..][..k * yn];
         winograd::forward(&wf[..w.len()], &[], d, k, dys, dxs, &mut pc.cols, |_, _| {});
@@ -340,8 +371,10 @@ pub fn max_pool_backward_arg(
     });
 }
 
-/// `Linear` over `n` samples: `Y = X·Wᵀ` on the gemm tiles, then `post(0, b + row)` on
-/// each sample's row; the batch split over the thread pool.
+/// `Linear` over `n` samples: `Y = X·Wᵀ` on the gemm tiles plus the bias, then `post(0, rows)`
+/// on the rows of each piece of the batch at once (`post` is elementwise: an activation, which
+/// then runs as one loop over many rows, not one short loop per row); the batch split over the
+/// thread pool.
 pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(
     w: &[f32],
     b: &[f32],
@@ -355,9 +388,7 @@ pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(
     let ni = w.len() / no.max(1);
     if dense::tiny(n, ni, no) {
         dense::forward(w, b, n, x, y);
-        for row in y[..n * no].chunks_exact_mut(no.max(1)) {
-            post(0, row);
-        }
+        post(0, &mut y[..n * no]);
         return;
     }
     let p = par::pieces(n, no * ni);
@@ -378,8 +409,8 @@ pub fn linear_forward<F: Fn(usize, &mut [f32]) + Sync>(
         );
         for row in ys.chunks_exact_mut(no) {
             add(row, b);
-            post(0, row);
         }
+        post(0, ys);
     });
 }
 
@@ -403,7 +434,7 @@ pub fn linear_backward(
     }
     let p = par::partials(n, 2 * no * ni, no * ni);
     let per = n.div_ceil(p.max(1)).max(1);
-    let ps = work.pieces(p, ws_a(no, per), 0, no * ni, no);
+    let ps = work.pieces_sized(p, ws_a(no, per), no * ni, no);
     par::for_chunks_parts(ps, n, &mut dx[..n * ni], ni, |pc, start, dxs| {
         let rows = dxs.len() / ni.max(1);
         let dyp = &dy[start * no..][..rows * no];
@@ -420,20 +451,23 @@ pub fn linear_backward(
             &mut [],
         );
         let xr = Rhs::Rows(rows_of(&x[start * ni..][..rows * ni], ni));
+        // this piece's partial gradients, overwritten (`beta = 0`: nothing to zero first)
         gemm(
             no,
             ni,
             rows,
             Lhs::Mat(Mat::t(dyp, no)),
             xr,
-            1.0,
+            0.0,
             &mut pc.gw,
             ni,
             &mut pc.ws,
         );
+        pc.gb.fill(0.0);
         for r in dyp.chunks_exact(no) {
             add(&mut pc.gb, r);
         }
     });
-    sum_grads(ps, gw, gb);
+    // pieces past the last range did not run: their partial gradients are stale
+    sum_grads(&ps[..par::parts_used(n, p)], gw, gb);
 }

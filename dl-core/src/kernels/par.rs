@@ -118,6 +118,17 @@ fn split(n: usize, pieces: usize) -> (usize, usize) {
     (per, n.div_ceil(per).max(1))
 }
 
+/// How many of `parts` pieces [`for_chunks_parts`] runs for `n` items (fewer than `parts`
+/// when the ranges run out first, e.g. 5 items in 4 parts are 2 + 2 + 1): workspaces past
+/// that are not touched.
+pub fn parts_used(n: usize, parts: usize) -> usize {
+    if parts == 0 {
+        0
+    } else {
+        split(n, parts).1
+    }
+}
+
 /// Calls `f(first_item, chunk)` on consecutive chunks of `out` (each a whole number of
 /// `item_len`-sized items), in parallel when worthwhile.
 pub fn for_chunks<F>(n: usize, out: &mut [f32], item_len: usize, f: F)
@@ -139,6 +150,33 @@ where
         return;
     }
     let (per, chunks) = split(n, p * GRAIN);
+    assert!(out.len() >= n * item_len);
+    let base = SendPtr(out.as_mut_ptr());
+    run_slots(chunks, p, |i, _| {
+        let start = i * per;
+        let take = per.min(n - start);
+        // SAFETY: pieces get disjoint ranges of `out` (checked long enough above).
+        let chunk = unsafe {
+            core::slice::from_raw_parts_mut(base.get().add(start * item_len), take * item_len)
+        };
+        f(start, chunk);
+    });
+}
+
+/// [`for_chunks_work`] with one chunk per thread instead of several: for whole-batch kernels
+/// whose cost per call does not shrink with the chunk (a Winograd convolution transforms and
+/// packs all its weights on each call; a product over the batch gets shorter), so fewer,
+/// longer chunks pay more than the balance of finer ones.
+pub fn for_chunks_whole<F>(n: usize, out: &mut [f32], item_len: usize, work_per_item: usize, f: F)
+where
+    F: Fn(usize, &mut [f32]) + Sync,
+{
+    let p = pieces(n, work_per_item);
+    if p <= 1 || item_len == 0 {
+        f(0, out);
+        return;
+    }
+    let (per, chunks) = split(n, p);
     assert!(out.len() >= n * item_len);
     let base = SendPtr(out.as_mut_ptr());
     run_slots(chunks, p, |i, _| {
@@ -260,4 +298,25 @@ pub fn for_chunks_zip<A: Send, B: Send, F>(
         };
         f(start, ca, cb);
     });
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    /// `parts_used` names exactly the workspaces `for_chunks_parts` hands a range to.
+    #[test]
+    fn parts_used_counts_the_pieces_that_run() {
+        for (n, parts) in [(5, 4), (64, 4), (3, 4), (1, 4), (0, 1), (9, 2)] {
+            let mut work = std::vec![0usize; parts];
+            let mut out = std::vec![0.0f32; n];
+            for_chunks_parts(&mut work, n, &mut out, 1, |w, _, chunk| {
+                *w += 1 + chunk.len()
+            });
+            let ran = work.iter().filter(|&&w| w > 0).count();
+            assert_eq!(parts_used(n, parts), ran, "{n} items in {parts} parts");
+            assert!(work[..ran].iter().all(|&w| w > 0), "the first {ran} ran");
+        }
+        assert_eq!(parts_used(5, 4), 3);
+    }
 }
