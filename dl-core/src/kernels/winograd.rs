@@ -21,6 +21,7 @@
 //! was not measured) for 4× fewer multiplies (2.25× for F2, whose speed was not measured).
 use super::gemm::{gemm, pack_a, packed_len, Lhs, Mat, Rhs};
 use super::im2col::Geom;
+use super::{copy_short, zero_short};
 
 /// The transforms of `F(M×M, 3×3)` on `N×N` input tiles (`N = M + 2`).
 pub struct Tf<const M: usize, const N: usize> {
@@ -155,6 +156,14 @@ const fn tiles<const M: usize>(g: &Geom) -> (usize, usize) {
     (g.oh.div_ceil(M), g.ow.div_ceil(M))
 }
 
+/// Floats from one `ξ` plane of `V` or `M` to the next: `rows·ld` and one cache line more, so
+/// the `n²` rows a transform reads or writes at once do not all fall in one cache set (with
+/// 64 channels and rows a multiple of 16 floats apart they would: planes a multiple of 4 KiB
+/// apart).
+const fn xi_stride(rows: usize, ld: usize) -> usize {
+    rows * ld + L
+}
+
 /// Tiles per block for `c` input and `o` output channels and `total` tiles.
 const fn block<const N: usize>(c: usize, o: usize, total: usize) -> usize {
     let fit = BLOCK_FLOATS / (N * N * (c + o)) / L * L;
@@ -175,7 +184,8 @@ pub const fn scratch(g: &Geom, o: usize, n: usize) -> usize {
 const fn scratch_with<const M: usize, const N: usize>(g: &Geom, o: usize, n: usize) -> usize {
     let (ty, tx) = tiles::<M>(g);
     let tb = block::<N>(g.c, o, n * ty * tx);
-    N * N * (packed_len(o, g.c) + o * g.c + (g.c + o) * tb)
+    N * N * (packed_len(o, g.c) + o * g.c + xi_stride(g.c, tb + L) + xi_stride(o, tb))
+        + pad_len::<M, N>(g)
 }
 
 /// `y = post(bias + conv(w, x))` for `n` samples `x[n, C, H, W]` → `y[n, O, H', W']` with
@@ -236,8 +246,9 @@ pub fn forward_with<const M: usize, const N: usize, V, F>(
     );
     let (up, rest) = scratch.split_at_mut(nn * plen);
     let (u, rest) = rest.split_at_mut(nn * o * c);
-    let (v, rest) = rest.split_at_mut(nn * c * tb);
-    let mm = &mut rest[..nn * o * tb];
+    let ld = tb + L;
+    let (v, rest) = rest.split_at_mut(nn * xi_stride(c, ld));
+    let (mm, pad) = rest.split_at_mut(nn * xi_stride(o, tb));
     weights::<M, N, V>(w, o, c, u);
     for (xi, p) in up.chunks_exact_mut(plen).enumerate() {
         pack_a(o, c, Mat::rows(&u[xi * o * c..][..o * c], c), p);
@@ -245,9 +256,9 @@ pub fn forward_with<const M: usize, const N: usize, V, F>(
     let mut posted = 0;
     for t0 in (0..total).step_by(tb) {
         let nb = tb.min(total - t0);
-        input::<M, N, V>(g, x, t0, nb, tb, v);
+        input::<M, N, V>(g, x, t0, nb, ld, v, pad);
         for xi in 0..nn {
-            let vb = Rhs::Mat(Mat::rows(&v[xi * c * tb..][..c * tb], tb));
+            let vb = Rhs::Mat(Mat::rows(&v[xi * xi_stride(c, ld)..][..c * ld], ld));
             let a = Lhs::Packed(&up[xi * plen..][..plen]);
             gemm(
                 o,
@@ -256,7 +267,7 @@ pub fn forward_with<const M: usize, const N: usize, V, F>(
                 a,
                 vb,
                 0.0,
-                &mut mm[xi * o * tb..][..o * tb],
+                &mut mm[xi * xi_stride(o, tb)..][..o * tb],
                 tb,
                 &mut [],
             );
@@ -272,15 +283,36 @@ pub fn forward_with<const M: usize, const N: usize, V, F>(
     }
 }
 
-/// `u[ξ, O, C] = (G·w·Gᵀ)[ξ]` for each filter `w[o, c]`.
-fn weights<const M: usize, const N: usize, V: Variant<M, N>>(
+/// `u[ξ, O, C] = (G·w·Gᵀ)[ξ]` for each filter `w[o, c]`: `L` filters at a time on `L`-lane
+/// vectors (rows of `u` written `L` floats at a time), the last few one by one.
+#[inline(always)]
+fn weights_body<const M: usize, const N: usize, V: Variant<M, N>>(
     w: &[f32],
     o: usize,
     c: usize,
     u: &mut [f32],
 ) {
     let gm = V::TF.g;
-    for (oc, wk) in w.chunks_exact(9).enumerate() {
+    let oc = o * c;
+    let full = oc / L * L;
+    let mut src = [[0.0f32; L]; 9];
+    let mut tn = [[[0.0f32; L]; 3]; N];
+    for k0 in (0..full).step_by(L) {
+        for (k, sv) in src.iter_mut().enumerate() {
+            for (l, v) in sv.iter_mut().enumerate() {
+                *v = w[(k0 + l) * 9 + k];
+            }
+        }
+        // t = G·w (N×3, element (i, j) at i·3 + j), then u rows (i, ·) = t·Gᵀ
+        let tn = tn.as_flattened_mut();
+        for j in 0..3 {
+            mul(&gm, &src, j, 3, tn, j, 3);
+        }
+        for i in 0..N {
+            mul_out(&gm, tn, i * 3, 1, u, i * N * oc + k0, oc);
+        }
+    }
+    for (k, wk) in w.chunks_exact(9).enumerate().skip(full) {
         // t = G·w (N×3), then t·Gᵀ (N×N)
         let mut t = [[0.0f32; 3]; N];
         for (ti, gr) in t.iter_mut().zip(&gm) {
@@ -291,7 +323,7 @@ fn weights<const M: usize, const N: usize, V: Variant<M, N>>(
         for (i, ti) in t.iter().enumerate() {
             for (j, gr) in gm.iter().enumerate() {
                 let val = ti[0] * gr[0] + ti[1] * gr[1] + ti[2] * gr[2];
-                u[(i * N + j) * o * c + oc] = val;
+                u[(i * N + j) * oc + k] = val;
             }
         }
     }
@@ -373,8 +405,10 @@ macro_rules! dispatch {
     };
 }
 
+dispatch!(weights, weights_body, weights_avx512, weights_avx2,
+    (w: &[f32], o: usize, c: usize, u: &mut [f32]));
 dispatch!(input, input_body, input_avx512, input_avx2,
-    (g: &Geom, x: &[f32], t0: usize, nb: usize, tb: usize, v: &mut [f32]));
+    (g: &Geom, x: &[f32], t0: usize, nb: usize, ld: usize, v: &mut [f32], pad: &mut [f32]));
 dispatch!(output, output_body, output_avx512, output_avx2,
     (g: &Geom, o: usize, b: &[f32], mm: &[f32], t0: usize, nb: usize, tb: usize, y: &mut [f32]));
 
@@ -423,76 +457,119 @@ fn mul_out<const R: usize, const K: usize>(
     }
 }
 
-/// `V` of tiles `t0..t0 + nb` (of the whole batch): `v[ξ, c, t − t0]`, rows `tb` apart.
+/// Floats of one output row of a segment of `L` tiles (for `M ≤ 8`).
+const SEG: usize = 8 * L;
+
+/// Asks for the cache lines of `v` (a hint; nothing off x86-64).
 #[inline(always)]
+fn prefetch(v: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    for i in (0..v.len()).step_by(16) {
+        // SAFETY: a prefetch of an address inside `v` (it reads nothing, faults never).
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                v.as_ptr().add(i).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
+/// Floats of the zero-padded plane [`input`] reads tiles from: `ty·M + N − M` rows of
+/// `tx·M + N − M`, and `M·L` more that lanes past a row's last tile may read.
+const fn pad_len<const M: usize, const N: usize>(g: &Geom) -> usize {
+    let (ty, tx) = tiles::<M>(g);
+    (ty * M + N - M) * (tx * M + N - M) + M * L
+}
+
+/// `V` of tiles `t0..t0 + nb` (of the whole batch): `v[ξ, c, t − t0]`, rows `ld ≥ nb + L`
+/// apart, planes [`xi_stride`]`(c, ld)`. Channel by channel, the rows of each sample's plane the block needs are copied
+/// zero-padded into `pad` ([`pad_len`] floats), so edge tiles take the same path as inner
+/// ones; tiles go in segments of up to `L` along one row of tiles, their `V` rows stored
+/// `L` lanes at a time (lanes past the segment land on tiles written later, or past `nb`,
+/// where the products do not read).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
 fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
     g: &Geom,
     x: &[f32],
     t0: usize,
     nb: usize,
-    tb: usize,
+    ld: usize,
     v: &mut [f32],
+    pad: &mut [f32],
 ) {
     let bt = V::TF.bt;
     let (ty, tx) = tiles::<M>(g);
-    let (c, hw) = (g.c, g.h * g.w);
-    let mut at = [(0usize, 0isize, 0isize, false); L];
+    let (c, hw, per) = (g.c, g.h * g.w, ty * tx);
+    let wp = tx * M + N - M;
+    let pad = &mut pad[..pad_len::<M, N>(g)];
     let mut d = [[[0.0f32; L]; N]; N];
     let mut e = [[[0.0f32; L]; N]; N];
-    for l0 in (0..nb).step_by(L) {
-        let lanes = L.min(nb - l0);
-        for (l, a) in at.iter_mut().enumerate() {
-            let t = t0 + l0 + l.min(lanes - 1);
-            let (s, r) = (t / (ty * tx), t % (ty * tx));
-            let (y0, x0) = (
-                (r / tx * M) as isize - g.pt as isize,
-                (r % tx * M) as isize - g.pl as isize,
-            );
-            let inside = y0 >= 0 && x0 >= 0 && y0 as usize + N <= g.h && x0 as usize + N <= g.w;
-            *a = (s, y0, x0, inside);
-        }
-        for ch in 0..c {
-            let (d, e) = (d.as_flattened_mut(), e.as_flattened_mut());
-            for (l, &(s, y0, x0, inside)) in at.iter().enumerate() {
+    let end = t0 + nb;
+    // channels outer: a channel's plane is read row after row (planes a power of two apart,
+    // as 32×32 ones are, collide in the caches when all channels' rows are read at once)
+    for ch in 0..c {
+        let mut padded = usize::MAX;
+        let mut t = t0;
+        while t < end {
+            let (s, r) = (t / per, t % per);
+            if s != padded {
+                // the rows of tile rows ya..=yb of sample s (those in the block)
+                let last = end.min((s + 1) * per) - 1 - s * per;
+                let (ya, yb) = (r / tx * M, last / tx * M + N);
                 let xc = &x[(s * c + ch) * hw..][..hw];
-                if inside {
-                    let (y0, x0) = (y0 as usize, x0 as usize);
-                    for i in 0..N {
-                        let row = &xc[(y0 + i) * g.w + x0..][..N];
-                        for j in 0..N {
-                            d[i * N + j][l] = row[j];
-                        }
+                // the next channel's rows, while this one's are copied and transformed (they
+                // come from L3 or memory, a plane apart: more than the prefetchers follow)
+                if ch + 1 < c {
+                    let (ra, rb) = (ya.saturating_sub(g.pt), (yb - g.pt).min(g.h));
+                    prefetch(&x[(s * c + ch + 1) * hw..][ra * g.w..rb.max(ra) * g.w]);
+                }
+                for pr in ya..yb {
+                    let row = &mut pad[pr * wp..][..wp];
+                    let yy = pr as isize - g.pt as isize;
+                    if yy < 0 || yy as usize >= g.h {
+                        zero_short(row);
+                    } else {
+                        zero_short(&mut row[..g.pl]);
+                        copy_short(&mut row[g.pl..g.pl + g.w], &xc[yy as usize * g.w..]);
+                        zero_short(&mut row[g.pl + g.w..]);
                     }
-                } else {
-                    for i in 0..N {
-                        let yy = y0 + i as isize;
-                        for j in 0..N {
-                            let xx = x0 + j as isize;
-                            let ok =
-                                yy >= 0 && xx >= 0 && (yy as usize) < g.h && (xx as usize) < g.w;
-                            d[i * N + j][l] = if ok {
-                                xc[yy as usize * g.w + xx as usize]
-                            } else {
-                                0.0
-                            };
-                        }
+                }
+                padded = s;
+            }
+            let (tyi, txi) = (r / tx, r % tx);
+            let cnt = L.min(tx - txi).min(end - t);
+            let base = tyi * M * wp + txi * M;
+            let d = d.as_flattened_mut();
+            for i in 0..N {
+                let row = &pad[base + i * wp..][..M * L + N - M];
+                for j in 0..N {
+                    for l in 0..L {
+                        d[i * N + j][l] = row[M * l + j];
                     }
                 }
             }
+            let e = e.as_flattened_mut();
             // columns: e = Bᵀ·d; then rows: d = e·B (V, element (a, b) at a·N + b)
             for j in 0..N {
                 mul(&bt, d, j, N, e, j, N);
             }
-            // (all L lanes written: rows are tb ≥ l0 + L long, columns past nb are not read)
             for a in 0..N {
-                mul_out(&bt, e, a * N, 1, v, (a * N * c + ch) * tb + l0, c * tb);
+                let vs = xi_stride(c, ld);
+                mul_out(&bt, e, a * N, 1, v, a * N * vs + ch * ld + t - t0, vs);
             }
+            t += cnt;
         }
     }
 }
 
-/// `y` of tiles `t0..t0 + nb` from `mm[ξ, O, t − t0]`: `Aᵀ·M·A` plus the bias, clipped at
-/// the output's edges.
+/// `y` of tiles `t0..t0 + nb` from `mm[ξ, O, t − t0]` (planes [`xi_stride`]`(O, tb)`):
+/// `Aᵀ·M·A` plus the bias, clipped at the output's edges. Channel by channel (a channel's
+/// output plane written row after row), tiles in segments of up to `L` along one row of
+/// tiles: each output row of a segment is gathered from the lanes into a buffer and stored
+/// as one run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
 fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
@@ -507,35 +584,43 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
 ) {
     let at = V::TF.at;
     let (ty, tx) = tiles::<M>(g);
-    let (plane, ow) = (g.cols(), g.ow);
+    let (plane, ow, per) = (g.cols(), g.ow, ty * tx);
+    let ms = xi_stride(o, tb);
     let mut m = [[[0.0f32; L]; N]; N];
     let mut r = [[[0.0f32; L]; N]; N];
-    for l0 in (0..nb).step_by(L) {
-        let lanes = L.min(nb - l0);
-        for oc in 0..o {
-            let bias = if b.is_empty() { 0.0 } else { b[oc] };
+    let mut run = [0.0f32; SEG];
+    let end = t0 + nb;
+    for oc in 0..o {
+        let bias = if b.is_empty() { 0.0 } else { b[oc] };
+        let mut t = t0;
+        while t < end {
+            let (s, q) = (t / per, t % per);
+            let (tyi, txi) = (q / tx, q % tx);
+            let cnt = L.min(tx - txi).min(end - t);
             let (m, r) = (m.as_flattened_mut(), r.as_flattened_mut());
-            // rows: r[a][j] = (M·A)[a][j] (M read in place, lanes past nb ignored); then
-            // columns: m[i][j] = (Aᵀ·r)[i][j]
+            // rows: r[a][j] = (M·A)[a][j] (M read in place, lanes past the segment ignored);
+            // then columns: m[i][j] = (Aᵀ·r)[i][j]
             for a in 0..N {
-                mul_in(&at, mm, (a * N * o + oc) * tb + l0, o * tb, r, a * N, 1);
+                mul_in(&at, mm, a * N * ms + oc * tb + t - t0, ms, r, a * N, 1);
             }
             for j in 0..M {
                 mul(&at, r, j, N, m, j, N);
             }
-            for l in 0..lanes {
-                let t = t0 + l0 + l;
-                let (s, q) = (t / (ty * tx), t % (ty * tx));
-                let (y0, x0) = (q / tx * M, q % tx * M);
-                let yp = &mut y[(s * o + oc) * plane..][..plane];
-                let cols = M.min(ow - x0);
-                for i in 0..M.min(g.oh - y0) {
-                    let row = &mut yp[(y0 + i) * ow + x0..][..cols];
-                    for (j, yv) in row.iter_mut().enumerate() {
-                        *yv = m[i * N + j][l] + bias;
+            let (y0, x0) = (tyi * M, txi * M);
+            let cols = (M * cnt).min(ow - x0);
+            let yp = &mut y[(s * o + oc) * plane..][..plane];
+            for i in 0..M.min(g.oh - y0) {
+                for l in 0..L {
+                    for j in 0..M {
+                        run[M * l + j] = m[i * N + j][l];
                     }
                 }
+                let dst = &mut yp[(y0 + i) * ow + x0..][..cols];
+                for (d, v) in dst.iter_mut().zip(&run[..cols]) {
+                    *d = v + bias;
+                }
             }
+            t += cnt;
         }
     }
 }

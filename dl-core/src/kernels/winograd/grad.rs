@@ -30,7 +30,9 @@ pub(super) const fn grad_scratch_with<const M: usize, const N: usize>(
     n: usize,
 ) -> usize {
     let tb = grad_block::<M>(g, n);
-    N * N * (o * g.c + (g.c + o) * tb) + ws_b(g.c, tb)
+    N * N * (o * g.c + xi_stride(g.c, tb + L) + xi_stride(o, tb))
+        + ws_b(g.c, tb)
+        + pad_len::<M, N>(g)
 }
 
 /// `gw[O, C, 3, 3] += Σ_samples dY ⋆ x` (the weight gradient) for `n` samples `x[n, C, H,
@@ -79,16 +81,18 @@ pub fn weight_grad_with<const M: usize, const N: usize, V: Variant<M, N>>(
     let (ty, tx) = tiles::<M>(g);
     let (total, tb, nn, oc) = (n * ty * tx, grad_block::<M>(g, n), N * N, o * c);
     let (du, rest) = scratch.split_at_mut(nn * oc);
-    let (v, rest) = rest.split_at_mut(nn * c * tb);
-    let (dm, ws) = rest.split_at_mut(nn * o * tb);
+    let ld = tb + L;
+    let (v, rest) = rest.split_at_mut(nn * xi_stride(c, ld));
+    let (dm, rest) = rest.split_at_mut(nn * xi_stride(o, tb));
+    let (pad, ws) = rest.split_at_mut(pad_len::<M, N>(g));
     for t0 in (0..total).step_by(tb) {
         let nb = tb.min(total - t0);
-        input::<M, N, V>(g, x, t0, nb, tb, v);
+        input::<M, N, V>(g, x, t0, nb, ld, v, pad);
         grad_out::<M, N, V>(g, o, dy, t0, nb, tb, dm);
         let beta = if t0 == 0 { 0.0 } else { 1.0 };
         for xi in 0..nn {
-            let a = Lhs::InPlace(Mat::rows(&dm[xi * o * tb..][..o * tb], tb));
-            let b = Rhs::Mat(Mat::t(&v[xi * c * tb..][..c * tb], tb));
+            let a = Lhs::InPlace(Mat::rows(&dm[xi * xi_stride(o, tb)..][..o * tb], tb));
+            let b = Rhs::Mat(Mat::t(&v[xi * xi_stride(c, ld)..][..c * ld], ld));
             gemm(o, c, nb, a, b, beta, &mut du[xi * oc..][..oc], c, ws);
         }
     }
@@ -113,7 +117,10 @@ dispatch!(grad_out, grad_out_body, grad_out_avx512, grad_out_avx2,
     (g: &Geom, o: usize, dy: &[f32], t0: usize, nb: usize, tb: usize, dm: &mut [f32]));
 
 /// `dm[ξ, O, t − t0] = (A·dY·Aᵀ)[ξ]` of the output tiles `t0..t0 + nb` of `dy` (zero past
-/// the output's edges), rows `tb` apart.
+/// the output's edges), rows `tb` apart, planes [`xi_stride`]`(O, tb)`. Channel by channel (a
+/// plane of `dY` read row after row), tiles in segments of up to `L` along one row of tiles,
+/// each row of a segment copied zero-padded into a buffer and spread over the lanes; lanes
+/// past the segment land on tiles written later or in the planes' slack.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes
 fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
@@ -127,22 +134,32 @@ fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
 ) {
     let a = V::A;
     let (ty, tx) = tiles::<M>(g);
-    let (plane, ow) = (g.cols(), g.ow);
+    let (plane, ow, per) = (g.cols(), g.ow, ty * tx);
+    let ms = xi_stride(o, tb);
+    let mut run = [0.0f32; SEG];
     let mut d = [[[0.0f32; L]; N]; N];
     let mut e = [[[0.0f32; L]; N]; N];
-    for l0 in (0..nb).step_by(L) {
-        let lanes = L.min(nb - l0);
-        for oc in 0..o {
+    let end = t0 + nb;
+    for oc in 0..o {
+        let mut t = t0;
+        while t < end {
+            let (s, q) = (t / per, t % per);
+            let (tyi, txi) = (q / tx, q % tx);
+            let cnt = L.min(tx - txi).min(end - t);
+            let (y0, x0) = (tyi * M, txi * M);
+            let cols = (M * cnt).min(ow - x0);
+            let yp = &dy[(s * o + oc) * plane..][..plane];
             let (d, e) = (d.as_flattened_mut(), e.as_flattened_mut());
-            for l in 0..L {
-                let t = t0 + l0 + l.min(lanes - 1);
-                let (s, q) = (t / (ty * tx), t % (ty * tx));
-                let (y0, x0) = (q / tx * M, q % tx * M);
-                let yp = &dy[(s * o + oc) * plane..][..plane];
-                for i in 0..M {
-                    for j in 0..M {
-                        let ok = y0 + i < g.oh && x0 + j < ow;
-                        d[i * N + j][l] = if ok { yp[(y0 + i) * ow + x0 + j] } else { 0.0 };
+            for i in 0..M {
+                if y0 + i < g.oh {
+                    copy_short(&mut run[..cols], &yp[(y0 + i) * ow + x0..]);
+                    zero_short(&mut run[cols..M * L]);
+                } else {
+                    zero_short(&mut run[..M * L]);
+                }
+                for j in 0..M {
+                    for l in 0..L {
+                        d[i * N + j][l] = run[M * l + j];
                     }
                 }
             }
@@ -150,10 +167,10 @@ fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
             for i in 0..M {
                 mul(&a, d, i * N, 1, e, i * N, 1);
             }
-            // (all L lanes written: rows are tb ≥ l0 + L long, columns past nb are not read)
             for b in 0..N {
-                mul_out(&a, e, b, N, dm, (b * o + oc) * tb + l0, N * o * tb);
+                mul_out(&a, e, b, N, dm, b * ms + oc * tb + t - t0, N * ms);
             }
+            t += cnt;
         }
     }
 }
