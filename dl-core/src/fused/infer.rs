@@ -1,6 +1,7 @@
 //! Inference entry points of the fused code: convolution (stride 1 on shifted windows of the
 //! padded input, other strides on im2col columns), linear, branch-free max-pooling, and the
 //! per-row epilogues (bias, batch-norm folding, activation) they call while a row is in cache.
+use crate::kernels::chanconv;
 use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 use crate::kernels::im2col::{im2col, Geom};
 
@@ -67,6 +68,8 @@ pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
 }
 /// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
 /// image and the wide output ([`conv_shifted`]), or the column matrix.
+/// The same on every target: [`chanconv`] (small maps, sixteen or more filters, AVX-512) runs
+/// only where this scratch also holds its packed weights, so arenas do not depend on the CPU.
 pub const fn conv_scratch(g: Geom, o: usize) -> usize {
     if g.is_identity() {
         0
@@ -118,6 +121,13 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
 ) {
     let (r, m) = (g.rows(), g.cols());
     let o = w.len() / r;
+    // a scratch shorter than `conv_scratch` fails below, whichever kernel would run
+    if chanconv::usable(g, o) && scratch.len() >= (o * r).max(conv_scratch(*g, o)) {
+        chanconv::pack(w, o, r, scratch);
+        if chanconv::forward(&scratch[..o * r], b, g, o, x, y, &mut post) {
+            return;
+        }
+    }
     let bias = |oc: usize| if b.is_empty() { 0.0 } else { b[oc] };
     let wl = Lhs::InPlace(Mat::rows(w, r));
     if conv_shifted(g, o) {
@@ -277,7 +287,9 @@ impl BatchBufs {
 
 /// `Conv2d` (one group) on `n` samples `x[n, C, H, W]` → `y[n, O, H', W']` on the calling
 /// thread: the whole batch on [`winograd::forward`](crate::kernels::winograd::forward) when it
-/// [applies](crate::kernels::winograd::applies), otherwise [`conv2d_infer`] sample by sample.
+/// [applies](crate::kernels::winograd::applies), the weights packed once and each sample on
+/// [`chanconv::forward`] when [usable](chanconv::usable), otherwise [`conv2d_infer`] sample by
+/// sample.
 /// `post(o, plane)` runs on each output channel's plane of each sample (bias added; an empty
 /// `b` is none); `scratch` grows to what the kernel needs.
 #[cfg(feature = "alloc")]
@@ -301,6 +313,19 @@ pub fn conv2d_infer_batch<F: FnMut(usize, &mut [f32])>(
     }
     let (xn, yn) = (g.c * g.h * g.w, o * g.cols());
     super::reserve(scratch, conv_scratch(*g, o));
+    if chanconv::usable(g, o) {
+        // the weights packed once for the whole batch, beside the scratch of the fallback
+        let r = g.rows();
+        super::reserve(scratch, o * r + conv_scratch(*g, o));
+        let (wp, rest) = scratch.split_at_mut(o * r);
+        chanconv::pack(w, o, r, wp);
+        for (xi, yi) in x.chunks_exact(xn).zip(y[..n * yn].chunks_exact_mut(yn)) {
+            if !chanconv::forward(wp, b, g, o, xi, yi, &mut post) {
+                conv2d_infer(w, b, g, xi, yi, rest, &mut post);
+            }
+        }
+        return;
+    }
     for (xi, yi) in x.chunks_exact(xn).zip(y[..n * yn].chunks_exact_mut(yn)) {
         conv2d_infer(w, b, g, xi, yi, scratch, &mut post);
     }

@@ -13,6 +13,34 @@ const PAD: usize = 1024;
 /// The width every inner loop runs at (a whole number of vectors on every x86 path).
 const L: usize = 16;
 
+/// The first `len` floats of a stack buffer of [`PAD`], zeroed: only the part a layer's padded
+/// weights use is cleared (a 16→16 layer's 256 floats, not all 1,024, three times a backward).
+#[inline(always)]
+fn zeroed(buf: &mut core::mem::MaybeUninit<[f32; PAD]>, len: usize) -> &mut [f32] {
+    assert!(len <= PAD);
+    let p = buf.as_mut_ptr().cast::<f32>();
+    // SAFETY: `len ≤ PAD` floats of the buffer are written (all-zero bytes are 0.0) before the
+    // slice over exactly them is formed.
+    unsafe {
+        core::ptr::write_bytes(p, 0, len);
+        core::slice::from_raw_parts_mut(p, len)
+    }
+}
+
+/// Copies `src` (at most `L` floats) into `dst[..L]`, zero past its end: one vector store when
+/// `src` is a whole block, no call to `memcpy` for the few floats of a sample's row.
+#[inline(always)]
+fn block_in(dst: &mut [f32], src: &[f32]) {
+    let dst = &mut dst[..L];
+    if let Ok(s) = <&[f32; L]>::try_from(src) {
+        dst.copy_from_slice(s);
+        return;
+    }
+    for (j, d) in dst.iter_mut().enumerate() {
+        *d = if j < src.len() { src[j] } else { 0.0 };
+    }
+}
+
 /// Whether `Linear<ni, no>` over `n` samples takes this module's loops: at most 64 inputs and
 /// 64 outputs, both padded weight copies within 1024 floats, and 64 Ki multiply-adds in all.
 pub const fn tiny(n: usize, ni: usize, no: usize) -> bool {
@@ -66,7 +94,8 @@ fn forward_body(w: &[f32], b: &[f32], n: usize, x: &[f32], y: &mut [f32]) {
     let ni = w.len() / no;
     let nop = no.div_ceil(L) * L;
     // Wᵀ, outputs padded with zeros to whole blocks: row i holds input i's weight into each output
-    let mut wt = [0.0f32; PAD];
+    let mut buf = core::mem::MaybeUninit::uninit();
+    let wt = zeroed(&mut buf, ni * nop);
     for (o, wr) in w[..no * ni].chunks_exact(ni.max(1)).enumerate() {
         for (i, &v) in wr.iter().enumerate() {
             wt[i * nop + o] = v;
@@ -167,13 +196,20 @@ fn backward_body(
     let ni = w.len() / no;
     let nip = ni.div_ceil(L) * L;
     // W and the weight gradient, inputs padded with zeros to whole blocks
-    let (mut wp, mut gp) = ([0.0f32; PAD], [0.0f32; PAD]);
+    let (mut wbuf, mut gbuf) = (
+        core::mem::MaybeUninit::uninit(),
+        core::mem::MaybeUninit::uninit(),
+    );
+    let (wp, gp) = (zeroed(&mut wbuf, no * nip), zeroed(&mut gbuf, no * nip));
     for (o, wr) in w[..no * ni].chunks_exact(ni).enumerate() {
         wp[o * nip..][..ni].copy_from_slice(wr);
     }
     let mut xp = [0.0f32; 64];
     for s in 0..n {
-        xp[..ni].copy_from_slice(&x[s * ni..][..ni]);
+        let xs = &x[s * ni..][..ni];
+        for i0 in (0..ni).step_by(L) {
+            block_in(&mut xp[i0..], &xs[i0..ni.min(i0 + L)]);
+        }
         let dr = &dy[s * no..][..no];
         for i0 in (0..ni).step_by(L) {
             let xb = &xp[i0..i0 + L];
@@ -189,7 +225,12 @@ fn backward_body(
                 }
             }
             let m = L.min(ni - i0);
-            dx[s * ni + i0..][..m].copy_from_slice(&acc[..m]);
+            let d = &mut dx[s * ni + i0..][..m];
+            if let Ok(d) = <&mut [f32; L]>::try_from(&mut *d) {
+                *d = acc;
+            } else {
+                d.iter_mut().zip(acc).for_each(|(d, a)| *d = a);
+            }
         }
         for (g, &d) in gb.iter_mut().zip(dr) {
             *g += d;

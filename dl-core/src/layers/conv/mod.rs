@@ -239,13 +239,15 @@ where
         self.infer_groups(&Self::plan(h, w, oh, ow), x, y, scratch);
     }
     /// One group: the batch-level kernel of [`crate::fused::conv2d_infer_batch`] (the whole
-    /// batch on Winograd when it applies, the code `network!` runs too); otherwise sample by
-    /// sample.
+    /// batch on Winograd when it applies, or the weights packed once for
+    /// [`chanconv`](crate::kernels::chanconv); the code `network!` runs too); otherwise sample
+    /// by sample.
     #[cfg(feature = "alloc")]
     fn infer_batch(&self, n: usize, x: &[f32], y: &mut [f32]) {
         let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
         let pl = Self::plan(h, w, oh, ow);
-        if !Self::batched(&pl) {
+        let packed_once = Self::GROUPS == 1 && crate::kernels::chanconv::usable(&pl.g, pl.o);
+        if !Self::batched(&pl) && !packed_once {
             return crate::layer::infer_samples::<Shape3<C, H, W>, Self>(self, n, x, y);
         }
         let mut bufs = crate::fused::BatchBufs::take();

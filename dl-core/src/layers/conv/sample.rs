@@ -14,6 +14,7 @@
 //! * **Other strides.** Bands of output rows: im2col of the band, the same products, col2im.
 //!
 //! Work is cut into bands of output rows so the per-band buffers stay in L2.
+use crate::kernels::chanconv;
 use crate::kernels::copy_short;
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::ws_b;
@@ -85,6 +86,8 @@ impl Plan {
     }
     /// Scratch of [`forward`]: the padded image and a band of output (shifted), or a band's
     /// columns (otherwise).
+    /// The same on every target: [`chanconv`] runs only where this scratch also holds its
+    /// packed weights.
     pub const fn forward_scratch(&self) -> usize {
         if self.shifted {
             self.xpad_len() + self.o * self.ld
@@ -123,7 +126,8 @@ impl Plan {
 }
 
 /// One sample: `y[O, H'W'] = bias + W · cols` (`W` is `[O, C·Kh·Kw]` row-major, read in place;
-/// an empty `bias` adds nothing). `scratch` holds [`Plan::forward_scratch`] floats.
+/// an empty `bias` adds nothing), or [`chanconv::forward`] where it is
+/// [usable](chanconv::usable). `scratch` holds [`Plan::forward_scratch`] floats.
 pub(super) fn forward(
     pl: &Plan,
     x: &[f32],
@@ -134,6 +138,14 @@ pub(super) fn forward(
 ) {
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
+    // a scratch shorter than `forward_scratch` fails below, whichever kernel would run
+    if chanconv::usable(g, o) && scratch.len() >= (o * ckk).max(pl.forward_scratch()) {
+        // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`)
+        chanconv::pack(w, o, ckk, scratch);
+        if chanconv::forward(&scratch[..o * ckk], bias, g, o, x, y, |_, _| {}) {
+            return;
+        }
+    }
     let w = Lhs::InPlace(Mat::rows(w, ckk));
     if pl.shifted {
         let (xpad, band) = scratch.split_at_mut(pl.xpad_len());

@@ -1,0 +1,334 @@
+//! Direct convolution vectorised across output channels, for small feature maps with at least
+//! sixteen filters (LeNet-5's second convolution: 6 → 16 channels, 5×5, on 14×14). The
+//! shifted-window product of [`crate::fused::conv2d_infer`] computes `Wp − W'` extra columns per
+//! output row (40 % of a 10-wide row of a 14-wide input) and rounds the filters up to its
+//! six-row tile; here a register holds one output pixel's sixteen channels, a row of up to
+//! sixteen pixels stays in registers over every tap, and each tap is one load of sixteen
+//! weights and one multiply-add per pixel with the input value broadcast — no padded copy, no
+//! column matrix, no wasted columns. The weights are packed once per call (per batch in
+//! [`crate::fused::conv2d_infer_batch`]) as `[O/16, C·Kh·Kw, 16]`.
+//!
+//! Each output is summed in the order `(c, ki, kj)`, from zero, one fused multiply-add per tap,
+//! then the bias is added: the arithmetic of the AVX2 and AVX-512 matrix-product tiles, so the
+//! result is the same to the bit as the shifted-window product on those paths. AVX-512 only
+//! (sixteen lanes are one register); other CPUs keep the matrix product.
+use super::im2col::Geom;
+
+/// Output channels per block (one AVX-512 register).
+const LANES: usize = 16;
+/// Most output pixels of a row kept in registers at once.
+const PIXELS: usize = 16;
+
+/// Whether the geometry suits this kernel: stride 1, dilation 1, no padding, a kernel of more
+/// than one tap, a multiple of sixteen filters, output rows of at most 32 pixels and planes
+/// of at most 1,024.
+pub const fn applies(g: &Geom, o: usize) -> bool {
+    g.sh == 1
+        && g.sw == 1
+        && g.dh == 1
+        && g.dw == 1
+        && g.pt == 0
+        && g.pb == 0
+        && g.pl == 0
+        && g.pr == 0
+        && g.kh * g.kw > 1
+        && g.c > 0
+        && o >= LANES
+        && o.is_multiple_of(LANES)
+        && g.ow <= 2 * PIXELS
+        && g.oh * g.ow <= 1024
+}
+
+/// Whether [`forward`] runs here: [`applies`] and the CPU has AVX-512.
+#[inline]
+pub fn usable(g: &Geom, o: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return applies(g, o) && super::gemm::use_avx512();
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (g, o);
+        false
+    }
+}
+
+/// Packs `w` (`[O, C·Kh·Kw]`) as `[O/16, C·Kh·Kw, 16]` into `wp` (`O·C·Kh·Kw` floats).
+pub fn pack(w: &[f32], o: usize, ckk: usize, wp: &mut [f32]) {
+    let (w, wp) = (&w[..o * ckk], &mut wp[..o * ckk]);
+    for (ob, blk) in wp.chunks_exact_mut(ckk * LANES).enumerate() {
+        for (k, v) in blk.chunks_exact_mut(LANES).enumerate() {
+            for (j, d) in v.iter_mut().enumerate() {
+                *d = w[(ob * LANES + j) * ckk + k];
+            }
+        }
+    }
+}
+
+/// One sample: `y[O, H', W'] = b + W ∗ x` with the weights packed by [`pack`] in `wp`, then
+/// `post(o, plane)` on each output plane. Requires [`usable`]`(g, o)`; returns `false` (and
+/// does nothing) otherwise, or when a slice is too short.
+#[allow(clippy::too_many_arguments)]
+pub fn forward<F: FnMut(usize, &mut [f32])>(
+    wp: &[f32],
+    b: &[f32],
+    g: &Geom,
+    o: usize,
+    x: &[f32],
+    y: &mut [f32],
+    mut post: F,
+) -> bool {
+    let hw = g.oh * g.ow;
+    if !usable(g, o)
+        || wp.len() < o * g.rows()
+        || x.len() < g.c * g.h * g.w
+        || y.len() < o * hw
+        || !(b.is_empty() || b.len() >= o)
+    {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the CPU has AVX-512 (`usable`), and the lengths are checked above.
+    unsafe {
+        avx512::forward(wp, b, g, o, x, y)
+    };
+    for (oc, plane) in y[..o * hw].chunks_exact_mut(hw).enumerate() {
+        post(oc, plane);
+    }
+    true
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{Geom, LANES, PIXELS};
+    use core::arch::x86_64::*;
+
+    /// All blocks of sixteen filters, all output rows, in chunks of up to [`PIXELS`] pixels.
+    ///
+    /// # Safety
+    /// AVX-512F; `wp` holds `O·C·Kh·Kw`, `x` `C·H·W`, `y` `O·H'·W'` floats, `b` is empty or
+    /// holds `O`; the geometry is one [`super::applies`] accepts.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn forward(wp: &[f32], b: &[f32], g: &Geom, o: usize, x: &[f32], y: &mut [f32]) {
+        let (ckk, hw) = (g.rows(), g.oh * g.ow);
+        let mut tile = [[[0.0f32; LANES]; PIXELS]; 2];
+        for ob in 0..o / LANES {
+            let bias = if b.is_empty() {
+                _mm512_setzero_ps()
+            } else {
+                // SAFETY: b holds O ≥ (ob + 1)·16 floats.
+                unsafe { _mm512_loadu_ps(b.as_ptr().add(ob * LANES)) }
+            };
+            let w = &wp[ob * ckk * LANES..][..ckk * LANES];
+            for oy in (0..g.oh).step_by(2) {
+                let rows = (g.oh - oy).min(2);
+                for px0 in (0..g.ow).step_by(PIXELS) {
+                    let p = (g.ow - px0).min(PIXELS);
+                    macro_rules! run {
+                        ($($n:literal)*) => {
+                            match (rows, p) {
+                                // SAFETY: as this function's; px0 + p ≤ W', oy + rows ≤ H'.
+                                $((_, $n) if g.kw == 5 => for r in 0..rows {
+                                    unsafe { row_kw::<$n, 5>(w, g, x, oy + r, px0, bias, &mut tile[r]) }
+                                },
+                                  (_, $n) if g.kw == 3 => for r in 0..rows {
+                                    unsafe { row_kw::<$n, 3>(w, g, x, oy + r, px0, bias, &mut tile[r]) }
+                                },
+                                  (2, $n) => unsafe { row::<$n, 2>(w, g, x, oy, px0, bias, &mut tile) },
+                                  (_, $n) => unsafe { row::<$n, 1>(w, g, x, oy, px0, bias, &mut tile) },)*
+                                _ => {}
+                            }
+                        };
+                    }
+                    run!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+                    // the pixels' channel vectors into the planes
+                    for (r, tr) in tile[..rows].iter().enumerate() {
+                        let base = ob * LANES * hw + (oy + r) * g.ow + px0;
+                        for l in 0..LANES {
+                            // SAFETY: output (ob·16 + l, oy + r, px0 + j) for j < p ≤ W' − px0
+                            // lies inside y's O·H'·W' floats.
+                            unsafe {
+                                let yr = y.as_mut_ptr().add(base + l * hw);
+                                for (j, t) in tr[..p].iter().enumerate() {
+                                    *yr.add(j) = t[l];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`row`] for one output row and a kernel `KW` wide: the `P + KW − 1` input values of a
+    /// kernel row are broadcast once into registers and each meets the `KW` weight vectors
+    /// loaded for that row (an output still receives its taps in the order `(c, ki, kj)`).
+    ///
+    /// # Safety
+    /// As [`row`]'s, with `g.kw == KW`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn row_kw<const P: usize, const KW: usize>(
+        w: &[f32],
+        g: &Geom,
+        x: &[f32],
+        oy: usize,
+        px0: usize,
+        bias: __m512,
+        tile: &mut [[f32; LANES]; PIXELS],
+    ) {
+        let mut acc = [_mm512_setzero_ps(); P];
+        let mut wk = w.as_ptr();
+        // SAFETY: as in `row`: rows oy + ki < H, columns px0 + i < px0 + P + KW − 1 ≤ W.
+        unsafe {
+            for c in 0..g.c {
+                for ki in 0..g.kh {
+                    let xr = x.as_ptr().add((c * g.h + oy + ki) * g.w + px0);
+                    let mut xb = [_mm512_setzero_ps(); PIXELS + 8];
+                    for (i, v) in xb.iter_mut().enumerate().take(P + KW - 1) {
+                        *v = _mm512_set1_ps(*xr.add(i));
+                    }
+                    for kj in 0..KW {
+                        let wv = _mm512_loadu_ps(wk);
+                        wk = wk.add(LANES);
+                        for (j, a) in acc.iter_mut().enumerate() {
+                            *a = _mm512_fmadd_ps(wv, xb[j + kj], *a);
+                        }
+                    }
+                }
+            }
+            for (t, a) in tile.iter_mut().zip(acc) {
+                _mm512_storeu_ps(t.as_mut_ptr(), _mm512_add_ps(a, bias));
+            }
+        }
+    }
+
+    /// Output rows `oy..oy + R`, pixels `px0..px0 + P`, of the sixteen filters in `w`
+    /// (`[C·Kh·Kw, 16]`): `tile[r][j] = bias + Σ w[c, ki, kj] · x[c, oy + r + ki, px0 + j + kj]`,
+    /// summed over the taps in order with one fused multiply-add each.
+    ///
+    /// # Safety
+    /// AVX-512F; stride 1, no padding, `px0 + P ≤ W'`, `oy + R ≤ H'`, `w` holds `C·Kh·Kw·16`
+    /// and `x` `C·H·W` floats.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn row<const P: usize, const R: usize>(
+        w: &[f32],
+        g: &Geom,
+        x: &[f32],
+        oy: usize,
+        px0: usize,
+        bias: __m512,
+        tile: &mut [[[f32; LANES]; PIXELS]; 2],
+    ) {
+        let mut acc = [[_mm512_setzero_ps(); P]; R];
+        let mut wk = w.as_ptr();
+        // SAFETY: rows oy + r + ki < H and columns px0 + j + kj < W' + Kw − 1 = W of every
+        // channel are inside x; C·Kh·Kw steps of 16 weights are inside w.
+        unsafe {
+            for c in 0..g.c {
+                for ki in 0..g.kh {
+                    let xr = x.as_ptr().add((c * g.h + oy + ki) * g.w + px0);
+                    for kj in 0..g.kw {
+                        let wv = _mm512_loadu_ps(wk);
+                        wk = wk.add(LANES);
+                        for (r, ar) in acc.iter_mut().enumerate() {
+                            let xk = xr.add(r * g.w + kj);
+                            for (j, a) in ar.iter_mut().enumerate() {
+                                *a = _mm512_fmadd_ps(wv, _mm512_set1_ps(*xk.add(j)), *a);
+                            }
+                        }
+                    }
+                }
+            }
+            for (tr, ar) in tile.iter_mut().zip(acc) {
+                for (t, a) in tr.iter_mut().zip(ar) {
+                    _mm512_storeu_ps(t.as_mut_ptr(), _mm512_add_ps(a, bias));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::kernels::gemm::{force_path, Path};
+    use std::vec;
+    use std::vec::Vec;
+
+    fn vals(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
+                v as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect()
+    }
+
+    /// `(c, h, w, [kh, kw], o, bias)`.
+    type Case = (usize, usize, usize, [usize; 2], usize, bool);
+
+    /// Against the shifted-window matrix product on the AVX2 path: the same bits (and a
+    /// finite, bias-carrying result), for LeNet-5's second layer, wide rows split in two
+    /// chunks, rectangular kernels and no bias.
+    #[test]
+    fn matches_the_matrix_product_bit_for_bit() {
+        let cases: &[Case] = &[
+            (6, 14, 14, [5, 5], 16, true),
+            (3, 9, 30, [3, 3], 32, true),
+            (2, 8, 21, [2, 4], 16, false),
+            (1, 5, 5, [5, 5], 16, true),
+        ];
+        for (i, &(c, h, w, k, o, bias)) in cases.iter().enumerate() {
+            let g = Geom::new(c, h, w, k, [1, 1], [0; 4], [1, 1]);
+            assert!(applies(&g, o), "case {i}");
+            let wt = vals(o * g.rows(), 11 + i as u32);
+            let b = if bias { vals(o, 5) } else { Vec::new() };
+            let x = vals(c * h * w, 2);
+            let n = o * g.oh * g.ow;
+            force_path(Some(Path::Avx2));
+            let mut want = vec![f32::NAN; n];
+            let mut s = vec![0.0; crate::fused::conv_scratch(g, o)];
+            crate::fused::conv2d_infer(&wt, &b, &g, &x, &mut want, &mut s, |_, _| {});
+            force_path(None);
+            let mut wp = vec![0.0; o * g.rows()];
+            pack(&wt, o, g.rows(), &mut wp);
+            let mut got = vec![f32::NAN; n];
+            let mut seen = Vec::new();
+            let ran = forward(&wp, &b, &g, o, &x, &mut got, |oc, p| {
+                seen.push((oc, p.len()));
+            });
+            if !crate::kernels::gemm::use_avx512() {
+                assert!(!ran, "runs only with AVX-512");
+                continue;
+            }
+            assert!(ran, "case {i}");
+            assert_eq!(seen, (0..o).map(|oc| (oc, g.oh * g.ow)).collect::<Vec<_>>());
+            assert!(want.iter().all(|v| v.is_finite()), "case {i}");
+            for (j, (a, e)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(a.to_bits(), e.to_bits(), "case {i}, output {j}: {a} vs {e}");
+            }
+        }
+    }
+
+    /// Geometries it must refuse, and short slices refused rather than read past.
+    #[test]
+    fn refuses_what_it_does_not_take() {
+        let g = |k: usize, s: usize, p: usize, d: usize| {
+            Geom::new(2, 12, 12, [k, k], [s, s], [p; 4], [d, d])
+        };
+        assert!(applies(&g(3, 1, 0, 1), 16));
+        assert!(!applies(&g(3, 2, 0, 1), 16), "stride 2");
+        assert!(!applies(&g(3, 1, 1, 1), 16), "padding");
+        assert!(!applies(&g(3, 1, 0, 2), 16), "dilation");
+        assert!(!applies(&g(1, 1, 0, 1), 16), "1×1");
+        assert!(!applies(&g(3, 1, 0, 1), 6), "six filters");
+        assert!(!applies(&g(3, 1, 0, 1), 24), "not a multiple of 16");
+        let wide = Geom::new(1, 3, 40, [3, 3], [1, 1], [0; 4], [1, 1]);
+        assert!(!applies(&wide, 16), "38-pixel rows");
+        let gg = g(3, 1, 0, 1);
+        let (x, wp) = (vals(2 * 144, 1), vals(16 * gg.rows(), 3));
+        let mut y = vec![0.0; 16 * 100 - 1];
+        assert!(!forward(&wp, &[], &gg, 16, &x, &mut y, |_, _| {}));
+        assert!(y.iter().all(|&v| v == 0.0));
+    }
+}
