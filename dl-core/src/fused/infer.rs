@@ -1,9 +1,9 @@
 //! Inference entry points of the fused code: convolution (stride 1 on shifted windows of the
 //! padded input, other strides on im2col columns), linear, branch-free max-pooling, and the
 //! per-row epilogues (bias, batch-norm folding, activation) they call while a row is in cache.
-use crate::kernels::chanconv;
 use crate::kernels::gemm::{gemm, Lhs, Mat, Offsets, Rhs, Rows};
 use crate::kernels::im2col::{im2col, Geom};
+use crate::kernels::{chanconv, rowconv};
 
 /// The geometry of a convolution window: kernel `[kh, kw]`, stride `[sh, sw]`, padding
 /// `[top, bottom, left, right]`, dilation `[dh, dw]`.
@@ -80,7 +80,7 @@ pub const fn conv_scratch(g: Geom, o: usize) -> usize {
     }
 }
 /// Copies `x` (`[C, H, W]`) into the zero-padded image `xpad` (rows `Wp` apart).
-pub(super) fn pad_image(g: &Geom, x: &[f32], xpad: &mut [f32]) {
+pub(crate) fn pad_image(g: &Geom, x: &[f32], xpad: &mut [f32]) {
     let (hp, wp) = (g.hp(), g.wp());
     xpad[..xpad_len(g)].fill(0.0);
     for (c, xc) in x[..g.c * g.h * g.w].chunks_exact(g.h * g.w).enumerate() {
@@ -122,6 +122,13 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     let (r, m) = (g.rows(), g.cols());
     let o = w.len() / r;
     // a scratch shorter than `conv_scratch` fails below, whichever kernel would run
+    if rowconv::usable(g, o) && conv_shifted(g, o) && scratch.len() >= conv_scratch(*g, o) {
+        let xpad = &mut scratch[..xpad_len(g)];
+        pad_image(g, x, xpad);
+        if rowconv::forward(w, b, g, o, xpad, y, &mut post) {
+            return;
+        }
+    }
     if chanconv::usable(g, o) && scratch.len() >= (o * r).max(conv_scratch(*g, o)) {
         chanconv::pack(w, o, r, scratch);
         if chanconv::forward(&scratch[..o * r], b, g, o, x, y, &mut post) {

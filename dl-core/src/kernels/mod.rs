@@ -1,5 +1,6 @@
 //! Compute kernels: matrix products ([`gemm`]), tiny dense layers ([`dense`]), direct convolution
-//! across output channels for small maps ([`chanconv`]), im2col/col2im, depthwise convolution
+//! across output channels for small maps ([`chanconv`]) or across output pixels for few filters
+//! ([`rowconv`]), im2col/col2im, depthwise convolution
 //! ([`depthwise`]), direct convolution with no workspace ([`direct`]), splitting work across threads
 //! ([`par`] on a persistent pool), max pooling over non-overlapping windows ([`maxpool`]), and
 //! Winograd convolution for 3×3 stride-1 layers ([`winograd`]), and
@@ -13,6 +14,7 @@ pub mod gemm;
 pub mod im2col;
 pub mod maxpool;
 pub mod par;
+pub mod rowconv;
 #[cfg(feature = "std")]
 mod threadpool;
 pub mod vector;

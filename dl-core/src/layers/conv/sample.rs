@@ -14,7 +14,6 @@
 //! * **Other strides.** Bands of output rows: im2col of the band, the same products, col2im.
 //!
 //! Work is cut into bands of output rows so the per-band buffers stay in L2.
-use crate::kernels::chanconv;
 use crate::kernels::copy_short;
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::ws_b;
@@ -24,6 +23,7 @@ use crate::kernels::im2col::col2im_rows;
 use crate::kernels::im2col::{im2col_rows, Geom};
 #[cfg(feature = "alloc")]
 use crate::kernels::{add_to, simd, sum, zero_short};
+use crate::kernels::{chanconv, rowconv};
 
 /// Floats of one band's column matrix, at most (unless one output row needs more).
 const BAND_FLOATS: usize = 128 * 1024;
@@ -139,6 +139,14 @@ pub(super) fn forward(
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
     // a scratch shorter than `forward_scratch` fails below, whichever kernel would run
+    if pl.shifted && rowconv::usable(g, o) && scratch.len() >= pl.forward_scratch() {
+        // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`)
+        let xpad = &mut scratch[..pl.xpad_len()];
+        pl.pad(x, xpad);
+        if rowconv::forward(w, bias, g, o, xpad, y, |_, _| {}) {
+            return;
+        }
+    }
     if chanconv::usable(g, o) && scratch.len() >= (o * ckk).max(pl.forward_scratch()) {
         // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`)
         chanconv::pack(w, o, ckk, scratch);
