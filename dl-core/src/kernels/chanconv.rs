@@ -6,7 +6,9 @@
 //! sixteen pixels stays in registers over every tap, and each tap is one load of sixteen
 //! weights and one multiply-add per pixel with the input value broadcast — no padded copy, no
 //! column matrix, no wasted columns. The weights are packed once per call (per batch in
-//! [`crate::fused::conv2d_infer_batch`]) as `[O/16, C·Kh·Kw, 16]`.
+//! [`crate::fused::conv2d_infer_batch`]) as `[O/16, C·Kh·Kw, 16]`, sixteen taps of sixteen
+//! filters at a time transposed in registers; for 3×3 and 5×5 kernels a row's pixels go back
+//! to the channel planes the same way (a 16×16 transpose, sixteen masked stores).
 //!
 //! Each output is summed in the order `(c, ki, kj)`, from zero, one fused multiply-add per tap,
 //! then the bias is added: the arithmetic of the AVX2 and AVX-512 matrix-product tiles, so the
@@ -52,8 +54,19 @@ pub fn usable(g: &Geom, o: usize) -> bool {
 }
 
 /// Packs `w` (`[O, C·Kh·Kw]`) as `[O/16, C·Kh·Kw, 16]` into `wp` (`O·C·Kh·Kw` floats).
+/// Sixteen taps at a time transposed in registers under AVX-512.
 pub fn pack(w: &[f32], o: usize, ckk: usize, wp: &mut [f32]) {
     let (w, wp) = (&w[..o * ckk], &mut wp[..o * ckk]);
+    #[cfg(target_arch = "x86_64")]
+    if o.is_multiple_of(LANES) && super::gemm::use_avx512() {
+        // SAFETY: the CPU has AVX-512; both slices hold O·C·Kh·Kw floats, O a multiple of 16.
+        return unsafe { avx512::pack(w, o, ckk, wp) };
+    }
+    pack_rows(w, ckk, wp);
+}
+
+/// [`pack`], one float at a time.
+fn pack_rows(w: &[f32], ckk: usize, wp: &mut [f32]) {
     for (ob, blk) in wp.chunks_exact_mut(ckk * LANES).enumerate() {
         for (k, v) in blk.chunks_exact_mut(LANES).enumerate() {
             for (j, d) in v.iter_mut().enumerate() {
@@ -110,6 +123,7 @@ mod avx512 {
     pub unsafe fn forward(wp: &[f32], b: &[f32], g: &Geom, o: usize, x: &[f32], y: &mut [f32]) {
         let (ckk, hw) = (g.rows(), g.oh * g.ow);
         let mut tile = [[[0.0f32; LANES]; PIXELS]; 2];
+        let y0 = y.as_mut_ptr();
         for ob in 0..o / LANES {
             let bias = if b.is_empty() {
                 _mm512_setzero_ps()
@@ -122,15 +136,19 @@ mod avx512 {
                 let rows = (g.oh - oy).min(2);
                 for px0 in (0..g.ow).step_by(PIXELS) {
                     let p = (g.ow - px0).min(PIXELS);
+                    let base = ob * LANES * hw + oy * g.ow + px0;
+                    // SAFETY: output (ob·16 + l, oy + r, px0 + j) for l < 16, r < rows,
+                    // j < p lies inside y's O·H'·W' floats.
+                    let yp = |r: usize| unsafe { y0.add(base + r * g.ow) };
                     macro_rules! run {
                         ($($n:literal)*) => {
                             match (rows, p) {
                                 // SAFETY: as this function's; px0 + p ≤ W', oy + rows ≤ H'.
                                 $((_, $n) if g.kw == 5 => for r in 0..rows {
-                                    unsafe { row_kw::<$n, 5>(w, g, x, oy + r, px0, bias, &mut tile[r]) }
+                                    unsafe { row_kw::<$n, 5>(w, g, x, oy + r, px0, bias, yp(r), hw) }
                                 },
                                   (_, $n) if g.kw == 3 => for r in 0..rows {
-                                    unsafe { row_kw::<$n, 3>(w, g, x, oy + r, px0, bias, &mut tile[r]) }
+                                    unsafe { row_kw::<$n, 3>(w, g, x, oy + r, px0, bias, yp(r), hw) }
                                 },
                                   (2, $n) => unsafe { row::<$n, 2>(w, g, x, oy, px0, bias, &mut tile) },
                                   (_, $n) => unsafe { row::<$n, 1>(w, g, x, oy, px0, bias, &mut tile) },)*
@@ -139,14 +157,17 @@ mod avx512 {
                         };
                     }
                     run!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+                    if g.kw == 5 || g.kw == 3 {
+                        continue; // stored by row_kw
+                    }
                     // the pixels' channel vectors into the planes
                     for (r, tr) in tile[..rows].iter().enumerate() {
-                        let base = ob * LANES * hw + (oy + r) * g.ow + px0;
+                        let base = base + r * g.ow;
                         for l in 0..LANES {
                             // SAFETY: output (ob·16 + l, oy + r, px0 + j) for j < p ≤ W' − px0
                             // lies inside y's O·H'·W' floats.
                             unsafe {
-                                let yr = y.as_mut_ptr().add(base + l * hw);
+                                let yr = y0.add(base + l * hw);
                                 for (j, t) in tr[..p].iter().enumerate() {
                                     *yr.add(j) = t[l];
                                 }
@@ -158,14 +179,78 @@ mod avx512 {
         }
     }
 
+    /// [`super::pack`]: sixteen filters' rows of sixteen taps loaded (the last ones masked),
+    /// transposed, stored as the taps' vectors.
+    ///
+    /// # Safety
+    /// AVX-512F; `w` and `wp` hold `O·C·Kh·Kw` floats, `O` a multiple of 16.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn pack(w: &[f32], o: usize, ckk: usize, wp: &mut [f32]) {
+        for ob in 0..o / LANES {
+            for k0 in (0..ckk).step_by(16) {
+                let kn = (ckk - k0).min(16);
+                let m = ((1u32 << kn) - 1) as __mmask16;
+                let mut r = [_mm512_setzero_ps(); 16];
+                // SAFETY: taps k0..k0 + kn of filter ob·16 + j are inside w; vectors
+                // ob·C·Kh·Kw + k0 + i, i < kn, of wp are inside wp.
+                unsafe {
+                    for (j, v) in r.iter_mut().enumerate() {
+                        *v = _mm512_maskz_loadu_ps(m, w.as_ptr().add((ob * LANES + j) * ckk + k0));
+                    }
+                    let d = wp.as_mut_ptr().add((ob * ckk + k0) * LANES);
+                    for (i, v) in transpose16(r).into_iter().take(kn).enumerate() {
+                        _mm512_storeu_ps(d.add(i * LANES), v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 16×16 transpose of `r` (row `i`, lane `j` → row `j`, lane `i`).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn transpose16(r: [__m512; 16]) -> [__m512; 16] {
+        let mut t = [_mm512_setzero_ps(); 16];
+        for i in 0..8 {
+            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+        }
+        // u[4i + m], 128-bit lane l: column 4l + m of rows 4i..4i + 4
+        let mut u = [_mm512_setzero_ps(); 16];
+        let pd = _mm512_castps_pd;
+        for i in 0..4 {
+            let (a, b, c, d) = (t[4 * i], t[4 * i + 1], t[4 * i + 2], t[4 * i + 3]);
+            u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(a), pd(c)));
+            u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(a), pd(c)));
+            u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(b), pd(d)));
+            u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(b), pd(d)));
+        }
+        let mut o = [_mm512_setzero_ps(); 16];
+        for m in 0..4 {
+            let (a, b, c, d) = (u[m], u[4 + m], u[8 + m], u[12 + m]);
+            let v0 = _mm512_shuffle_f32x4::<0x44>(a, b);
+            let v1 = _mm512_shuffle_f32x4::<0xEE>(a, b);
+            let v2 = _mm512_shuffle_f32x4::<0x44>(c, d);
+            let v3 = _mm512_shuffle_f32x4::<0xEE>(c, d);
+            o[m] = _mm512_shuffle_f32x4::<0x88>(v0, v2);
+            o[4 + m] = _mm512_shuffle_f32x4::<0xDD>(v0, v2);
+            o[8 + m] = _mm512_shuffle_f32x4::<0x88>(v1, v3);
+            o[12 + m] = _mm512_shuffle_f32x4::<0xDD>(v1, v3);
+        }
+        o
+    }
+
     /// [`row`] for one output row and a kernel `KW` wide: the `P + KW − 1` input values of a
     /// kernel row are broadcast once into registers and each meets the `KW` weight vectors
     /// loaded for that row (an output still receives its taps in the order `(c, ki, kj)`).
+    /// The `P` pixels' channel vectors are transposed in registers and stored as sixteen rows
+    /// of `P` pixels, `hw` apart from `yp` (output channel `l` of the block at `yp + l·hw`).
     ///
     /// # Safety
-    /// As [`row`]'s, with `g.kw == KW`.
+    /// As [`row`]'s, with `g.kw == KW`; `yp + l·hw + j` for `l < 16`, `j < P` are inside `y`.
     #[target_feature(enable = "avx512f")]
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     unsafe fn row_kw<const P: usize, const KW: usize>(
         w: &[f32],
         g: &Geom,
@@ -173,7 +258,8 @@ mod avx512 {
         oy: usize,
         px0: usize,
         bias: __m512,
-        tile: &mut [[f32; LANES]; PIXELS],
+        yp: *mut f32,
+        hw: usize,
     ) {
         let mut acc = [_mm512_setzero_ps(); P];
         let mut wk = w.as_ptr();
@@ -195,8 +281,13 @@ mod avx512 {
                     }
                 }
             }
-            for (t, a) in tile.iter_mut().zip(acc) {
-                _mm512_storeu_ps(t.as_mut_ptr(), _mm512_add_ps(a, bias));
+            let mut r = [_mm512_setzero_ps(); 16];
+            for (t, a) in r.iter_mut().zip(acc) {
+                *t = _mm512_add_ps(a, bias);
+            }
+            let m = ((1u32 << P) - 1) as __mmask16;
+            for (l, v) in transpose16(r).into_iter().enumerate() {
+                _mm512_mask_storeu_ps(yp.add(l * hw), m, v);
             }
         }
     }
@@ -307,6 +398,19 @@ mod tests {
             for (j, (a, e)) in got.iter().zip(&want).enumerate() {
                 assert_eq!(a.to_bits(), e.to_bits(), "case {i}, output {j}: {a} vs {e}");
             }
+        }
+    }
+
+    /// The packing transposed in registers (AVX-512) moves the same floats as one at a time.
+    #[test]
+    fn pack_matches_the_scalar_packing() {
+        for (o, ckk) in [(16, 150), (32, 7), (16, 16), (48, 33), (16, 1)] {
+            let w = vals(o * ckk, ckk as u32);
+            let (mut a, mut b) = (vec![f32::NAN; o * ckk], vec![f32::NAN; o * ckk]);
+            pack(&w, o, ckk, &mut a);
+            pack_rows(&w, ckk, &mut b);
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "{o}×{ckk}");
         }
     }
 
