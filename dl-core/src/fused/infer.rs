@@ -107,7 +107,8 @@ pub(super) fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
 /// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
 /// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
 /// windows of the padded input (no im2col; the product is `Wp` wide and the extra columns
-/// are dropped by the bias pass); other strides multiply the column matrix. An empty `b` is a
+/// are dropped by the bias pass; with few filters over few channels, AVX-512 writes those
+/// wide rows with [`rowconv`] instead); other strides multiply the column matrix. An empty `b` is a
 /// convolution without bias (`O` then comes from the weight's length). `scratch` holds
 /// [`conv_scratch`] floats.
 pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
@@ -122,13 +123,6 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     let (r, m) = (g.rows(), g.cols());
     let o = w.len() / r;
     // a scratch shorter than `conv_scratch` fails below, whichever kernel would run
-    if rowconv::usable(g, o) && conv_shifted(g, o) && scratch.len() >= conv_scratch(*g, o) {
-        let xpad = &mut scratch[..xpad_len(g)];
-        pad_image(g, x, xpad);
-        if rowconv::forward(w, b, g, o, xpad, y, &mut post) {
-            return;
-        }
-    }
     if chanconv::usable(g, o) && scratch.len() >= (o * r).max(conv_scratch(*g, o)) {
         chanconv::pack(w, o, r, scratch);
         if chanconv::forward(&scratch[..o * r], b, g, o, x, y, &mut post) {
@@ -143,17 +137,11 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
         let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
         pad_image(g, x, xpad);
         let wide = &mut wide[..o * ld];
-        gemm(
-            o,
-            ld,
-            r,
-            wl,
-            Rhs::Rows(windows(g, xpad)),
-            0.0,
-            wide,
-            ld,
-            &mut [],
-        );
+        // few filters over few channels: the direct kernel (AVX-512) into the same wide rows
+        if !rowconv::forward(w, &[], g, o, xpad, wide, wp, |_, _| {}) {
+            let xw = Rhs::Rows(windows(g, xpad));
+            gemm(o, ld, r, wl, xw, 0.0, wide, ld, &mut []);
+        }
         for (oc, (yo, wo)) in y[..o * m]
             .chunks_exact_mut(m)
             .zip(wide.chunks_exact(ld))

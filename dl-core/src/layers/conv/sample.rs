@@ -143,7 +143,7 @@ pub(super) fn forward(
         // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`)
         let xpad = &mut scratch[..pl.xpad_len()];
         pl.pad(x, xpad);
-        if rowconv::forward(w, bias, g, o, xpad, y, |_, _| {}) {
+        if rowconv::forward(w, bias, g, o, xpad, y, g.ow, |_, _| {}) {
             return;
         }
     }
