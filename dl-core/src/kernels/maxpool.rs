@@ -134,6 +134,7 @@ mod avx2 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
+    use super::k2_short;
     use core::arch::x86_64::*;
 
     /// Every row of 2×2 windows of every channel, without the argmax, sixteen windows at a
@@ -146,6 +147,10 @@ mod avx512 {
     /// `2·ow ≤ w`.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn k2(x: &[f32], [c, h, w]: [usize; 3], [oh, ow]: [usize; 2], y: &mut [f32]) {
+        if h == 2 * oh && w == 2 * ow && ow <= 8 {
+            // SAFETY: as this function's, with the windows tiling the planes exactly.
+            return unsafe { k2_short(x, c * oh, ow, y) };
+        }
         let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         let even = _mm512_add_epi32(lanes, lanes);
         let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -183,6 +188,61 @@ mod avx512 {
         }
     }
 }
+
+#[cfg(target_arch = "x86_64")]
+mod avx512_short {
+    use core::arch::x86_64::*;
+
+    /// [`super::avx512::k2`] for short rows tiling the planes exactly (`h = 2·oh`, `w = 2·ow`,
+    /// `ow ≤ 8`, LeNet-5's 10×10 → 5×5): the `q = c·oh` pairs of input rows lie `2·w` apart,
+    /// so `⌊16/ow⌋` rows of windows fill one register, their taps picked from the 64 floats
+    /// that follow by two-source permutes; the taps in the order of the scalar loop.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F; `x` holds `4·q·ow` floats, `y` `q·ow`, `1 ≤ ow ≤ 8`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn k2_short(x: &[f32], q: usize, ow: usize, y: &mut [f32]) {
+        let (w, g) = (2 * ow, 16 / ow);
+        let mask = |n: usize| -> __mmask16 { ((1u32 << n.min(16)) - 1) as __mmask16 };
+        // tap (r, t) of window j of row i of a block: float i·2w + r·w + 2j + t of the block
+        let mut idx = [[0i32; 16]; 4];
+        for l in 0..g * ow {
+            let (i, j) = (l / ow, l % ow);
+            for (k, ix) in idx.iter_mut().enumerate() {
+                ix[l] = (i * 2 * w + (k / 2) * w + 2 * j + k % 2) as i32;
+            }
+        }
+        let idx = idx.map(|v| {
+            // SAFETY: sixteen i32 from an array of sixteen.
+            unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
+        });
+        let hi = idx.map(|v| _mm512_cmpge_epi32_mask(v, _mm512_set1_epi32(32)));
+        for q0 in (0..q).step_by(g) {
+            let rows = (q - q0).min(g);
+            let span = rows * 2 * w;
+            // SAFETY: the loads read the span's floats of rows q0..q0 + rows (masked past
+            // it), the store writes rows·ow values from q0·ow.
+            unsafe {
+                let p = x.as_ptr().add(q0 * 2 * w);
+                let v: [__m512; 4] = core::array::from_fn(|k| {
+                    _mm512_maskz_loadu_ps(mask(span.saturating_sub(16 * k)), p.add(16 * k))
+                });
+                let mut best = _mm512_set1_ps(f32::NEG_INFINITY);
+                for k in 0..4 {
+                    let lo = _mm512_permutex2var_ps(v[0], idx[k], v[1]);
+                    let up = _mm512_permutex2var_ps(v[2], idx[k], v[3]);
+                    let t = _mm512_mask_mov_ps(lo, hi[k], up);
+                    let take = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(t, best)
+                        | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(t, t);
+                    best = _mm512_mask_mov_ps(best, take, t);
+                }
+                _mm512_mask_storeu_ps(y.as_mut_ptr().add(q0 * ow), mask(rows * ow), best);
+            }
+        }
+    }
+}
+#[cfg(target_arch = "x86_64")]
+use avx512_short::k2_short;
 
 #[cfg(all(test, feature = "std"))]
 mod tests {
@@ -234,6 +294,10 @@ mod tests {
                 (1, 10, 34, 2),
                 (2, 6, 7, 2),
                 (16, 10, 10, 2),
+                (3, 2, 2, 2),
+                (5, 6, 14, 2),
+                (7, 8, 16, 2),
+                (4, 4, 6, 2),
             ] {
                 let (oh, ow) = (h / k, w / k);
                 // few distinct values (ties), some NaNs
