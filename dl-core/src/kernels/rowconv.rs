@@ -12,6 +12,7 @@
 use super::im2col::Geom;
 
 /// Filters kept in registers at once.
+#[cfg(target_arch = "x86_64")]
 const FILTERS: usize = 6;
 
 /// Whether the geometry suits this kernel: stride 1, dilation 1, a kernel of more than one
