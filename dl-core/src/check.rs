@@ -3,6 +3,8 @@
 //! A layer's `impl` asks for e.g. `<H as ConvDim<..>>::Fits: KernelFitsInput`; when the type
 //! is `B0` the compiler prints the message below instead of a typenum arithmetic error.
 
+use crate::shown::ShowShape;
+
 macro_rules! check_trait {
     ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
@@ -206,15 +208,20 @@ check_trait!(
 );
 
 /// A check that a batch or tensor given to an entry point (a network's `forward`, `infer`, …, a
-/// loss) has the shape the entry point takes: `$name<S>` is implemented only for `$ty<S>`. The
-/// entry point's argument is a type parameter bounded by it, so rustc types the argument first
-/// and a batch of another shape fails with the message below (not `mismatched types` between two
-/// typenum numbers), while a `Batch::zeros(n)` is still inferred (one impl to pick). The methods
-/// are the identity (for the entry points' bodies).
+/// loss) has the shape the entry point takes: `$name<S>` is implemented for `$ty<T>` when the
+/// shape `T` is `S`. It asks two things of `T`, in this order:
+/// - `$same`: `T` and `S` shown in decimal ([`crate::shown`]) are the same, so a batch of another
+///   shape fails first with both shapes in decimal (`its samples are Map<1, 16, 16>, the
+///   network's input is Map<1, 12, 12>`), the caret on the argument;
+/// - [`SameShape`]: `S` is `T` (one implementation, for `(S, S)`), which gives the methods
+///   their type and lets rustc infer an unannotated `Batch::zeros(n)` from the call; on a
+///   mismatch it adds a second error that says it repeats the first.
+///
+/// Generic code over a shape `S` that calls these entry points needs `S: ShowShape` as well as
+/// `S: Shape` (every concrete shape has it).
 macro_rules! shape_of_trait {
-    ($(#[$doc:meta])* $name:ident for $ty:ident, $msg:literal, $label:literal, $note:literal) => {
+    ($(#[$doc:meta])* $name:ident for $ty:ident, $same:ident, $msg:literal, $label:literal) => {
         $(#[$doc])*
-        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<S: crate::Shape> {
             /// The value, typed.
             #[doc(hidden)]
@@ -223,53 +230,86 @@ macro_rules! shape_of_trait {
             #[doc(hidden)]
             fn typed_mut(&mut self) -> &mut crate::$ty<S>;
         }
-        #[diagnostic::do_not_recommend]
-        impl<S: crate::Shape> $name<S> for crate::$ty<S> {
+        impl<T, S> $name<S> for crate::$ty<T>
+        where
+            T: crate::Shape + ShowShape,
+            S: crate::Shape + ShowShape,
+            <T as ShowShape>::Out: $same<<S as ShowShape>::Out>,
+            (S, T): SameShape,
+        {
             fn typed(&self) -> &crate::$ty<S> {
-                self
+                same_type(self)
             }
             fn typed_mut(&mut self) -> &mut crate::$ty<S> {
-                self
+                same_type_mut(self)
             }
         }
+        #[doc(hidden)]
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = "shapes shown as `Map<C, H, W>`, `Matrix<R, C>` or `Vector<N>` (a size over 1,024 as `Big<thousands, rest>`)")]
+        pub trait $same<E> {}
+        impl<E> $same<E> for E {}
     };
+}
+
+/// The two shapes of the pair are one (see `shape_of_trait`; a pair, so rustc infers either
+/// from the other): on a mismatch, a second error after the one with the shapes in decimal.
+#[diagnostic::on_unimplemented(
+    message = "(the same shape mismatch as the error above, in typenum)",
+    label = "the error above, again"
+)]
+pub trait SameShape {}
+impl<T> SameShape for (T, T) {}
+
+/// `a` as `B` when the two are one type (the shape checks above prove it).
+fn same_type<A: 'static, B: 'static>(a: &A) -> &B {
+    match (a as &dyn core::any::Any).downcast_ref() {
+        Some(b) => b,
+        None => unreachable!("a shape check passed for two different shapes"),
+    }
+}
+/// [`same_type`], mutably.
+fn same_type_mut<A: 'static, B: 'static>(a: &mut A) -> &mut B {
+    match (a as &mut dyn core::any::Any).downcast_mut() {
+        Some(b) => b,
+        None => unreachable!("a shape check passed for two different shapes"),
+    }
 }
 
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A batch of a network's input shape `S` (`x`, `dx`).
     InputBatch for Batch,
-    "batch of the wrong shape: its samples are not the network's input shape",
-    "this batch's samples are not the network's input shape",
-    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `InputBatch<network input>` is not implemented for `Batch<given>`"
+    SameInputShape,
+    "batch of the wrong shape: its samples are `{Self}`, the network's input is `{E}`",
+    "samples `{Self}`, not the network's input `{E}`"
 );
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A batch of a network's output shape `S` (`y`, `dy`).
     OutputBatch for Batch,
-    "batch of the wrong shape: its samples are not the network's output shape",
-    "this batch's samples are not the network's output shape",
-    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `OutputBatch<network output>` is not implemented for `Batch<given>`"
+    SameOutputShape,
+    "batch of the wrong shape: its samples are `{Self}`, the network's output is `{E}`",
+    "samples `{Self}`, not the network's output `{E}`"
 );
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A loss target batch of the output's shape `S`.
     TargetBatch for Batch,
-    "loss target of the wrong shape: its samples are not the shape of the output it is compared with",
-    "this target's samples are not the output's shape",
-    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `TargetBatch<output>` is not implemented for `Batch<target>`"
+    SameTargetShape,
+    "loss target of the wrong shape: its samples are `{Self}`, the output it is compared with is `{E}`",
+    "target samples `{Self}`, not the output's `{E}`"
 );
 shape_of_trait!(
     /// One sample of a network's input shape `S`.
     InputTensor for Tensor,
-    "tensor of the wrong shape: it is not the network's input shape",
-    "this tensor is not the network's input shape",
-    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `InputTensor<network input>` is not implemented for `Tensor<given>`"
+    SameInputTensorShape,
+    "tensor of the wrong shape: it is `{Self}`, the network's input is `{E}`",
+    "a `{Self}` tensor, not the network's input `{E}`"
 );
 shape_of_trait!(
     /// One sample of a network's output shape `S`.
     OutputTensor for Tensor,
-    "tensor of the wrong shape: it is not the network's output shape",
-    "this tensor is not the network's output shape",
-    "the `help:` line names both shapes in typenum, binary (`UInt<UInt<UTerm, B1>, B0>` is 2): `OutputTensor<network output>` is not implemented for `Tensor<given>`"
+    SameOutputTensorShape,
+    "tensor of the wrong shape: it is `{Self}`, the network's output is `{E}`",
+    "a `{Self}` tensor, not the network's output `{E}`"
 );

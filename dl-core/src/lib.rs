@@ -43,6 +43,7 @@ pub mod optim;
 pub mod prelude;
 pub mod rng;
 pub mod shape;
+pub mod shown;
 pub mod tensor;
 #[cfg(all(test, feature = "std"))]
 mod testing;
@@ -55,6 +56,7 @@ pub use layer::{new_boxed, zeroed_box, Train};
 pub use layer::{InferLenError, Layer, Module, Network, Pod, Seq, Zeroable};
 pub use layers::*;
 pub use shape::*;
+pub use shown::ShowShape;
 pub use tensor::Tensor;
 #[cfg(feature = "alloc")]
 pub use tensor::{Batch, LengthError};

@@ -79,7 +79,11 @@ pub type LossResult<S> = Result<(f32, Batch<S>), LossError>;
 /// `(mean((y − target)²), 2·(y − target)/numel)`. The target is a `Batch<S>` (a type parameter
 /// bounded by [`TargetBatch`], so another shape fails with a message naming the mistake).
 pub fn mse<S: Shape, T: TargetBatch<S>>(y: &Batch<S>, target: &T) -> LossResult<S> {
-    let target = target.typed();
+    mse_of(y, target.typed())
+}
+
+/// [`mse`] for code generic over the shape (no [`TargetBatch`] check to prove).
+pub(crate) fn mse_of<S: Shape>(y: &Batch<S>, target: &Batch<S>) -> LossResult<S> {
     if y.len() != target.len() {
         return Err(LossError::LengthMismatch {
             y: y.len(),

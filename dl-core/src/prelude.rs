@@ -9,6 +9,7 @@ pub use crate::consts::*;
 pub use crate::layer::{Layer, Module, Network, Pod, Zeroable};
 pub use crate::layers::*;
 pub use crate::shape::{Shape, Shape1, Shape2, Shape3};
+pub use crate::shown::ShowShape;
 pub use crate::tensor::Tensor;
 pub use crate::{assert_arena_le, assert_le, io, seq, Seq};
 

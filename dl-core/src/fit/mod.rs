@@ -122,7 +122,7 @@ impl<S: Shape> Targets<S> for Values<'_> {
                 y: y.len(),
                 target: Targets::<S>::len(self),
             })?;
-        loss::mse(y, &target)
+        loss::mse_of(y, &target)
     }
     fn metric(&self, y: &Batch<S>) -> Result<Metric, LossError> {
         metrics::rmse(y.as_slice(), self.0)

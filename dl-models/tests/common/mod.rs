@@ -101,6 +101,8 @@ where
 }
 
 /// MSE against a fixed target.
-pub fn mse_to<S: Shape>(t: &Batch<S>) -> impl Fn(&Batch<S>) -> (f32, Batch<S>) + '_ {
+pub fn mse_to<S: Shape + dl_core::ShowShape>(
+    t: &Batch<S>,
+) -> impl Fn(&Batch<S>) -> (f32, Batch<S>) + '_ {
     move |y| mse(y, t).unwrap()
 }
