@@ -286,7 +286,7 @@ pub fn forward_with<const M: usize, const N: usize, V, F>(
 /// `u[ξ, O, C] = (G·w·Gᵀ)[ξ]` for each filter `w[o, c]`: `L` filters at a time on `L`-lane
 /// vectors (rows of `u` written `L` floats at a time), the last few one by one.
 #[inline(always)]
-fn weights_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn weights_body<const M: usize, const N: usize, V: Variant<M, N>, const _X: bool>(
     w: &[f32],
     o: usize,
     c: usize,
@@ -371,7 +371,8 @@ fn mul<const R: usize, const K: usize>(
 
 /// Defines `$name`, which runs `$body` (an `#[inline(always)]` function) compiled for
 /// AVX-512F or AVX2+FMA when [`gemm`](super::gemm) would use those (the transforms' `L`-lane
-/// loops then run one or two vectors wide), and as it is otherwise. Rust does not contract
+/// loops then run one or two vectors wide), and as it is otherwise. The body's last const
+/// parameter says whether it runs under AVX-512F (so it may use the [`x512`] moves). Rust does not contract
 /// `a·b + c` into an FMA, so the transforms should give the same bits on every path (not
 /// tested bit for bit: the tests bound each path against `f64`).
 macro_rules! dispatch {
@@ -388,19 +389,19 @@ macro_rules! dispatch {
                 // SAFETY: the CPU has AVX2 and FMA (checked by `use_avx2`).
                 return unsafe { $avx2::<M, N, V>($($a),*) };
             }
-            $body::<M, N, V>($($a),*)
+            $body::<M, N, V, false>($($a),*)
         }
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f,avx2,fma")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn $avx512<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
-            $body::<M, N, V>($($a),*)
+            $body::<M, N, V, true>($($a),*)
         }
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn $avx2<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
-            $body::<M, N, V>($($a),*)
+            $body::<M, N, V, false>($($a),*)
         }
     };
 }
@@ -491,7 +492,7 @@ const fn pad_len<const M: usize, const N: usize>(g: &Geom) -> usize {
 /// where the products do not read).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
-fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn input_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
     g: &Geom,
     x: &[f32],
     t0: usize,
@@ -545,6 +546,12 @@ fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
             let d = d.as_flattened_mut();
             for i in 0..N {
                 let row = &pad[base + i * wp..][..M * L + N - M];
+                #[cfg(target_arch = "x86_64")]
+                if X && M == 4 && N == 6 && L == 16 {
+                    // SAFETY: under AVX-512F (`X`); `row` holds 66 floats, `d[i·N..]` 6 rows.
+                    unsafe { x512::gather6(row, &mut d[i * N..][..6]) };
+                    continue;
+                }
                 for j in 0..N {
                     for l in 0..L {
                         d[i * N + j][l] = row[M * l + j];
@@ -572,7 +579,7 @@ fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
 /// as one run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
-fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn output_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
     g: &Geom,
     o: usize,
     b: &[f32],
@@ -610,6 +617,13 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
             let cols = (M * cnt).min(ow - x0);
             let yp = &mut y[(s * o + oc) * plane..][..plane];
             for i in 0..M.min(g.oh - y0) {
+                #[cfg(target_arch = "x86_64")]
+                if X && M == 4 && L == 16 {
+                    let dst = &mut yp[(y0 + i) * ow + x0..][..cols];
+                    // SAFETY: under AVX-512F (`X`); `cols ≤ 64`.
+                    unsafe { x512::scatter4(&m[i * N..][..4], bias, dst) };
+                    continue;
+                }
                 for l in 0..L {
                     for j in 0..M {
                         run[M * l + j] = m[i * N + j][l];
@@ -621,6 +635,156 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
                 }
             }
             t += cnt;
+        }
+    }
+}
+
+/// The strided moves between a row of tiles and the lanes of the transforms, as AVX-512
+/// permutes instead of one scalar move per float (for `F4` on 16 lanes: tile `l` of a segment
+/// starts at float `4·l` of a row). Exact moves: the same values as the scalar loops.
+#[cfg(target_arch = "x86_64")]
+mod x512 {
+    use super::Lanes;
+    use core::arch::x86_64::*;
+
+    /// Lane `l` ← `2l` of the 32 lanes of two vectors (`EVEN`), or `2l + 1` (`ODD`).
+    const EVEN: [i32; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30];
+    const ODD: [i32; 16] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31];
+    /// Interleaves the low (`LO`) or high (`HI`) halves of two vectors: `a0 b0 a1 b1 …`.
+    const LO: [i32; 16] = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
+    const HI: [i32; 16] = [8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31];
+    /// Lanes 1..16 of a vector, then lane 0 (`NEXT0`) or 1 (`NEXT1`) of a second one.
+    const NEXT0: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+    const NEXT1: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17];
+
+    #[inline(always)]
+    unsafe fn idx(i: &[i32; 16]) -> __m512i {
+        // SAFETY: 16 readable ints.
+        unsafe { _mm512_loadu_si512(i.as_ptr().cast()) }
+    }
+
+    /// `out[j][l] = s[4l + j]` for `j < 4`, `l < 16` from the 64 floats at `s`.
+    #[inline(always)]
+    unsafe fn deint4(s: *const f32) -> [__m512; 4] {
+        // SAFETY: the caller vouches for 64 floats at `s` and for AVX-512F.
+        unsafe {
+            deint4_of([
+                _mm512_loadu_ps(s),
+                _mm512_loadu_ps(s.add(16)),
+                _mm512_loadu_ps(s.add(32)),
+                _mm512_loadu_ps(s.add(48)),
+            ])
+        }
+    }
+
+    /// The first `n` lanes set (`n ≤ 16`).
+    #[inline(always)]
+    fn mask(n: usize) -> __mmask16 {
+        if n >= 16 {
+            0xFFFF
+        } else {
+            (1u16 << n) - 1
+        }
+    }
+
+    /// `out[j][l] = q[4l + j]` (the 64 lanes of `q` in order) for `j < 4`, `l < 16`.
+    #[inline(always)]
+    unsafe fn deint4_of(q: [__m512; 4]) -> [__m512; 4] {
+        // SAFETY: AVX-512F by the caller.
+        unsafe {
+            let (ev, od) = (idx(&EVEN), idx(&ODD));
+            // e·[k] = s[2k] (s[32 + 2k] for the second), o·[k] = s[2k + 1]
+            let e01 = _mm512_permutex2var_ps(q[0], ev, q[1]);
+            let o01 = _mm512_permutex2var_ps(q[0], od, q[1]);
+            let e23 = _mm512_permutex2var_ps(q[2], ev, q[3]);
+            let o23 = _mm512_permutex2var_ps(q[2], od, q[3]);
+            [
+                _mm512_permutex2var_ps(e01, ev, e23),
+                _mm512_permutex2var_ps(o01, ev, o23),
+                _mm512_permutex2var_ps(e01, od, e23),
+                _mm512_permutex2var_ps(o01, od, o23),
+            ]
+        }
+    }
+
+    /// `d[j][l] = row[4l + j]` for `j < 6`, `l < 16` (`row`: 66 floats, `d`: 6 rows).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn gather6(row: &[f32], d: &mut [Lanes]) {
+        assert!(row.len() >= 66 && d.len() >= 6);
+        // SAFETY: in bounds by the assert; AVX-512F by the caller.
+        unsafe {
+            let v = deint4(row.as_ptr());
+            // row[64], row[65] in lanes 0, 1 (the other lanes neither read nor faulted)
+            let t = _mm512_maskz_loadu_ps(0b11, row.as_ptr().add(64));
+            let v4 = _mm512_permutex2var_ps(v[0], idx(&NEXT0), t);
+            let v5 = _mm512_permutex2var_ps(v[1], idx(&NEXT1), t);
+            _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
+            _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
+            _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
+            _mm512_storeu_ps(d[3].as_mut_ptr(), v[3]);
+            _mm512_storeu_ps(d[4].as_mut_ptr(), v4);
+            _mm512_storeu_ps(d[5].as_mut_ptr(), v5);
+        }
+    }
+
+    /// `d[j][l] = s[4l + j]` for `j < 4`, `l < 16`, reading only the floats of `s` (at most
+    /// 64; zeros past its end).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn gather4_short(s: &[f32], d: &mut [Lanes]) {
+        assert!(s.len() <= 64 && d.len() >= 4);
+        let p = s.as_ptr();
+        // SAFETY: masked loads of the floats of `s` only; AVX-512F by the caller.
+        unsafe {
+            let ld = |k: usize| _mm512_maskz_loadu_ps(mask(s.len().saturating_sub(16 * k)), p.wrapping_add(16 * k));
+            let v = deint4_of([ld(0), ld(1), ld(2), ld(3)]);
+            _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
+            _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
+            _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
+            _mm512_storeu_ps(d[3].as_mut_ptr(), v[3]);
+        }
+    }
+
+    /// `s[4l + j] = m[j][l] + bias` for `j < 4`, `l < 16` and `4l + j < s.len()` (`m`: 4
+    /// rows, `s`: at most 64 floats, nothing written past its end).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn scatter4(m: &[Lanes], bias: f32, s: &mut [f32]) {
+        assert!(m.len() >= 4 && s.len() <= 64);
+        // SAFETY: masked stores into `s` only; AVX-512F by the caller.
+        unsafe {
+            let d = [
+                _mm512_loadu_ps(m[0].as_ptr()),
+                _mm512_loadu_ps(m[1].as_ptr()),
+                _mm512_loadu_ps(m[2].as_ptr()),
+                _mm512_loadu_ps(m[3].as_ptr()),
+            ];
+            let (lo, hi) = (idx(&LO), idx(&HI));
+            // e01[k] = s[2k], e23[k] = s[32 + 2k], o·: the odd ones
+            let e01 = _mm512_permutex2var_ps(d[0], lo, d[2]);
+            let e23 = _mm512_permutex2var_ps(d[0], hi, d[2]);
+            let o01 = _mm512_permutex2var_ps(d[1], lo, d[3]);
+            let o23 = _mm512_permutex2var_ps(d[1], hi, d[3]);
+            let (p, n, b) = (s.as_mut_ptr(), s.len(), _mm512_set1_ps(bias));
+            let q = [
+                _mm512_permutex2var_ps(e01, lo, o01),
+                _mm512_permutex2var_ps(e01, hi, o01),
+                _mm512_permutex2var_ps(e23, lo, o23),
+                _mm512_permutex2var_ps(e23, hi, o23),
+            ];
+            for (k, qk) in q.into_iter().enumerate() {
+                if n > 16 * k {
+                    let v = _mm512_add_ps(qk, b);
+                    _mm512_mask_storeu_ps(p.add(16 * k), mask(n - 16 * k), v);
+                }
+            }
         }
     }
 }

@@ -123,7 +123,7 @@ dispatch!(grad_out, grad_out_body, grad_out_avx512, grad_out_avx2,
 /// past the segment land on tiles written later or in the planes' slack.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes
-fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
     g: &Geom,
     o: usize,
     dy: &[f32],
@@ -151,6 +151,17 @@ fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
             let yp = &dy[(s * o + oc) * plane..][..plane];
             let (d, e) = (d.as_flattened_mut(), e.as_flattened_mut());
             for i in 0..M {
+                #[cfg(target_arch = "x86_64")]
+                if X && M == 4 && L == 16 {
+                    let row = if y0 + i < g.oh {
+                        &yp[(y0 + i) * ow + x0..][..cols]
+                    } else {
+                        &[]
+                    };
+                    // SAFETY: under AVX-512F (`X`); `cols ≤ 64`.
+                    unsafe { x512::gather4_short(row, &mut d[i * N..][..4]) };
+                    continue;
+                }
                 if y0 + i < g.oh {
                     copy_short(&mut run[..cols], &yp[(y0 + i) * ow + x0..]);
                     zero_short(&mut run[cols..M * L]);
