@@ -541,10 +541,21 @@ fn input_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
                 padded = s;
             }
             let (tyi, txi) = (r / tx, r % tx);
-            let cnt = L.min(tx - txi).min(end - t);
+            // maps 8 tiles wide (29 to 32 columns): two rows of tiles of the sample to a
+            // segment (16 lanes, not 8; their rows are in `pad`, both in the block)
+            let two = X && M == 4 && N == 6 && L == 16 && tx == 8 && txi == 0;
+            let two = two && tyi + 1 < ty && end - t >= L;
+            let cnt = if two { L } else { L.min(tx - txi).min(end - t) };
             let base = tyi * M * wp + txi * M;
             let d = d.as_flattened_mut();
             for i in 0..N {
+                #[cfg(target_arch = "x86_64")]
+                if two {
+                    let (a, b) = (&pad[base + i * wp..][..wp], &pad[base + (M + i) * wp..][..wp]);
+                    // SAFETY: under AVX-512F (`two` needs `X`); rows of `wp = 34` floats.
+                    unsafe { x512::gather6_pair(a, b, &mut d[i * N..][..6]) };
+                    continue;
+                }
                 let row = &pad[base + i * wp..][..M * L + N - M];
                 #[cfg(target_arch = "x86_64")]
                 if X && M == 4 && N == 6 && L == 16 {
@@ -603,7 +614,10 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
         while t < end {
             let (s, q) = (t / per, t % per);
             let (tyi, txi) = (q / tx, q % tx);
-            let cnt = L.min(tx - txi).min(end - t);
+            // maps 8 tiles wide (29 to 32 columns): two rows of tiles to a segment (16 lanes,
+            // not 8), the second possibly in the next sample
+            let two = X && M == 4 && L == 16 && tx == 8 && txi == 0 && end - t >= L;
+            let cnt = if two { L } else { L.min(tx - txi).min(end - t) };
             let (m, r) = (m.as_flattened_mut(), r.as_flattened_mut());
             // rows: r[a][j] = (M·A)[a][j] (M read in place, lanes past the segment ignored);
             // then columns: m[i][j] = (Aᵀ·r)[i][j]
@@ -614,14 +628,41 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
                 mul(&at, r, j, N, m, j, N);
             }
             let (y0, x0) = (tyi * M, txi * M);
+            #[cfg(target_arch = "x86_64")]
+            if two {
+                let (s2, q2) = ((t + L / 2) / per, (t + L / 2) % per);
+                let y2 = q2 / tx * M;
+                for i in 0..M {
+                    // the two rows (`ow ≤ 32` floats each), or none past the map's bottom
+                    let ia = (y0 + i < g.oh).then(|| (s * o + oc) * plane + (y0 + i) * ow);
+                    let ib = (y2 + i < g.oh).then(|| (s2 * o + oc) * plane + (y2 + i) * ow);
+                    let (ra, rb): (&mut [f32], &mut [f32]) = match (ia, ib) {
+                        (Some(ia), Some(ib)) if ia < ib => {
+                            let (lo, hi) = y.split_at_mut(ib);
+                            (&mut lo[ia..][..ow], &mut hi[..ow])
+                        }
+                        (Some(ia), Some(ib)) => {
+                            let (lo, hi) = y.split_at_mut(ia);
+                            (&mut hi[..ow], &mut lo[ib..][..ow])
+                        }
+                        (Some(ia), None) => (&mut y[ia..][..ow], &mut []),
+                        (None, Some(ib)) => (&mut [], &mut y[ib..][..ow]),
+                        (None, None) => (&mut [], &mut []),
+                    };
+                    // SAFETY: under AVX-512F (`two` needs `X`); `ow ≤ 32`.
+                    unsafe { x512::scatter4_pair(&m[i * N..][..4], bias, ra, rb) };
+                }
+                t += cnt;
+                continue;
+            }
             let cols = (M * cnt).min(ow - x0);
             let yp = &mut y[(s * o + oc) * plane..][..plane];
             for i in 0..M.min(g.oh - y0) {
                 #[cfg(target_arch = "x86_64")]
                 if X && M == 4 && L == 16 {
-                    let dst = &mut yp[(y0 + i) * ow + x0..][..cols];
+                    let (a, b) = yp[(y0 + i) * ow + x0..][..cols].split_at_mut(cols.min(32));
                     // SAFETY: under AVX-512F (`X`); `cols ≤ 64`.
-                    unsafe { x512::scatter4(&m[i * N..][..4], bias, dst) };
+                    unsafe { x512::scatter4_pair(&m[i * N..][..4], bias, a, b) };
                     continue;
                 }
                 for l in 0..L {
@@ -656,6 +697,10 @@ mod x512 {
     /// Lanes 1..16 of a vector, then lane 0 (`NEXT0`) or 1 (`NEXT1`) of a second one.
     const NEXT0: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
     const NEXT1: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17];
+    /// The same for two halves of 8 lanes: lanes 1..8 then lane 0 (1) of the second vector,
+    /// lanes 9..16 then its lane 2 (3).
+    const NEXT0_PAIR: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 16, 9, 10, 11, 12, 13, 14, 15, 18];
+    const NEXT1_PAIR: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 17, 9, 10, 11, 12, 13, 14, 15, 19];
 
     #[inline(always)]
     unsafe fn idx(i: &[i32; 16]) -> __m512i {
@@ -730,19 +775,24 @@ mod x512 {
         }
     }
 
-    /// `d[j][l] = s[4l + j]` for `j < 4`, `l < 16`, reading only the floats of `s` (at most
-    /// 64; zeros past its end).
+    /// `d[j][l] = s[4l + j]` for `j < 4`, `l < 16`, `s` the floats of `a` (at most 32)
+    /// then those of `b` 32 floats further (at most 32), zeros past their ends: one row of
+    /// 16 tiles split in two, or the rows of two rows of 8 tiles.
     ///
     /// # Safety
     /// The CPU has AVX-512F.
     #[inline(always)]
-    pub unsafe fn gather4_short(s: &[f32], d: &mut [Lanes]) {
-        assert!(s.len() <= 64 && d.len() >= 4);
-        let p = s.as_ptr();
-        // SAFETY: masked loads of the floats of `s` only; AVX-512F by the caller.
+    pub unsafe fn gather4_pair(a: &[f32], b: &[f32], d: &mut [Lanes]) {
+        assert!(a.len() <= 32 && b.len() <= 32 && d.len() >= 4);
+        // SAFETY: masked loads of the floats of `a` and `b` only; AVX-512F by the caller.
         unsafe {
-            let ld = |k: usize| _mm512_maskz_loadu_ps(mask(s.len().saturating_sub(16 * k)), p.wrapping_add(16 * k));
-            let v = deint4_of([ld(0), ld(1), ld(2), ld(3)]);
+            let ld = |s: &[f32], k: usize| {
+                _mm512_maskz_loadu_ps(
+                    mask(s.len().saturating_sub(16 * k)),
+                    s.as_ptr().wrapping_add(16 * k),
+                )
+            };
+            let v = deint4_of([ld(a, 0), ld(a, 1), ld(b, 0), ld(b, 1)]);
             _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
             _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
             _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
@@ -750,15 +800,46 @@ mod x512 {
         }
     }
 
-    /// `s[4l + j] = m[j][l] + bias` for `j < 4`, `l < 16` and `4l + j < s.len()` (`m`: 4
-    /// rows, `s`: at most 64 floats, nothing written past its end).
+    /// [`gather6`] for two rows of 8 tiles: lanes 0..8 from `a`, 8..16 from `b` (each 34
+    /// floats: `d[j][l] = a[4l + j]`, `d[j][8 + l] = b[4l + j]`).
     ///
     /// # Safety
     /// The CPU has AVX-512F.
     #[inline(always)]
-    pub unsafe fn scatter4(m: &[Lanes], bias: f32, s: &mut [f32]) {
-        assert!(m.len() >= 4 && s.len() <= 64);
-        // SAFETY: masked stores into `s` only; AVX-512F by the caller.
+    pub unsafe fn gather6_pair(a: &[f32], b: &[f32], d: &mut [Lanes]) {
+        assert!(a.len() >= 34 && b.len() >= 34 && d.len() >= 6);
+        // SAFETY: in bounds by the assert; AVX-512F by the caller.
+        unsafe {
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let v = deint4_of([
+                _mm512_loadu_ps(pa),
+                _mm512_loadu_ps(pa.add(16)),
+                _mm512_loadu_ps(pb),
+                _mm512_loadu_ps(pb.add(16)),
+            ]);
+            // a[32], a[33], b[32], b[33] in lanes 0..4 (lanes 2, 3 loaded from b + 30)
+            let t = _mm512_maskz_loadu_ps(0b11, pa.add(32));
+            let t = _mm512_mask_loadu_ps(t, 0b1100, pb.add(30));
+            let v4 = _mm512_permutex2var_ps(v[0], idx(&NEXT0_PAIR), t);
+            let v5 = _mm512_permutex2var_ps(v[1], idx(&NEXT1_PAIR), t);
+            _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
+            _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
+            _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
+            _mm512_storeu_ps(d[3].as_mut_ptr(), v[3]);
+            _mm512_storeu_ps(d[4].as_mut_ptr(), v4);
+            _mm512_storeu_ps(d[5].as_mut_ptr(), v5);
+        }
+    }
+
+    /// `s[4l + j] = m[j][l] + bias` for `j < 4`, `l < 16`, `s` the floats of `a` (at most
+    /// 32) then those of `b` 32 floats further (at most 32); nothing written past their ends.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn scatter4_pair(m: &[Lanes], bias: f32, a: &mut [f32], b: &mut [f32]) {
+        assert!(m.len() >= 4 && a.len() <= 32 && b.len() <= 32);
+        // SAFETY: masked stores into `a` and `b` only; AVX-512F by the caller.
         unsafe {
             let d = [
                 _mm512_loadu_ps(m[0].as_ptr()),
@@ -772,19 +853,17 @@ mod x512 {
             let e23 = _mm512_permutex2var_ps(d[0], hi, d[2]);
             let o01 = _mm512_permutex2var_ps(d[1], lo, d[3]);
             let o23 = _mm512_permutex2var_ps(d[1], hi, d[3]);
-            let (p, n, b) = (s.as_mut_ptr(), s.len(), _mm512_set1_ps(bias));
-            let q = [
-                _mm512_permutex2var_ps(e01, lo, o01),
-                _mm512_permutex2var_ps(e01, hi, o01),
-                _mm512_permutex2var_ps(e23, lo, o23),
-                _mm512_permutex2var_ps(e23, hi, o23),
-            ];
-            for (k, qk) in q.into_iter().enumerate() {
-                if n > 16 * k {
-                    let v = _mm512_add_ps(qk, b);
-                    _mm512_mask_storeu_ps(p.add(16 * k), mask(n - 16 * k), v);
+            let bv = _mm512_set1_ps(bias);
+            let st = |s: &mut [f32], k: usize, q: __m512| {
+                if s.len() > 16 * k {
+                    let v = _mm512_add_ps(q, bv);
+                    _mm512_mask_storeu_ps(s.as_mut_ptr().add(16 * k), mask(s.len() - 16 * k), v);
                 }
-            }
+            };
+            st(a, 0, _mm512_permutex2var_ps(e01, lo, o01));
+            st(a, 1, _mm512_permutex2var_ps(e01, hi, o01));
+            st(b, 0, _mm512_permutex2var_ps(e23, lo, o23));
+            st(b, 1, _mm512_permutex2var_ps(e23, hi, o23));
         }
     }
 }
