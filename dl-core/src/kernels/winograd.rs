@@ -372,9 +372,9 @@ fn mul<const R: usize, const K: usize>(
 /// Defines `$name`, which runs `$body` (an `#[inline(always)]` function) compiled for
 /// AVX-512F or AVX2+FMA when [`gemm`](super::gemm) would use those (the transforms' `L`-lane
 /// loops then run one or two vectors wide), and as it is otherwise. The body's last const
-/// parameter says whether it runs under AVX-512F (so it may use the [`x512`] moves). Rust does not contract
-/// `a·b + c` into an FMA, so the transforms should give the same bits on every path (not
-/// tested bit for bit: the tests bound each path against `f64`).
+/// parameter says whether it runs under AVX-512F (so it may use the `x512` moves). Rust does
+/// not contract `a·b + c` into an FMA, so the transforms should give the same bits on every
+/// path (not tested bit for bit: the tests bound each path against `f64`).
 macro_rules! dispatch {
     ($name:ident, $body:ident, $avx512:ident, $avx2:ident, ($($a:ident: $t:ty),*)) => {
         #[allow(clippy::too_many_arguments)]
@@ -551,7 +551,10 @@ fn input_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
             for i in 0..N {
                 #[cfg(target_arch = "x86_64")]
                 if two {
-                    let (a, b) = (&pad[base + i * wp..][..wp], &pad[base + (M + i) * wp..][..wp]);
+                    let (a, b) = (
+                        &pad[base + i * wp..][..wp],
+                        &pad[base + (M + i) * wp..][..wp],
+                    );
                     // SAFETY: under AVX-512F (`two` needs `X`); rows of `wp = 34` floats.
                     unsafe { x512::gather6_pair(a, b, &mut d[i * N..][..6]) };
                     continue;

@@ -146,7 +146,10 @@ fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool
         // start over on each)
         if oc + 1 < o {
             for si in t0 / per..end.div_ceil(per) {
-                let (ta, tb) = (t0.max(si * per) - si * per, end.min((si + 1) * per) - si * per);
+                let (ta, tb) = (
+                    t0.max(si * per) - si * per,
+                    end.min((si + 1) * per) - si * per,
+                );
                 let (ra, rb) = (ta / tx * M, ((tb - 1) / tx * M + M).min(g.oh));
                 prefetch(&dy[(si * o + oc + 1) * plane..][ra * ow..rb * ow]);
             }
