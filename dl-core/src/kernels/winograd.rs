@@ -286,7 +286,7 @@ pub fn forward_with<const M: usize, const N: usize, V, F>(
 /// `u[ξ, O, C] = (G·w·Gᵀ)[ξ]` for each filter `w[o, c]`: `L` filters at a time on `L`-lane
 /// vectors (rows of `u` written `L` floats at a time), the last few one by one.
 #[inline(always)]
-fn weights_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn weights_body<const M: usize, const N: usize, V: Variant<M, N>, const _X: bool>(
     w: &[f32],
     o: usize,
     c: usize,
@@ -371,9 +371,10 @@ fn mul<const R: usize, const K: usize>(
 
 /// Defines `$name`, which runs `$body` (an `#[inline(always)]` function) compiled for
 /// AVX-512F or AVX2+FMA when [`gemm`](super::gemm) would use those (the transforms' `L`-lane
-/// loops then run one or two vectors wide), and as it is otherwise. Rust does not contract
-/// `a·b + c` into an FMA, so the transforms should give the same bits on every path (not
-/// tested bit for bit: the tests bound each path against `f64`).
+/// loops then run one or two vectors wide), and as it is otherwise. The body's last const
+/// parameter says whether it runs under AVX-512F (so it may use the `x512` moves). Rust does
+/// not contract `a·b + c` into an FMA, so the transforms should give the same bits on every
+/// path (not tested bit for bit: the tests bound each path against `f64`).
 macro_rules! dispatch {
     ($name:ident, $body:ident, $avx512:ident, $avx2:ident, ($($a:ident: $t:ty),*)) => {
         #[allow(clippy::too_many_arguments)]
@@ -388,19 +389,19 @@ macro_rules! dispatch {
                 // SAFETY: the CPU has AVX2 and FMA (checked by `use_avx2`).
                 return unsafe { $avx2::<M, N, V>($($a),*) };
             }
-            $body::<M, N, V>($($a),*)
+            $body::<M, N, V, false>($($a),*)
         }
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx512f,avx2,fma")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn $avx512<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
-            $body::<M, N, V>($($a),*)
+            $body::<M, N, V, true>($($a),*)
         }
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = "avx2,fma")]
         #[allow(clippy::too_many_arguments)]
         unsafe fn $avx2<const M: usize, const N: usize, V: Variant<M, N>>($($a: $t),*) {
-            $body::<M, N, V>($($a),*)
+            $body::<M, N, V, false>($($a),*)
         }
     };
 }
@@ -491,7 +492,7 @@ const fn pad_len<const M: usize, const N: usize>(g: &Geom) -> usize {
 /// where the products do not read).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
-fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn input_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
     g: &Geom,
     x: &[f32],
     t0: usize,
@@ -540,11 +541,31 @@ fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
                 padded = s;
             }
             let (tyi, txi) = (r / tx, r % tx);
-            let cnt = L.min(tx - txi).min(end - t);
+            // maps 8 tiles wide (29 to 32 columns): two rows of tiles of the sample to a
+            // segment (16 lanes, not 8; their rows are in `pad`, both in the block)
+            let two = X && M == 4 && N == 6 && L == 16 && tx == 8 && txi == 0;
+            let two = two && tyi + 1 < ty && end - t >= L;
+            let cnt = if two { L } else { L.min(tx - txi).min(end - t) };
             let base = tyi * M * wp + txi * M;
             let d = d.as_flattened_mut();
             for i in 0..N {
+                #[cfg(target_arch = "x86_64")]
+                if two {
+                    let (a, b) = (
+                        &pad[base + i * wp..][..wp],
+                        &pad[base + (M + i) * wp..][..wp],
+                    );
+                    // SAFETY: under AVX-512F (`two` needs `X`); rows of `wp = 34` floats.
+                    unsafe { x512::gather6_pair(a, b, &mut d[i * N..][..6]) };
+                    continue;
+                }
                 let row = &pad[base + i * wp..][..M * L + N - M];
+                #[cfg(target_arch = "x86_64")]
+                if X && M == 4 && N == 6 && L == 16 {
+                    // SAFETY: under AVX-512F (`X`); `row` holds 66 floats, `d[i·N..]` 6 rows.
+                    unsafe { x512::gather6(row, &mut d[i * N..][..6]) };
+                    continue;
+                }
                 for j in 0..N {
                     for l in 0..L {
                         d[i * N + j][l] = row[M * l + j];
@@ -572,7 +593,7 @@ fn input_body<const M: usize, const N: usize, V: Variant<M, N>>(
 /// as one run.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes of several arrays
-fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn output_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
     g: &Geom,
     o: usize,
     b: &[f32],
@@ -596,7 +617,10 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
         while t < end {
             let (s, q) = (t / per, t % per);
             let (tyi, txi) = (q / tx, q % tx);
-            let cnt = L.min(tx - txi).min(end - t);
+            // maps 8 tiles wide (29 to 32 columns): two rows of tiles to a segment (16 lanes,
+            // not 8), the second possibly in the next sample
+            let two = X && M == 4 && L == 16 && tx == 8 && txi == 0 && end - t >= L;
+            let cnt = if two { L } else { L.min(tx - txi).min(end - t) };
             let (m, r) = (m.as_flattened_mut(), r.as_flattened_mut());
             // rows: r[a][j] = (M·A)[a][j] (M read in place, lanes past the segment ignored);
             // then columns: m[i][j] = (Aᵀ·r)[i][j]
@@ -607,9 +631,43 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
                 mul(&at, r, j, N, m, j, N);
             }
             let (y0, x0) = (tyi * M, txi * M);
+            #[cfg(target_arch = "x86_64")]
+            if two {
+                let (s2, q2) = ((t + L / 2) / per, (t + L / 2) % per);
+                let y2 = q2 / tx * M;
+                for i in 0..M {
+                    // the two rows (`ow ≤ 32` floats each), or none past the map's bottom
+                    let ia = (y0 + i < g.oh).then(|| (s * o + oc) * plane + (y0 + i) * ow);
+                    let ib = (y2 + i < g.oh).then(|| (s2 * o + oc) * plane + (y2 + i) * ow);
+                    let (ra, rb): (&mut [f32], &mut [f32]) = match (ia, ib) {
+                        (Some(ia), Some(ib)) if ia < ib => {
+                            let (lo, hi) = y.split_at_mut(ib);
+                            (&mut lo[ia..][..ow], &mut hi[..ow])
+                        }
+                        (Some(ia), Some(ib)) => {
+                            let (lo, hi) = y.split_at_mut(ia);
+                            (&mut hi[..ow], &mut lo[ib..][..ow])
+                        }
+                        (Some(ia), None) => (&mut y[ia..][..ow], &mut []),
+                        (None, Some(ib)) => (&mut [], &mut y[ib..][..ow]),
+                        (None, None) => (&mut [], &mut []),
+                    };
+                    // SAFETY: under AVX-512F (`two` needs `X`); `ow ≤ 32`.
+                    unsafe { x512::scatter4_pair(&m[i * N..][..4], bias, ra, rb) };
+                }
+                t += cnt;
+                continue;
+            }
             let cols = (M * cnt).min(ow - x0);
             let yp = &mut y[(s * o + oc) * plane..][..plane];
             for i in 0..M.min(g.oh - y0) {
+                #[cfg(target_arch = "x86_64")]
+                if X && M == 4 && L == 16 {
+                    let (a, b) = yp[(y0 + i) * ow + x0..][..cols].split_at_mut(cols.min(32));
+                    // SAFETY: under AVX-512F (`X`); `cols ≤ 64`.
+                    unsafe { x512::scatter4_pair(&m[i * N..][..4], bias, a, b) };
+                    continue;
+                }
                 for l in 0..L {
                     for j in 0..M {
                         run[M * l + j] = m[i * N + j][l];
@@ -621,6 +679,194 @@ fn output_body<const M: usize, const N: usize, V: Variant<M, N>>(
                 }
             }
             t += cnt;
+        }
+    }
+}
+
+/// The strided moves between a row of tiles and the lanes of the transforms, as AVX-512
+/// permutes instead of one scalar move per float (for `F4` on 16 lanes: tile `l` of a segment
+/// starts at float `4·l` of a row). Exact moves: the same values as the scalar loops.
+#[cfg(target_arch = "x86_64")]
+mod x512 {
+    use super::Lanes;
+    use core::arch::x86_64::*;
+
+    /// Lane `l` ← `2l` of the 32 lanes of two vectors (`EVEN`), or `2l + 1` (`ODD`).
+    const EVEN: [i32; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30];
+    const ODD: [i32; 16] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31];
+    /// Interleaves the low (`LO`) or high (`HI`) halves of two vectors: `a0 b0 a1 b1 …`.
+    const LO: [i32; 16] = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
+    const HI: [i32; 16] = [8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31];
+    /// Lanes 1..16 of a vector, then lane 0 (`NEXT0`) or 1 (`NEXT1`) of a second one.
+    const NEXT0: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+    const NEXT1: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17];
+    /// The same for two halves of 8 lanes: lanes 1..8 then lane 0 (1) of the second vector,
+    /// lanes 9..16 then its lane 2 (3).
+    const NEXT0_PAIR: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 16, 9, 10, 11, 12, 13, 14, 15, 18];
+    const NEXT1_PAIR: [i32; 16] = [1, 2, 3, 4, 5, 6, 7, 17, 9, 10, 11, 12, 13, 14, 15, 19];
+
+    #[inline(always)]
+    unsafe fn idx(i: &[i32; 16]) -> __m512i {
+        // SAFETY: 16 readable ints.
+        unsafe { _mm512_loadu_si512(i.as_ptr().cast()) }
+    }
+
+    /// `out[j][l] = s[4l + j]` for `j < 4`, `l < 16` from the 64 floats at `s`.
+    #[inline(always)]
+    unsafe fn deint4(s: *const f32) -> [__m512; 4] {
+        // SAFETY: the caller vouches for 64 floats at `s` and for AVX-512F.
+        unsafe {
+            deint4_of([
+                _mm512_loadu_ps(s),
+                _mm512_loadu_ps(s.add(16)),
+                _mm512_loadu_ps(s.add(32)),
+                _mm512_loadu_ps(s.add(48)),
+            ])
+        }
+    }
+
+    /// The first `n` lanes set (`n ≤ 16`).
+    #[inline(always)]
+    fn mask(n: usize) -> __mmask16 {
+        if n >= 16 {
+            0xFFFF
+        } else {
+            (1u16 << n) - 1
+        }
+    }
+
+    /// `out[j][l] = q[4l + j]` (the 64 lanes of `q` in order) for `j < 4`, `l < 16`.
+    #[inline(always)]
+    unsafe fn deint4_of(q: [__m512; 4]) -> [__m512; 4] {
+        // SAFETY: AVX-512F by the caller.
+        unsafe {
+            let (ev, od) = (idx(&EVEN), idx(&ODD));
+            // e·[k] = s[2k] (s[32 + 2k] for the second), o·[k] = s[2k + 1]
+            let e01 = _mm512_permutex2var_ps(q[0], ev, q[1]);
+            let o01 = _mm512_permutex2var_ps(q[0], od, q[1]);
+            let e23 = _mm512_permutex2var_ps(q[2], ev, q[3]);
+            let o23 = _mm512_permutex2var_ps(q[2], od, q[3]);
+            [
+                _mm512_permutex2var_ps(e01, ev, e23),
+                _mm512_permutex2var_ps(o01, ev, o23),
+                _mm512_permutex2var_ps(e01, od, e23),
+                _mm512_permutex2var_ps(o01, od, o23),
+            ]
+        }
+    }
+
+    /// `d[j][l] = row[4l + j]` for `j < 6`, `l < 16` (`row`: 66 floats, `d`: 6 rows).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn gather6(row: &[f32], d: &mut [Lanes]) {
+        assert!(row.len() >= 66 && d.len() >= 6);
+        // SAFETY: in bounds by the assert; AVX-512F by the caller.
+        unsafe {
+            let v = deint4(row.as_ptr());
+            // row[64], row[65] in lanes 0, 1 (the other lanes neither read nor faulted)
+            let t = _mm512_maskz_loadu_ps(0b11, row.as_ptr().add(64));
+            let v4 = _mm512_permutex2var_ps(v[0], idx(&NEXT0), t);
+            let v5 = _mm512_permutex2var_ps(v[1], idx(&NEXT1), t);
+            _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
+            _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
+            _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
+            _mm512_storeu_ps(d[3].as_mut_ptr(), v[3]);
+            _mm512_storeu_ps(d[4].as_mut_ptr(), v4);
+            _mm512_storeu_ps(d[5].as_mut_ptr(), v5);
+        }
+    }
+
+    /// `d[j][l] = s[4l + j]` for `j < 4`, `l < 16`, `s` the floats of `a` (at most 32)
+    /// then those of `b` 32 floats further (at most 32), zeros past their ends: one row of
+    /// 16 tiles split in two, or the rows of two rows of 8 tiles.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn gather4_pair(a: &[f32], b: &[f32], d: &mut [Lanes]) {
+        assert!(a.len() <= 32 && b.len() <= 32 && d.len() >= 4);
+        // SAFETY: masked loads of the floats of `a` and `b` only; AVX-512F by the caller.
+        unsafe {
+            let ld = |s: &[f32], k: usize| {
+                _mm512_maskz_loadu_ps(
+                    mask(s.len().saturating_sub(16 * k)),
+                    s.as_ptr().wrapping_add(16 * k),
+                )
+            };
+            let v = deint4_of([ld(a, 0), ld(a, 1), ld(b, 0), ld(b, 1)]);
+            _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
+            _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
+            _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
+            _mm512_storeu_ps(d[3].as_mut_ptr(), v[3]);
+        }
+    }
+
+    /// [`gather6`] for two rows of 8 tiles: lanes 0..8 from `a`, 8..16 from `b` (each 34
+    /// floats: `d[j][l] = a[4l + j]`, `d[j][8 + l] = b[4l + j]`).
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn gather6_pair(a: &[f32], b: &[f32], d: &mut [Lanes]) {
+        assert!(a.len() >= 34 && b.len() >= 34 && d.len() >= 6);
+        // SAFETY: in bounds by the assert; AVX-512F by the caller.
+        unsafe {
+            let (pa, pb) = (a.as_ptr(), b.as_ptr());
+            let v = deint4_of([
+                _mm512_loadu_ps(pa),
+                _mm512_loadu_ps(pa.add(16)),
+                _mm512_loadu_ps(pb),
+                _mm512_loadu_ps(pb.add(16)),
+            ]);
+            // a[32], a[33], b[32], b[33] in lanes 0..4 (lanes 2, 3 loaded from b + 30)
+            let t = _mm512_maskz_loadu_ps(0b11, pa.add(32));
+            let t = _mm512_mask_loadu_ps(t, 0b1100, pb.add(30));
+            let v4 = _mm512_permutex2var_ps(v[0], idx(&NEXT0_PAIR), t);
+            let v5 = _mm512_permutex2var_ps(v[1], idx(&NEXT1_PAIR), t);
+            _mm512_storeu_ps(d[0].as_mut_ptr(), v[0]);
+            _mm512_storeu_ps(d[1].as_mut_ptr(), v[1]);
+            _mm512_storeu_ps(d[2].as_mut_ptr(), v[2]);
+            _mm512_storeu_ps(d[3].as_mut_ptr(), v[3]);
+            _mm512_storeu_ps(d[4].as_mut_ptr(), v4);
+            _mm512_storeu_ps(d[5].as_mut_ptr(), v5);
+        }
+    }
+
+    /// `s[4l + j] = m[j][l] + bias` for `j < 4`, `l < 16`, `s` the floats of `a` (at most
+    /// 32) then those of `b` 32 floats further (at most 32); nothing written past their ends.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub unsafe fn scatter4_pair(m: &[Lanes], bias: f32, a: &mut [f32], b: &mut [f32]) {
+        assert!(m.len() >= 4 && a.len() <= 32 && b.len() <= 32);
+        // SAFETY: masked stores into `a` and `b` only; AVX-512F by the caller.
+        unsafe {
+            let d = [
+                _mm512_loadu_ps(m[0].as_ptr()),
+                _mm512_loadu_ps(m[1].as_ptr()),
+                _mm512_loadu_ps(m[2].as_ptr()),
+                _mm512_loadu_ps(m[3].as_ptr()),
+            ];
+            let (lo, hi) = (idx(&LO), idx(&HI));
+            // e01[k] = s[2k], e23[k] = s[32 + 2k], o·: the odd ones
+            let e01 = _mm512_permutex2var_ps(d[0], lo, d[2]);
+            let e23 = _mm512_permutex2var_ps(d[0], hi, d[2]);
+            let o01 = _mm512_permutex2var_ps(d[1], lo, d[3]);
+            let o23 = _mm512_permutex2var_ps(d[1], hi, d[3]);
+            let bv = _mm512_set1_ps(bias);
+            let st = |s: &mut [f32], k: usize, q: __m512| {
+                if s.len() > 16 * k {
+                    let v = _mm512_add_ps(q, bv);
+                    _mm512_mask_storeu_ps(s.as_mut_ptr().add(16 * k), mask(s.len() - 16 * k), v);
+                }
+            };
+            st(a, 0, _mm512_permutex2var_ps(e01, lo, o01));
+            st(a, 1, _mm512_permutex2var_ps(e01, hi, o01));
+            st(b, 0, _mm512_permutex2var_ps(e23, lo, o23));
+            st(b, 1, _mm512_permutex2var_ps(e23, hi, o23));
         }
     }
 }

@@ -123,7 +123,7 @@ dispatch!(grad_out, grad_out_body, grad_out_avx512, grad_out_avx2,
 /// past the segment land on tiles written later or in the planes' slack.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)] // `l` indexes the lanes
-fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
+fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>, const X: bool>(
     g: &Geom,
     o: usize,
     dy: &[f32],
@@ -141,16 +141,55 @@ fn grad_out_body<const M: usize, const N: usize, V: Variant<M, N>>(
     let mut e = [[[0.0f32; L]; N]; N];
     let end = t0 + nb;
     for oc in 0..o {
+        // the next channel's rows of the block's samples, while this one's are transformed
+        // (planes of samples `O·H'·W'` apart, each a page or less: the hardware prefetchers
+        // start over on each)
+        if oc + 1 < o {
+            for si in t0 / per..end.div_ceil(per) {
+                let (ta, tb) = (
+                    t0.max(si * per) - si * per,
+                    end.min((si + 1) * per) - si * per,
+                );
+                let (ra, rb) = (ta / tx * M, ((tb - 1) / tx * M + M).min(g.oh));
+                prefetch(&dy[(si * o + oc + 1) * plane..][ra * ow..rb * ow]);
+            }
+        }
         let mut t = t0;
         while t < end {
             let (s, q) = (t / per, t % per);
             let (tyi, txi) = (q / tx, q % tx);
-            let cnt = L.min(tx - txi).min(end - t);
+            // maps 8 tiles wide (29 to 32 columns): two rows of tiles to a segment (16 lanes,
+            // not 8), the second possibly in the next sample
+            let two = X && M == 4 && L == 16 && tx == 8 && txi == 0 && end - t >= L;
+            let cnt = if two { L } else { L.min(tx - txi).min(end - t) };
             let (y0, x0) = (tyi * M, txi * M);
             let cols = (M * cnt).min(ow - x0);
             let yp = &dy[(s * o + oc) * plane..][..plane];
             let (d, e) = (d.as_flattened_mut(), e.as_flattened_mut());
             for i in 0..M {
+                #[cfg(target_arch = "x86_64")]
+                if X && M == 4 && L == 16 {
+                    // one row of up to 16 tiles in two halves, or the rows of two rows of 8
+                    let (a, b) = if two {
+                        let (s2, q2) = ((t + L / 2) / per, (t + L / 2) % per);
+                        let y2 = q2 / tx * M;
+                        let row = |s: usize, y: usize| -> &[f32] {
+                            if y + i < g.oh {
+                                &dy[(s * o + oc) * plane + (y + i) * ow..][..ow]
+                            } else {
+                                &[]
+                            }
+                        };
+                        (row(s, y0), row(s2, y2))
+                    } else if y0 + i < g.oh {
+                        yp[(y0 + i) * ow + x0..][..cols].split_at(cols.min(32))
+                    } else {
+                        (&[][..], &[][..])
+                    };
+                    // SAFETY: under AVX-512F (`X`); at most 32 floats each.
+                    unsafe { x512::gather4_pair(a, b, &mut d[i * N..][..4]) };
+                    continue;
+                }
                 if y0 + i < g.oh {
                     copy_short(&mut run[..cols], &yp[(y0 + i) * ow + x0..]);
                     zero_short(&mut run[cols..M * L]);

@@ -73,7 +73,7 @@ fn run<const M: usize, const N: usize, V: Variant<M, N>>(
 
 /// Odd sizes: maps not multiples of the tile, 1×1 maps, padding 0, 1, 2 and asymmetric,
 /// channel counts not multiples of the gemm tile (6×16).
-const CASES: [(usize, usize, usize, usize, [usize; 4]); 9] = [
+const CASES: [(usize, usize, usize, usize, [usize; 4]); 11] = [
     // (C, O, H, W, [top, bottom, left, right])
     (3, 5, 7, 9, [1, 1, 1, 1]),
     (1, 1, 1, 1, [1, 1, 1, 1]),
@@ -84,6 +84,11 @@ const CASES: [(usize, usize, usize, usize, [usize; 4]); 9] = [
     (4, 6, 9, 4, [0, 2, 1, 0]),
     (33, 20, 17, 19, [1, 1, 1, 1]),
     (64, 64, 8, 8, [1, 1, 1, 1]),
+    // rows of more than 16 tiles: full 16-tile segments and a short one after them
+    (5, 7, 9, 70, [1, 1, 1, 1]),
+    // 8 tiles to a row (two rows to a segment on AVX-512), 3 rows to a sample (segments
+    // across two samples), rows of 30 columns
+    (3, 5, 10, 30, [1, 1, 1, 1]),
 ];
 
 /// Largest error allowed relative to `Σ|w·x| + |b|`: `F4`'s transforms scale by up to 8
