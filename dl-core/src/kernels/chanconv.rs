@@ -79,7 +79,6 @@ fn pack_rows(w: &[f32], ckk: usize, wp: &mut [f32]) {
 /// One sample: `y[O, H', W'] = b + W ∗ x` with the weights packed by [`pack`] in `wp`, then
 /// `post(o, plane)` on each output plane. Requires [`usable`]`(g, o)`; returns `false` (and
 /// does nothing) otherwise, or when a slice is too short.
-#[allow(clippy::too_many_arguments)]
 pub fn forward<F: FnMut(usize, &mut [f32])>(
     wp: &[f32],
     b: &[f32],
@@ -87,26 +86,18 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     o: usize,
     x: &[f32],
     y: &mut [f32],
-    mut post: F,
+    post: F,
 ) -> bool {
-    let hw = g.oh * g.ow;
-    if !usable(g, o)
-        || wp.len() < o * g.rows()
-        || x.len() < g.c * g.h * g.w
-        || y.len() < o * hw
-        || !(b.is_empty() || b.len() >= o)
-    {
-        return false;
-    }
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: the CPU has AVX-512 (`usable`), and the lengths are checked above.
-    unsafe {
-        avx512::forward(wp, b, g, o, x, y)
-    };
-    for (oc, plane) in y[..o * hw].chunks_exact_mut(hw).enumerate() {
-        post(oc, plane);
-    }
-    true
+    let xn = g.c * g.h * g.w;
+    super::direct_frame(usable(g, o), g, o, (wp, b), (x, xn), y, post, |y| {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU has AVX-512 (`usable`), and `direct_frame` checked the lengths.
+        unsafe {
+            avx512::forward(wp, b, g, o, x, y)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = y;
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -342,18 +333,9 @@ mod avx512 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::{force_path, Path};
+    use crate::kernels::testing::{bits, product_conv, vals};
     use std::vec;
     use std::vec::Vec;
-
-    fn vals(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-                v as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    }
 
     /// `(c, h, w, [kh, kw], o, bias)`.
     type Case = (usize, usize, usize, [usize; 2], usize, bool);
@@ -375,15 +357,10 @@ mod tests {
             let wt = vals(o * g.rows(), 11 + i as u32);
             let b = if bias { vals(o, 5) } else { Vec::new() };
             let x = vals(c * h * w, 2);
-            let n = o * g.oh * g.ow;
-            force_path(Some(Path::Avx2));
-            let mut want = vec![f32::NAN; n];
-            let mut s = vec![0.0; crate::fused::conv_scratch(g, o)];
-            crate::fused::conv2d_infer(&wt, &b, &g, &x, &mut want, &mut s, |_, _| {});
-            force_path(None);
+            let want = product_conv(&wt, &b, &g, &x);
             let mut wp = vec![0.0; o * g.rows()];
             pack(&wt, o, g.rows(), &mut wp);
-            let mut got = vec![f32::NAN; n];
+            let mut got = vec![f32::NAN; want.len()];
             let mut seen = Vec::new();
             let ran = forward(&wp, &b, &g, o, &x, &mut got, |oc, p| {
                 seen.push((oc, p.len()));
@@ -394,10 +371,7 @@ mod tests {
             }
             assert!(ran, "case {i}");
             assert_eq!(seen, (0..o).map(|oc| (oc, g.oh * g.ow)).collect::<Vec<_>>());
-            assert!(want.iter().all(|v| v.is_finite()), "case {i}");
-            for (j, (a, e)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(a.to_bits(), e.to_bits(), "case {i}, output {j}: {a} vs {e}");
-            }
+            assert_eq!(bits(&got), bits(&want), "case {i}");
         }
     }
 
@@ -409,7 +383,6 @@ mod tests {
             let (mut a, mut b) = (vec![f32::NAN; o * ckk], vec![f32::NAN; o * ckk]);
             pack(&w, o, ckk, &mut a);
             pack_rows(&w, ckk, &mut b);
-            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&a), bits(&b), "{o}×{ckk}");
         }
     }
