@@ -57,17 +57,13 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     y: &mut [f32],
     post: F,
 ) -> bool {
-    let xn = g.c * g.hp() * g.wp();
-    super::direct_frame(usable(g, o), g, o, (w, b), (xp, xn), y, post, |y| {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU has AVX-512 (`usable`), and `direct_frame` checked the lengths.
-        unsafe {
-            avx512::forward(w, b, g, o, xp, y)
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = y;
-    })
+    // SAFETY: `usable` only where the CPU has AVX-512, what `avx512::forward` needs besides
+    // the lengths `direct_frame` checks.
+    unsafe { super::direct_frame(usable(g, o), avx512::forward, g, o, (w, b, xp), y, post) }
 }
+
+#[cfg(not(target_arch = "x86_64"))]
+use super::no_avx512 as avx512;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -172,9 +168,8 @@ mod avx512 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::kernels::testing::{bits, product_conv, vals};
+    use crate::kernels::testing::{same_bits_as_the_product, vals};
     use std::vec;
-    use std::vec::Vec;
 
     /// `(c, h, w, [kh, kw], [top, bottom, left, right], o, bias)`.
     type Case = (usize, usize, usize, [usize; 2], [usize; 4], usize, bool);
@@ -194,24 +189,11 @@ mod tests {
         for (i, &(c, h, w, k, p, o, bias)) in cases.iter().enumerate() {
             let g = Geom::new(c, h, w, k, [1, 1], p, [1, 1]);
             assert!(applies(&g, o), "case {i}");
-            let wt = vals(o * g.rows(), 11 + i as u32);
-            let b = if bias { vals(o, 5) } else { Vec::new() };
-            let x = vals(c * h * w, 2);
-            let want = product_conv(&wt, &b, &g, &x);
-            let mut xp = vec![0.0; crate::fused::xpad_len(&g)];
-            crate::fused::pad_image(&g, &x, &mut xp);
-            let mut got = vec![f32::NAN; want.len()];
-            let mut seen = Vec::new();
-            let ran = forward(&wt, &b, &g, o, &xp, &mut got, |oc, pl| {
-                seen.push((oc, pl.len()));
+            same_bits_as_the_product(&g, o, bias, 11 + i as u32, |wt, b, x, y, post| {
+                let mut xp = vec![0.0; crate::fused::xpad_len(&g)];
+                crate::fused::pad_image(&g, x, &mut xp);
+                forward(wt, b, &g, o, &xp, y, post)
             });
-            if !crate::kernels::gemm::use_avx512() {
-                assert!(!ran, "runs only with AVX-512");
-                continue;
-            }
-            assert!(ran, "case {i}");
-            assert_eq!(seen, (0..o).map(|oc| (oc, g.oh * g.ow)).collect::<Vec<_>>());
-            assert_eq!(bits(&got), bits(&want), "case {i}");
         }
     }
 
