@@ -40,15 +40,14 @@ fn lenet5_consts_match_independent_counts() {
     // MACs: 6·28·28·25 + 16·10·10·150 + 400·120 + 120·84 + 84·10.
     assert_eq!(LeNet5::MACS, 117_600 + 240_000 + 48_000 + 10_080 + 840);
     assert_eq!(LeNet5::WEIGHT_BYTES, 61_706 * 4);
-    // Arena: the largest of (conv1 out + its scratch: none, a shape of the direct kernels
-    // unpadded, whose windows are read from the input and whose output goes straight to its
-    // place), (conv1 out + pool1 out), (pool1 out + conv2 out + its scratch: the 16 filters of
-    // 6·5·5 weights packed for the channel-vector kernel), (conv2 out + pool2 out), (pool2 out
-    // + flatten out), …
+    // Arena: the largest of (conv1 out + its padded input and wide output, the stride-1
+    // shifted-window scratch: 1·32·32 + 4 tail, 6·28 rows of 32), (conv1 out + pool1 out),
+    // (pool1 out + conv2 out + its scratch: 6·14·14 + 4, 16·10 rows of 14), (conv2 out + pool2
+    // out), (pool2 out + flatten out), …
     let a = [
-        4704,
+        4704 + (32 * 32 + 4) + 6 * 28 * 32,
         4704 + 1176,
-        1176 + 1600 + 16 * 6 * 25,
+        1176 + 1600 + (6 * 14 * 14 + 4) + 16 * 10 * 14,
         1600 + 400,
         400 + 400,
         400 + 120,

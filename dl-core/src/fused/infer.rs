@@ -66,34 +66,18 @@ pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
         && !g.is_identity()
         && xpad_len(g) + o * g.oh * g.wp() <= g.rows() * g.cols()
 }
-/// Whether a convolution takes one of the direct kernels' shapes ([`rowconv::applies`] or
-/// [`chanconv::applies`]: stride 1, few filters over few channels, or blocks of sixteen
-/// filters over small unpadded maps). Its output then goes straight into `y`, rows `W'`
-/// apart, with no wide output in the scratch: by the direct kernel under AVX-512, otherwise
-/// by the shifted-window product one output row at a time. The shape decides, not the CPU.
-pub const fn conv_narrow(g: &Geom, o: usize) -> bool {
-    rowconv::applies(g, o) || chanconv::applies(g, o)
-}
 /// Whether the geometry pads the image.
 const fn padded(g: &Geom) -> bool {
     g.pt + g.pb + g.pl + g.pr > 0
 }
-/// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded); for
-/// [`conv_narrow`] shapes the weights packed for [`chanconv`] where it applies, else the
-/// padded image (nothing unpadded: the windows are read from the input); the padded image
-/// and the wide output ([`conv_shifted`]); or the column matrix.
-/// The same on every target (the shape decides, not the CPU), so arenas do not depend on it.
+/// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
+/// image and the wide output ([`conv_shifted`]), or the column matrix.
+/// The same on every target and CPU, so arenas do not depend on them: the direct kernels
+/// ([`chanconv`], [`rowconv`]: AVX-512) write straight into `y` and run only where this scratch
+/// also holds what they need (the packed weights; the padded image when the input is padded).
 pub const fn conv_scratch(g: Geom, o: usize) -> usize {
     if g.is_identity() {
         0
-    } else if chanconv::applies(&g, o) {
-        o * g.rows()
-    } else if rowconv::applies(&g, o) {
-        if padded(&g) {
-            xpad_len(&g)
-        } else {
-            0
-        }
     } else if conv_shifted(&g, o) {
         xpad_len(&g) + o * g.oh * g.wp()
     } else {
@@ -128,10 +112,10 @@ pub(super) fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
 /// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
 /// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
 /// windows of the padded input (no im2col; the product is `Wp` wide and the extra columns
-/// are dropped by the bias pass; the shapes of the direct kernels, [`conv_narrow`], go
-/// straight into `y` instead); other strides multiply the column matrix. An empty `b` is a
-/// convolution without bias (`O` then comes from the weight's length). `scratch` holds
-/// [`conv_scratch`] floats.
+/// are dropped by the bias pass; under AVX-512 the shapes of the direct kernels, [`rowconv`]
+/// and [`chanconv`], go straight into `y` instead); other strides multiply the column matrix.
+/// An empty `b` is a convolution without bias (`O` then comes from the weight's length).
+/// `scratch` holds [`conv_scratch`] floats.
 pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     w: &[f32],
     b: &[f32],
@@ -143,31 +127,27 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
 ) {
     let (r, m) = (g.rows(), g.cols());
     let o = w.len() / r;
-    let wl = Lhs::InPlace(Mat::rows(w, r));
-    if conv_narrow(g, o) {
-        // straight into y: a direct kernel (AVX-512; bias and post its own), else the product
-        // one output row at a time (its windows read W' columns: the last ends at the image's)
-        let scratch = &mut scratch[..conv_scratch(*g, o)];
-        if chanconv::usable(g, o) {
-            chanconv::pack(w, o, r, scratch);
-            if chanconv::forward(scratch, b, g, o, x, y, &mut post) {
-                return;
-            }
+    // the direct kernels (AVX-512; bias and post their own), straight into y
+    if chanconv::usable(g, o) && scratch.len() >= o * r {
+        chanconv::pack(w, o, r, scratch);
+        if chanconv::forward(&scratch[..o * r], b, g, o, x, y, &mut post) {
+            return;
         }
+    }
+    if rowconv::usable(g, o) && (!padded(g) || scratch.len() >= xpad_len(g)) {
+        // unpadded, the windows are read from the input itself
         let xp: &[f32] = if padded(g) {
             pad_image(g, x, scratch);
-            scratch
+            &scratch[..xpad_len(g)]
         } else {
             x
         };
         if rowconv::forward(w, b, g, o, xp, y, &mut post) {
             return;
         }
-        for oy in 0..g.oh {
-            let xw = Rhs::Rows(windows(g, &xp[oy * g.wp()..]));
-            gemm(o, g.ow, r, wl, xw, 0.0, &mut y[oy * g.ow..], m, &mut []);
-        }
-    } else if conv_shifted(g, o) {
+    }
+    let wl = Lhs::InPlace(Mat::rows(w, r));
+    if conv_shifted(g, o) {
         let wp = g.wp();
         let ld = g.oh * wp;
         let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
@@ -390,18 +370,17 @@ pub fn linear_infer_batch<F: FnMut(usize, &mut [f32])>(
 mod tests {
     use super::*;
     use crate::kernels::direct;
-    use crate::kernels::gemm::{force_path, use_avx512, Path};
+    use crate::kernels::gemm::{force_path, Path};
     use crate::kernels::testing::{bits, vals};
     use std::vec;
     use std::vec::Vec;
 
-    /// The shapes of the direct kernels ([`conv_narrow`]) on every path — the product one row
-    /// at a time (portable, AVX2) and the direct kernels (AVX-512) — straight into `y`: the
-    /// definition's values within rounding, the AVX2 product and AVX-512 to the bit, `post`
-    /// on each plane after the bias, and a scratch of [`conv_scratch`] floats, all of it
-    /// written by the AVX-512 path and none past it.
+    /// The shapes of the direct kernels ([`rowconv`], [`chanconv`]) on every path — the
+    /// shifted-window product (portable, AVX2) and the direct kernels straight into `y`
+    /// (AVX-512) — the definition's values within rounding, the AVX2 product and AVX-512 to the
+    /// bit, `post` on each plane after the bias, and nothing written past [`conv_scratch`].
     #[test]
-    fn narrow_shapes_go_straight_into_the_output_on_every_path() {
+    fn direct_kernel_shapes_on_every_path() {
         // (c, h, w, k, pad, o, bias): LeNet-5's two convolutions, no bias, no padding (the
         // windows read from the input), a chanconv shape on a map larger than its weights
         let cases = [
@@ -413,15 +392,12 @@ mod tests {
         ];
         for (i, &(c, h, w, k, p, o, bias)) in cases.iter().enumerate() {
             let g = Geom::new(c, h, w, [k, k], [1, 1], [p; 4], [1, 1]);
-            assert!(conv_narrow(&g, o), "case {i}");
+            assert!(
+                rowconv::applies(&g, o) || chanconv::applies(&g, o),
+                "case {i}"
+            );
             let r = g.rows();
             let sl = conv_scratch(g, o);
-            let want_sl = match (chanconv::applies(&g, o), p) {
-                (true, _) => o * r,
-                (false, 0) => 0,
-                _ => xpad_len(&g),
-            };
-            assert_eq!(sl, want_sl, "case {i}");
             let wt = vals(o * r, 3 + i as u32);
             let b = if bias { vals(o, 7) } else { Vec::new() };
             let x = vals(c * h * w, 1);
@@ -431,7 +407,6 @@ mod tests {
             let mut outs = Vec::new();
             for path in [Some(Path::Portable), Some(Path::Avx2), None] {
                 force_path(path);
-                let avx512 = use_avx512();
                 let (mut y, mut s) = (vec![f32::NAN; n + 1], vec![f32::NAN; sl + 1]);
                 let mut seen = Vec::new();
                 conv2d_infer(&wt, &b, &g, &x, &mut y[..n], &mut s[..sl], |oc, pl| {
@@ -441,9 +416,6 @@ mod tests {
                 force_path(None);
                 assert_eq!(seen, (0..o).collect::<Vec<_>>(), "case {i}, {path:?}");
                 assert!(y[n].is_nan() && s[sl].is_nan(), "case {i}, {path:?}");
-                if avx512 {
-                    assert!(s[..sl].iter().all(|v| !v.is_nan()), "case {i}: scratch");
-                }
                 for (j, (a, e)) in y[..n].iter().zip(&want).enumerate() {
                     let e = e.max(-0.25);
                     assert!((a - e).abs() <= 1e-5, "case {i}, {path:?}, {j}: {a} vs {e}");
