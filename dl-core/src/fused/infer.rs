@@ -66,10 +66,15 @@ pub const fn conv_shifted(g: &Geom, o: usize) -> bool {
         && !g.is_identity()
         && xpad_len(g) + o * g.oh * g.wp() <= g.rows() * g.cols()
 }
+/// Whether the geometry pads the image.
+const fn padded(g: &Geom) -> bool {
+    g.pt + g.pb + g.pl + g.pr > 0
+}
 /// The scratch of one sample of [`conv2d_infer`]: nothing (1×1 stride-1 unpadded), the padded
 /// image and the wide output ([`conv_shifted`]), or the column matrix.
-/// The same on every target: [`chanconv`] (small maps, sixteen or more filters, AVX-512) runs
-/// only where this scratch also holds its packed weights, so arenas do not depend on the CPU.
+/// The same on every target and CPU, so arenas do not depend on them: the direct kernels
+/// ([`chanconv`], [`rowconv`]: AVX-512) write straight into `y` and run only where this scratch
+/// also holds what they need (the packed weights; the padded image when the input is padded).
 pub const fn conv_scratch(g: Geom, o: usize) -> usize {
     if g.is_identity() {
         0
@@ -107,10 +112,10 @@ pub(super) fn windows<'a>(g: &Geom, xpad: &'a [f32]) -> Rows<'a> {
 /// One sample of `Conv2d` on the packed gemm tiles (the weights read in place), then
 /// `post(o, bias[o] + Y[o])` on each output row while it is in cache. Stride 1 reads shifted
 /// windows of the padded input (no im2col; the product is `Wp` wide and the extra columns
-/// are dropped by the bias pass; with few filters over few channels, AVX-512 writes those
-/// wide rows with [`rowconv`] instead); other strides multiply the column matrix. An empty `b` is a
-/// convolution without bias (`O` then comes from the weight's length). `scratch` holds
-/// [`conv_scratch`] floats.
+/// are dropped by the bias pass; under AVX-512 the shapes of the direct kernels, [`rowconv`]
+/// and [`chanconv`], go straight into `y` instead); other strides multiply the column matrix.
+/// An empty `b` is a convolution without bias (`O` then comes from the weight's length).
+/// `scratch` holds [`conv_scratch`] floats.
 pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     w: &[f32],
     b: &[f32],
@@ -122,14 +127,25 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
 ) {
     let (r, m) = (g.rows(), g.cols());
     let o = w.len() / r;
-    // a scratch shorter than `conv_scratch` fails below, whichever kernel would run
-    if chanconv::usable(g, o) && scratch.len() >= (o * r).max(conv_scratch(*g, o)) {
+    // the direct kernels (AVX-512; bias and post their own), straight into y
+    if chanconv::usable(g, o) && scratch.len() >= o * r {
         chanconv::pack(w, o, r, scratch);
         if chanconv::forward(&scratch[..o * r], b, g, o, x, y, &mut post) {
             return;
         }
     }
-    let bias = |oc: usize| if b.is_empty() { 0.0 } else { b[oc] };
+    if rowconv::usable(g, o) && (!padded(g) || scratch.len() >= xpad_len(g)) {
+        // unpadded, the windows are read from the input itself
+        let xp: &[f32] = if padded(g) {
+            pad_image(g, x, scratch);
+            &scratch[..xpad_len(g)]
+        } else {
+            x
+        };
+        if rowconv::forward(w, b, g, o, xp, y, &mut post) {
+            return;
+        }
+    }
     let wl = Lhs::InPlace(Mat::rows(w, r));
     if conv_shifted(g, o) {
         let wp = g.wp();
@@ -137,17 +153,14 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
         let (xpad, wide) = scratch.split_at_mut(xpad_len(g));
         pad_image(g, x, xpad);
         let wide = &mut wide[..o * ld];
-        // few filters over few channels: the direct kernel (AVX-512) into the same wide rows
-        if !rowconv::forward(w, &[], g, o, xpad, wide, wp, |_, _| {}) {
-            let xw = Rhs::Rows(windows(g, xpad));
-            gemm(o, ld, r, wl, xw, 0.0, wide, ld, &mut []);
-        }
+        let xw = Rhs::Rows(windows(g, xpad));
+        gemm(o, ld, r, wl, xw, 0.0, wide, ld, &mut []);
         for (oc, (yo, wo)) in y[..o * m]
             .chunks_exact_mut(m)
             .zip(wide.chunks_exact(ld))
             .enumerate()
         {
-            let bo = bias(oc);
+            let bo = b.get(oc).copied().unwrap_or(0.0);
             for (yr, wr) in yo.chunks_exact_mut(g.ow).zip(wo.chunks_exact(wp)) {
                 for (d, s) in yr.iter_mut().zip(wr) {
                     *d = s + bo;
@@ -156,17 +169,17 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
             post(oc, yo);
         }
         return;
-    }
-    let cols: &[f32] = if g.is_identity() {
-        x
     } else {
-        im2col(g, x, &mut scratch[..r * m]);
-        &scratch[..r * m]
-    };
-    gemm(o, m, r, wl, Rhs::Rows(rows_of(cols, m)), 0.0, y, m, &mut []);
+        let cols: &[f32] = if g.is_identity() {
+            x
+        } else {
+            im2col(g, x, &mut scratch[..r * m]);
+            &scratch[..r * m]
+        };
+        gemm(o, m, r, wl, Rhs::Rows(rows_of(cols, m)), 0.0, y, m, &mut []);
+    }
     for (oc, yo) in y[..o * m].chunks_exact_mut(m).enumerate() {
-        if !b.is_empty() {
-            let bo = b[oc];
+        if let Some(&bo) = b.get(oc) {
             for v in yo.iter_mut() {
                 *v += bo;
             }
@@ -350,5 +363,70 @@ pub fn linear_infer_batch<F: FnMut(usize, &mut [f32])>(
             *v += bv;
         }
         post(0, row);
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::kernels::direct;
+    use crate::kernels::gemm::{force_path, Path};
+    use crate::kernels::testing::{bits, vals};
+    use std::vec;
+    use std::vec::Vec;
+
+    /// The shapes of the direct kernels ([`rowconv`], [`chanconv`]) on every path — the
+    /// shifted-window product (portable, AVX2) and the direct kernels straight into `y`
+    /// (AVX-512) — the definition's values within rounding, the AVX2 product and AVX-512 to the
+    /// bit, `post` on each plane after the bias, and nothing written past [`conv_scratch`].
+    #[test]
+    fn direct_kernel_shapes_on_every_path() {
+        // (c, h, w, k, pad, o, bias): LeNet-5's two convolutions, no bias, no padding (the
+        // windows read from the input), a chanconv shape on a map larger than its weights
+        let cases = [
+            (1, 28, 28, 5, 2, 6, true),
+            (6, 14, 14, 5, 0, 16, true),
+            (2, 7, 10, 3, 1, 5, false),
+            (3, 9, 30, 3, 0, 8, true),
+            (1, 30, 30, 3, 0, 16, true),
+        ];
+        for (i, &(c, h, w, k, p, o, bias)) in cases.iter().enumerate() {
+            let g = Geom::new(c, h, w, [k, k], [1, 1], [p; 4], [1, 1]);
+            assert!(
+                rowconv::applies(&g, o) || chanconv::applies(&g, o),
+                "case {i}"
+            );
+            let r = g.rows();
+            let sl = conv_scratch(g, o);
+            let wt = vals(o * r, 3 + i as u32);
+            let b = if bias { vals(o, 7) } else { Vec::new() };
+            let x = vals(c * h * w, 1);
+            let n = o * g.oh * g.ow;
+            let mut want = vec![0.0; n];
+            direct::conv(&wt, &b, &g, 1, &x, &mut want, |_, _| {});
+            let mut outs = Vec::new();
+            for path in [Some(Path::Portable), Some(Path::Avx2), None] {
+                force_path(path);
+                let (mut y, mut s) = (vec![f32::NAN; n + 1], vec![f32::NAN; sl + 1]);
+                let mut seen = Vec::new();
+                conv2d_infer(&wt, &b, &g, &x, &mut y[..n], &mut s[..sl], |oc, pl| {
+                    seen.push(oc);
+                    pl.iter_mut().for_each(|v| *v = v.max(-0.25));
+                });
+                force_path(None);
+                assert_eq!(seen, (0..o).collect::<Vec<_>>(), "case {i}, {path:?}");
+                assert!(y[n].is_nan() && s[sl].is_nan(), "case {i}, {path:?}");
+                for (j, (a, e)) in y[..n].iter().zip(&want).enumerate() {
+                    let e = e.max(-0.25);
+                    assert!((a - e).abs() <= 1e-5, "case {i}, {path:?}, {j}: {a} vs {e}");
+                }
+                outs.push(y);
+            }
+            assert_eq!(
+                bits(&outs[1]),
+                bits(&outs[2]),
+                "case {i}: AVX2 product vs AVX-512"
+            );
+        }
     }
 }

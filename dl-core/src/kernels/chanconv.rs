@@ -79,7 +79,6 @@ fn pack_rows(w: &[f32], ckk: usize, wp: &mut [f32]) {
 /// One sample: `y[O, H', W'] = b + W ∗ x` with the weights packed by [`pack`] in `wp`, then
 /// `post(o, plane)` on each output plane. Requires [`usable`]`(g, o)`; returns `false` (and
 /// does nothing) otherwise, or when a slice is too short.
-#[allow(clippy::too_many_arguments)]
 pub fn forward<F: FnMut(usize, &mut [f32])>(
     wp: &[f32],
     b: &[f32],
@@ -87,27 +86,15 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     o: usize,
     x: &[f32],
     y: &mut [f32],
-    mut post: F,
+    post: F,
 ) -> bool {
-    let hw = g.oh * g.ow;
-    if !usable(g, o)
-        || wp.len() < o * g.rows()
-        || x.len() < g.c * g.h * g.w
-        || y.len() < o * hw
-        || !(b.is_empty() || b.len() >= o)
-    {
-        return false;
-    }
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: the CPU has AVX-512 (`usable`), and the lengths are checked above.
-    unsafe {
-        avx512::forward(wp, b, g, o, x, y)
-    };
-    for (oc, plane) in y[..o * hw].chunks_exact_mut(hw).enumerate() {
-        post(oc, plane);
-    }
-    true
+    // SAFETY: `usable` only where the CPU has AVX-512, what `avx512::forward` needs besides
+    // the lengths `direct_frame` checks.
+    unsafe { super::direct_frame(usable(g, o), avx512::forward, g, o, (wp, b, x), y, post) }
 }
+
+#[cfg(not(target_arch = "x86_64"))]
+use super::no_avx512 as avx512;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -132,6 +119,7 @@ mod avx512 {
                 unsafe { _mm512_loadu_ps(b.as_ptr().add(ob * LANES)) }
             };
             let w = &wp[ob * ckk * LANES..][..ckk * LANES];
+            let t = Taps { w, g, x, bias };
             for oy in (0..g.oh).step_by(2) {
                 let rows = (g.oh - oy).min(2);
                 for px0 in (0..g.ow).step_by(PIXELS) {
@@ -145,13 +133,13 @@ mod avx512 {
                             match (rows, p) {
                                 // SAFETY: as this function's; px0 + p ≤ W', oy + rows ≤ H'.
                                 $((_, $n) if g.kw == 5 => for r in 0..rows {
-                                    unsafe { row_kw::<$n, 5>(w, g, x, oy + r, px0, bias, yp(r), hw) }
+                                    unsafe { row_kw::<$n, 5>(&t, oy + r, px0, yp(r), hw) }
                                 },
                                   (_, $n) if g.kw == 3 => for r in 0..rows {
-                                    unsafe { row_kw::<$n, 3>(w, g, x, oy + r, px0, bias, yp(r), hw) }
+                                    unsafe { row_kw::<$n, 3>(&t, oy + r, px0, yp(r), hw) }
                                 },
-                                  (2, $n) => unsafe { row::<$n, 2>(w, g, x, oy, px0, bias, &mut tile) },
-                                  (_, $n) => unsafe { row::<$n, 1>(w, g, x, oy, px0, bias, &mut tile) },)*
+                                  (2, $n) => unsafe { row::<$n, 2>(&t, oy, px0, &mut tile) },
+                                  (_, $n) => unsafe { row::<$n, 1>(&t, oy, px0, &mut tile) },)*
                                 _ => {}
                             }
                         };
@@ -240,6 +228,16 @@ mod avx512 {
         o
     }
 
+    /// What the row kernels read: a block of sixteen filters' packed weights (`[C·Kh·Kw, 16]`),
+    /// the geometry, the sample's input and the block's biases.
+    #[derive(Clone, Copy)]
+    struct Taps<'a> {
+        w: &'a [f32],
+        g: &'a Geom,
+        x: &'a [f32],
+        bias: __m512,
+    }
+
     /// [`row`] for one output row and a kernel `KW` wide: the `P + KW − 1` input values of a
     /// kernel row are broadcast once into registers and each meets the `KW` weight vectors
     /// loaded for that row (an output still receives its taps in the order `(c, ki, kj)`).
@@ -250,17 +248,14 @@ mod avx512 {
     /// As [`row`]'s, with `g.kw == KW`; `yp + l·hw + j` for `l < 16`, `j < P` are inside `y`.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     unsafe fn row_kw<const P: usize, const KW: usize>(
-        w: &[f32],
-        g: &Geom,
-        x: &[f32],
+        t: &Taps,
         oy: usize,
         px0: usize,
-        bias: __m512,
         yp: *mut f32,
         hw: usize,
     ) {
+        let Taps { w, g, x, bias } = *t;
         let mut acc = [_mm512_setzero_ps(); P];
         let mut wk = w.as_ptr();
         // SAFETY: as in `row`: rows oy + ki < H, columns px0 + i < px0 + P + KW − 1 ≤ W.
@@ -292,8 +287,7 @@ mod avx512 {
         }
     }
 
-    /// Output rows `oy..oy + R`, pixels `px0..px0 + P`, of the sixteen filters in `w`
-    /// (`[C·Kh·Kw, 16]`): `tile[r][j] = bias + Σ w[c, ki, kj] · x[c, oy + r + ki, px0 + j + kj]`,
+    /// Output rows `oy..oy + R`, pixels `px0..px0 + P`, of the sixteen filters in `t.w`: `tile[r][j] = bias + Σ w[c, ki, kj] · x[c, oy + r + ki, px0 + j + kj]`,
     /// summed over the taps in order with one fused multiply-add each.
     ///
     /// # Safety
@@ -302,14 +296,12 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     #[inline]
     unsafe fn row<const P: usize, const R: usize>(
-        w: &[f32],
-        g: &Geom,
-        x: &[f32],
+        t: &Taps,
         oy: usize,
         px0: usize,
-        bias: __m512,
         tile: &mut [[[f32; LANES]; PIXELS]; 2],
     ) {
+        let Taps { w, g, x, bias } = *t;
         let mut acc = [[_mm512_setzero_ps(); P]; R];
         let mut wk = w.as_ptr();
         // SAFETY: rows oy + r + ki < H and columns px0 + j + kj < W' + Kw − 1 = W of every
@@ -342,18 +334,8 @@ mod avx512 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::{force_path, Path};
+    use crate::kernels::testing::{bits, same_bits_as_the_product, vals};
     use std::vec;
-    use std::vec::Vec;
-
-    fn vals(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-                v as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    }
 
     /// `(c, h, w, [kh, kw], o, bias)`.
     type Case = (usize, usize, usize, [usize; 2], usize, bool);
@@ -372,32 +354,11 @@ mod tests {
         for (i, &(c, h, w, k, o, bias)) in cases.iter().enumerate() {
             let g = Geom::new(c, h, w, k, [1, 1], [0; 4], [1, 1]);
             assert!(applies(&g, o), "case {i}");
-            let wt = vals(o * g.rows(), 11 + i as u32);
-            let b = if bias { vals(o, 5) } else { Vec::new() };
-            let x = vals(c * h * w, 2);
-            let n = o * g.oh * g.ow;
-            force_path(Some(Path::Avx2));
-            let mut want = vec![f32::NAN; n];
-            let mut s = vec![0.0; crate::fused::conv_scratch(g, o)];
-            crate::fused::conv2d_infer(&wt, &b, &g, &x, &mut want, &mut s, |_, _| {});
-            force_path(None);
-            let mut wp = vec![0.0; o * g.rows()];
-            pack(&wt, o, g.rows(), &mut wp);
-            let mut got = vec![f32::NAN; n];
-            let mut seen = Vec::new();
-            let ran = forward(&wp, &b, &g, o, &x, &mut got, |oc, p| {
-                seen.push((oc, p.len()));
+            same_bits_as_the_product(&g, o, bias, 11 + i as u32, |wt, b, x, y, post| {
+                let mut wp = vec![0.0; wt.len()];
+                pack(wt, o, g.rows(), &mut wp);
+                forward(&wp, b, &g, o, x, y, post)
             });
-            if !crate::kernels::gemm::use_avx512() {
-                assert!(!ran, "runs only with AVX-512");
-                continue;
-            }
-            assert!(ran, "case {i}");
-            assert_eq!(seen, (0..o).map(|oc| (oc, g.oh * g.ow)).collect::<Vec<_>>());
-            assert!(want.iter().all(|v| v.is_finite()), "case {i}");
-            for (j, (a, e)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(a.to_bits(), e.to_bits(), "case {i}, output {j}: {a} vs {e}");
-            }
         }
     }
 
@@ -409,7 +370,6 @@ mod tests {
             let (mut a, mut b) = (vec![f32::NAN; o * ckk], vec![f32::NAN; o * ckk]);
             pack(&w, o, ckk, &mut a);
             pack_rows(&w, ckk, &mut b);
-            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&a), bits(&b), "{o}×{ckk}");
         }
     }

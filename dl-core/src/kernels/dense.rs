@@ -247,16 +247,8 @@ fn backward_body(
 mod tests {
     use super::*;
     use crate::kernels::gemm::{force_path, paths};
+    use crate::kernels::testing::vals;
     use std::vec::Vec;
-
-    fn vals(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-                v as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    }
 
     /// The definition in f64.
     #[allow(clippy::type_complexity)]

@@ -74,6 +74,7 @@ pub fn conv<F: FnMut(usize, &mut [f32])>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::testing::vals;
     use alloc::{vec, vec::Vec};
 
     /// The definition, one output at a time.
@@ -104,15 +105,6 @@ mod tests {
             }
         }
         y
-    }
-
-    fn vals(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-                v as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
     }
 
     /// `(c, h, w, k, s, pad t/b/l/r, dilation, groups, o, bias)`.

@@ -45,13 +45,9 @@ pub fn usable(g: &Geom, o: usize) -> bool {
 }
 
 /// One sample: `y[O, H', W'] = b + W ∗ x` from the zero-padded image `xp` (`[C, Hp, Wp]`,
-/// rows `Wp` apart) and the weights as stored (`[O, C·Kh·Kw]`), output rows `ld ≥ W'` apart
-/// (planes `H'·ld`; the columns from `W'` to `min(ld, 16·⌈W'/16⌉)` receive the bias alone,
-/// as the wide output of the shifted-window product gets its extra columns), then
-/// `post(o, plane)` on
-/// each output plane. Requires [`usable`]`(g, o)`; returns `false` (and does nothing)
-/// otherwise, or when a slice is too short.
-#[allow(clippy::too_many_arguments)]
+/// rows `Wp` apart) and the weights as stored (`[O, C·Kh·Kw]`), then `post(o, plane)` on each
+/// output plane. Requires [`usable`]`(g, o)`; returns `false` (and does nothing) otherwise,
+/// or when a slice is too short.
 pub fn forward<F: FnMut(usize, &mut [f32])>(
     w: &[f32],
     b: &[f32],
@@ -59,29 +55,15 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     o: usize,
     xp: &[f32],
     y: &mut [f32],
-    ld: usize,
-    mut post: F,
+    post: F,
 ) -> bool {
-    let hw = g.oh * ld;
-    if !usable(g, o)
-        || ld < g.ow
-        || w.len() < o * g.rows()
-        || xp.len() < g.c * g.hp() * g.wp()
-        || y.len() < o * hw
-        || !(b.is_empty() || b.len() >= o)
-    {
-        return false;
-    }
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: the CPU has AVX-512 (`usable`), and the lengths are checked above.
-    unsafe {
-        avx512::forward(w, b, g, o, xp, y, ld)
-    };
-    for (oc, plane) in y[..o * hw].chunks_exact_mut(hw).enumerate() {
-        post(oc, plane);
-    }
-    true
+    // SAFETY: `usable` only where the CPU has AVX-512, what `avx512::forward` needs besides
+    // the lengths `direct_frame` checks.
+    unsafe { super::direct_frame(usable(g, o), avx512::forward, g, o, (w, b, xp), y, post) }
 }
+
+#[cfg(not(target_arch = "x86_64"))]
+use super::no_avx512 as avx512;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -92,24 +74,11 @@ mod avx512 {
     ///
     /// # Safety
     /// AVX-512F; `w` holds `O·C·Kh·Kw`, `xp` `C·Hp·Wp`, `y` `O·H'·W'` floats, `b` is empty or
-    /// holds `O`; the geometry is one [`super::applies`] accepts; `y` holds `O·H'·ld` floats,
-    /// `ld ≥ W'`.
+    /// holds `O`; the geometry is one [`super::applies`] accepts.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn forward(
-        w: &[f32],
-        b: &[f32],
-        g: &Geom,
-        o: usize,
-        xp: &[f32],
-        y: &mut [f32],
-        ld: usize,
-    ) {
+    pub unsafe fn forward(w: &[f32], b: &[f32], g: &Geom, o: usize, xp: &[f32], y: &mut [f32]) {
         let lanes = |n: usize| -> __mmask16 { ((1u32 << n.min(16)) - 1) as __mmask16 };
         let m = [lanes(g.ow), lanes(g.ow.saturating_sub(16))];
-        // stored: up to ld columns of the registers a row takes
-        let lim = ld.min(g.ow.div_ceil(16) * 16);
-        let ms = [lanes(lim), lanes(lim.saturating_sub(16))];
-        let m = [m, ms];
         for f0 in (0..o).step_by(FILTERS) {
             let nf = (o - f0).min(FILTERS);
             for oy in (0..g.oh).step_by(2) {
@@ -118,10 +87,10 @@ mod avx512 {
                     ($($f:literal)*) => {
                         match (nf, rows, g.ow > 16) {
                             // SAFETY: as this function's; f0 + F ≤ O, oy + R ≤ H'.
-                            $(($f, 2, true) => unsafe { block::<$f, 2, 2>(w, b, g, f0, xp, oy, m, y, ld) },
-                              ($f, 2, false) => unsafe { block::<$f, 2, 1>(w, b, g, f0, xp, oy, m, y, ld) },
-                              ($f, _, true) => unsafe { block::<$f, 1, 2>(w, b, g, f0, xp, oy, m, y, ld) },
-                              ($f, _, false) => unsafe { block::<$f, 1, 1>(w, b, g, f0, xp, oy, m, y, ld) },)*
+                            $(($f, 2, true) => unsafe { block::<$f, 2, 2>(w, b, g, f0, xp, oy, m, y) },
+                              ($f, 2, false) => unsafe { block::<$f, 2, 1>(w, b, g, f0, xp, oy, m, y) },
+                              ($f, _, true) => unsafe { block::<$f, 1, 2>(w, b, g, f0, xp, oy, m, y) },
+                              ($f, _, false) => unsafe { block::<$f, 1, 1>(w, b, g, f0, xp, oy, m, y) },)*
                             _ => {}
                         }
                     };
@@ -132,9 +101,9 @@ mod avx512 {
     }
 
     /// Filters `f0..f0 + F`, output rows `oy..oy + R`, each row `V` registers of sixteen
-    /// pixels (`m[0][v]` the valid lanes, `m[1][v]` the stored ones):
-    /// `y[f, oy + r, j] = bias + Σ w[f, c, ki, kj] · xp[c, oy + r + ki, j + kj]`, rows `ld`
-    /// apart, the taps summed in order with one fused multiply-add each.
+    /// pixels (`m[v]` the valid lanes):
+    /// `y[f, oy + r, j] = bias + Σ w[f, c, ki, kj] · xp[c, oy + r + ki, j + kj]`, the taps
+    /// summed in order with one fused multiply-add each.
     ///
     /// # Safety
     /// AVX-512F; as [`forward`]'s, `f0 + F ≤ O`, `oy + R ≤ H'`, `16·(V − 1) < W' ≤ 16·V`.
@@ -148,12 +117,10 @@ mod avx512 {
         f0: usize,
         xp: &[f32],
         oy: usize,
-        m: [[__mmask16; 2]; 2],
+        m: [__mmask16; 2],
         y: &mut [f32],
-        ld: usize,
     ) {
-        let (ckk, wp, hp, hw) = (g.rows(), g.wp(), g.hp(), g.oh * ld);
-        let [m, ms] = m;
+        let (ckk, wp, hp, hw) = (g.rows(), g.wp(), g.hp(), g.oh * g.ow);
         let mut acc = [[[_mm512_setzero_ps(); V]; R]; F];
         // SAFETY: a row of the padded image read from column kj holds W' + Kw − 1 − kj ≥ W'
         // floats, and lanes at or past W' are masked off; rows oy + r + ki < Hp. Filter
@@ -187,10 +154,10 @@ mod avx512 {
                 // no bias: the sums as they are (−0 stays −0, as in the product's rows)
                 let bias = b.get(f0 + f).map(|&v| _mm512_set1_ps(v));
                 for (r, ar) in af.iter().enumerate() {
-                    let yr = y.as_mut_ptr().add((f0 + f) * hw + (oy + r) * ld);
+                    let yr = y.as_mut_ptr().add((f0 + f) * hw + (oy + r) * g.ow);
                     for (v, a) in ar.iter().enumerate() {
                         let a = bias.map_or(*a, |bv| _mm512_add_ps(*a, bv));
-                        _mm512_mask_storeu_ps(yr.add(16 * v), ms[v], a);
+                        _mm512_mask_storeu_ps(yr.add(16 * v), m[v], a);
                     }
                 }
             }
@@ -201,18 +168,8 @@ mod avx512 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
-    use crate::kernels::gemm::{force_path, Path};
+    use crate::kernels::testing::{same_bits_as_the_product, vals};
     use std::vec;
-    use std::vec::Vec;
-
-    fn vals(n: usize, seed: u32) -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                let v = (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8;
-                v as f32 / (1u32 << 24) as f32 - 0.5
-            })
-            .collect()
-    }
 
     /// `(c, h, w, [kh, kw], [top, bottom, left, right], o, bias)`.
     type Case = (usize, usize, usize, [usize; 2], [usize; 4], usize, bool);
@@ -232,51 +189,11 @@ mod tests {
         for (i, &(c, h, w, k, p, o, bias)) in cases.iter().enumerate() {
             let g = Geom::new(c, h, w, k, [1, 1], p, [1, 1]);
             assert!(applies(&g, o), "case {i}");
-            let wt = vals(o * g.rows(), 11 + i as u32);
-            let b = if bias { vals(o, 5) } else { Vec::new() };
-            let x = vals(c * h * w, 2);
-            let n = o * g.oh * g.ow;
-            force_path(Some(Path::Avx2));
-            let mut want = vec![f32::NAN; n];
-            let mut s = vec![0.0; crate::fused::conv_scratch(g, o)];
-            crate::fused::conv2d_infer(&wt, &b, &g, &x, &mut want, &mut s, |_, _| {});
-            force_path(None);
-            let mut xp = vec![0.0; crate::fused::xpad_len(&g)];
-            crate::fused::pad_image(&g, &x, &mut xp);
-            let mut got = vec![f32::NAN; n];
-            let mut seen = Vec::new();
-            let ran = forward(&wt, &b, &g, o, &xp, &mut got, g.ow, |oc, pl| {
-                seen.push((oc, pl.len()));
+            same_bits_as_the_product(&g, o, bias, 11 + i as u32, |wt, b, x, y, post| {
+                let mut xp = vec![0.0; crate::fused::xpad_len(&g)];
+                crate::fused::pad_image(&g, x, &mut xp);
+                forward(wt, b, &g, o, &xp, y, post)
             });
-            if !crate::kernels::gemm::use_avx512() {
-                assert!(!ran, "runs only with AVX-512");
-                continue;
-            }
-            assert!(ran, "case {i}");
-            assert_eq!(seen, (0..o).map(|oc| (oc, g.oh * g.ow)).collect::<Vec<_>>());
-            assert!(want.iter().all(|v| v.is_finite()), "case {i}");
-            for (j, (a, e)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(a.to_bits(), e.to_bits(), "case {i}, output {j}: {a} vs {e}");
-            }
-            // rows Wp apart (the wide rows of `fused::conv2d_infer`): the same outputs, the bias
-            // alone up to the registers' end or Wp, the rest untouched
-            let ld = g.wp();
-            let mut wide = vec![f32::NAN; o * g.oh * ld];
-            assert!(forward(&wt, &b, &g, o, &xp, &mut wide, ld, |_, _| {}));
-            let lim = ld.min(g.ow.div_ceil(16) * 16);
-            for (row, (wr, gr)) in wide
-                .chunks_exact(ld)
-                .zip(got.chunks_exact(g.ow))
-                .enumerate()
-            {
-                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&wr[..g.ow]), bits(gr), "case {i}, wide row {row}");
-                assert!(
-                    wr[g.ow..lim].iter().all(|v| v.is_finite()),
-                    "case {i}, row {row}"
-                );
-                assert!(wr[lim..].iter().all(|v| v.is_nan()), "case {i}, row {row}");
-            }
         }
     }
 
@@ -297,7 +214,7 @@ mod tests {
         let gg = g(1, 3, 1, 1);
         let (xp, wt) = (vals(14 * 14, 1), vals(6 * 9, 3));
         let mut y = vec![0.0; 6 * 144 - 1];
-        assert!(!forward(&wt, &[], &gg, 6, &xp, &mut y, 12, |_, _| {}));
+        assert!(!forward(&wt, &[], &gg, 6, &xp, &mut y, |_, _| {}));
         assert!(y.iter().all(|&v| v == 0.0));
     }
 }

@@ -140,10 +140,16 @@ pub(super) fn forward(
     let (ckk, hw) = (g.rows(), g.cols());
     // a scratch shorter than `forward_scratch` fails below, whichever kernel would run
     if pl.shifted && rowconv::usable(g, o) && scratch.len() >= pl.forward_scratch() {
-        // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`)
-        let xpad = &mut scratch[..pl.xpad_len()];
-        pl.pad(x, xpad);
-        if rowconv::forward(w, bias, g, o, xpad, y, g.ow, |_, _| {}) {
+        // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`); unpadded, it
+        // reads the input itself
+        let xp: &[f32] = if g.pt + g.pb + g.pl + g.pr == 0 {
+            x
+        } else {
+            let xpad = &mut scratch[..pl.xpad_len()];
+            pl.pad(x, xpad);
+            xpad
+        };
+        if rowconv::forward(w, bias, g, o, xp, y, |_, _| {}) {
             return;
         }
     }
