@@ -2,6 +2,7 @@
 //! `[C1, H, W]` and `[C2, H, W]` outputs are joined into `[C1 + C2, H, W]`. Nest it for more
 //! branches: `Concat<A, Concat<B, Concat<C, D>>>` is Inception's four-way block.
 use crate::check::SpatialMatch;
+use crate::shown::{Show, ShowShape};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{ConcatChannels, Shape, Shape1, Shape3};
@@ -53,7 +54,9 @@ crate::layer::module_pair!(Concat<A, B>);
 impl<In: Shape, A: Layer<In>, B: Layer<In>> Layer<In> for Concat<A, B>
 where
     A::Out: ConcatShape<B::Out>,
-    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatch,
+    A::Out: ShowShape,
+    B::Out: ShowShape,
+    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatch<Show<A::Out>, Show<B::Out>>,
 {
     type Out = Concatenated<A::Out, B::Out>;
     /// Channels are outermost in a sample, so each branch writes straight into its slice of `y`.

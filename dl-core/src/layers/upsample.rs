@@ -1,6 +1,7 @@
 //! Up-sampling by an integer factor (`nn.Upsample`, nearest or bilinear) and `Crop`, the two
 //! halves of a fully convolutional net's skip link: up-sample a coarse map, crop it to the fine one.
 use crate::check::{CropFits, ScaleFactorPositive};
+use crate::shown::{Dec, Decimal};
 #[cfg(feature = "alloc")]
 use crate::kernels::par;
 use crate::layer::Layer;
@@ -241,10 +242,14 @@ where
     Shape3<C, OH, OW>: Shape,
     H: CropDim<OH, TOP>,
     W: CropDim<OW, LEFT>,
-    <H as CropDim<OH, TOP>>::Fits: CropFits,
-    <W as CropDim<OW, LEFT>>::Fits: CropFits,
-    TOP: Unsigned,
-    LEFT: Unsigned,
+    H: Decimal,
+    W: Decimal,
+    OH: Decimal,
+    OW: Decimal,
+    TOP: Unsigned + Decimal,
+    LEFT: Unsigned + Decimal,
+    <H as CropDim<OH, TOP>>::Fits: CropFits<Dec<TOP>, Dec<OH>, Dec<H>>,
+    <W as CropDim<OW, LEFT>>::Fits: CropFits<Dec<LEFT>, Dec<OW>, Dec<W>>,
 {
     type Out = Shape3<C, OH, OW>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
