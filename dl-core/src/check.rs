@@ -112,11 +112,18 @@ impl<A: StrideNonZero, B: StrideNonZero> StrideNonZero for (A, B) {}
 /// Per axis: both non-zero.
 impl<A: DilationNonZero, B: DilationNonZero> DilationNonZero for (A, B) {}
 
-check_trait!(
-    /// The dilated kernel (or pooling window) fits inside the padded input.
-    KernelFitsInput,
-    "kernel larger than the padded input: the dilated kernel D·(K−1)+1 exceeds H+2P",
-    "this layer's kernel does not fit the input it receives",
+bit_check_trait!(
+    /// A `Conv2d`'s dilated kernel fits inside its padded input (kernel and input shown).
+    KernelFitsInput<KernelH, KernelW, Input>,
+    "kernel larger than the padded input: this Conv2d's `{KernelH}`×`{KernelW}` kernel (D·(K−1)+1 if dilated) exceeds its input `{Input}` plus padding",
+    "this Conv2d's `{KernelH}`×`{KernelW}` kernel does not fit its input `{Input}`",
+    "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
+);
+bit_check_trait!(
+    /// A pooling window, dilated, fits inside the padded input (window and input shown).
+    WindowFitsInput<KernelH, KernelW, Input>,
+    "pooling window larger than the padded input: this pooling layer's `{KernelH}`×`{KernelW}` window (D·(K−1)+1 if dilated) exceeds its input `{Input}` plus padding",
+    "this pooling layer's `{KernelH}`×`{KernelW}` window does not fit its input `{Input}`",
     "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
 );
 check_trait!(

@@ -2,10 +2,10 @@
 //! `[C1, H, W]` and `[C2, H, W]` outputs are joined into `[C1 + C2, H, W]`. Nest it for more
 //! branches: `Concat<A, Concat<B, Concat<C, D>>>` is Inception's four-way block.
 use crate::check::SpatialMatch;
-use crate::shown::{Show, ShowShape};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{ConcatChannels, Shape, Shape1, Shape3};
+use crate::shown::{Show, ShowShape};
 use core::ops::{Add, BitAnd};
 use typenum::{And, Eq, IsEqual, B1};
 

@@ -7,8 +7,8 @@
 //! the true sizes: with output padding the output has rows no input pixel reaches (bias only),
 //! which the convolution formula would not produce.
 use crate::check::{
-    ConvTranspose2dChannelsMatch, DilationNonZero, KernelSizeNonZero, OutputPaddingFits, StrideNonZero,
-    UpConvHasOutput,
+    ConvTranspose2dChannelsMatch, DilationNonZero, KernelSizeNonZero, OutputPaddingFits,
+    StrideNonZero, UpConvHasOutput,
 };
 use crate::kernels::gemm;
 use crate::kernels::im2col::{col2im, Geom};
@@ -17,8 +17,8 @@ use crate::kernels::{im2col::im2col, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::layers::conv::{Bias, ConvBias, Filters};
 use crate::rng::Rng;
-use crate::shown::{Dec, Decimal};
 use crate::shape::{Shape, Shape3, UpConvDim, UpConvOut};
+use crate::shown::{Dec, Decimal};
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
 use typenum::{IsLess, Le, Max, Maximum, Unsigned};

@@ -1,6 +1,5 @@
 //! Fully connected layer `y = W·x + b`, weight `[O, I]` as in PyTorch.
 use crate::check::LinearFeaturesMatch;
-use crate::shown::{Dec, Decimal};
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{gemm, packs_b, with_ws, ws_a, ws_b, Lhs, Mat, Rhs};
 #[cfg(feature = "alloc")]
@@ -8,6 +7,7 @@ use crate::kernels::{add_to, dense, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape1;
+use crate::shown::{Dec, Decimal};
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
 use typenum::{Prod, Unsigned};

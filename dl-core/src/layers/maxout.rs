@@ -1,9 +1,9 @@
 //! Maxout (Goodfellow et al., 2013): groups of `K` consecutive features, each replaced by its
 //! maximum. PyTorch has no Maxout layer; the reference is `x.view(B, N/K, K, …).max(2)`.
 use crate::check::{PiecesDivideChannels, PiecesNonZero};
-use crate::shown::{Dec, Decimal, Show, ShowShape};
 use crate::layer::Layer;
 use crate::shape::{AtLeast1, Shape, Shape1, Shape3};
+use crate::shown::{Dec, Decimal, Show, ShowShape};
 use core::marker::PhantomData;
 use core::ops::{Div, Rem};
 use typenum::{Eq, IsEqual, Max, Mod, Quot, Unsigned, U0, U1};

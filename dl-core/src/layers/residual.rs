@@ -4,10 +4,10 @@
 //! the projection shortcut (1×1 convolution, stride 2). Both branches read the same input and
 //! must produce the same shape, which [`SameShape`] checks as a type-level bit.
 use crate::check::ShapesMatch;
-use crate::shown::{Show, ShowShape};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1, Shape2, Shape3};
+use crate::shown::{Show, ShowShape};
 use core::ops::BitAnd;
 use typenum::{And, Eq, IsEqual, B0};
 

@@ -1,11 +1,11 @@
 //! Up-sampling by an integer factor (`nn.Upsample`, nearest or bilinear) and `Crop`, the two
 //! halves of a fully convolutional net's skip link: up-sample a coarse map, crop it to the fine one.
 use crate::check::{CropFits, ScaleFactorPositive};
-use crate::shown::{Dec, Decimal};
 #[cfg(feature = "alloc")]
 use crate::kernels::par;
 use crate::layer::Layer;
 use crate::shape::{Shape, Shape3};
+use crate::shown::{Dec, Decimal};
 use core::marker::PhantomData;
 use core::ops::{Add, Mul};
 use typenum::{Gr, IsGreater, IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};

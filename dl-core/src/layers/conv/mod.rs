@@ -12,8 +12,9 @@ pub(crate) mod sample;
 mod tests;
 
 use crate::check::{
-    Conv2dChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups, KernelFitsInput,
-    KernelSizeNonZero, OutChannelsDivisibleByGroups, SameKernelFitsInput, StrideNonZero,
+    Conv2dChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups,
+    KernelFitsInput, KernelSizeNonZero, OutChannelsDivisibleByGroups, SameKernelFitsInput,
+    StrideNonZero,
 };
 use crate::kernels::depthwise::{self, Depthwise};
 use crate::kernels::im2col::Geom;
@@ -21,8 +22,8 @@ use crate::kernels::im2col::Geom;
 use crate::kernels::par;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
-use crate::shown::{Dec, Decimal};
 use crate::shape::{pads, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
+use crate::shown::{Dec, Decimal, Show, ShowShape};
 use core::marker::PhantomData;
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
@@ -209,7 +210,11 @@ where
     I: Decimal,
     Dec<C>: Conv2dChannelsMatch<Dec<I>>,
     (H, W): Window2<K, S, P, D>,
-    <(H, W) as Window2<K, S, P, D>>::Fits: KernelFitsInput,
+    Shape3<C, H, W>: ShowShape,
+    K::H: Decimal,
+    K::W: Decimal,
+    <(H, W) as Window2<K, S, P, D>>::Fits:
+        KernelFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, D>>::SameFits: SameKernelFitsInput,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
     I: Unsigned + DivisibleBy<G>,

@@ -1,11 +1,11 @@
 //! Batch normalisation (`nn.BatchNorm1d` / `nn.BatchNorm2d`): train mode normalises with the
 //! batch's statistics and updates the running averages, eval mode uses the running ones.
 use crate::check::{BatchNorm1dFeaturesMatch, BatchNorm2dChannelsMatch};
-use crate::shown::{Dec, Decimal};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::math;
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1, Shape3};
+use crate::shown::{Dec, Decimal};
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
 
