@@ -1,7 +1,15 @@
-//! Validity checks as traits implemented only for `B1`, each with a message naming the problem.
+//! Validity checks as traits, each with a message naming the problem.
 //!
-//! A layer's `impl` asks for e.g. `<H as ConvDim<..>>::Fits: KernelFitsInput`; when the type
-//! is `B0` the compiler prints the message below instead of a typenum arithmetic error.
+//! Three forms:
+//! - `check_trait!`: implemented only for `B1`; a layer's `impl` asks e.g.
+//!   `<O as DivisibleBy<G>>::Divides: OutChannelsDivisibleByGroups`, and when the type is `B0`
+//!   the compiler prints the message instead of a typenum arithmetic error;
+//! - `bit_check_trait!`: the same, with the numbers it is about (in decimal, [`crate::shown`])
+//!   as type parameters the message prints (`KernelFitsInput<KH, KW, Input>`);
+//! - `match_trait!`: an equality asked in decimal, `Dec<C>: Conv2dChannelsMatch<Dec<I>>`,
+//!   implemented for `T: X<T>` only, one trait per layer kind, so the first line of a
+//!   hand-composed chain's error names the kind and both numbers
+//!   ("this Conv2d takes `Dim<3>` input channels, the input has `Dim<6>`").
 
 use crate::shown::ShowShape;
 
