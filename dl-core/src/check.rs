@@ -1,7 +1,15 @@
-//! Validity checks as traits implemented only for `B1`, each with a message naming the problem.
+//! Validity checks as traits, each with a message naming the problem.
 //!
-//! A layer's `impl` asks for e.g. `<H as ConvDim<..>>::Fits: KernelFitsInput`; when the type
-//! is `B0` the compiler prints the message below instead of a typenum arithmetic error.
+//! Three forms:
+//! - `check_trait!`: implemented only for `B1`; a layer's `impl` asks e.g.
+//!   `<O as DivisibleBy<G>>::Divides: OutChannelsDivisibleByGroups`, and when the type is `B0`
+//!   the compiler prints the message instead of a typenum arithmetic error;
+//! - `bit_check_trait!`: the same, with the numbers it is about (in decimal, [`crate::shown`])
+//!   as type parameters the message prints (`KernelFitsInput<KH, KW, Input>`);
+//! - `match_trait!`: an equality asked in decimal, `Dec<C>: Conv2dChannelsMatch<Dec<I>>`,
+//!   implemented for `T: X<T>` only, one trait per layer kind, so the first line of a
+//!   hand-composed chain's error names the kind and both numbers
+//!   ("this Conv2d takes `Dim<3>` input channels, the input has `Dim<6>`").
 
 use crate::shown::ShowShape;
 
@@ -12,6 +20,32 @@ macro_rules! check_trait {
         pub trait $name {}
         #[diagnostic::do_not_recommend]
         impl $name for typenum::B1 {}
+    };
+}
+
+/// An equality check in decimal: `$name<Want>` is implemented for `Want` alone, and a layer asks
+/// `<Got as Decimal>::Out: $name<<Want as Decimal>::Out>` (or two shapes through [`ShowShape`]),
+/// so on a mismatch rustc's first line names both values in decimal (`{Self}` is what arrives,
+/// `{Want}` what the layer takes). One trait per layer kind, so the message names the kind.
+macro_rules! match_trait {
+    ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<Want> {}
+        #[diagnostic::do_not_recommend]
+        impl<T> $name<T> for T {}
+    };
+}
+
+/// A check on a computed bit (`B1` = valid) that carries the numbers it is about as extra type
+/// parameters (in decimal, [`crate::shown`]) so the message can print them.
+macro_rules! bit_check_trait {
+    ($(#[$doc:meta])* $name:ident<$($p:ident),*>, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<$($p),*> {}
+        #[diagnostic::do_not_recommend]
+        impl<$($p),*> $name<$($p),*> for typenum::B1 {}
     };
 }
 
@@ -86,11 +120,18 @@ impl<A: StrideNonZero, B: StrideNonZero> StrideNonZero for (A, B) {}
 /// Per axis: both non-zero.
 impl<A: DilationNonZero, B: DilationNonZero> DilationNonZero for (A, B) {}
 
-check_trait!(
-    /// The dilated kernel (or pooling window) fits inside the padded input.
-    KernelFitsInput,
-    "kernel larger than the padded input: the dilated kernel D·(K−1)+1 exceeds H+2P",
-    "this layer's kernel does not fit the input it receives",
+bit_check_trait!(
+    /// A `Conv2d`'s dilated kernel fits inside its padded input (kernel and input shown).
+    KernelFitsInput<KernelH, KernelW, Input>,
+    "kernel larger than the padded input: this Conv2d's `{KernelH}`×`{KernelW}` kernel (D·(K−1)+1 if dilated) exceeds its input `{Input}` plus padding",
+    "this Conv2d's `{KernelH}`×`{KernelW}` kernel does not fit its input `{Input}`",
+    "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
+);
+bit_check_trait!(
+    /// A pooling window, dilated, fits inside the padded input (window and input shown).
+    WindowFitsInput<KernelH, KernelW, Input>,
+    "pooling window larger than the padded input: this pooling layer's `{KernelH}`×`{KernelW}` window (D·(K−1)+1 if dilated) exceeds its input `{Input}` plus padding",
+    "this pooling layer's `{KernelH}`×`{KernelW}` window does not fit its input `{Input}`",
     "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
 );
 check_trait!(
@@ -107,12 +148,68 @@ check_trait!(
     "this layer's padding removes the whole output",
     "output size is (H−1)·S − 2P + D·(K−1) + 1 + output_padding"
 );
-check_trait!(
-    /// The input's channel count is the layer's `in_channels`.
-    ChannelsMatch,
-    "channel mismatch: the input's channel count differs from this layer's in_channels",
-    "this layer expects a different number of input channels",
-    "the first type parameter of Conv2d/BatchNorm2d/... is the input channel count"
+match_trait!(
+    /// A `Conv2d`'s input has its `in_channels` (asked in decimal: `Dim<C>` against `Dim<I>`).
+    Conv2dChannelsMatch,
+    "channel mismatch: this Conv2d takes `{Want}` input channels, the input has `{Self}`",
+    "this Conv2d's in_channels is `{Want}`, the input has `{Self}` channels",
+    "Conv2d<I, O, K, …> takes I input channels: I must be the previous layer's output channel count"
+);
+match_trait!(
+    /// A `ConvTranspose2d`'s input has its `in_channels`.
+    ConvTranspose2dChannelsMatch,
+    "channel mismatch: this ConvTranspose2d takes `{Want}` input channels, the input has `{Self}`",
+    "this ConvTranspose2d's in_channels is `{Want}`, the input has `{Self}` channels",
+    "ConvTranspose2d<I, O, K, …> takes I input channels: I must be the previous layer's output channel count"
+);
+match_trait!(
+    /// A `BatchNorm2d`'s input has its channel count.
+    BatchNorm2dChannelsMatch,
+    "channel mismatch: this BatchNorm2d normalises `{Want}` channels, the input has `{Self}`",
+    "this BatchNorm2d has `{Want}` channels, the input has `{Self}`",
+    "BatchNorm2d<C> normalises C channels: C must be the previous layer's output channel count"
+);
+match_trait!(
+    /// A `BatchNorm1d`'s input has its feature count.
+    BatchNorm1dFeaturesMatch,
+    "width mismatch: this BatchNorm1d normalises `{Want}` features, the input has `{Self}`",
+    "this BatchNorm1d has `{Want}` features, the input has `{Self}`",
+    "BatchNorm1d<N> normalises N features: N must be the previous layer's width"
+);
+match_trait!(
+    /// A `Linear`'s input width is its `in_features`.
+    LinearFeaturesMatch,
+    "width mismatch: this Linear takes `{Want}` input features, the input has `{Self}`",
+    "this Linear's in_features is `{Want}`, the input has `{Self}` features",
+    "Linear<I, O> takes I input features; after Flatten the width is C·H·W of the previous feature map"
+);
+match_trait!(
+    /// Two tensors added together have the same shape (both shown through [`ShowShape`]).
+    ShapesMatch,
+    "residual add of two different shapes: the main branch gives `{Self}`, the shortcut `{Want}`",
+    "the main branch gives `{Self}`, the shortcut `{Want}`",
+    "Residual<F, S> adds F(x) and S(x), which need the same shape"
+);
+bit_check_trait!(
+    /// Feature maps concatenated along channels have the same spatial size.
+    SpatialMatch<A, B>,
+    "concat of feature maps with different spatial sizes: the branches give `{A}` and `{B}`",
+    "the branches give `{A}` and `{B}`",
+    "channel concat needs every input to have the same H and W"
+);
+bit_check_trait!(
+    /// A crop window lies inside the input (per axis: offset + size ≤ length).
+    CropFits<Offset, Size, Length>,
+    "crop larger than its input: offset `{Offset}` + size `{Size}` exceeds the input's `{Length}`",
+    "the crop window (offset `{Offset}` + size `{Size}`) does not fit the input's `{Length}`",
+    "Crop<H', W', top, left> needs top+H' ≤ H and left+W' ≤ W"
+);
+bit_check_trait!(
+    /// The channel count divides evenly into Maxout pieces.
+    PiecesDivideChannels<Input, Pieces>,
+    "Maxout: the input `{Input}` does not split into groups of `{Pieces}` pieces",
+    "this Maxout cannot split its input `{Input}` evenly into `{Pieces}` pieces",
+    "Maxout<K> maps N features (or channels) to N/K, so K must divide N"
 );
 check_trait!(
     /// A grouped convolution's input channels split evenly into its groups.
@@ -127,41 +224,6 @@ check_trait!(
     "groups do not divide out_channels: Conv2d<I, O, …, G> needs O to be a multiple of G",
     "this Conv2d's out_channels O is not a multiple of its groups G",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
-);
-check_trait!(
-    /// The input's width is the layer's `in_features`.
-    FeaturesMatch,
-    "width mismatch: the input's feature count differs from this Linear's in_features",
-    "this Linear expects a different input width",
-    "after Flatten the width is C·H·W of the previous feature map"
-);
-check_trait!(
-    /// Two tensors added together have the same shape.
-    ShapesMatch,
-    "residual add of two different shapes",
-    "the two branches produce different shapes",
-    "Add needs both inputs to be the same [C, H, W]"
-);
-check_trait!(
-    /// Feature maps concatenated along channels have the same spatial size.
-    SpatialMatch,
-    "concat of feature maps with different spatial sizes",
-    "the branches produce different H×W",
-    "channel concat needs every input to have the same H and W"
-);
-check_trait!(
-    /// A crop window lies inside the input.
-    CropFits,
-    "crop larger than its input",
-    "the crop window (offset + size) does not fit the input",
-    "Crop<H', W', top, left> needs top+H' ≤ H and left+W' ≤ W"
-);
-check_trait!(
-    /// The channel count divides evenly into Maxout pieces.
-    PiecesDivideChannels,
-    "Maxout: the feature count is not a multiple of the number of pieces",
-    "this Maxout cannot split its input evenly",
-    "Maxout<K> maps N features to N/K, so K must divide N"
 );
 check_trait!(
     /// A transposed convolution's output padding is below its stride or its dilation.

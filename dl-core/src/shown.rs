@@ -248,7 +248,10 @@ pick_of!(MapOf<C, H, W>: (B0, B1, B0));
 pick_of!(MapOf<C, H, W>: (B0, B0, B1));
 pick_of!(MapOf<C, H, W>: (B0, B0, B0));
 
-type Dec<N> = <N as Decimal>::Out;
+/// `N` in decimal: `Dec<U6>` is `Dim<6>`.
+pub type Dec<N> = <N as Decimal>::Out;
+/// A shape in decimal: `Show<Shape3<U1, U28, U28>>` is `Map<1, 28, 28>`.
+pub type Show<S> = <S as ShowShape>::Out;
 type IsSmall<N> = <Dec<N> as Shown>::Small;
 
 impl<N: Decimal> ShowShape for crate::Shape1<N>
@@ -268,4 +271,45 @@ where
     ((IsSmall<C>, IsSmall<H>, IsSmall<W>), Dec<C>, Dec<H>, Dec<W>): Pick,
 {
     type Out = <((IsSmall<C>, IsSmall<H>, IsSmall<W>), Dec<C>, Dec<H>, Dec<W>) as Pick>::Out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::SameShape;
+    use crate::{Shape1, Shape2, Shape3};
+    use typenum::consts::*;
+    use typenum::{Prod, Sum};
+
+    /// Compiles only when `A` and `B` are one type.
+    fn same<A, B>()
+    where
+        (A, B): SameShape,
+    {
+    }
+
+    #[test]
+    fn small_numbers_are_dims() {
+        same::<Dec<U0>, Dim<0>>();
+        same::<Dec<U6>, Dim<6>>();
+        same::<Dec<U1024>, Dim<1024>>();
+        same::<Show<Shape3<U1, U28, U28>>, Map<1, 28, 28>>();
+        same::<Show<Shape2<U3, U1024>>, Matrix<3, 1024>>();
+        same::<Show<Shape1<U10>>, Vector<10>>();
+    }
+
+    #[test]
+    fn big_numbers_split_in_thousands() {
+        same::<Dec<Sum<U1024, U1>>, Big<1, 25>>();
+        same::<Dec<U2048>, Big<2, 48>>();
+        same::<Dec<Prod<U16, U100>>, Big<1, 600>>();
+        same::<Dec<Sum<Prod<U25, U1000>, U88>>, Big<25, 88>>();
+        same::<Show<Shape1<Sum<Prod<U25, U1000>, U88>>>, VectorOf<Big<25, 88>>>();
+        same::<Show<Shape1<Prod<U512, U49>>>, VectorOf<Big<25, 88>>>();
+        same::<Show<Shape2<U4096, U3>>, MatrixOf<Big<4, 96>, Dim<3>>>();
+        same::<Show<Shape3<U3, U2048, U7>>, MapOf<Dim<3>, Big<2, 48>, Dim<7>>>();
+        same::<Dec<Prod<U1000, U1000>>, Big<1000, 0>>();
+        same::<Dec<Sum<Prod<Sum<U1024, U1>, U1000>, U7>>, Huge<1, 25, 7>>();
+        same::<Dec<Sum<Prod<U1000, Prod<U1024, U1000>>, U5>>, Huge<1024, 0, 5>>();
+    }
 }

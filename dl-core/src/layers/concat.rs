@@ -5,6 +5,7 @@ use crate::check::SpatialMatch;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{ConcatChannels, Shape, Shape1, Shape3};
+use crate::shown::{Show, ShowShape};
 use core::ops::{Add, BitAnd};
 use typenum::{And, Eq, IsEqual, B1};
 
@@ -53,7 +54,9 @@ crate::layer::module_pair!(Concat<A, B>);
 impl<In: Shape, A: Layer<In>, B: Layer<In>> Layer<In> for Concat<A, B>
 where
     A::Out: ConcatShape<B::Out>,
-    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatch,
+    A::Out: ShowShape,
+    B::Out: ShowShape,
+    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatch<Show<A::Out>, Show<B::Out>>,
 {
     type Out = Concatenated<A::Out, B::Out>;
     /// Channels are outermost in a sample, so each branch writes straight into its slice of `y`.

@@ -7,8 +7,8 @@
 //! the true sizes: with output padding the output has rows no input pixel reaches (bias only),
 //! which the convolution formula would not produce.
 use crate::check::{
-    ChannelsMatch, DilationNonZero, KernelSizeNonZero, OutputPaddingFits, StrideNonZero,
-    UpConvHasOutput,
+    ConvTranspose2dChannelsMatch, DilationNonZero, KernelSizeNonZero, OutputPaddingFits,
+    StrideNonZero, UpConvHasOutput,
 };
 use crate::kernels::gemm;
 use crate::kernels::im2col::{col2im, Geom};
@@ -18,9 +18,10 @@ use crate::layer::{Layer, Module, Zeroable};
 use crate::layers::conv::{Bias, ConvBias, Filters};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape3, UpConvDim, UpConvOut};
+use crate::shown::{Dec, Decimal};
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
-use typenum::{Eq, IsEqual, IsLess, Le, Max, Maximum, Unsigned};
+use typenum::{IsLess, Le, Max, Maximum, Unsigned};
 
 /// PyTorch's rule for output padding, `OP < max(S, D)`, as a type ([`OutputPadding::Fits`]).
 pub trait OutputPadding<S, D> {
@@ -194,8 +195,9 @@ impl<C, H, W, I, O, K, S, P, D, OP, B> Layer<Shape3<C, H, W>>
     for ConvTranspose2d<I, O, K, S, P, D, OP, B>
 where
     Shape3<C, H, W>: Shape,
-    C: IsEqual<I>,
-    Eq<C, I>: ChannelsMatch,
+    C: Decimal,
+    I: Decimal,
+    Dec<C>: ConvTranspose2dChannelsMatch<Dec<I>>,
     H: UpConvDim<K, S, P, D, OP>,
     W: UpConvDim<K, S, P, D, OP>,
     <H as UpConvDim<K, S, P, D, OP>>::Fits: UpConvHasOutput,

@@ -1,5 +1,5 @@
 //! Fully connected layer `y = W·x + b`, weight `[O, I]` as in PyTorch.
-use crate::check::FeaturesMatch;
+use crate::check::LinearFeaturesMatch;
 #[cfg(feature = "alloc")]
 use crate::kernels::gemm::{gemm, packs_b, with_ws, ws_a, ws_b, Lhs, Mat, Rhs};
 #[cfg(feature = "alloc")]
@@ -7,9 +7,10 @@ use crate::kernels::{add_to, dense, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape1;
+use crate::shown::{Dec, Decimal};
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
-use typenum::{Eq, IsEqual, Prod, Unsigned};
+use typenum::{Prod, Unsigned};
 
 /// `O` outputs from `I` inputs: carries the weight length `O·I` once.
 pub trait Dense<I>: ArrayLength {
@@ -62,9 +63,9 @@ impl<I: Unsigned, O: Dense<I>> Module for Linear<I, O> {
 
 impl<N, I, O> Layer<Shape1<N>> for Linear<I, O>
 where
-    N: ArrayLength + IsEqual<I>,
-    Eq<N, I>: FeaturesMatch,
-    I: Unsigned,
+    N: ArrayLength + Decimal,
+    I: Unsigned + Decimal,
+    Dec<N>: LinearFeaturesMatch<Dec<I>>,
     O: Dense<I> + 'static,
 {
     type Out = Shape1<O>;
@@ -118,9 +119,9 @@ impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
 #[cfg(feature = "alloc")]
 impl<N, I, O> crate::layer::Train<Shape1<N>> for Linear<I, O>
 where
-    N: ArrayLength + IsEqual<I>,
-    Eq<N, I>: FeaturesMatch,
-    I: Unsigned,
+    N: ArrayLength + Decimal,
+    I: Unsigned + Decimal,
+    Dec<N>: LinearFeaturesMatch<Dec<I>>,
     O: Dense<I> + 'static,
     Self: Send + Sync,
 {

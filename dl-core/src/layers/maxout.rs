@@ -3,6 +3,7 @@
 use crate::check::{PiecesDivideChannels, PiecesNonZero};
 use crate::layer::Layer;
 use crate::shape::{AtLeast1, Shape, Shape1, Shape3};
+use crate::shown::{Dec, Decimal, Show, ShowShape};
 use core::marker::PhantomData;
 use core::ops::{Div, Rem};
 use typenum::{Eq, IsEqual, Max, Mod, Quot, Unsigned, U0, U1};
@@ -85,16 +86,17 @@ fn maxout(k: usize, m: usize, x: &[f32], y: &mut [f32], arg: &mut [u32]) {
 impl<In, K> Layer<In> for Maxout<K>
 where
     In: MaxoutShape<K>,
-    In::Divides: PiecesDivideChannels,
-    K: Unsigned + PiecesNonZero,
+    In: ShowShape,
+    In::Divides: PiecesDivideChannels<Show<In>, Dec<K>>,
+    K: Unsigned + PiecesNonZero + Decimal,
 {
-    type Out = In::Out;
+    type Out = <In as MaxoutShape<K>>::Out;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
         maxout(
             K::USIZE,
             In::INNER,
             &x[..In::NUMEL],
-            &mut y[..<In::Out as Shape>::NUMEL],
+            &mut y[..<<In as MaxoutShape<K>>::Out as Shape>::NUMEL],
             &mut [],
         );
     }

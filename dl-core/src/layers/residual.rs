@@ -7,6 +7,7 @@ use crate::check::ShapesMatch;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1, Shape2, Shape3};
+use crate::shown::{Show, ShowShape};
 use core::ops::BitAnd;
 use typenum::{And, Eq, IsEqual, B0};
 
@@ -140,8 +141,9 @@ impl<F: Module, Sc: Module> Module for Residual<F, Sc> {
 
 impl<In: Shape, F: Layer<In>, Sc: Layer<In>> Layer<In> for Residual<F, Sc>
 where
-    F::Out: SameShape<Sc::Out>,
-    ShapeEq<F::Out, Sc::Out>: ShapesMatch,
+    F::Out: ShowShape,
+    Sc::Out: ShowShape,
+    Show<F::Out>: ShapesMatch<Show<Sc::Out>>,
 {
     type Out = F::Out;
     /// `F` writes into `y` with its own scratch; then `Sc(x)` needs an output-sized buffer

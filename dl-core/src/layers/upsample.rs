@@ -5,6 +5,7 @@ use crate::check::{CropFits, ScaleFactorPositive};
 use crate::kernels::par;
 use crate::layer::Layer;
 use crate::shape::{Shape, Shape3};
+use crate::shown::{Dec, Decimal};
 use core::marker::PhantomData;
 use core::ops::{Add, Mul};
 use typenum::{Gr, IsGreater, IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};
@@ -241,10 +242,14 @@ where
     Shape3<C, OH, OW>: Shape,
     H: CropDim<OH, TOP>,
     W: CropDim<OW, LEFT>,
-    <H as CropDim<OH, TOP>>::Fits: CropFits,
-    <W as CropDim<OW, LEFT>>::Fits: CropFits,
-    TOP: Unsigned,
-    LEFT: Unsigned,
+    H: Decimal,
+    W: Decimal,
+    OH: Decimal,
+    OW: Decimal,
+    TOP: Unsigned + Decimal,
+    LEFT: Unsigned + Decimal,
+    <H as CropDim<OH, TOP>>::Fits: CropFits<Dec<TOP>, Dec<OH>, Dec<H>>,
+    <W as CropDim<OW, LEFT>>::Fits: CropFits<Dec<LEFT>, Dec<OW>, Dec<W>>,
 {
     type Out = Shape3<C, OH, OW>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {

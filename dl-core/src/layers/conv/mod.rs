@@ -12,8 +12,9 @@ pub(crate) mod sample;
 mod tests;
 
 use crate::check::{
-    ChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups, KernelFitsInput,
-    KernelSizeNonZero, OutChannelsDivisibleByGroups, SameKernelFitsInput, StrideNonZero,
+    Conv2dChannelsMatch, DilationNonZero, GroupsNonZero, InChannelsDivisibleByGroups,
+    KernelFitsInput, KernelSizeNonZero, OutChannelsDivisibleByGroups, SameKernelFitsInput,
+    StrideNonZero,
 };
 use crate::kernels::depthwise::{self, Depthwise};
 use crate::kernels::im2col::Geom;
@@ -22,13 +23,14 @@ use crate::kernels::par;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{pads, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
+use crate::shown::{Dec, Decimal, Show, ShowShape};
 use core::marker::PhantomData;
 use core::ops::Mul;
 use generic_array::{ArrayLength, GenericArray};
 use groups::{group_bias, per_group};
 pub use groups::{DivisibleBy, PerGroup};
 use sample::Plan;
-use typenum::{Eq, IsEqual, Max, Prod, Unsigned, U1};
+use typenum::{Max, Prod, Unsigned, U1};
 
 /// `O` filters of `I/G` channels, `Kh×Kw` ([`PerAxis`]: `K` or `(Kh, Kw)`; `G` groups, 1 by
 /// default): carries the weight length `O·(I/G)·Kh·Kw` once.
@@ -204,10 +206,15 @@ pub type Conv2dOut<O, H, W, K, S, P, D> = WindowOut<O, H, W, K, S, P, D>;
 impl<C, H, W, I, O, K, S, P, D, B, G> Layer<Shape3<C, H, W>> for Conv2d<I, O, K, S, P, D, B, G>
 where
     Shape3<C, H, W>: Shape,
-    C: IsEqual<I>,
-    Eq<C, I>: ChannelsMatch,
+    C: Decimal,
+    I: Decimal,
+    Dec<C>: Conv2dChannelsMatch<Dec<I>>,
     (H, W): Window2<K, S, P, D>,
-    <(H, W) as Window2<K, S, P, D>>::Fits: KernelFitsInput,
+    Shape3<C, H, W>: ShowShape,
+    K::H: Decimal,
+    K::W: Decimal,
+    <(H, W) as Window2<K, S, P, D>>::Fits:
+        KernelFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, D>>::SameFits: SameKernelFitsInput,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
     I: Unsigned + DivisibleBy<G>,

@@ -1,13 +1,13 @@
 //! Batch normalisation (`nn.BatchNorm1d` / `nn.BatchNorm2d`): train mode normalises with the
 //! batch's statistics and updates the running averages, eval mode uses the running ones.
-use crate::check::ChannelsMatch;
+use crate::check::{BatchNorm1dFeaturesMatch, BatchNorm2dChannelsMatch};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::math;
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape1, Shape3};
+use crate::shown::{Dec, Decimal};
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
-use typenum::{Eq, IsEqual};
 
 mod eps;
 pub use eps::{DefaultEps, Eps, EpsValue, ValidEps};
@@ -136,8 +136,9 @@ impl<C: ArrayLength, D, E: EpsValue> BatchNorm<C, D, E> {
 impl<C2, H, W, C, E: ValidEps> Layer<Shape3<C2, H, W>> for BatchNorm<C, Maps, E>
 where
     Shape3<C2, H, W>: Shape,
-    C2: IsEqual<C>,
-    Eq<C2, C>: ChannelsMatch,
+    C2: Decimal,
+    C: Decimal,
+    Dec<C2>: BatchNorm2dChannelsMatch<Dec<C>>,
     C: ArrayLength,
 {
     type Out = Shape3<C2, H, W>;
@@ -148,8 +149,9 @@ where
 
 impl<N, C, E: ValidEps> Layer<Shape1<N>> for BatchNorm<C, Features, E>
 where
-    N: ArrayLength + IsEqual<C>,
-    Eq<N, C>: ChannelsMatch,
+    N: ArrayLength + Decimal,
+    C: Decimal,
+    Dec<N>: BatchNorm1dFeaturesMatch<Dec<C>>,
     C: ArrayLength,
 {
     type Out = Shape1<N>;

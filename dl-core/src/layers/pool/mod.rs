@@ -12,12 +12,13 @@
 //! padding average pooling follows TF instead: each window is divided by its taps inside the
 //! input (the padding not counted).
 use crate::check::{
-    DilationNonZero, KernelFitsInput, KernelSizeNonZero, PoolPaddingAtMostHalfKernel,
-    SameKernelFitsInput, StrideNonZero,
+    DilationNonZero, KernelSizeNonZero, PoolPaddingAtMostHalfKernel, SameKernelFitsInput,
+    StrideNonZero, WindowFitsInput,
 };
 use crate::kernels::im2col::Geom;
 use crate::layer::Layer;
 use crate::shape::{pads, Floor, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
+use crate::shown::{Dec, Decimal, Show, ShowShape};
 use core::marker::PhantomData;
 use typenum::{U0, U1};
 
@@ -204,7 +205,11 @@ impl<C, H, W, K, S, P, D, M> Layer<Shape3<C, H, W>> for MaxPool2d<K, S, P, D, M>
 where
     Shape3<C, H, W>: Shape,
     (H, W): Window2<K, S, P, D, M>,
-    <(H, W) as Window2<K, S, P, D, M>>::Fits: KernelFitsInput,
+    Shape3<C, H, W>: ShowShape,
+    K::H: Decimal,
+    K::W: Decimal,
+    <(H, W) as Window2<K, S, P, D, M>>::Fits:
+        WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, D, M>>::SameFits: SameKernelFitsInput,
     <(H, W) as Window2<K, S, P, D, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, D, M>: Shape,
@@ -223,7 +228,11 @@ impl<C, H, W, K, S, P, M> Layer<Shape3<C, H, W>> for AvgPool2d<K, S, P, M>
 where
     Shape3<C, H, W>: Shape,
     (H, W): Window2<K, S, P, U1, M>,
-    <(H, W) as Window2<K, S, P, U1, M>>::Fits: KernelFitsInput,
+    Shape3<C, H, W>: ShowShape,
+    K::H: Decimal,
+    K::W: Decimal,
+    <(H, W) as Window2<K, S, P, U1, M>>::Fits:
+        WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, U1, M>>::SameFits: SameKernelFitsInput,
     <(H, W) as Window2<K, S, P, U1, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, U1, M>: Shape,
