@@ -230,4 +230,35 @@ mod tests {
             assert_eq!(d, want_s, "act_backward, {t} threads");
         }
     }
+
+    /// The training forward of a convolution `chanconv` runs (LeNet-5's second one, 6 → 16,
+    /// 5×5, no padding) gives the bits of `conv2d_infer` sample by sample, with its activation,
+    /// on one thread and on two.
+    #[test]
+    fn conv2d_forward_matches_per_sample_inference() {
+        use crate::kernels::im2col::Geom;
+        let g = Geom::new(6, 14, 14, [5, 5], [1, 1], [0; 4], [1, 1]);
+        let (o, n) = (16, 64);
+        let (xn, yn) = (6 * 14 * 14, o * g.cols());
+        let w: std::vec::Vec<f32> = (0..o * g.rows())
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) * 0.01)
+            .collect();
+        let b: std::vec::Vec<f32> = (0..o).map(|i| i as f32 * 0.1 - 0.7).collect();
+        let x: std::vec::Vec<f32> = (0..n * xn)
+            .map(|i| ((i * 13 % 97) as f32 - 48.0) * 0.02)
+            .collect();
+        let relu = |_: usize, r: &mut [f32]| r.iter_mut().for_each(|v| *v = ReLU::f(*v));
+        let mut want = std::vec![0.0f32; n * yn];
+        let mut s = std::vec![0.0f32; (o * g.rows()).max(conv_scratch(g, o))];
+        for (xi, yi) in x.chunks_exact(xn).zip(want.chunks_exact_mut(yn)) {
+            conv2d_infer(&w, &b, &g, xi, yi, &mut s, relu);
+        }
+        for t in [1, 2] {
+            crate::kernels::par::set_threads(t);
+            let mut y = std::vec![f32::NAN; n * yn];
+            conv2d_forward(&w, &b, &g, n, &x, &mut y, &mut Work::default(), relu);
+            let same = y.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{t} threads");
+        }
+    }
 }

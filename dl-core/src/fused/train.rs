@@ -89,7 +89,9 @@ fn sum_grads(pieces: &[Piece], gw: &mut [f32], gb: &mut [f32]) {
 }
 
 /// `Conv2d` over `n` samples, the batch split over the thread pool; `post(o, row)` runs on
-/// each output row (bias added; an empty `b` is none) while it is in cache.
+/// each output row or plane (bias added; an empty `b` is none) while it is in cache. Where
+/// [`chanconv`](crate::kernels::chanconv) is usable each thread's range runs as batched
+/// inference does ([`conv2d_infer_batch`]: the weights packed once per range, not per sample).
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
     w: &[f32],
@@ -112,6 +114,16 @@ pub fn conv2d_forward<F: Fn(usize, &mut [f32]) + Sync>(
             let k = ys.len() / yn;
             let xs = &x[start * xn..][..k * xn];
             winograd::forward(w, b, g, k, xs, ys, &mut pc.cols, &post);
+        });
+        return;
+    }
+    if crate::kernels::chanconv::usable(g, o) {
+        // one range per thread, the weights packed once per range (as batched inference)
+        let ps = work.pieces(p, 0, 0, 0, 0);
+        par::for_chunks_parts(ps, n, &mut y[..n * yn], yn, |pc, start, ys| {
+            let k = ys.len() / yn;
+            let xs = &x[start * xn..][..k * xn];
+            conv2d_infer_batch(w, b, g, k, xs, ys, &mut pc.cols, &post);
         });
         return;
     }
