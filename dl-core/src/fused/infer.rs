@@ -127,6 +127,8 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
 ) {
     let (r, m) = (g.rows(), g.cols());
     let o = w.len() / r;
+    // a scratch shorter than `conv_scratch` fails here, whichever kernel would run
+    let scratch = &mut scratch[..conv_scratch(*g, o)];
     // the direct kernels (AVX-512; bias and post their own), straight into y
     if chanconv::usable(g, o) && scratch.len() >= o * r {
         chanconv::pack(w, o, r, scratch);
@@ -378,7 +380,8 @@ mod tests {
     /// The shapes of the direct kernels ([`rowconv`], [`chanconv`]) on every path — the
     /// shifted-window product (portable, AVX2) and the direct kernels straight into `y`
     /// (AVX-512) — the definition's values within rounding, the AVX2 product and AVX-512 to the
-    /// bit, `post` on each plane after the bias, and nothing written past [`conv_scratch`].
+    /// bit, `post` on each plane after the bias, nothing written past [`conv_scratch`], and a
+    /// scratch one float shorter refused.
     #[test]
     fn direct_kernel_shapes_on_every_path() {
         // (c, h, w, k, pad, o, bias): LeNet-5's two convolutions, no bias, no padding (the
@@ -416,6 +419,14 @@ mod tests {
                 force_path(None);
                 assert_eq!(seen, (0..o).collect::<Vec<_>>(), "case {i}, {path:?}");
                 assert!(y[n].is_nan() && s[sl].is_nan(), "case {i}, {path:?}");
+                // a scratch one float short is refused on every path, whatever it would use
+                if sl > 0 {
+                    let short = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mut y = vec![0.0; n];
+                        conv2d_infer(&wt, &b, &g, &x, &mut y, &mut s[..sl - 1], |_, _| {})
+                    }));
+                    assert!(short.is_err(), "case {i}, {path:?}: short scratch accepted");
+                }
                 for (j, (a, e)) in y[..n].iter().zip(&want).enumerate() {
                     let e = e.max(-0.25);
                     assert!((a - e).abs() <= 1e-5, "case {i}, {path:?}, {j}: {a} vs {e}");
