@@ -299,13 +299,14 @@ exponents_in_range!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 2
 
 /// A check that a batch or tensor given to an entry point (a network's `forward`, `infer`, …, a
 /// loss) has the shape the entry point takes: `$name<S>` is implemented for `$ty<T>` when the
-/// shape `T` is `S`. It asks two things of `T`, in this order:
-/// - `$same`: `T` and `S` shown in decimal ([`crate::shown`]) are the same, so a batch of another
-///   shape fails first with both shapes in decimal (`its samples are Map<1, 16, 16>, the
-///   network's input is Map<1, 12, 12>`), the caret on the argument;
-/// - [`SameShape`]: `S` is `T` (one implementation, for `(S, S)`), which gives the methods
-///   their type and lets rustc infer an unannotated `Batch::zeros(n)` from the call; on a
-///   mismatch it adds a second error that says it repeats the first.
+/// shape `T` is `S`. It asks one thing: `(S, T): $same<Show<S>, Show<T>>`, implemented for
+/// `(S, S)` only (whatever the two shown shapes), so
+/// - a batch of another shape fails with both shapes in decimal ([`crate::shown`]) in the
+///   message (`its samples are Map<1, 16, 16>, the network's input is Map<1, 12, 12>`), the
+///   caret on the argument, and one error only;
+/// - the one implementation, for a pair of one type, gives the methods their type and lets
+///   rustc infer an unannotated `Batch::zeros(n)` from the call (the shown shapes are extra
+///   parameters, free in the implementation, so they take no part in the inference).
 ///
 /// Generic code over a shape `S` that calls these entry points needs `S: ShowShape` as well as
 /// `S: Shape` (every concrete shape has it).
@@ -324,8 +325,7 @@ macro_rules! shape_of_trait {
         where
             T: crate::Shape + ShowShape,
             S: crate::Shape + ShowShape,
-            <T as ShowShape>::Out: $same<<S as ShowShape>::Out>,
-            (S, T): SameShape,
+            (S, T): $same<<S as ShowShape>::Out, <T as ShowShape>::Out>,
         {
             fn typed(&self) -> &crate::$ty<S> {
                 same_type(self)
@@ -336,19 +336,10 @@ macro_rules! shape_of_trait {
         }
         #[doc(hidden)]
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = "shapes shown as `Map<C, H, W>`, `Matrix<R, C>` or `Vector<N>` (a size over 1,024 as `Big<thousands, rest>`)")]
-        pub trait $same<E> {}
-        impl<E> $same<E> for E {}
+        pub trait $same<E, Got> {}
+        impl<T, E, Got> $same<E, Got> for (T, T) {}
     };
 }
-
-/// The two shapes of the pair are one (see `shape_of_trait`; a pair, so rustc infers either
-/// from the other): on a mismatch, a second error after the one with the shapes in decimal.
-#[diagnostic::on_unimplemented(
-    message = "(the same shape mismatch as the error above, in typenum)",
-    label = "the error above, again"
-)]
-pub trait SameShape {}
-impl<T> SameShape for (T, T) {}
 
 /// `a` as `B` when the two are one type (the shape checks above prove it).
 fn same_type<A: 'static, B: 'static>(a: &A) -> &B {
@@ -370,36 +361,36 @@ shape_of_trait!(
     /// A batch of a network's input shape `S` (`x`, `dx`).
     InputBatch for Batch,
     SameInputShape,
-    "batch of the wrong shape: its samples are `{Self}`, the network's input is `{E}`",
-    "samples `{Self}`, not the network's input `{E}`"
+    "batch of the wrong shape: its samples are `{Got}`, the network's input is `{E}`",
+    "samples `{Got}`, not the network's input `{E}`"
 );
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A batch of a network's output shape `S` (`y`, `dy`).
     OutputBatch for Batch,
     SameOutputShape,
-    "batch of the wrong shape: its samples are `{Self}`, the network's output is `{E}`",
-    "samples `{Self}`, not the network's output `{E}`"
+    "batch of the wrong shape: its samples are `{Got}`, the network's output is `{E}`",
+    "samples `{Got}`, not the network's output `{E}`"
 );
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A loss target batch of the output's shape `S`.
     TargetBatch for Batch,
     SameTargetShape,
-    "loss target of the wrong shape: its samples are `{Self}`, the output it is compared with is `{E}`",
-    "target samples `{Self}`, not the output's `{E}`"
+    "loss target of the wrong shape: its samples are `{Got}`, the output it is compared with is `{E}`",
+    "target samples `{Got}`, not the output's `{E}`"
 );
 shape_of_trait!(
     /// One sample of a network's input shape `S`.
     InputTensor for Tensor,
     SameInputTensorShape,
-    "tensor of the wrong shape: it is `{Self}`, the network's input is `{E}`",
-    "a `{Self}` tensor, not the network's input `{E}`"
+    "tensor of the wrong shape: it is `{Got}`, the network's input is `{E}`",
+    "a `{Got}` tensor, not the network's input `{E}`"
 );
 shape_of_trait!(
     /// One sample of a network's output shape `S`.
     OutputTensor for Tensor,
     SameOutputTensorShape,
-    "tensor of the wrong shape: it is `{Self}`, the network's output is `{E}`",
-    "a `{Self}` tensor, not the network's output `{E}`"
+    "tensor of the wrong shape: it is `{Got}`, the network's output is `{E}`",
+    "a `{Got}` tensor, not the network's output `{E}`"
 );

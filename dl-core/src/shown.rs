@@ -322,7 +322,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::SameShape;
+    /// Implemented for a pair of one type.
+    trait SameShape {}
+    impl<T> SameShape for (T, T) {}
     use crate::{Shape1, Shape2, Shape3};
     use typenum::consts::*;
     use typenum::{Prod, Sum};
