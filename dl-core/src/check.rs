@@ -1,15 +1,19 @@
 //! Validity checks as traits, each with a message naming the problem.
 //!
-//! Three forms:
+//! The forms:
 //! - `check_trait!`: implemented only for `B1`; a layer's `impl` asks e.g.
-//!   `<O as DivisibleBy<G>>::Divides: OutChannelsDivisibleByGroups`, and when the type is `B0`
-//!   the compiler prints the message instead of a typenum arithmetic error;
+//!   `<(H, W) as Window2<…>>::HalfKernel: PoolPaddingAtMostHalfKernel`, and when the type is
+//!   `B0` the compiler prints the message instead of a typenum arithmetic error;
 //! - `bit_check_trait!`: the same, with the numbers it is about (in decimal, [`crate::shown`])
 //!   as type parameters the message prints (`KernelFitsInput<KH, KW, Input>`);
 //! - `match_trait!`: an equality asked in decimal, `Dec<C>: Conv2dChannelsMatch<Dec<I>>`,
 //!   implemented for `T: X<T>` only, one trait per layer kind, so the first line of a
 //!   hand-composed chain's error names the kind and both numbers
-//!   ("this Conv2d takes `Dim<3>` input channels, the input has `Dim<6>`").
+//!   ("this Conv2d takes `Dim<3>` input channels, the input has `Dim<6>`");
+//! - `nonzero_trait!`: a hyper-parameter that must not be 0, asked as `Dim<0>` or `NotZero`
+//!   (`IfZero<D>: DilationNonZero`), so the `help:` line reads "not implemented for
+//!   `Dim<0>`"; `zero_rest_trait!`: a remainder in decimal that must be `Dim<0>`
+//!   (`Dec<Mod<I, G>>: InChannelsDivisibleByGroups<Dec<I>, Dec<G>>`).
 
 use crate::shown::ShowShape;
 
@@ -49,15 +53,16 @@ macro_rules! bit_check_trait {
     };
 }
 
-/// A check that a hyper-parameter (a typenum unsigned) is not 0: implemented for every
-/// `UInt` (1, 2, …), not for `UTerm` (0).
+/// A check that a hyper-parameter is not 0, asked as [`crate::shown::IfZero`]`<D>: $name`:
+/// implemented for [`crate::shown::NotZero`] (every `UInt`), not for `Dim<0>` (`UTerm`), so
+/// the `help:` line reads "not implemented for `Dim<0>`".
 macro_rules! nonzero_trait {
     ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
         #[diagnostic::do_not_recommend]
-        impl<U: typenum::Unsigned, B: typenum::Bit> $name for typenum::UInt<U, B> {}
+        impl $name for crate::shown::NotZero {}
     };
 }
 
@@ -134,18 +139,20 @@ bit_check_trait!(
     "this pooling layer's `{KernelH}`×`{KernelW}` window does not fit its input `{Input}`",
     "output size is ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1, which needs D·(K−1)+1 ≤ H+2P"
 );
-check_trait!(
-    /// TF `'same'` padding with a dilated kernel no larger than the input.
-    SameKernelFitsInput,
-    "padding 'same' with a dilated kernel D·(K−1)+1 larger than the input",
-    "this layer's 'same' padding would pad more than the input it covers",
+bit_check_trait!(
+    /// TF `'same'` padding with a dilated kernel no larger than the input (kernel, dilation and
+    /// input shown).
+    SameKernelFitsInput<KernelH, KernelW, Dilation, Input>,
+    "padding 'same' with a dilated kernel larger than the input: this layer's `{KernelH}`×`{KernelW}` kernel with dilation `{Dilation}` spans D·(K−1)+1 pixels, more than its input `{Input}`",
+    "this layer's `{KernelH}`×`{KernelW}` kernel, dilated by `{Dilation}`, does not fit its input `{Input}`",
     "'same' pads max((⌈N/S⌉−1)·S + D·(K−1) + 1 − N, 0) per axis; it needs D·(K−1)+1 ≤ N"
 );
-check_trait!(
-    /// A transposed convolution produces at least one pixel.
-    UpConvHasOutput,
-    "transposed convolution has no output: (H−1)·S + D·(K−1) + 1 + output_padding ≤ 2P",
-    "this layer's padding removes the whole output",
+bit_check_trait!(
+    /// A transposed convolution produces at least one pixel (padding and the size before the
+    /// padding is removed shown).
+    UpConvHasOutput<Padding, Full>,
+    "transposed convolution has no output: this ConvTranspose2d's padding `{Padding}` removes its whole output `{Full}` ((H−1)·S + D·(K−1) + 1 + output_padding ≤ 2P)",
+    "this ConvTranspose2d's padding `{Padding}` on each side removes its whole output `{Full}`",
     "output size is (H−1)·S − 2P + D·(K−1) + 1 + output_padding"
 );
 match_trait!(
@@ -211,25 +218,39 @@ bit_check_trait!(
     "this Maxout cannot split its input `{Input}` evenly into `{Pieces}` pieces",
     "Maxout<K> maps N features (or channels) to N/K, so K must divide N"
 );
-check_trait!(
-    /// A grouped convolution's input channels split evenly into its groups.
-    InChannelsDivisibleByGroups,
-    "groups do not divide in_channels: Conv2d<I, …, G> needs I to be a multiple of G",
-    "this Conv2d's in_channels I is not a multiple of its groups G",
+/// A check on a remainder in decimal (`Dec<Mod<N, G>>: $name<Dec<N>, Dec<G>>`): implemented for
+/// `Dim<0>` only, so a non-zero remainder is the `help:` line's type and the message names the
+/// numbers.
+macro_rules! zero_rest_trait {
+    ($(#[$doc:meta])* $name:ident<$($p:ident),*>, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<$($p),*> {}
+        #[diagnostic::do_not_recommend]
+        impl<$($p),*> $name<$($p),*> for crate::shown::Dim<0> {}
+    };
+}
+zero_rest_trait!(
+    /// A grouped convolution's input channels split evenly into its groups (asked of the
+    /// remainder `I mod G` in decimal).
+    InChannelsDivisibleByGroups<In, Groups>,
+    "groups do not divide in_channels: this Conv2d's `{In}` input channels leave `{Self}` over in `{Groups}` groups",
+    "this Conv2d's in_channels `{In}` is not a multiple of its groups `{Groups}`",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
 );
-check_trait!(
+zero_rest_trait!(
     /// A grouped convolution's output channels split evenly into its groups.
-    OutChannelsDivisibleByGroups,
-    "groups do not divide out_channels: Conv2d<I, O, …, G> needs O to be a multiple of G",
-    "this Conv2d's out_channels O is not a multiple of its groups G",
+    OutChannelsDivisibleByGroups<Out, Groups>,
+    "groups do not divide out_channels: this Conv2d's `{Out}` output channels leave `{Self}` over in `{Groups}` groups",
+    "this Conv2d's out_channels `{Out}` is not a multiple of its groups `{Groups}`",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
 );
-check_trait!(
-    /// A transposed convolution's output padding is below its stride or its dilation.
-    OutputPaddingFits,
-    "transposed convolution: output_padding must be smaller than either stride or dilation",
-    "this layer's output padding is too large",
+bit_check_trait!(
+    /// A transposed convolution's output padding is below its stride or its dilation (the three
+    /// shown).
+    OutputPaddingFits<OutputPadding, Stride, Dilation>,
+    "transposed convolution: this ConvTranspose2d's output_padding `{OutputPadding}` is smaller than neither its stride `{Stride}` nor its dilation `{Dilation}`",
+    "this ConvTranspose2d's output_padding `{OutputPadding}` is not below its stride `{Stride}` or dilation `{Dilation}`",
     "output_padding only picks among the output sizes a stride leaves ambiguous; PyTorch needs OP < max(S, D)"
 );
 check_trait!(
@@ -261,23 +282,31 @@ check_trait!(
     "this pooling layer pads more than half its window",
     "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch"
 );
-check_trait!(
-    /// A batch-norm ε `Eps<M, E>` (M·10⁻ᴱ) has an exponent of at most 38.
-    EpsExponentInRange,
-    "BatchNorm eps = M·10⁻ᴱ with E > 38: below f32's normal range (≈ 1.2e-38)",
-    "this BatchNorm's eps exponent E is above 38",
-    "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>; E ≤ 38"
-);
+/// A batch-norm ε `Eps<M, E>` (M·10⁻ᴱ) has an exponent of at most 38 (asked in decimal,
+/// `Dec<E>: EpsExponentInRange`, implemented for `Dim<0>` … `Dim<38>`).
+#[diagnostic::on_unimplemented(
+    message = "BatchNorm eps = M·10⁻ᴱ with E = `{Self}` > 38: below f32's normal range (≈ 1.2e-38)",
+    label = "this BatchNorm's eps exponent E is `{Self}`, above 38",
+    note = "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>; E ≤ 38"
+)]
+pub trait EpsExponentInRange {}
+macro_rules! exponents_in_range {
+    ($($n:literal)*) => {
+        $(#[diagnostic::do_not_recommend] impl EpsExponentInRange for crate::shown::Dim<$n> {})*
+    };
+}
+exponents_in_range!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
 
 /// A check that a batch or tensor given to an entry point (a network's `forward`, `infer`, …, a
 /// loss) has the shape the entry point takes: `$name<S>` is implemented for `$ty<T>` when the
-/// shape `T` is `S`. It asks two things of `T`, in this order:
-/// - `$same`: `T` and `S` shown in decimal ([`crate::shown`]) are the same, so a batch of another
-///   shape fails first with both shapes in decimal (`its samples are Map<1, 16, 16>, the
-///   network's input is Map<1, 12, 12>`), the caret on the argument;
-/// - [`SameShape`]: `S` is `T` (one implementation, for `(S, S)`), which gives the methods
-///   their type and lets rustc infer an unannotated `Batch::zeros(n)` from the call; on a
-///   mismatch it adds a second error that says it repeats the first.
+/// shape `T` is `S`. It asks one thing: `(S, T): $same<Show<S>, Show<T>>`, implemented for
+/// `(S, S)` only (whatever the two shown shapes), so
+/// - a batch of another shape fails with both shapes in decimal ([`crate::shown`]) in the
+///   message (`its samples are Map<1, 16, 16>, the network's input is Map<1, 12, 12>`), the
+///   caret on the argument, and one error only;
+/// - the one implementation, for a pair of one type, gives the methods their type and lets
+///   rustc infer an unannotated `Batch::zeros(n)` from the call (the shown shapes are extra
+///   parameters, free in the implementation, so they take no part in the inference).
 ///
 /// Generic code over a shape `S` that calls these entry points needs `S: ShowShape` as well as
 /// `S: Shape` (every concrete shape has it).
@@ -296,8 +325,7 @@ macro_rules! shape_of_trait {
         where
             T: crate::Shape + ShowShape,
             S: crate::Shape + ShowShape,
-            <T as ShowShape>::Out: $same<<S as ShowShape>::Out>,
-            (S, T): SameShape,
+            (S, T): $same<<S as ShowShape>::Out, <T as ShowShape>::Out>,
         {
             fn typed(&self) -> &crate::$ty<S> {
                 same_type(self)
@@ -308,19 +336,10 @@ macro_rules! shape_of_trait {
         }
         #[doc(hidden)]
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = "shapes shown as `Map<C, H, W>`, `Matrix<R, C>` or `Vector<N>` (a size over 1,024 as `Big<thousands, rest>`)")]
-        pub trait $same<E> {}
-        impl<E> $same<E> for E {}
+        pub trait $same<E, Got> {}
+        impl<T, E, Got> $same<E, Got> for (T, T) {}
     };
 }
-
-/// The two shapes of the pair are one (see `shape_of_trait`; a pair, so rustc infers either
-/// from the other): on a mismatch, a second error after the one with the shapes in decimal.
-#[diagnostic::on_unimplemented(
-    message = "(the same shape mismatch as the error above, in typenum)",
-    label = "the error above, again"
-)]
-pub trait SameShape {}
-impl<T> SameShape for (T, T) {}
 
 /// `a` as `B` when the two are one type (the shape checks above prove it).
 fn same_type<A: 'static, B: 'static>(a: &A) -> &B {
@@ -342,36 +361,36 @@ shape_of_trait!(
     /// A batch of a network's input shape `S` (`x`, `dx`).
     InputBatch for Batch,
     SameInputShape,
-    "batch of the wrong shape: its samples are `{Self}`, the network's input is `{E}`",
-    "samples `{Self}`, not the network's input `{E}`"
+    "batch of the wrong shape: its samples are `{Got}`, the network's input is `{E}`",
+    "samples `{Got}`, not the network's input `{E}`"
 );
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A batch of a network's output shape `S` (`y`, `dy`).
     OutputBatch for Batch,
     SameOutputShape,
-    "batch of the wrong shape: its samples are `{Self}`, the network's output is `{E}`",
-    "samples `{Self}`, not the network's output `{E}`"
+    "batch of the wrong shape: its samples are `{Got}`, the network's output is `{E}`",
+    "samples `{Got}`, not the network's output `{E}`"
 );
 #[cfg(feature = "alloc")]
 shape_of_trait!(
     /// A loss target batch of the output's shape `S`.
     TargetBatch for Batch,
     SameTargetShape,
-    "loss target of the wrong shape: its samples are `{Self}`, the output it is compared with is `{E}`",
-    "target samples `{Self}`, not the output's `{E}`"
+    "loss target of the wrong shape: its samples are `{Got}`, the output it is compared with is `{E}`",
+    "target samples `{Got}`, not the output's `{E}`"
 );
 shape_of_trait!(
     /// One sample of a network's input shape `S`.
     InputTensor for Tensor,
     SameInputTensorShape,
-    "tensor of the wrong shape: it is `{Self}`, the network's input is `{E}`",
-    "a `{Self}` tensor, not the network's input `{E}`"
+    "tensor of the wrong shape: it is `{Got}`, the network's input is `{E}`",
+    "a `{Got}` tensor, not the network's input `{E}`"
 );
 shape_of_trait!(
     /// One sample of a network's output shape `S`.
     OutputTensor for Tensor,
     SameOutputTensorShape,
-    "tensor of the wrong shape: it is `{Self}`, the network's output is `{E}`",
-    "a `{Self}` tensor, not the network's output `{E}`"
+    "tensor of the wrong shape: it is `{Got}`, the network's output is `{E}`",
+    "a `{Got}` tensor, not the network's output `{E}`"
 );

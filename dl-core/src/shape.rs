@@ -168,6 +168,8 @@ pub trait UpConvDim<K, S, P, D, OP> {
     type Output: Unsigned;
     /// `B1` when the output is at least one pixel.
     type Fits;
+    /// The size before the padding is removed, [`UpConvFull`] (shown when `Fits` is `B0`).
+    type Full;
 }
 /// `(H−1)·S + D·(K−1) + 1 + OP`: the transposed convolution's size before padding is removed.
 pub type UpConvFull<H, K, S, D, OP> = Sum<Sum<Prod<Sub1<H>, S>, Dilated<K, D>>, OP>;
@@ -192,6 +194,7 @@ where
     type Output =
         Diff<Maximum<UpConvFull<H, AtLeast1<K>, S, D, OP>, Sum<Prod<P, U2>, B1>>, Prod<P, U2>>;
     type Fits = GrEq<UpConvFull<H, AtLeast1<K>, S, D, OP>, Sum<Prod<P, U2>, B1>>;
+    type Full = UpConvFull<H, AtLeast1<K>, S, D, OP>;
 }
 /// Transposed convolution output size `(H−1)·S − 2P + D·(K−1) + 1 + OP`.
 pub type UpConvOut<H, K, S, P, D, OP> = <H as UpConvDim<K, S, P, D, OP>>::Output;

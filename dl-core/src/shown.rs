@@ -68,8 +68,11 @@ macro_rules! small {
         $(impl Small for typenum::consts::$u { type Out = Dim<$n>; })*
     };
 }
+impl Small for typenum::consts::U0 {
+    type Out = Dim<0>;
+}
 small!(
-    U0 0, U1 1, U2 2, U3 3, U4 4, U5 5, U6 6, U7 7, U8 8, U9 9, U10 10, U11 11,
+    U1 1, U2 2, U3 3, U4 4, U5 5, U6 6, U7 7, U8 8, U9 9, U10 10, U11 11,
     U12 12, U13 13, U14 14, U15 15, U16 16, U17 17, U18 18, U19 19, U20 20, U21 21, U22 22, U23 23,
     U24 24, U25 25, U26 26, U27 27, U28 28, U29 29, U30 30, U31 31, U32 32, U33 33, U34 34, U35 35,
     U36 36, U37 37, U38 38, U39 39, U40 40, U41 41, U42 42, U43 43, U44 44, U45 45, U46 46, U47 47,
@@ -250,6 +253,49 @@ pick_of!(MapOf<C, H, W>: (B0, B0, B0));
 
 /// `N` in decimal: `Dec<U6>` is `Dim<6>`.
 pub type Dec<N> = <N as Decimal>::Out;
+
+/// A kernel size, stride or dilation in decimal: one number (`U3`, for both axes) as [`Dec`],
+/// a per-axis pair `(U3, U0)` as a pair `(Dim<3>, Dim<0>)`.
+pub trait DecimalHyper {
+    /// The decimal form.
+    type Out;
+}
+impl<U: typenum::Unsigned, B: typenum::Bit> DecimalHyper for typenum::UInt<U, B>
+where
+    Self: Decimal,
+{
+    type Out = Dec<Self>;
+}
+impl DecimalHyper for typenum::UTerm {
+    type Out = Dim<0>;
+}
+impl<A: Decimal, B: Decimal> DecimalHyper for (A, B) {
+    type Out = (Dec<A>, Dec<B>);
+}
+/// A hyper-parameter in decimal ([`DecimalHyper`]): `DecHyper<(U3, U0)>` is `(Dim<3>, Dim<0>)`.
+pub type DecHyper<N> = <N as DecimalHyper>::Out;
+
+/// Any number but 0, as the checks that refuse a 0 see it ([`ZeroShown`]).
+pub struct NotZero;
+/// A hyper-parameter as the checks that refuse a 0 see it: 0 (`UTerm`) is `Dim<0>`, any other
+/// number (a `UInt`, never 0 in typenum) is [`NotZero`], a per-axis pair a pair. So the
+/// `help:` line of `IfZero<D>: DilationNonZero` reads "not implemented for `Dim<0>`", at the
+/// cost of two impls (no decimal conversion).
+pub trait ZeroShown {
+    /// `Dim<0>` or [`NotZero`].
+    type Out;
+}
+impl<U, B> ZeroShown for typenum::UInt<U, B> {
+    type Out = NotZero;
+}
+impl ZeroShown for typenum::UTerm {
+    type Out = Dim<0>;
+}
+impl<A: ZeroShown, B: ZeroShown> ZeroShown for (A, B) {
+    type Out = (A::Out, B::Out);
+}
+/// `N` as [`ZeroShown`]: `IfZero<U0>` is `Dim<0>`, `IfZero<U3>` is [`NotZero`].
+pub type IfZero<N> = <N as ZeroShown>::Out;
 /// A shape in decimal: `Show<Shape3<U1, U28, U28>>` is `Map<1, 28, 28>`.
 pub type Show<S> = <S as ShowShape>::Out;
 type IsSmall<N> = <Dec<N> as Shown>::Small;
@@ -276,7 +322,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::SameShape;
+    /// Implemented for a pair of one type.
+    trait SameShape {}
+    impl<T> SameShape for (T, T) {}
     use crate::{Shape1, Shape2, Shape3};
     use typenum::consts::*;
     use typenum::{Prod, Sum};

@@ -7,6 +7,7 @@ use crate::check::SlopeDenominatorNonZero;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::math;
 use crate::shape::Shape;
+use crate::shown::{IfZero, ZeroShown};
 use core::marker::PhantomData;
 use typenum::Unsigned;
 
@@ -162,8 +163,10 @@ pub mod fns {
             1.0 - y * y
         }
     }
-    impl<N: SlopeNumerator, D: Unsigned + SlopeDenominatorNonZero + Send + Sync + 'static>
-        Activation for LeakyReLU<N, D>
+    impl<N: SlopeNumerator, D> Activation for LeakyReLU<N, D>
+    where
+        D: Unsigned + ZeroShown + Send + Sync + 'static,
+        IfZero<D>: SlopeDenominatorNonZero,
     {
         #[inline]
         fn f(x: f32) -> f32 {

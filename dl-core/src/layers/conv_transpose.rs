@@ -18,7 +18,7 @@ use crate::layer::{Layer, Module, Zeroable};
 use crate::layers::conv::{Bias, ConvBias, Filters};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape3, UpConvDim, UpConvOut};
-use crate::shown::{Dec, Decimal};
+use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
 use typenum::{IsLess, Le, Max, Maximum, Unsigned};
@@ -200,17 +200,25 @@ where
     Dec<C>: ConvTranspose2dChannelsMatch<Dec<I>>,
     H: UpConvDim<K, S, P, D, OP>,
     W: UpConvDim<K, S, P, D, OP>,
-    <H as UpConvDim<K, S, P, D, OP>>::Fits: UpConvHasOutput,
-    <W as UpConvDim<K, S, P, D, OP>>::Fits: UpConvHasOutput,
-    OP: OutputPadding<S, D> + Unsigned,
-    <OP as OutputPadding<S, D>>::Fits: OutputPaddingFits,
+    P: Decimal,
+    <H as UpConvDim<K, S, P, D, OP>>::Full: Decimal,
+    <W as UpConvDim<K, S, P, D, OP>>::Full: Decimal,
+    <H as UpConvDim<K, S, P, D, OP>>::Fits:
+        UpConvHasOutput<Dec<P>, Dec<<H as UpConvDim<K, S, P, D, OP>>::Full>>,
+    <W as UpConvDim<K, S, P, D, OP>>::Fits:
+        UpConvHasOutput<Dec<P>, Dec<<W as UpConvDim<K, S, P, D, OP>>::Full>>,
+    OP: OutputPadding<S, D> + Unsigned + Decimal,
+    <OP as OutputPadding<S, D>>::Fits: OutputPaddingFits<Dec<OP>, Dec<S>, Dec<D>>,
     ConvTranspose2dOut<O, H, W, K, S, P, D, OP>: Shape,
     I: Filters<O, K>,
     O: ArrayLength,
-    K: Unsigned + KernelSizeNonZero,
-    S: Unsigned + StrideNonZero,
+    K: Unsigned + ZeroShown,
+    IfZero<K>: KernelSizeNonZero,
+    S: Unsigned + Decimal + ZeroShown,
+    IfZero<S>: StrideNonZero,
     P: Unsigned,
-    D: Unsigned + DilationNonZero,
+    D: Unsigned + Decimal + ZeroShown,
+    IfZero<D>: DilationNonZero,
     B: ConvBias<O>,
 {
     type Out = ConvTranspose2dOut<O, H, W, K, S, P, D, OP>;

@@ -3,7 +3,7 @@
 use crate::check::{PiecesDivideChannels, PiecesNonZero};
 use crate::layer::Layer;
 use crate::shape::{AtLeast1, Shape, Shape1, Shape3};
-use crate::shown::{Dec, Decimal, Show, ShowShape};
+use crate::shown::{Dec, Decimal, IfZero, Show, ShowShape, ZeroShown};
 use core::marker::PhantomData;
 use core::ops::{Div, Rem};
 use typenum::{Eq, IsEqual, Max, Mod, Quot, Unsigned, U0, U1};
@@ -88,7 +88,9 @@ where
     In: MaxoutShape<K>,
     In: ShowShape,
     In::Divides: PiecesDivideChannels<Show<In>, Dec<K>>,
-    K: Unsigned + PiecesNonZero + Decimal,
+    K: Unsigned + Decimal,
+    K: ZeroShown,
+    IfZero<K>: PiecesNonZero,
 {
     type Out = <In as MaxoutShape<K>>::Out;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {

@@ -22,15 +22,15 @@ use crate::kernels::im2col::Geom;
 use crate::kernels::par;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
-use crate::shape::{pads, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
-use crate::shown::{Dec, Decimal, Show, ShowShape};
+use crate::shape::{pads, AtLeast1, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
+use crate::shown::{Dec, DecHyper, Decimal, DecimalHyper, IfZero, Show, ShowShape, ZeroShown};
 use core::marker::PhantomData;
-use core::ops::Mul;
+use core::ops::{Mul, Rem};
 use generic_array::{ArrayLength, GenericArray};
 use groups::{group_bias, per_group};
 pub use groups::{DivisibleBy, PerGroup};
 use sample::Plan;
-use typenum::{Max, Prod, Unsigned, U1};
+use typenum::{Max, Mod, Prod, Unsigned, U1};
 
 /// `O` filters of `I/G` channels, `Kh×Kw` ([`PerAxis`]: `K` or `(Kh, Kw)`; `G` groups, 1 by
 /// default): carries the weight length `O·(I/G)·Kh·Kw` once.
@@ -215,18 +215,29 @@ where
     K::W: Decimal,
     <(H, W) as Window2<K, S, P, D>>::Fits:
         KernelFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, D>>::SameFits: SameKernelFitsInput,
+    <(H, W) as Window2<K, S, P, D>>::SameFits:
+        SameKernelFitsInput<Dec<K::H>, Dec<K::W>, DecHyper<D>, Show<Shape3<C, H, W>>>,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
     I: Unsigned + DivisibleBy<G>,
     O: Filters<I, K, G> + DivisibleBy<G>,
-    <I as DivisibleBy<G>>::Divides: InChannelsDivisibleByGroups,
-    <O as DivisibleBy<G>>::Divides: OutChannelsDivisibleByGroups,
-    K: PerAxis + KernelSizeNonZero,
-    S: PerAxis + StrideNonZero,
+    G: Max<U1>,
+    I: Rem<AtLeast1<G>>,
+    O: Rem<AtLeast1<G>>,
+    Mod<I, AtLeast1<G>>: Decimal,
+    Mod<O, AtLeast1<G>>: Decimal,
+    Dec<Mod<I, AtLeast1<G>>>: InChannelsDivisibleByGroups<Dec<I>, Dec<G>>,
+    Dec<Mod<O, AtLeast1<G>>>: OutChannelsDivisibleByGroups<Dec<O>, Dec<G>>,
+    O: Decimal,
+    K: PerAxis + ZeroShown,
+    IfZero<K>: KernelSizeNonZero,
+    S: PerAxis + ZeroShown,
+    IfZero<S>: StrideNonZero,
     P: Padding,
-    D: PerAxis + DilationNonZero,
+    D: PerAxis + DecimalHyper + ZeroShown,
+    IfZero<D>: DilationNonZero,
     B: ConvBias<O>,
-    G: Unsigned + GroupsNonZero,
+    G: Unsigned + Decimal + ZeroShown,
+    IfZero<G>: GroupsNonZero,
 {
     type Out = Conv2dOut<O, H, W, K, S, P, D>;
     /// `Plan::forward_scratch` of one group (the groups run one after the other): the padded

@@ -18,7 +18,7 @@ use crate::check::{
 use crate::kernels::im2col::Geom;
 use crate::layer::Layer;
 use crate::shape::{pads, Floor, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
-use crate::shown::{Dec, Decimal, Show, ShowShape};
+use crate::shown::{Dec, DecHyper, Decimal, DecimalHyper, Dim, IfZero, Show, ShowShape, ZeroShown};
 use core::marker::PhantomData;
 use typenum::{U0, U1};
 
@@ -210,13 +210,17 @@ where
     K::W: Decimal,
     <(H, W) as Window2<K, S, P, D, M>>::Fits:
         WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, D, M>>::SameFits: SameKernelFitsInput,
+    <(H, W) as Window2<K, S, P, D, M>>::SameFits:
+        SameKernelFitsInput<Dec<K::H>, Dec<K::W>, DecHyper<D>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, D, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, D, M>: Shape,
-    K: PerAxis + KernelSizeNonZero,
-    S: PerAxis + StrideNonZero,
+    K: PerAxis + ZeroShown,
+    IfZero<K>: KernelSizeNonZero,
+    S: PerAxis + ZeroShown,
+    IfZero<S>: StrideNonZero,
     P: Padding,
-    D: PerAxis + DilationNonZero,
+    D: PerAxis + DecimalHyper + ZeroShown,
+    IfZero<D>: DilationNonZero,
 {
     type Out = Pool2dOut<C, H, W, K, S, P, D, M>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {
@@ -233,11 +237,14 @@ where
     K::W: Decimal,
     <(H, W) as Window2<K, S, P, U1, M>>::Fits:
         WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, U1, M>>::SameFits: SameKernelFitsInput,
+    <(H, W) as Window2<K, S, P, U1, M>>::SameFits:
+        SameKernelFitsInput<Dec<K::H>, Dec<K::W>, Dim<1>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, U1, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, U1, M>: Shape,
-    K: PerAxis + KernelSizeNonZero,
-    S: PerAxis + StrideNonZero,
+    K: PerAxis + ZeroShown,
+    IfZero<K>: KernelSizeNonZero,
+    S: PerAxis + ZeroShown,
+    IfZero<S>: StrideNonZero,
     P: Padding,
 {
     type Out = Pool2dOut<C, H, W, K, S, P, U1, M>;

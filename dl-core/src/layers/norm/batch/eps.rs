@@ -3,7 +3,8 @@
 //! infinite one cannot be written at all.
 use crate::check::{EpsExponentInRange, EpsNonZero};
 use core::marker::PhantomData;
-use typenum::{consts::U38, IsLessOrEqual, LeEq, Unsigned};
+use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
+use typenum::Unsigned;
 
 /// ε = `M`·10⁻ᴱ for [`BatchNorm`](super::BatchNorm): `Eps<U1, U5>` is 1e-5 (PyTorch's default,
 /// [`DefaultEps`]), `Eps<U1, U3>` is 0.001, `Eps<U25, U2>` is 0.25, `Eps<U2, U0>` is 2.
@@ -30,9 +31,10 @@ impl<M: Unsigned, E: Unsigned> EpsValue for Eps<M, E> {
 pub trait ValidEps: EpsValue {}
 impl<M, E> ValidEps for Eps<M, E>
 where
-    M: Unsigned + EpsNonZero,
-    E: Unsigned + IsLessOrEqual<U38>,
-    LeEq<E, U38>: EpsExponentInRange,
+    M: Unsigned + ZeroShown,
+    IfZero<M>: EpsNonZero,
+    E: Unsigned + Decimal,
+    Dec<E>: EpsExponentInRange,
 {
 }
 
