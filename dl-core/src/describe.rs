@@ -216,7 +216,12 @@ impl<In: Shape, L: Describe<In>> crate::io::Named for Network<In, L> {
 
 // ------------------------------------------------------------------ chains and blocks
 
-impl<In: Shape, A: Describe<In>, B: Describe<A::Out>> Describe<In> for Seq<A, B> {
+impl<In, A, B, const AT_A: usize, const AT_B: usize> Describe<In> for Seq<A, B, AT_A, AT_B>
+where
+    In: Shape,
+    A: Describe<In> + crate::link::LinkFits<In, AT_A>,
+    B: Describe<A::Out> + crate::link::LinkFits<A::Out, AT_B>,
+{
     const MACS: usize = A::MACS + B::MACS;
     fn text(f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str("Sequential")

@@ -35,6 +35,7 @@ pub mod io;
 pub mod kernels;
 pub mod layer;
 pub mod layers;
+pub mod link;
 #[cfg(feature = "alloc")]
 pub mod loss;
 pub mod math;

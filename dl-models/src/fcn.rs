@@ -55,14 +55,16 @@ pub trait BilinearUpsampling {
     fn bilinear_upsampling(&mut self);
 }
 
-impl<In: dl_core::Shape, A, B: BilinearUpsampling> BilinearUpsampling
-    for dl_core::Network<In, dl_core::Seq<A, B>>
+impl<In: dl_core::Shape, A, B: BilinearUpsampling, const AT_A: usize, const AT_B: usize>
+    BilinearUpsampling for dl_core::Network<In, dl_core::Seq<A, B, AT_A, AT_B>>
 {
     fn bilinear_upsampling(&mut self) {
         self.layers.1.bilinear_upsampling();
     }
 }
-impl<A, B: BilinearUpsampling> BilinearUpsampling for dl_core::Seq<A, B> {
+impl<A, B: BilinearUpsampling, const AT_A: usize, const AT_B: usize> BilinearUpsampling
+    for dl_core::Seq<A, B, AT_A, AT_B>
+{
     fn bilinear_upsampling(&mut self) {
         self.1.bilinear_upsampling();
     }

@@ -722,6 +722,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             }
             #infer_batch
         }
+        // It can be a link of a hand-composed `Seq` (its own checks ran inside).
+        impl<const AT: usize> #k::link::LinkFits<#si, AT> for #name {}
 
         #k::fused::if_alloc! {
             #[doc = #grad_doc]
