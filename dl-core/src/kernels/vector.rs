@@ -73,7 +73,9 @@ pub fn gemv(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
 /// [`gemv_avx2`]'s arithmetic on eight rows at a time: each row's two 8-lane accumulators are
 /// the halves of one 16-lane register (the same fused multiply-adds in the same order, so the
 /// same bits), and eight rows give the eight independent chains that keep both FMA pipes busy.
-/// The last rows (fewer than eight) go to [`gemv_avx2`].
+/// The eight rows are finished together: their horizontal sums by [`hsum8`], the columns past
+/// the last whole sixteen by [`tails8`], each in [`gemv_avx2`]'s order, one store of eight
+/// outputs. The last rows (fewer than eight) go to [`gemv_avx2`].
 ///
 /// # Safety
 /// The CPU supports AVX-512F, AVX2 and FMA; `w` holds `y.len()·x.len()` floats, `b` `y.len()`.
@@ -85,7 +87,7 @@ unsafe fn gemv_avx512(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
     let n16 = n / 16 * 16;
     let mut i = 0;
     while i + 8 <= rows {
-        // SAFETY: rows i..i+8 hold n floats each; j + 16 ≤ n16 ≤ n.
+        // SAFETY: rows i..i+8 hold n floats each; j + 16 ≤ n16 ≤ n; b and y hold i + 8 floats.
         unsafe {
             let r: [*const f32; 8] = core::array::from_fn(|k| w.as_ptr().add((i + k) * n));
             let mut acc = [_mm512_setzero_ps(); 8];
@@ -95,23 +97,112 @@ unsafe fn gemv_avx512(w: &[f32], x: &[f32], b: &[f32], y: &mut [f32]) {
                     acc[k] = _mm512_fmadd_ps(_mm512_loadu_ps(r[k].add(j)), xv, acc[k]);
                 }
             }
-            for k in 0..8 {
-                let v = _mm256_add_ps(
-                    _mm512_castps512_ps256(acc[k]),
-                    _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(acc[k]))),
-                );
-                let h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
-                let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-                let h = _mm_add_ss(h, _mm_shuffle_ps::<1>(h, h));
-                let row = core::slice::from_raw_parts(r[k], n);
-                let tail: f32 = row[n16..].iter().zip(&x[n16..]).map(|(a, b)| a * b).sum();
-                y[i + k] = b[i + k] + _mm_cvtss_f32(h) + tail;
+            let mut s = _mm256_add_ps(_mm256_loadu_ps(b.as_ptr().add(i)), hsum8(acc));
+            if n16 < n {
+                // an empty tail would add −0.0, which changes nothing: skipped
+                s = _mm256_add_ps(s, tails8(&r, x, n16));
             }
+            _mm256_storeu_ps(y.as_mut_ptr().add(i), s);
         }
         i += 8;
     }
     // SAFETY: as for this function; rows i.. of `w` and `b` follow on.
     unsafe { gemv_avx2(&w[i * n..], x, &b[i..], &mut y[i..]) }
+}
+
+/// The horizontal sums of eight 16-lane accumulators, lane `k` row `k`'s, each summed in
+/// [`gemv_avx2`]'s order — lanes `l + 8`, then `l + 4`, then `l + 2`, then `l + 1` added to
+/// lane `l` — with the rows side by side in registers (a transpose as it reduces: 7 adds
+/// instead of 32).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn hsum8(acc: [core::arch::x86_64::__m512; 8]) -> core::arch::x86_64::__m256 {
+    use core::arch::x86_64::*;
+    // v[q]: rows 2q, 2q + 1 as [row 2q lanes l + (l + 8), l < 8 | row 2q + 1's]
+    let v: [__m512; 4] = core::array::from_fn(|q| {
+        let (a, c) = (acc[2 * q], acc[2 * q + 1]);
+        let lo = _mm512_shuffle_f32x4::<0b01_00_01_00>(a, c);
+        let hi = _mm512_shuffle_f32x4::<0b11_10_11_10>(a, c);
+        _mm512_add_ps(lo, hi)
+    });
+    // h[q]: rows 4q..4q + 4, one per 128-bit block, each block's lanes l + (l + 4), l < 4
+    let h: [__m512; 2] = core::array::from_fn(|q| {
+        let (a, c) = (v[2 * q], v[2 * q + 1]);
+        let lo = _mm512_shuffle_f32x4::<0b10_00_10_00>(a, c);
+        let hi = _mm512_shuffle_f32x4::<0b11_01_11_01>(a, c);
+        _mm512_add_ps(lo, hi)
+    });
+    // per block t: [row t: 0 + 2, 1 + 3 | row 4 + t: 0 + 2, 1 + 3]
+    let lo = _mm512_shuffle_ps::<0b01_00_01_00>(h[0], h[1]);
+    let hi = _mm512_shuffle_ps::<0b11_10_11_10>(h[0], h[1]);
+    let e = _mm512_add_ps(lo, hi);
+    // per block t: [row t, row 4 + t, (copies)], each (0 + 2) + (1 + 3)
+    let lo = _mm512_shuffle_ps::<0b10_00_10_00>(e, e);
+    let hi = _mm512_shuffle_ps::<0b11_01_11_01>(e, e);
+    let s = _mm512_add_ps(lo, hi);
+    let rows = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    _mm512_castps512_ps256(_mm512_permutexvar_ps(rows, s))
+}
+
+/// Eight rows' sums `Σ r[k][c]·x[c]` over the columns `c` from `n16` to `x.len()` (fewer than
+/// sixteen), lane `k` row `k`'s: each product rounded, then added in column order from −0.0 —
+/// the arithmetic of `Iterator::sum` over the products, as [`gemv_avx2`]'s tail — eight columns
+/// at a time loaded per row, multiplied and transposed so that a column is one register.
+///
+/// # Safety
+/// Each `r[k]` points at `x.len()` readable floats; `n16 ≤ x.len()`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn tails8(r: &[*const f32; 8], x: &[f32], n16: usize) -> core::arch::x86_64::__m256 {
+    use core::arch::x86_64::*;
+    let n = x.len();
+    let mut t = _mm256_set1_ps(-0.0);
+    let mut c0 = n16;
+    while c0 < n {
+        let m = (n - c0).min(8);
+        let mask = _mm256_cmpgt_epi32(
+            _mm256_set1_epi32(m as i32),
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+        );
+        // SAFETY: lanes < m lie inside x and each row (c0 + m ≤ n); the others are not read.
+        let p: [__m256; 8] = unsafe {
+            let xv = _mm256_maskload_ps(x.as_ptr().add(c0), mask);
+            core::array::from_fn(|k| _mm256_mul_ps(_mm256_maskload_ps(r[k].add(c0), mask), xv))
+        };
+        // 8×8 transpose: q[c] lane k = p[k] lane c
+        let a: [__m256; 8] = core::array::from_fn(|k| {
+            let (u, v) = (p[k & !1], p[k | 1]);
+            if k & 1 == 0 {
+                _mm256_unpacklo_ps(u, v)
+            } else {
+                _mm256_unpackhi_ps(u, v)
+            }
+        });
+        // a[0] = p0p1 lo (c 0,1 | 4,5), a[1] = p0p1 hi (c 2,3 | 6,7), a[2], a[3] rows 2, 3 …
+        let bq: [__m256; 8] = core::array::from_fn(|k| {
+            let g = (k >> 2) * 4 + (k & 1);
+            let (u, v) = (a[g], a[g + 2]);
+            if k & 2 == 0 {
+                _mm256_shuffle_ps::<0b01_00_01_00>(u, v)
+            } else {
+                _mm256_shuffle_ps::<0b11_10_11_10>(u, v)
+            }
+        });
+        // bq[0..4]: rows 0–3, columns (0 | 4), (2 | 6), (1 | 5), (3 | 7); bq[4..8] rows 4–7
+        let col = |c: usize| {
+            let k = [0, 2, 1, 3][c & 3];
+            if c < 4 {
+                _mm256_permute2f128_ps::<0x20>(bq[k], bq[k + 4])
+            } else {
+                _mm256_permute2f128_ps::<0x31>(bq[k], bq[k + 4])
+            }
+        };
+        for c in 0..m {
+            t = _mm256_add_ps(t, col(c));
+        }
+        c0 += 8;
+    }
+    t
 }
 
 /// [`gemv`] with FMA: four rows by sixteen columns per step in eight accumulators.

@@ -200,6 +200,10 @@ fn matrix_vector_products() {
             (5, 15),
             (120, 400),
             (10, 84),
+            (84, 120),
+            (16, 31),
+            (9, 8),
+            (8, 24),
         ] {
             let w: Vec<f32> = (0..rows * n).map(|_| rng.normal()).collect();
             let x: Vec<f32> = (0..n).map(|_| rng.normal()).collect();
