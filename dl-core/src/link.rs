@@ -312,4 +312,16 @@ link_fits!(Flatten);
 link_fits!(GlobalAvgPool2d);
 link_fits!(Identity);
 link_fits!(impl [In2: Shape, L,] Network<In2, L>);
-link_fits!(impl [A, B, const AT_A: usize, const AT_B: usize,] Seq<A, B, AT_A, AT_B>);
+
+/// A chain as a link (a `Seq` nested by hand, or the tail of a longer one): its own links carry
+/// their positions. The bounds are the `Layer` impl's own, not `Self: Layer<In>`, so each `Seq`
+/// level costs the trait solver one step, as before (`Self: Layer<In>` made it two, and
+/// `ResNet101` alone in a fresh crate overflowed the default recursion limit).
+impl<In, A, B, const AT_A: usize, const AT_B: usize, const AT: usize> LinkFits<In, AT>
+    for Seq<A, B, AT_A, AT_B>
+where
+    In: Shape,
+    A: LinkFits<In, AT_A>,
+    B: LinkFits<A::Out, AT_B>,
+{
+}
