@@ -1,5 +1,5 @@
 //! A hand-composed chain's shape errors name the link: `Seq![…]` records each layer's position
-//! in the [`Seq`](crate::Seq) type, and a `Seq` asks each of its layers [`LinkFits<In, AT>`]
+//! in the [`Seq`](struct@crate::Seq) type, and a `Seq` asks each of its layers [`LinkFits<In, AT>`]
 //! instead of `Layer<In>`. `LinkFits` is `Layer` plus the shape checks a mistake in a chain
 //! usually trips (channels, widths, a window larger than its input, a residual or concat of
 //! different shapes, a crop, a Maxout split), asked once more with the position `AT`:
