@@ -41,8 +41,15 @@ fn a_layer_of_ones_own_and_a_network_struct_are_links() {
     Layer::<Shape1<U4>>::infer(l1, &x, &mut h, &mut []);
     h.iter_mut().for_each(|v| *v *= 2.0);
     let mut want = [0f32; 3];
-    head.infer(&h, &mut want, &mut [0f32; <Head as Layer<Shape1<U4>>>::SCRATCH]);
+    head.infer(
+        &h,
+        &mut want,
+        &mut [0f32; <Head as Layer<Shape1<U4>>>::SCRATCH],
+    );
     want.iter_mut().for_each(|v| *v *= 2.0);
     assert_eq!(y, want);
-    assert!(y.iter().any(|&v| v != 0.0), "a ReLU of random weights left something");
+    assert!(
+        y.iter().any(|&v| v != 0.0),
+        "a ReLU of random weights left something"
+    );
 }

@@ -2,8 +2,8 @@
 //! exponent, so a zero ε is a `cargo check` error (a trait bound), and a negative, NaN or
 //! infinite one cannot be written at all.
 use crate::check::{EpsExponentInRange, EpsNonZero};
-use core::marker::PhantomData;
 use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
+use core::marker::PhantomData;
 use typenum::Unsigned;
 
 /// ε = `M`·10⁻ᴱ for [`BatchNorm`](super::BatchNorm): `Eps<U1, U5>` is 1e-5 (PyTorch's default,
