@@ -102,7 +102,8 @@ impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
         if dense::tiny(n, ni, no) {
             return dense::forward(w, b, n, x, y);
         }
-        par::for_chunks(n, y, no, |start, ys| {
+        // one range per thread: each gemm call packs all of `W` (as `fused::linear_forward`)
+        par::for_chunks_whole(n, y, no, no * ni, |start, ys| {
             let rows = ys.len() / no;
             for r in ys.chunks_exact_mut(no) {
                 r.copy_from_slice(b);
