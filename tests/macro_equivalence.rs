@@ -337,3 +337,60 @@ fn negative_leaky_slope_matches_hand_composed() {
     let mut h = new_boxed::<NegativeSlopeHand>(22);
     compare::<Shape3<U2, U6, U6>, _, _>(&mut *m, &mut *h, 4);
 }
+
+network! {
+    /// A ReLU before a max-pool, which `network!`'s inference runs after the pool.
+    pub struct ReluPool: [2, 6, 8] {
+        Conv2d(2, 3, 1), ReLU,
+        MaxPool2d(2),
+    }
+}
+
+network! {
+    /// [`ReluPool`]'s convolution alone: the same kernel, its output before the ReLU.
+    pub struct ReluPoolConv: [2, 6, 8] {
+        Conv2d(2, 3, 1),
+    }
+}
+
+#[test]
+fn relu_before_max_pool_keeps_the_bits_of_relu_then_pool() {
+    type In = Shape3<U2, U6, U8>;
+    let m = ReluPool::new(5);
+    let mut c = ReluPoolConv::new(6);
+    copy_params(&*m, &mut *c);
+    // NaNs, zeros of both signs, negative and positive values, ties
+    let x: Vec<f32> = (0..2 * 6 * 8)
+        .map(|i| match i % 9 {
+            0 => f32::NAN,
+            1 => -0.0,
+            2 => 0.0,
+            3 => 0.5,
+            _ => ((i * 37 % 23) as f32 - 11.0) / 8.0,
+        })
+        .collect();
+    let mut map = vec![0.0; 3 * 6 * 8];
+    let mut s = vec![0.0; <ReluPoolConv as Layer<In>>::SCRATCH];
+    <ReluPoolConv as Layer<In>>::infer(&c, &x, &mut map, &mut s);
+    assert!(map.iter().any(|v| v.is_nan()) && map.iter().any(|&v| v < 0.0));
+    // the definition: ReLU on the map, then each window's first maximum (a NaN wins)
+    let relu = |v: f32| if v <= 0.0 { 0.0 } else { v };
+    let mut want = vec![0.0f32; 3 * 3 * 4];
+    for (o, w) in want.iter_mut().enumerate() {
+        let (ch, oy, ox) = (o / 12, o / 4 % 3, o % 4);
+        let mut best = f32::NEG_INFINITY;
+        for (r, t) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            let v = relu(map[(ch * 6 + 2 * oy + r) * 8 + 2 * ox + t]);
+            if v > best || v.is_nan() {
+                best = v;
+            }
+        }
+        *w = best;
+    }
+    let mut y = vec![0.0; 3 * 3 * 4];
+    let mut s = vec![0.0; <ReluPool as Layer<In>>::SCRATCH];
+    <ReluPool as Layer<In>>::infer(&m, &x, &mut y, &mut s);
+    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&y), bits(&want));
+    assert!(y.iter().any(|v| v.is_nan()) && y.contains(&0.0));
+}

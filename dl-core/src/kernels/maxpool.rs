@@ -164,33 +164,50 @@ mod avx512 {
         for ox in (0..ow).step_by(16) {
             let m = (ow - ox).min(16);
             let (ma, mb, mo) = (mask(2 * m), mask((2 * m).saturating_sub(16)), mask(m));
-            for row in 0..c * oh {
-                let (ch, oy) = (row / oh, row % oh);
-                let row0 = (ch * h + 2 * oy) * w + 2 * ox;
-                let mut best = _mm512_set1_ps(f32::NEG_INFINITY);
-                // SAFETY: masked loads read the 2·m floats of the m ≤ 16 windows of the block
-                // in each of the two input rows, the masked store writes m values of the row.
-                unsafe {
-                    for r in 0..2 {
-                        let p = x.as_ptr().add(row0 + r * w);
-                        let a = _mm512_maskz_loadu_ps(ma, p);
-                        let b = _mm512_maskz_loadu_ps(mb, p.add(16));
-                        for idx in [even, odd] {
-                            let v = _mm512_permutex2var_ps(a, idx, b);
-                            let take = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(v, best)
-                                | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
-                            best = _mm512_mask_mov_ps(best, take, v);
-                        }
+            for ch in 0..c {
+                for oy in 0..oh {
+                    let (row0, row) = ((ch * h + 2 * oy) * w + 2 * ox, ch * oh + oy);
+                    // SAFETY: masked loads read the 2·m floats of the m ≤ 16 windows of the
+                    // block in each of the two input rows, the masked store writes m values
+                    // of the row.
+                    unsafe {
+                        let t: [__m512; 4] = core::array::from_fn(|k| {
+                            let p = x.as_ptr().add(row0 + (k / 2) * w);
+                            let a = _mm512_maskz_loadu_ps(ma, p);
+                            let b = _mm512_maskz_loadu_ps(mb, p.add(16));
+                            _mm512_permutex2var_ps(a, if k % 2 == 0 { even } else { odd }, b)
+                        });
+                        _mm512_mask_storeu_ps(y.as_mut_ptr().add(row * ow + ox), mo, max4(t));
                     }
-                    _mm512_mask_storeu_ps(y.as_mut_ptr().add(row * ow + ox), mo, best);
                 }
             }
         }
+    }
+
+    /// The taps `t[0..4]` of sixteen windows (in the scalar loop's order) to their maxima by
+    /// [`MaxPool2d`'s rule](super): `take(take(t0, t1), take(t2, t3))`, where `take(a, b)` is
+    /// `b` when `b > a` or `b` is NaN, else `a`. That rule is associative (a NaN on the right
+    /// is the last NaN; without NaNs the left side keeps ties, so the first maximum wins), so
+    /// the pairs give the bits of the tap-by-tap fold from −∞ with half its chain of
+    /// dependent selects.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub(super) fn max4(t: [__m512; 4]) -> __m512 {
+        take(take(t[0], t[1]), take(t[2], t[3]))
+    }
+
+    /// `b` where `b > a` or `b` is NaN, `a` elsewhere.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn take(a: __m512, b: __m512) -> __m512 {
+        let m = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(b, a) | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(b, b);
+        _mm512_mask_mov_ps(a, m, b)
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx512_short {
+    use super::avx512::max4;
     use core::arch::x86_64::*;
 
     /// [`super::avx512::k2`] for short rows tiling the planes exactly (`h = 2·oh`, `w = 2·ow`,
@@ -227,16 +244,12 @@ mod avx512_short {
                 let v: [__m512; 4] = core::array::from_fn(|k| {
                     _mm512_maskz_loadu_ps(mask(span.saturating_sub(16 * k)), p.add(16 * k))
                 });
-                let mut best = _mm512_set1_ps(f32::NEG_INFINITY);
-                for k in 0..4 {
+                let t: [__m512; 4] = core::array::from_fn(|k| {
                     let lo = _mm512_permutex2var_ps(v[0], idx[k], v[1]);
                     let up = _mm512_permutex2var_ps(v[2], idx[k], v[3]);
-                    let t = _mm512_mask_mov_ps(lo, hi[k], up);
-                    let take = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(t, best)
-                        | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(t, t);
-                    best = _mm512_mask_mov_ps(best, take, t);
-                }
-                _mm512_mask_storeu_ps(y.as_mut_ptr().add(q0 * ow), mask(rows * ow), best);
+                    _mm512_mask_mov_ps(lo, hi[k], up)
+                });
+                _mm512_mask_storeu_ps(y.as_mut_ptr().add(q0 * ow), mask(rows * ow), max4(t));
             }
         }
     }

@@ -344,10 +344,26 @@ fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
                 continue;
             }
         }
+        // Inference: ReLUs before a max-pool run after it, on a quarter of the values (for
+        // 2×2): ReLU is non-decreasing, sends everything ≤ 0 to +0 and keeps NaNs, so the
+        // maximum of the ReLUs is the ReLU of the maximum, to the bit.
+        let posts = match (train, n, ops.last_mut()) {
+            (
+                false,
+                Node::Leaf(Leaf {
+                    kind: Kind::MaxPool { win, ceil: false },
+                    ..
+                }),
+                Some(last),
+            ) if win.plain() && last.posts.iter().all(|a| matches!(a, Act::ReLU)) => {
+                core::mem::take(&mut last.posts)
+            }
+            _ => Vec::new(),
+        };
         ops.push(Op {
             node: n,
             bn: None,
-            posts: Vec::new(),
+            posts,
             u: 0,
         });
     }
