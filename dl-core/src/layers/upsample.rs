@@ -5,10 +5,10 @@ use crate::check::{CropFits, ScaleFactorPositive};
 use crate::kernels::par;
 use crate::layer::Layer;
 use crate::shape::{Shape, Shape3};
-use crate::shown::{Dec, Decimal};
+use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
 use core::marker::PhantomData;
 use core::ops::{Add, Mul};
-use typenum::{Gr, IsGreater, IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};
+use typenum::{IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};
 
 /// An interpolation rule of [`Upsample`]: forward and its exact adjoint on one sample.
 pub trait UpsampleMode: Send + Sync + 'static {
@@ -152,8 +152,8 @@ where
     H: Mul<F>,
     W: Mul<F>,
     UpsampleOut<C, H, W, F>: Shape,
-    F: Unsigned + IsGreater<U0>,
-    Gr<F, U0>: ScaleFactorPositive,
+    F: Unsigned + ZeroShown,
+    IfZero<F>: ScaleFactorPositive,
     M: UpsampleMode,
 {
     type Out = UpsampleOut<C, H, W, F>;
