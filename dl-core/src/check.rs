@@ -42,7 +42,8 @@ macro_rules! match_trait {
     };
 }
 
-/// A check on a computed bit (`B1` = valid) that carries the numbers it is about as extra type
+/// A check on a computed bit (`B1` = valid, asked as [`crate::shown::Verdict`]`<bit>`, so a
+/// failure's `help:` line reads "not implemented for `Violated`") that carries the numbers it is about as extra type
 /// parameters (in decimal, [`crate::shown`]) so the message can print them.
 macro_rules! bit_check_trait {
     ($(#[$doc:meta])* $name:ident<$($p:ident),*>, $msg:literal, $label:literal, $note:literal) => {
@@ -50,7 +51,7 @@ macro_rules! bit_check_trait {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<$($p),*> {}
         #[diagnostic::do_not_recommend]
-        impl<$($p),*> $name<$($p),*> for typenum::B1 {}
+        impl<$($p),*> $name<$($p),*> for crate::shown::Holds {}
     };
 }
 

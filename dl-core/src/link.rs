@@ -101,7 +101,7 @@ macro_rules! bit_at {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<$($p,)* const AT: usize>: $base<$($p),*> {}
         #[diagnostic::do_not_recommend]
-        impl<$($p,)* const AT: usize> $name<$($p,)* AT> for typenum::B1 {}
+        impl<$($p,)* const AT: usize> $name<$($p,)* AT> for Holds {}
     };
 }
 
@@ -313,7 +313,8 @@ where
     K::H: Decimal,
     K::W: Decimal,
     (H, W): Window2<K, S, P, D>,
-    <(H, W) as Window2<K, S, P, D>>::Fits:
+    <(H, W) as Window2<K, S, P, D>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D>>::Fits>:
         KernelFitsInputAt<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>, AT>,
     K: ZeroShown,
     IfZero<K>: KernelSizeNonZeroAt<AT>,
@@ -395,7 +396,8 @@ macro_rules! pool_link_fits {
             K::H: Decimal,
             K::W: Decimal,
             (H, W): Window2<K, S, P, $dil, M>,
-            <(H, W) as Window2<K, S, P, $dil, M>>::Fits:
+            <(H, W) as Window2<K, S, P, $dil, M>>::Fits: ShownBit,
+            Verdict<<(H, W) as Window2<K, S, P, $dil, M>>::Fits>:
                 WindowFitsInputAt<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>, AT>,
             <(H, W) as Window2<K, S, P, $dil, M>>::HalfKernel: ShownBit,
             Verdict<<(H, W) as Window2<K, S, P, $dil, M>>::HalfKernel>:
@@ -423,8 +425,10 @@ where
     OW: Decimal,
     TOP: Decimal,
     LEFT: Decimal,
-    <H as CropDim<OH, TOP>>::Fits: CropFitsAt<Dec<TOP>, Dec<OH>, Dec<H>, AT>,
-    <W as CropDim<OW, LEFT>>::Fits: CropFitsAt<Dec<LEFT>, Dec<OW>, Dec<W>, AT>,
+    <H as CropDim<OH, TOP>>::Fits: ShownBit,
+    Verdict<<H as CropDim<OH, TOP>>::Fits>: CropFitsAt<Dec<TOP>, Dec<OH>, Dec<H>, AT>,
+    <W as CropDim<OW, LEFT>>::Fits: ShownBit,
+    Verdict<<W as CropDim<OW, LEFT>>::Fits>: CropFitsAt<Dec<LEFT>, Dec<OW>, Dec<W>, AT>,
 {
 }
 
@@ -433,7 +437,8 @@ where
     Self: Layer<In>,
     In: MaxoutShape<K> + ShowShape,
     K: Decimal,
-    In::Divides: PiecesDivideChannelsAt<Show<In>, Dec<K>, AT>,
+    In::Divides: ShownBit,
+    Verdict<In::Divides>: PiecesDivideChannelsAt<Show<In>, Dec<K>, AT>,
     K: ZeroShown,
     IfZero<K>: PiecesNonZeroAt<AT>,
 {
@@ -459,7 +464,8 @@ where
     B: Layer<In>,
     A::Out: ConcatShape<B::Out> + ShowShape,
     B::Out: ShowShape,
-    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatchAt<Show<A::Out>, Show<B::Out>, AT>,
+    <A::Out as ConcatShape<B::Out>>::Fits: ShownBit,
+    Verdict<<A::Out as ConcatShape<B::Out>>::Fits>: SpatialMatchAt<Show<A::Out>, Show<B::Out>, AT>,
 {
 }
 

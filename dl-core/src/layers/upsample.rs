@@ -6,6 +6,7 @@ use crate::kernels::par;
 use crate::layer::Layer;
 use crate::shape::{Shape, Shape3};
 use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
+use crate::shown::{ShownBit, Verdict};
 use core::marker::PhantomData;
 use core::ops::{Add, Mul};
 use typenum::{IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};
@@ -248,8 +249,10 @@ where
     OW: Decimal,
     TOP: Unsigned + Decimal,
     LEFT: Unsigned + Decimal,
-    <H as CropDim<OH, TOP>>::Fits: CropFits<Dec<TOP>, Dec<OH>, Dec<H>>,
-    <W as CropDim<OW, LEFT>>::Fits: CropFits<Dec<LEFT>, Dec<OW>, Dec<W>>,
+    <H as CropDim<OH, TOP>>::Fits: ShownBit,
+    Verdict<<H as CropDim<OH, TOP>>::Fits>: CropFits<Dec<TOP>, Dec<OH>, Dec<H>>,
+    <W as CropDim<OW, LEFT>>::Fits: ShownBit,
+    Verdict<<W as CropDim<OW, LEFT>>::Fits>: CropFits<Dec<LEFT>, Dec<OW>, Dec<W>>,
 {
     type Out = Shape3<C, OH, OW>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {

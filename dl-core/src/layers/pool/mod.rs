@@ -211,9 +211,11 @@ where
     Shape3<C, H, W>: ShowShape,
     K::H: Decimal,
     K::W: Decimal,
-    <(H, W) as Window2<K, S, P, D, M>>::Fits:
+    <(H, W) as Window2<K, S, P, D, M>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D, M>>::Fits>:
         WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, D, M>>::SameFits:
+    <(H, W) as Window2<K, S, P, D, M>>::SameFits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D, M>>::SameFits>:
         SameKernelFitsInput<Dec<K::H>, Dec<K::W>, DecHyper<D>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, D, M>>::HalfKernel: ShownBit,
     Verdict<<(H, W) as Window2<K, S, P, D, M>>::HalfKernel>: PoolPaddingAtMostHalfKernel,
@@ -239,9 +241,11 @@ where
     Shape3<C, H, W>: ShowShape,
     K::H: Decimal,
     K::W: Decimal,
-    <(H, W) as Window2<K, S, P, U1, M>>::Fits:
+    <(H, W) as Window2<K, S, P, U1, M>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, U1, M>>::Fits>:
         WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, U1, M>>::SameFits:
+    <(H, W) as Window2<K, S, P, U1, M>>::SameFits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, U1, M>>::SameFits>:
         SameKernelFitsInput<Dec<K::H>, Dec<K::W>, Dim<1>, Show<Shape3<C, H, W>>>,
     <(H, W) as Window2<K, S, P, U1, M>>::HalfKernel: ShownBit,
     Verdict<<(H, W) as Window2<K, S, P, U1, M>>::HalfKernel>: PoolPaddingAtMostHalfKernel,
