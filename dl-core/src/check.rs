@@ -1,9 +1,10 @@
 //! Validity checks as traits, each with a message naming the problem.
 //!
 //! The forms:
-//! - `check_trait!`: implemented only for `B1`; a layer's `impl` asks e.g.
-//!   `<(H, W) as Window2<…>>::HalfKernel: PoolPaddingAtMostHalfKernel`, and when the type is
-//!   `B0` the compiler prints the message instead of a typenum arithmetic error;
+//! - `check_trait!`: implemented only for [`Holds`](crate::shown::Holds); a layer's `impl` asks
+//!   e.g. `Verdict<<(H, W) as Window2<…>>::HalfKernel>: PoolPaddingAtMostHalfKernel`, and when
+//!   the bit is `B0` (`Violated`) the compiler prints the message instead of a typenum
+//!   arithmetic error;
 //! - `bit_check_trait!`: the same, with the numbers it is about (in decimal, [`crate::shown`])
 //!   as type parameters the message prints (`KernelFitsInput<KH, KW, Input>`);
 //! - `match_trait!`: an equality asked in decimal, `Dec<C>: Conv2dChannelsMatch<Dec<I>>`,
@@ -23,7 +24,7 @@ macro_rules! check_trait {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
         #[diagnostic::do_not_recommend]
-        impl $name for typenum::B1 {}
+        impl $name for crate::shown::Holds {}
     };
 }
 
@@ -41,7 +42,8 @@ macro_rules! match_trait {
     };
 }
 
-/// A check on a computed bit (`B1` = valid) that carries the numbers it is about as extra type
+/// A check on a computed bit (`B1` = valid, asked as [`crate::shown::Verdict`]`<bit>`, so a
+/// failure's `help:` line reads "not implemented for `Violated`") that carries the numbers it is about as extra type
 /// parameters (in decimal, [`crate::shown`]) so the message can print them.
 macro_rules! bit_check_trait {
     ($(#[$doc:meta])* $name:ident<$($p:ident),*>, $msg:literal, $label:literal, $note:literal) => {
@@ -49,7 +51,7 @@ macro_rules! bit_check_trait {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<$($p),*> {}
         #[diagnostic::do_not_recommend]
-        impl<$($p),*> $name<$($p),*> for typenum::B1 {}
+        impl<$($p),*> $name<$($p),*> for crate::shown::Holds {}
     };
 }
 
@@ -253,7 +255,7 @@ bit_check_trait!(
     "this ConvTranspose2d's output_padding `{OutputPadding}` is not below its stride `{Stride}` or dilation `{Dilation}`",
     "output_padding only picks among the output sizes a stride leaves ambiguous; PyTorch needs OP < max(S, D)"
 );
-check_trait!(
+nonzero_trait!(
     /// An up-sampling scale factor is at least 1.
     ScaleFactorPositive,
     "up-sampling by a scale factor of 0",
@@ -267,7 +269,7 @@ check_trait!(
     "this Dropout drops with probability p = NUM/DEN ≥ 1",
     "Dropout<NUM, DEN> drops each unit with probability NUM/DEN and needs NUM < DEN"
 );
-check_trait!(
+nonzero_trait!(
     /// A local response normalisation window holds at least one channel.
     WindowNotEmpty,
     "LocalResponseNorm over an empty window: size must be at least 1",

@@ -11,27 +11,36 @@
 //! Each positioned check (`Conv2dChannelsMatchAt<Want, AT>`) has the layer's own check
 //! (`Conv2dChannelsMatch<Want>`) as its supertrait, so when both fail rustc reports only the
 //! positioned one (it implies the other); a layer used outside a chain keeps the plain message.
-//! Hyper-parameter checks (kernel 0, stride 0, …) are about the layer alone and stay plain.
+//! Hyper-parameter checks (kernel 0, stride 0, eps 0, …) are asked once more with the position
+//! too (`KernelSizeNonZeroAt<AT>`), so "kernel size 0" inside a chain says which link.
 //!
 //! Every layer type needs a `LinkFits` impl to go in a `Seq`; dl-core's layers and the structs
 //! `network!` writes have one. A layer of your own gets one from [`link_fits!`](crate::link_fits!).
 
 use crate::check::{
     BatchNorm1dFeaturesMatch, BatchNorm2dChannelsMatch, Conv2dChannelsMatch,
-    ConvTranspose2dChannelsMatch, CropFits, KernelFitsInput, LinearFeaturesMatch,
-    PiecesDivideChannels, ShapesMatch, SpatialMatch, WindowFitsInput,
+    ConvTranspose2dChannelsMatch, CropFits, DilationNonZero, DropoutBelowOne, EpsExponentInRange,
+    EpsNonZero, GroupsNonZero, InChannelsDivisibleByGroups, KernelFitsInput, KernelSizeNonZero,
+    LinearFeaturesMatch, OutChannelsDivisibleByGroups, PiecesDivideChannels, PiecesNonZero,
+    PoolPaddingAtMostHalfKernel, ScaleFactorPositive, ShapesMatch, SpatialMatch, StrideNonZero,
+    WindowFitsInput, WindowNotEmpty,
 };
 use crate::layer::{Layer, Network, Seq};
 use crate::layers::conv::{ConvBias, Filters};
+use crate::layers::dropout::ProbCheck;
 use crate::layers::linear::Dense;
 use crate::layers::maxout::MaxoutShape;
-use crate::layers::norm::{Features, Maps};
+use crate::layers::norm::{Features, Maps, SizeCheck};
 use crate::layers::upsample::CropDim;
 use crate::layers::*;
+use crate::shape::AtLeast1;
 use crate::shape::{PerAxis, Shape, Shape1, Shape3, Window2};
-use crate::shown::{Dec, Decimal, Show, ShowShape};
+use crate::shown::{
+    Dec, Decimal, Dim, Holds, IfZero, NotZero, Show, ShowShape, ShownBit, Verdict, ZeroShown,
+};
+use core::ops::Rem;
 use generic_array::ArrayLength;
-use typenum::U1;
+use typenum::{Max, Mod, U1};
 
 /// `Self` can be link `AT` (counted from 0) of a [`Seq`] given `In`: [`Layer<In>`] with the
 /// shape checks asked again at that position, so the error names the link.
@@ -71,6 +80,20 @@ macro_rules! match_at {
     };
 }
 
+/// The positioned sibling of a hyper-parameter check (`nonzero_trait!`, `check_trait!`,
+/// `zero_rest_trait!`), implemented for the same type as the plain check (`NotZero`, `B1`,
+/// `Dim<0>`): an impl without a where clause, so the positioned obligation is the one that
+/// fails and is reported (a blanket `impl<T: Plain>` would fail on `T: Plain` instead).
+macro_rules! hyper_at {
+    ($(#[$doc:meta])* $name:ident<$($p:ident),*>: $base:ident for $ty:ty, $msg:literal, $label:literal, $note:literal) => {
+        $(#[$doc])*
+        #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
+        pub trait $name<$($p,)* const AT: usize>: $base<$($p),*> {}
+        #[diagnostic::do_not_recommend]
+        impl<$($p,)* const AT: usize> $name<$($p,)* AT> for $ty {}
+    };
+}
+
 /// The positioned sibling of a check on a computed bit (`bit_check_trait!`).
 macro_rules! bit_at {
     ($(#[$doc:meta])* $name:ident<$($p:ident),*>: $base:ident, $msg:literal, $label:literal, $note:literal) => {
@@ -78,7 +101,7 @@ macro_rules! bit_at {
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<$($p,)* const AT: usize>: $base<$($p),*> {}
         #[diagnostic::do_not_recommend]
-        impl<$($p,)* const AT: usize> $name<$($p,)* AT> for typenum::B1 {}
+        impl<$($p,)* const AT: usize> $name<$($p,)* AT> for Holds {}
     };
 }
 
@@ -160,6 +183,120 @@ bit_at!(
     "the output size ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1 must be at least 1 (links count from 0 in the `Seq![…]`)"
 );
 
+hyper_at!(
+    /// [`KernelSizeNonZero`] at link `AT`.
+    KernelSizeNonZeroAt<>: KernelSizeNonZero for NotZero,
+    "link {AT} of the chain: kernel size 0: a convolution kernel or pooling window must be at least 1×1",
+    "link {AT}: this layer's kernel size K is 0",
+    "Conv2d<I, O, K, …>, ConvTranspose2d<I, O, K, …>, MaxPool2d<K, …>, AvgPool2d<K, …> need K ≥ 1 (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`StrideNonZero`] at link `AT`.
+    StrideNonZeroAt<>: StrideNonZero for NotZero,
+    "link {AT} of the chain: stride 0: a convolution or pooling window must move by at least 1 pixel",
+    "link {AT}: this layer's stride S is 0",
+    "the output size ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1 divides by the stride S, which must be ≥ 1 (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`DilationNonZero`] at link `AT`.
+    DilationNonZeroAt<>: DilationNonZero for NotZero,
+    "link {AT} of the chain: dilation 0: every kernel tap would read the same pixel",
+    "link {AT}: this layer's dilation D is 0",
+    "dilation D spaces the kernel taps D pixels apart (1 = an ordinary kernel), so D ≥ 1 (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`GroupsNonZero`] at link `AT`.
+    GroupsNonZeroAt<>: GroupsNonZero for NotZero,
+    "link {AT} of the chain: groups = 0: a convolution needs at least one group",
+    "link {AT}, a Conv2d: its group count G is 0",
+    "Conv2d<I, O, K, S, P, D, B, G> splits its channels into G ≥ 1 groups (1 = an ordinary convolution; links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`InChannelsDivisibleByGroups`] at link `AT`.
+    InChannelsDivisibleByGroupsAt<In, Groups>: InChannelsDivisibleByGroups for Dim<0>,
+    "link {AT} of the chain: groups do not divide in_channels: this Conv2d's `{In}` input channels leave `{Self}` over in `{Groups}` groups",
+    "link {AT}, a Conv2d: in_channels `{In}` is not a multiple of its groups `{Groups}`",
+    "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups; links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`OutChannelsDivisibleByGroups`] at link `AT`.
+    OutChannelsDivisibleByGroupsAt<Out, Groups>: OutChannelsDivisibleByGroups for Dim<0>,
+    "link {AT} of the chain: groups do not divide out_channels: this Conv2d's `{Out}` output channels leave `{Self}` over in `{Groups}` groups",
+    "link {AT}, a Conv2d: out_channels `{Out}` is not a multiple of its groups `{Groups}`",
+    "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups; links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`PoolPaddingAtMostHalfKernel`] at link `AT`.
+    PoolPaddingAtMostHalfKernelAt<>: PoolPaddingAtMostHalfKernel for Holds,
+    "link {AT} of the chain: pooling padding larger than half the kernel: 2P > K",
+    "link {AT}, a pooling layer: it pads more than half its window",
+    "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`PiecesNonZero`] at link `AT`.
+    PiecesNonZeroAt<>: PiecesNonZero for NotZero,
+    "link {AT} of the chain: Maxout<0>: the maximum over groups of 0 pieces",
+    "link {AT}, a Maxout: it has 0 pieces",
+    "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1 (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`EpsNonZero`] at link `AT`.
+    EpsNonZeroAt<>: EpsNonZero for NotZero,
+    "link {AT} of the chain: BatchNorm eps = 0: ε must be positive (it is added to the variance before the square root)",
+    "link {AT}, a BatchNorm: its eps is Eps<0, E> = 0",
+    "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>, 0.001 is Eps<U1, U3>; M ≥ 1 (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`EpsExponentInRange`] at link `AT`.
+    EpsExponentInRangeAt<>: EpsExponentInRange for Dim<0>,
+    "link {AT} of the chain: BatchNorm eps = M·10⁻ᴱ with E = `{Self}` > 38: below f32's normal range (≈ 1.2e-38)",
+    "link {AT}, a BatchNorm: its eps exponent E is `{Self}`, above 38",
+    "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>; E ≤ 38 (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`WindowNotEmpty`] at link `AT`.
+    WindowNotEmptyAt<>: WindowNotEmpty for NotZero,
+    "link {AT} of the chain: LocalResponseNorm over an empty window: size must be at least 1",
+    "link {AT}, a LocalResponseNorm: its size is 0",
+    "LocalResponseNorm<SIZE> sums the squares of SIZE neighbouring channels (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`DropoutBelowOne`] at link `AT`.
+    DropoutBelowOneAt<>: DropoutBelowOne for Holds,
+    "link {AT} of the chain: dropout probability NUM/DEN is not below 1: every unit would be dropped",
+    "link {AT}, a Dropout: it drops with probability p = NUM/DEN ≥ 1",
+    "Dropout<NUM, DEN> drops each unit with probability NUM/DEN and needs NUM < DEN (links count from 0 in the `Seq![…]`)"
+);
+hyper_at!(
+    /// [`ScaleFactorPositive`] at link `AT`.
+    ScaleFactorPositiveAt<>: ScaleFactorPositive for NotZero,
+    "link {AT} of the chain: up-sampling by a scale factor of 0",
+    "link {AT}, an Upsample: it would produce an empty output",
+    "Upsample<F> maps [C, H, W] to [C, H·F, W·F], so F must be at least 1 (links count from 0 in the `Seq![…]`)"
+);
+
+/// Per axis, `(height, width)`: both non-zero.
+impl<A: KernelSizeNonZeroAt<AT>, B: KernelSizeNonZeroAt<AT>, const AT: usize>
+    KernelSizeNonZeroAt<AT> for (A, B)
+{
+}
+/// Per axis: both non-zero.
+impl<A: StrideNonZeroAt<AT>, B: StrideNonZeroAt<AT>, const AT: usize> StrideNonZeroAt<AT>
+    for (A, B)
+{
+}
+/// Per axis: both non-zero.
+impl<A: DilationNonZeroAt<AT>, B: DilationNonZeroAt<AT>, const AT: usize> DilationNonZeroAt<AT>
+    for (A, B)
+{
+}
+macro_rules! exponents_in_range_at {
+    ($($n:literal)*) => {
+        $(#[diagnostic::do_not_recommend] impl<const AT: usize> EpsExponentInRangeAt<AT> for Dim<$n> {})*
+    };
+}
+exponents_in_range_at!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
+
 // ------------------------------------------------------------------ layers with shape checks
 
 impl<C, H, W, I, O, K, S, P, D, B, G, const AT: usize> LinkFits<Shape3<C, H, W>, AT>
@@ -176,8 +313,23 @@ where
     K::H: Decimal,
     K::W: Decimal,
     (H, W): Window2<K, S, P, D>,
-    <(H, W) as Window2<K, S, P, D>>::Fits:
+    <(H, W) as Window2<K, S, P, D>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D>>::Fits>:
         KernelFitsInputAt<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>, AT>,
+    K: ZeroShown,
+    IfZero<K>: KernelSizeNonZeroAt<AT>,
+    S: ZeroShown,
+    IfZero<S>: StrideNonZeroAt<AT>,
+    D: ZeroShown,
+    IfZero<D>: DilationNonZeroAt<AT>,
+    G: Max<U1> + Decimal + ZeroShown,
+    IfZero<G>: GroupsNonZeroAt<AT>,
+    I: Rem<AtLeast1<G>>,
+    O: Rem<AtLeast1<G>> + Decimal,
+    Mod<I, AtLeast1<G>>: Decimal,
+    Mod<O, AtLeast1<G>>: Decimal,
+    Dec<Mod<I, AtLeast1<G>>>: InChannelsDivisibleByGroupsAt<Dec<I>, Dec<G>, AT>,
+    Dec<Mod<O, AtLeast1<G>>>: OutChannelsDivisibleByGroupsAt<Dec<O>, Dec<G>, AT>,
 {
 }
 
@@ -191,11 +343,18 @@ where
     B: ConvBias<O>,
     C: Decimal,
     Dec<C>: ConvTranspose2dChannelsMatchAt<Dec<I>, AT>,
+    K: ZeroShown,
+    IfZero<K>: KernelSizeNonZeroAt<AT>,
+    S: ZeroShown,
+    IfZero<S>: StrideNonZeroAt<AT>,
+    D: ZeroShown,
+    IfZero<D>: DilationNonZeroAt<AT>,
 {
 }
 
 impl<C2, H, W, C, E, const AT: usize> LinkFits<Shape3<C2, H, W>, AT> for BatchNorm<C, Maps, E>
 where
+    E: ValidEpsAt<AT>,
     Self: Layer<Shape3<C2, H, W>>,
     Shape3<C2, H, W>: Shape,
     C: ArrayLength + Decimal,
@@ -206,6 +365,7 @@ where
 
 impl<N, C, E, const AT: usize> LinkFits<Shape1<N>, AT> for BatchNorm<C, Features, E>
 where
+    E: ValidEpsAt<AT>,
     Self: Layer<Shape1<N>>,
     Shape1<N>: Shape,
     C: ArrayLength + Decimal,
@@ -225,32 +385,34 @@ where
 {
 }
 
-impl<C, H, W, K, S, P, D, M, const AT: usize> LinkFits<Shape3<C, H, W>, AT>
-    for MaxPool2d<K, S, P, D, M>
-where
-    Self: Layer<Shape3<C, H, W>>,
-    Shape3<C, H, W>: Shape + ShowShape,
-    K: PerAxis,
-    K::H: Decimal,
-    K::W: Decimal,
-    (H, W): Window2<K, S, P, D, M>,
-    <(H, W) as Window2<K, S, P, D, M>>::Fits:
-        WindowFitsInputAt<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>, AT>,
-{
+/// MaxPool2d and AvgPool2d (no dilation parameter: `U1`) ask the same positioned checks.
+macro_rules! pool_link_fits {
+    ($pool:ty, [$($d:ident)?], $dil:ty) => {
+        impl<C, H, W, K, S, P, $($d,)? M, const AT: usize> LinkFits<Shape3<C, H, W>, AT> for $pool
+        where
+            Self: Layer<Shape3<C, H, W>>,
+            Shape3<C, H, W>: Shape + ShowShape,
+            K: PerAxis + ZeroShown,
+            K::H: Decimal,
+            K::W: Decimal,
+            (H, W): Window2<K, S, P, $dil, M>,
+            <(H, W) as Window2<K, S, P, $dil, M>>::Fits: ShownBit,
+            Verdict<<(H, W) as Window2<K, S, P, $dil, M>>::Fits>:
+                WindowFitsInputAt<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>, AT>,
+            <(H, W) as Window2<K, S, P, $dil, M>>::HalfKernel: ShownBit,
+            Verdict<<(H, W) as Window2<K, S, P, $dil, M>>::HalfKernel>:
+                PoolPaddingAtMostHalfKernelAt<AT>,
+            IfZero<K>: KernelSizeNonZeroAt<AT>,
+            S: ZeroShown,
+            IfZero<S>: StrideNonZeroAt<AT>,
+            $dil: ZeroShown,
+            IfZero<$dil>: DilationNonZeroAt<AT>,
+        {
+        }
+    };
 }
-
-impl<C, H, W, K, S, P, M, const AT: usize> LinkFits<Shape3<C, H, W>, AT> for AvgPool2d<K, S, P, M>
-where
-    Self: Layer<Shape3<C, H, W>>,
-    Shape3<C, H, W>: Shape + ShowShape,
-    K: PerAxis,
-    K::H: Decimal,
-    K::W: Decimal,
-    (H, W): Window2<K, S, P, U1, M>,
-    <(H, W) as Window2<K, S, P, U1, M>>::Fits:
-        WindowFitsInputAt<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>, AT>,
-{
-}
+pool_link_fits!(MaxPool2d<K, S, P, D, M>, [D], D);
+pool_link_fits!(AvgPool2d<K, S, P, M>, [], U1);
 
 impl<C, H, W, OH, OW, TOP, LEFT, const AT: usize> LinkFits<Shape3<C, H, W>, AT>
     for Crop<OH, OW, TOP, LEFT>
@@ -263,8 +425,10 @@ where
     OW: Decimal,
     TOP: Decimal,
     LEFT: Decimal,
-    <H as CropDim<OH, TOP>>::Fits: CropFitsAt<Dec<TOP>, Dec<OH>, Dec<H>, AT>,
-    <W as CropDim<OW, LEFT>>::Fits: CropFitsAt<Dec<LEFT>, Dec<OW>, Dec<W>, AT>,
+    <H as CropDim<OH, TOP>>::Fits: ShownBit,
+    Verdict<<H as CropDim<OH, TOP>>::Fits>: CropFitsAt<Dec<TOP>, Dec<OH>, Dec<H>, AT>,
+    <W as CropDim<OW, LEFT>>::Fits: ShownBit,
+    Verdict<<W as CropDim<OW, LEFT>>::Fits>: CropFitsAt<Dec<LEFT>, Dec<OW>, Dec<W>, AT>,
 {
 }
 
@@ -273,7 +437,10 @@ where
     Self: Layer<In>,
     In: MaxoutShape<K> + ShowShape,
     K: Decimal,
-    In::Divides: PiecesDivideChannelsAt<Show<In>, Dec<K>, AT>,
+    In::Divides: ShownBit,
+    Verdict<In::Divides>: PiecesDivideChannelsAt<Show<In>, Dec<K>, AT>,
+    K: ZeroShown,
+    IfZero<K>: PiecesNonZeroAt<AT>,
 {
 }
 
@@ -297,16 +464,53 @@ where
     B: Layer<In>,
     A::Out: ConcatShape<B::Out> + ShowShape,
     B::Out: ShowShape,
-    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatchAt<Show<A::Out>, Show<B::Out>, AT>,
+    <A::Out as ConcatShape<B::Out>>::Fits: ShownBit,
+    Verdict<<A::Out as ConcatShape<B::Out>>::Fits>: SpatialMatchAt<Show<A::Out>, Show<B::Out>, AT>,
+{
+}
+
+impl<C, H, W, F, M, const AT: usize> LinkFits<Shape3<C, H, W>, AT> for Upsample<F, M>
+where
+    Self: Layer<Shape3<C, H, W>>,
+    Shape3<C, H, W>: Shape,
+    F: ZeroShown,
+    IfZero<F>: ScaleFactorPositiveAt<AT>,
+{
+}
+
+impl<C, H, W, SIZE, const AT: usize> LinkFits<Shape3<C, H, W>, AT> for LocalResponseNorm<SIZE>
+where
+    Self: Layer<Shape3<C, H, W>>,
+    Shape3<C, H, W>: Shape,
+    C: SizeCheck<SIZE>,
+    <C as SizeCheck<SIZE>>::NotEmpty: WindowNotEmptyAt<AT>,
+{
+}
+
+impl<In, NUM, DEN, const AT: usize> LinkFits<In, AT> for Dropout<NUM, DEN>
+where
+    Self: Layer<In>,
+    In: Shape + ProbCheck<NUM, DEN>,
+    In::BelowOne: ShownBit,
+    Verdict<In::BelowOne>: DropoutBelowOneAt<AT>,
+{
+}
+
+/// A valid ε ([`ValidEps`]) with its checks asked at link `AT`.
+pub trait ValidEpsAt<const AT: usize>: ValidEps {}
+impl<M, E, const AT: usize> ValidEpsAt<AT> for Eps<M, E>
+where
+    Self: ValidEps,
+    M: ZeroShown,
+    IfZero<M>: EpsNonZeroAt<AT>,
+    E: Decimal,
+    Dec<E>: EpsExponentInRangeAt<AT>,
 {
 }
 
 // ------------------------------------------------------------------ the rest
 
 link_fits!(impl [F,] Act<F>);
-link_fits!(impl [F, M,] Upsample<F, M>);
-link_fits!(impl [SIZE,] LocalResponseNorm<SIZE>);
-link_fits!(impl [NUM, DEN,] Dropout<NUM, DEN>);
 link_fits!(Softmax);
 link_fits!(Flatten);
 link_fits!(GlobalAvgPool2d);

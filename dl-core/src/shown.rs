@@ -296,6 +296,24 @@ impl<A: ZeroShown, B: ZeroShown> ZeroShown for (A, B) {
 }
 /// `N` as [`ZeroShown`]: `IfZero<U0>` is `Dim<0>`, `IfZero<U3>` is [`NotZero`].
 pub type IfZero<N> = <N as ZeroShown>::Out;
+/// A yes/no check's outcome as the checks see it ([`ShownBit`]): the check holds.
+pub struct Holds;
+/// A yes/no check's outcome as the checks see it ([`ShownBit`]): the check fails.
+pub struct Violated;
+/// A typenum bit as a check's outcome: `B1` is [`Holds`], `B0` is [`Violated`], so the `help:`
+/// line of a failed check reads "not implemented for `Violated`", not "… for `B0`".
+pub trait ShownBit {
+    /// [`Holds`] or [`Violated`].
+    type Out;
+}
+impl ShownBit for typenum::B1 {
+    type Out = Holds;
+}
+impl ShownBit for typenum::B0 {
+    type Out = Violated;
+}
+/// A bit as [`ShownBit`]: `Verdict<B1>` is [`Holds`].
+pub type Verdict<B> = <B as ShownBit>::Out;
 /// A shape in decimal: `Show<Shape3<U1, U28, U28>>` is `Map<1, 28, 28>`.
 pub type Show<S> = <S as ShowShape>::Out;
 type IsSmall<N> = <Dec<N> as Shown>::Small;

@@ -6,6 +6,7 @@ use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{ConcatChannels, Shape, Shape1, Shape3};
 use crate::shown::{Show, ShowShape};
+use crate::shown::{ShownBit, Verdict};
 use core::ops::{Add, BitAnd};
 use typenum::{And, Eq, IsEqual, B1};
 
@@ -56,7 +57,8 @@ where
     A::Out: ConcatShape<B::Out>,
     A::Out: ShowShape,
     B::Out: ShowShape,
-    <A::Out as ConcatShape<B::Out>>::Fits: SpatialMatch<Show<A::Out>, Show<B::Out>>,
+    <A::Out as ConcatShape<B::Out>>::Fits: ShownBit,
+    Verdict<<A::Out as ConcatShape<B::Out>>::Fits>: SpatialMatch<Show<A::Out>, Show<B::Out>>,
 {
     type Out = Concatenated<A::Out, B::Out>;
     /// Channels are outermost in a sample, so each branch writes straight into its slice of `y`.

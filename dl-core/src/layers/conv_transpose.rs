@@ -19,6 +19,7 @@ use crate::layers::conv::{Bias, ConvBias, Filters};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape3, UpConvDim, UpConvOut};
 use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
+use crate::shown::{ShownBit, Verdict};
 use core::marker::PhantomData;
 use generic_array::{ArrayLength, GenericArray};
 use typenum::{IsLess, Le, Max, Maximum, Unsigned};
@@ -203,12 +204,15 @@ where
     P: Decimal,
     <H as UpConvDim<K, S, P, D, OP>>::Full: Decimal,
     <W as UpConvDim<K, S, P, D, OP>>::Full: Decimal,
-    <H as UpConvDim<K, S, P, D, OP>>::Fits:
+    <H as UpConvDim<K, S, P, D, OP>>::Fits: ShownBit,
+    Verdict<<H as UpConvDim<K, S, P, D, OP>>::Fits>:
         UpConvHasOutput<Dec<P>, Dec<<H as UpConvDim<K, S, P, D, OP>>::Full>>,
-    <W as UpConvDim<K, S, P, D, OP>>::Fits:
+    <W as UpConvDim<K, S, P, D, OP>>::Fits: ShownBit,
+    Verdict<<W as UpConvDim<K, S, P, D, OP>>::Fits>:
         UpConvHasOutput<Dec<P>, Dec<<W as UpConvDim<K, S, P, D, OP>>::Full>>,
     OP: OutputPadding<S, D> + Unsigned + Decimal,
-    <OP as OutputPadding<S, D>>::Fits: OutputPaddingFits<Dec<OP>, Dec<S>, Dec<D>>,
+    <OP as OutputPadding<S, D>>::Fits: ShownBit,
+    Verdict<<OP as OutputPadding<S, D>>::Fits>: OutputPaddingFits<Dec<OP>, Dec<S>, Dec<D>>,
     ConvTranspose2dOut<O, H, W, K, S, P, D, OP>: Shape,
     I: Filters<O, K>,
     O: ArrayLength,

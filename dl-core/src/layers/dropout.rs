@@ -5,6 +5,7 @@ use crate::check::DropoutBelowOne;
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape;
+use crate::shown::{ShownBit, Verdict};
 use core::marker::PhantomData;
 use typenum::{IsLess, Le, Unsigned};
 
@@ -65,7 +66,8 @@ impl<NUM, DEN> Module for Dropout<NUM, DEN> {
 impl<S, NUM, DEN> Layer<S> for Dropout<NUM, DEN>
 where
     S: Shape + ProbCheck<NUM, DEN>,
-    S::BelowOne: DropoutBelowOne,
+    S::BelowOne: ShownBit,
+    Verdict<S::BelowOne>: DropoutBelowOne,
     NUM: Unsigned,
     DEN: Unsigned,
 {

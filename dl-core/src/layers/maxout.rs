@@ -4,6 +4,7 @@ use crate::check::{PiecesDivideChannels, PiecesNonZero};
 use crate::layer::Layer;
 use crate::shape::{AtLeast1, Shape, Shape1, Shape3};
 use crate::shown::{Dec, Decimal, IfZero, Show, ShowShape, ZeroShown};
+use crate::shown::{ShownBit, Verdict};
 use core::marker::PhantomData;
 use core::ops::{Div, Rem};
 use typenum::{Eq, IsEqual, Max, Mod, Quot, Unsigned, U0, U1};
@@ -87,7 +88,8 @@ impl<In, K> Layer<In> for Maxout<K>
 where
     In: MaxoutShape<K>,
     In: ShowShape,
-    In::Divides: PiecesDivideChannels<Show<In>, Dec<K>>,
+    In::Divides: ShownBit,
+    Verdict<In::Divides>: PiecesDivideChannels<Show<In>, Dec<K>>,
     K: Unsigned + Decimal,
     K: ZeroShown,
     IfZero<K>: PiecesNonZero,

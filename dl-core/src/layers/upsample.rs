@@ -5,10 +5,11 @@ use crate::check::{CropFits, ScaleFactorPositive};
 use crate::kernels::par;
 use crate::layer::Layer;
 use crate::shape::{Shape, Shape3};
-use crate::shown::{Dec, Decimal};
+use crate::shown::{Dec, Decimal, IfZero, ZeroShown};
+use crate::shown::{ShownBit, Verdict};
 use core::marker::PhantomData;
 use core::ops::{Add, Mul};
-use typenum::{Gr, IsGreater, IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};
+use typenum::{IsLessOrEqual, LeEq, Prod, Sum, Unsigned, U0};
 
 /// An interpolation rule of [`Upsample`]: forward and its exact adjoint on one sample.
 pub trait UpsampleMode: Send + Sync + 'static {
@@ -152,8 +153,8 @@ where
     H: Mul<F>,
     W: Mul<F>,
     UpsampleOut<C, H, W, F>: Shape,
-    F: Unsigned + IsGreater<U0>,
-    Gr<F, U0>: ScaleFactorPositive,
+    F: Unsigned + ZeroShown,
+    IfZero<F>: ScaleFactorPositive,
     M: UpsampleMode,
 {
     type Out = UpsampleOut<C, H, W, F>;
@@ -248,8 +249,10 @@ where
     OW: Decimal,
     TOP: Unsigned + Decimal,
     LEFT: Unsigned + Decimal,
-    <H as CropDim<OH, TOP>>::Fits: CropFits<Dec<TOP>, Dec<OH>, Dec<H>>,
-    <W as CropDim<OW, LEFT>>::Fits: CropFits<Dec<LEFT>, Dec<OW>, Dec<W>>,
+    <H as CropDim<OH, TOP>>::Fits: ShownBit,
+    Verdict<<H as CropDim<OH, TOP>>::Fits>: CropFits<Dec<TOP>, Dec<OH>, Dec<H>>,
+    <W as CropDim<OW, LEFT>>::Fits: ShownBit,
+    Verdict<<W as CropDim<OW, LEFT>>::Fits>: CropFits<Dec<LEFT>, Dec<OW>, Dec<W>>,
 {
     type Out = Shape3<C, OH, OW>;
     fn infer(&self, x: &[f32], y: &mut [f32], _scratch: &mut [f32]) {

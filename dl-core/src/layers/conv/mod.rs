@@ -24,6 +24,7 @@ use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::{pads, AtLeast1, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
 use crate::shown::{Dec, DecHyper, Decimal, DecimalHyper, IfZero, Show, ShowShape, ZeroShown};
+use crate::shown::{ShownBit, Verdict};
 use core::marker::PhantomData;
 use core::ops::{Mul, Rem};
 use generic_array::{ArrayLength, GenericArray};
@@ -213,9 +214,11 @@ where
     Shape3<C, H, W>: ShowShape,
     K::H: Decimal,
     K::W: Decimal,
-    <(H, W) as Window2<K, S, P, D>>::Fits:
+    <(H, W) as Window2<K, S, P, D>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D>>::Fits>:
         KernelFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, D>>::SameFits:
+    <(H, W) as Window2<K, S, P, D>>::SameFits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D>>::SameFits>:
         SameKernelFitsInput<Dec<K::H>, Dec<K::W>, DecHyper<D>, Show<Shape3<C, H, W>>>,
     Conv2dOut<O, H, W, K, S, P, D>: Shape,
     I: Unsigned + DivisibleBy<G>,

@@ -4,8 +4,9 @@ use crate::layer::{Layer, Module, Zeroable};
 use crate::math;
 use crate::rng::Rng;
 use crate::shape::{Shape, Shape3};
+use crate::shown::{IfZero, ZeroShown};
 use core::marker::PhantomData;
-use typenum::{Gr, IsGreater, Unsigned, U0};
+use typenum::Unsigned;
 
 /// `LocalResponseNorm<SIZE>`: PyTorch's `nn.LocalResponseNorm(SIZE, alpha, beta, k)` across
 /// channels (AlexNet): `y_c = x_c / (k + α/SIZE · Σ_{c'} x_{c'}²)^β`, the sum running over
@@ -107,15 +108,15 @@ where
     }
 }
 
-/// `SIZE > 0` as a bit. Asked of the input's channel count so that rustc checks it once the shape is
+/// `SIZE > 0` as [`IfZero`] (`Dim<0>` or `NotZero`). Asked of the input's channel count so that rustc checks it once the shape is
 /// known and reports [`WindowNotEmpty`]'s message (a check independent of the input would
 /// only surface as "no method `forward`").
 pub trait SizeCheck<SIZE> {
-    /// `B1` when `SIZE ≥ 1`.
+    /// `NotZero` when `SIZE ≥ 1`, `Dim<0>` when it is 0.
     type NotEmpty;
 }
-impl<S, SIZE: IsGreater<U0>> SizeCheck<SIZE> for S {
-    type NotEmpty = Gr<SIZE, U0>;
+impl<S, SIZE: ZeroShown> SizeCheck<SIZE> for S {
+    type NotEmpty = IfZero<SIZE>;
 }
 
 /// Per sample, the base `s` and the divisor `s^β` of the last training forward.

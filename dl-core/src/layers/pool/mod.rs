@@ -18,7 +18,10 @@ use crate::check::{
 use crate::kernels::im2col::Geom;
 use crate::layer::Layer;
 use crate::shape::{pads, Floor, Padding, PerAxis, Shape, Shape3, Window2, WindowOut};
-use crate::shown::{Dec, DecHyper, Decimal, DecimalHyper, Dim, IfZero, Show, ShowShape, ZeroShown};
+use crate::shown::{
+    Dec, DecHyper, Decimal, DecimalHyper, Dim, IfZero, Show, ShowShape, ShownBit, Verdict,
+    ZeroShown,
+};
 use core::marker::PhantomData;
 use typenum::{U0, U1};
 
@@ -208,11 +211,14 @@ where
     Shape3<C, H, W>: ShowShape,
     K::H: Decimal,
     K::W: Decimal,
-    <(H, W) as Window2<K, S, P, D, M>>::Fits:
+    <(H, W) as Window2<K, S, P, D, M>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D, M>>::Fits>:
         WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, D, M>>::SameFits:
+    <(H, W) as Window2<K, S, P, D, M>>::SameFits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D, M>>::SameFits>:
         SameKernelFitsInput<Dec<K::H>, Dec<K::W>, DecHyper<D>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, D, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
+    <(H, W) as Window2<K, S, P, D, M>>::HalfKernel: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, D, M>>::HalfKernel>: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, D, M>: Shape,
     K: PerAxis + ZeroShown,
     IfZero<K>: KernelSizeNonZero,
@@ -235,11 +241,14 @@ where
     Shape3<C, H, W>: ShowShape,
     K::H: Decimal,
     K::W: Decimal,
-    <(H, W) as Window2<K, S, P, U1, M>>::Fits:
+    <(H, W) as Window2<K, S, P, U1, M>>::Fits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, U1, M>>::Fits>:
         WindowFitsInput<Dec<K::H>, Dec<K::W>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, U1, M>>::SameFits:
+    <(H, W) as Window2<K, S, P, U1, M>>::SameFits: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, U1, M>>::SameFits>:
         SameKernelFitsInput<Dec<K::H>, Dec<K::W>, Dim<1>, Show<Shape3<C, H, W>>>,
-    <(H, W) as Window2<K, S, P, U1, M>>::HalfKernel: PoolPaddingAtMostHalfKernel,
+    <(H, W) as Window2<K, S, P, U1, M>>::HalfKernel: ShownBit,
+    Verdict<<(H, W) as Window2<K, S, P, U1, M>>::HalfKernel>: PoolPaddingAtMostHalfKernel,
     Pool2dOut<C, H, W, K, S, P, U1, M>: Shape,
     K: PerAxis + ZeroShown,
     IfZero<K>: KernelSizeNonZero,
