@@ -7,10 +7,15 @@ use crate::validate::{Act, Kind, Leaf, Model, Node, Shape, Win};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
+mod checks;
 mod infer;
 mod names;
+mod summary;
 mod train;
 mod typed;
+
+use checks::block_checks;
+use summary::rows;
 
 struct Gen {
     k: TokenStream,
@@ -371,173 +376,6 @@ fn group<'a>(nodes: &'a [Node], train: bool) -> Vec<Op<'a>> {
 }
 
 // ---------------------------------------------------------------- the whole network
-
-/// Summary rows: (layer text, field, output shape, params, macs).
-fn rows(nodes: &[Node], depth: usize, out: &mut Vec<(String, String, String, u64, u64)>) {
-    let ind = "  ".repeat(depth);
-    for n in nodes {
-        match n {
-            Node::Leaf(l) => out.push((
-                format!("{ind}{}", l.desc),
-                l.field.as_ref().map_or_else(String::new, |f| f.to_string()),
-                l.output.to_string(),
-                l.params,
-                l.macs,
-            )),
-            Node::Residual {
-                body,
-                shortcut,
-                output,
-                ..
-            } => {
-                out.push((
-                    format!("{ind}residual"),
-                    String::new(),
-                    output.to_string(),
-                    0,
-                    0,
-                ));
-                rows(body, depth + 1, out);
-                if let Some(s) = shortcut {
-                    out.push((
-                        format!("{ind}shortcut"),
-                        String::new(),
-                        output.to_string(),
-                        0,
-                        0,
-                    ));
-                    rows(s, depth + 1, out);
-                }
-            }
-            Node::Concat {
-                branches, output, ..
-            } => {
-                out.push((
-                    format!("{ind}concat"),
-                    String::new(),
-                    output.to_string(),
-                    0,
-                    0,
-                ));
-                for (j, b) in branches.iter().enumerate() {
-                    out.push((
-                        format!("{ind}  branch {}", j + 1),
-                        String::new(),
-                        String::new(),
-                        0,
-                        0,
-                    ));
-                    rows(b, depth + 2, out);
-                }
-            }
-            Node::Skip {
-                body,
-                branch,
-                tap,
-                output,
-                ..
-            } => {
-                out.push((
-                    format!("{ind}tap {tap}"),
-                    String::new(),
-                    n.input().to_string(),
-                    0,
-                    0,
-                ));
-                rows(body, depth, out);
-                out.push((
-                    format!("{ind}skip({tap})"),
-                    String::new(),
-                    output.to_string(),
-                    0,
-                    0,
-                ));
-                rows(branch, depth + 1, out);
-            }
-        }
-    }
-}
-
-/// Type-level checks of the block joins.
-fn block_checks(g: &Gen, nodes: &[Node], out: &mut Vec<TokenStream>) {
-    let k = &g.k;
-    for n in nodes {
-        match n {
-            Node::Leaf(_) => {}
-            Node::Residual {
-                body,
-                shortcut,
-                input,
-                output,
-                tokens,
-                ..
-            } => {
-                let span = crate::ast::first_span(tokens);
-                let last = body.last().map_or(*input, |b| b.output());
-                let (a, b) = (g.shape(last), g.shape(*output));
-                out.push(respan(
-                    quote!(const _: () = #k::fused::same::<#a, #b>();),
-                    span,
-                ));
-                if shortcut.is_none() {
-                    let i = g.shape(*input);
-                    out.push(respan(
-                        quote!(const _: () = #k::fused::same::<#i, #b>();),
-                        span,
-                    ));
-                }
-                block_checks(g, body, out);
-                if let Some(s) = shortcut {
-                    if let Some(l) = s.last() {
-                        let so = g.shape(l.output());
-                        out.push(respan(
-                            quote!(const _: () = #k::fused::same::<#so, #b>();),
-                            span,
-                        ));
-                    }
-                    block_checks(g, s, out);
-                }
-            }
-            Node::Concat {
-                branches,
-                output,
-                input,
-                tokens,
-                ..
-            } => {
-                let span = crate::ast::first_span(tokens);
-                // Σ channels (features of vectors) as a typenum sum, checked against the
-                // computed count.
-                let mut sum: Option<TokenStream> = None;
-                for b in branches {
-                    let c = g.num(b.last().map_or(*input, |n| n.output()).lead());
-                    sum = Some(match sum {
-                        None => c,
-                        Some(s) => quote!(#k::typenum::Sum<#s, #c>),
-                    });
-                    block_checks(g, b, out);
-                }
-                if let Some(s) = sum {
-                    let c = g.num(output.lead());
-                    out.push(respan(
-                        quote!(const _: () = #k::fused::same::<#s, #c>();),
-                        span,
-                    ));
-                }
-            }
-            Node::Skip {
-                body,
-                branch,
-                tokens,
-                ..
-            } => {
-                let _ = tokens;
-                block_checks(g, body, out);
-                block_checks(g, branch, out);
-            }
-        }
-    }
-}
 
 pub fn expand(net: &Net, m: &Model) -> TokenStream {
     let k = net
