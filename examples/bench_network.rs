@@ -50,7 +50,6 @@ struct Bench<N: Train<Digit>> {
     cache: N::Cache,
     y: Batch<N::Out>,
     dy: Batch<N::Out>,
-    dx: Batch<Digit>,
     scratch: Vec<f32>,
     logits: Vec<f32>,
     /// The initial parameters, restored before each measurement (the training case moves
@@ -69,7 +68,6 @@ impl<N: Train<Digit> + Sync> Bench<N> {
             cache: Default::default(),
             y: Batch::default(),
             dy: Batch::default(),
-            dx: Batch::default(),
             scratch: vec![0.0; N::SCRATCH],
             logits: vec![0.0; <N::Out as Shape>::NUMEL],
         }
@@ -94,7 +92,7 @@ impl<N: Train<Digit> + Sync> Bench<N> {
                 softmax_xent_grad(s.y.as_slice(), labels, s.dy.as_mut_slice());
                 s.grad.zero();
                 s.net
-                    .backward(x, &s.y, &s.dy, &mut s.dx, &mut s.cache, &mut s.grad);
+                    .backward_params(x, &s.y, &s.dy, &mut s.cache, &mut s.grad);
                 s.net
                     .visit_with_grad(&s.grad, &mut |p: &mut [f32], g: &[f32]| {
                         for (p, g) in p.iter_mut().zip(g) {

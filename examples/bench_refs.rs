@@ -114,8 +114,9 @@ impl<S: Shape, N: Train<S> + Sync> Case<S, N> {
                 s.dy.resize(x.len());
                 loss_grad(s.y.as_slice(), labels, s.dy.as_mut_slice());
                 s.grad.zero();
+                // no input gradient: the references do not compute one for the data either
                 s.net
-                    .backward(x, &s.y, &s.dy, &mut s.dx, &mut s.cache, &mut s.grad);
+                    .backward_params(x, &s.y, &s.dy, &mut s.cache, &mut s.grad);
                 s.net
                     .visit_with_grad(&s.grad, &mut |p: &mut [f32], g: &[f32]| {
                         p.iter_mut().zip(g).for_each(|(p, g)| *p -= 0.01 * g);
@@ -144,7 +145,7 @@ impl<S: Shape, N: Train<S> + Sync> Case<S, N> {
 
 #[derive(Clone, Copy)]
 enum Kind {
-    /// Forward, loss gradient, backward, SGD.
+    /// Forward, loss gradient, backward (parameter gradients only), SGD.
     Train,
     /// Forward and backward (all gradients) for a fixed random output gradient.
     FwdBwd,

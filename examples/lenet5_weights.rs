@@ -57,12 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         noise: 0.05,
         ..Augment::default()
     };
-    let (mut rng, mut y, mut dx, mut cache) = (
-        Rng::new(1),
-        Batch::default(),
-        Batch::default(),
-        Default::default(),
-    );
+    let (mut rng, mut y, mut cache) = (Rng::new(1), Batch::default(), Default::default());
     for epoch in 1..=20 {
         schedule.apply(epoch - 1, &mut opt);
         for idx in shuffled_batches(y_train.len(), 32, &mut rng) {
@@ -74,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             net.forward_train(&xb, &mut y, &mut cache);
             let (_, dy) = softmax_cross_entropy(&y, &yb)?;
             grad.zero();
-            net.backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad);
+            net.backward_params(&xb, &y, &dy, &mut cache, &mut grad);
             opt.step(&mut net, &grad);
         }
         let acc = accuracy(&net.forward(&test), y_test)?;

@@ -277,6 +277,23 @@ pub trait Train<In: Shape>: Layer<In> + Module {
         cache: &mut Self::Cache,
         grad: &mut Self::Grad,
     );
+    /// [`Train::backward`] without `dx`: *adds* each parameter gradient into `grad` (the same
+    /// bits as `backward`) and computes no gradient for the input. For the first layer of a
+    /// network, whose input is the data (PyTorch skips it the same way for an input that does
+    /// not require grad): a convolution or a `Linear` then runs its weight product only, and a
+    /// chain or `network!` struct skips its first layer's `dx`. Layers without such a saving
+    /// run `backward` into a buffer they drop.
+    fn backward_params(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<Self::Out>,
+        dy: &Batch<Self::Out>,
+        cache: &mut Self::Cache,
+        grad: &mut Self::Grad,
+    ) {
+        let mut dx = Batch::default();
+        self.backward(x, y, dy, &mut dx, cache, grad);
+    }
     /// Visits each parameter tensor with its gradient, in [`Module::visit`] order.
     fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32]));
     /// [`Train::backward`] after checking that `y` and `dy` hold as many samples as `x`
@@ -492,6 +509,19 @@ where
         self.1
             .backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
         self.0.backward(x, &c.mid, &c.dmid, dx, &mut c.a, &mut g.0);
+    }
+    fn backward_params(
+        &self,
+        x: &Batch<In>,
+        y: &Batch<Self::Out>,
+        dy: &Batch<Self::Out>,
+        c: &mut Self::Cache,
+        g: &mut Self::Grad,
+    ) {
+        self.1
+            .backward(&c.mid, y, dy, &mut c.dmid, &mut c.b, &mut g.1);
+        self.0
+            .backward_params(x, &c.mid, &c.dmid, &mut c.a, &mut g.0);
     }
     fn visit_with_grad(&mut self, g: &Self::Grad, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         self.0.visit_with_grad(&g.0, f);

@@ -107,6 +107,26 @@ pub fn run_train<In: Shape, L: Train<In>>(
     (y.into_vec(), dx.into_vec(), g)
 }
 
+/// [`Train::backward_params`] after a fresh training forward gives the parameter gradients
+/// `g` of [`Train::backward`], to the bit.
+fn same_params_grads<In: Shape, L: Train<In>>(l: &mut L, x: &Batch<In>, dy: &[f32], g: &L::Grad) {
+    let dy = Batch::<L::Out>::from_vec(dy.to_vec()).expect("dy length");
+    let (mut y, mut c) = (Batch::default(), L::Cache::default());
+    l.forward_train(x, &mut y, &mut c);
+    let mut g2 = zeroed_box::<L::Grad>();
+    l.backward_params(x, &y, &dy, &mut c, &mut g2);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    g.visit(&mut |v| a.extend_from_slice(v));
+    g2.visit(&mut |v| b.extend_from_slice(v));
+    assert_eq!(a.len(), b.len());
+    for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            p.to_bits() == q.to_bits(),
+            "gradient {i}: backward {p} vs backward_params {q}"
+        );
+    }
+}
+
 fn loss<In: Shape, L: Train<In>>(l: &mut L, x: &Batch<In>, r: &[f32]) -> f64 {
     let mut y = Batch::default();
     let mut c = L::Cache::default();
@@ -139,6 +159,7 @@ pub fn check_layer_grads_with<In: Shape, L: Train<In>>(
     let mut x = Batch::<In>::from_fn(n, |_| sample(&mut rng));
     let r: Vec<f32> = (0..n * L::Out::NUMEL).map(|_| rng.normal()).collect();
     let (_, dx, g) = run_train::<In, L>(l, x.as_slice(), &r);
+    same_params_grads::<In, L>(l, &x, &r, &g);
     let eps = 3e-3f32;
     let stride = (x.as_slice().len() / 40).max(1);
     for i in (0..x.as_slice().len()).step_by(stride) {

@@ -1,6 +1,7 @@
 //! Macro-vs-hand equivalence helpers: run a network's inference on every sample, two training
-//! steps (forward, backward) and collect every gradient, then compare two networks after copying
-//! the parameters of one into the other. Included by `#[path]` from the equivalence tests.
+//! steps (forward, backward) and collect every gradient (a third step with `backward_params` must
+//! give the same bits), then compare two networks after copying the parameters of one into the
+//! other. Included by `#[path]` from the equivalence tests.
 #![allow(dead_code)]
 use dl::rng::Rng;
 use dl::*;
@@ -40,6 +41,19 @@ pub fn run<In: Shape, L: Train<In> + Sync>(l: &mut L, n: usize) -> Run {
     }
     let mut grads = Vec::new();
     l.visit_with_grad(&g, &mut |_, gr| grads.extend_from_slice(gr));
+    // a third step without the input gradient: the same parameter gradients, to the bit
+    g.zero();
+    l.forward_train(&x, &mut y, &mut c);
+    l.backward_params(&x, &y, &dy, &mut c, &mut g);
+    let mut again = Vec::new();
+    l.visit_with_grad(&g, &mut |_, gr| again.extend_from_slice(gr));
+    assert_eq!(grads.len(), again.len());
+    for (i, (a, b)) in grads.iter().zip(&again).enumerate() {
+        assert!(
+            a.to_bits() == b.to_bits(),
+            "parameter gradient {i}: backward {a} vs backward_params {b}"
+        );
+    }
     Run {
         infer,
         y: y.into_vec(),

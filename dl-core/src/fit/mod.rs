@@ -353,7 +353,7 @@ impl Fit {
         let bar = self.progress == Progress::Auto && std::io::stderr().is_terminal();
         let lines = self.progress != Progress::Quiet;
         let mut grad = zeroed_box::<N::Grad>();
-        let (mut y, mut dx, mut cache) = (Batch::default(), Batch::default(), Default::default());
+        let (mut y, mut cache) = (Batch::default(), Default::default());
         let mut rng = Rng::new(self.seed);
         let mut guard = FiniteGuard::new();
         let mut log = Vec::with_capacity(self.epochs);
@@ -380,7 +380,8 @@ impl Fit {
                     });
                 }
                 grad.zero();
-                net.backward(&xb, &y, &dy, &mut dx, &mut cache, &mut grad);
+                // the data needs no gradient: the first layer skips its `dx`
+                net.backward_params(&xb, &y, &dy, &mut cache, &mut grad);
                 guard.check(l, &*grad).map_err(|error| FitError::Gradient {
                     epoch,
                     batch: b,

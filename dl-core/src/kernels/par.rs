@@ -230,10 +230,29 @@ where
     });
 }
 
-/// Like [`for_chunks_with`], but deterministic: the `n` items of `out` are split into
-/// `work.len()` consecutive ranges (size `work` with [`partials`]) and range `i` always runs
-/// with `work[i]`, on as many threads as there are; so partial sums kept in `work[i]` do not
-/// depend on the thread count or on which thread ran what. Add them up in index order.
+/// Like [`for_each_piece`], but deterministic: the `n` items are split into `work.len()`
+/// consecutive ranges (size `work` with [`partials`]) and range `i` always runs with
+/// `work[i]`, on as many threads as there are; so partial sums kept in `work[i]` do not depend
+/// on the thread count or on which thread ran what. Add them up in index order.
+pub fn for_ranges_parts<W: Send, F>(work: &mut [W], n: usize, f: F)
+where
+    F: Fn(&mut W, core::ops::Range<usize>) + Sync,
+{
+    let parts = work.len();
+    if parts == 0 {
+        return;
+    }
+    let (per, chunks) = split(n, parts);
+    let wb = SendPtr(work.as_mut_ptr());
+    run_slots(chunks, parts, |i, _| {
+        // SAFETY: piece `i < chunks <= parts` is run once, so `work[i]` has one user.
+        let wk = unsafe { &mut *wb.get().add(i) };
+        f(wk, (i * per).min(n)..((i + 1) * per).min(n));
+    });
+}
+
+/// [`for_ranges_parts`] with each range's chunk of `out` (`item_len` elements per item):
+/// `f(&mut work[i], first_item, chunk)`.
 pub fn for_chunks_parts<W: Send, F>(
     work: &mut [W],
     n: usize,
@@ -243,27 +262,36 @@ pub fn for_chunks_parts<W: Send, F>(
 ) where
     F: Fn(&mut W, usize, &mut [f32]) + Sync,
 {
-    let parts = work.len();
-    if parts == 0 {
-        return;
-    }
-    assert!(out.len() >= n * item_len);
-    let (per, chunks) = split(n, parts);
-    let (wb, ob) = (SendPtr(work.as_mut_ptr()), SendPtr(out.as_mut_ptr()));
-    run_slots(chunks, parts, |i, _| {
-        let r = (i * per).min(n)..((i + 1) * per).min(n);
-        // SAFETY: piece `i < chunks <= parts` is run once, so `work[i]` has one user; the
-        // ranges of different pieces are disjoint (and `out` was checked long enough above).
-        let (wk, chunk) = unsafe {
-            (
-                &mut *wb.get().add(i),
-                core::slice::from_raw_parts_mut(
-                    ob.get().add(r.start * item_len),
-                    r.len() * item_len,
-                ),
-            )
-        };
-        f(wk, r.start, chunk);
+    for_chunks_parts_opt(work, n, Some(out), item_len, |wk, r, chunk| {
+        if let Some(c) = chunk {
+            f(wk, r.start, c);
+        }
+    });
+}
+
+/// [`for_chunks_parts`] with an optional output: `f(&mut work[i], items, chunk)` gets each
+/// range's chunk of `out`, or `None` for every range when there is no `out` (a backward pass
+/// asked for the parameter gradients only).
+pub fn for_chunks_parts_opt<W: Send, F>(
+    work: &mut [W],
+    n: usize,
+    out: Option<&mut [f32]>,
+    item_len: usize,
+    f: F,
+) where
+    F: Fn(&mut W, core::ops::Range<usize>, Option<&mut [f32]>) + Sync,
+{
+    let ob = out.map(|o| {
+        assert!(o.len() >= n * item_len);
+        SendPtr(o.as_mut_ptr())
+    });
+    for_ranges_parts(work, n, |wk, r| {
+        // SAFETY: the ranges of different pieces are disjoint (and `out` was checked long
+        // enough above).
+        let chunk = ob.map(|p| unsafe {
+            core::slice::from_raw_parts_mut(p.get().add(r.start * item_len), r.len() * item_len)
+        });
+        f(wk, r, chunk);
     });
 }
 

@@ -1,9 +1,9 @@
 //! Fully connected layer `y = W·x + b`, weight `[O, I]` as in PyTorch.
 use crate::check::LinearFeaturesMatch;
 #[cfg(feature = "alloc")]
-use crate::kernels::gemm::{gemm, packs_b, with_ws, ws_a, ws_b, Lhs, Mat, Rhs};
+use crate::kernels::gemm::{gemm, with_ws, ws_b, Lhs, Mat, Rhs};
 #[cfg(feature = "alloc")]
-use crate::kernels::{add_to, dense, par};
+use crate::kernels::{dense, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape1;
@@ -146,58 +146,41 @@ where
         _c: &mut (),
         g: &mut Self,
     ) {
-        let (n, ni, no) = (x.len(), I::USIZE, O::USIZE);
-        dx.resize(n);
-        let (x, dy, w) = (x.as_slice(), dy.as_slice(), &self.weight[..]);
-        if dense::tiny(n, ni, no) {
-            let (gw, gb) = (&mut g.weight[..], &mut g.bias[..]);
-            return dense::backward(w, n, x, dy, dx.as_mut_slice(), gw, gb);
-        }
-        // dX[n, I] = dY[n, O] · W[O, I]
-        par::for_chunks(n, dx.as_mut_slice(), ni, |start, xs| {
-            let dys = Lhs::InPlace(Mat::rows(&dy[start * no..], no));
-            let ws_len = if packs_b(ni, 1) { ws_b(ni, no) } else { 0 };
-            let rows = xs.len() / ni;
-            with_ws(ws_len, |ws| {
-                gemm(
-                    rows,
-                    ni,
-                    no,
-                    dys,
-                    Rhs::Mat(Mat::rows(w, ni)),
-                    0.0,
-                    xs,
-                    ni,
-                    ws,
-                )
-            });
-        });
-        // dW[O, I] += dYᵀ · X, rows of dW split across threads; db += Σ_n dY
-        par::for_chunks_work(no, &mut g.weight, ni, n * ni, |o0, gw| {
-            let dyt = Lhs::Mat(Mat::t(&dy[o0..], no));
-            let ws_len = ws_a(no, n) + if packs_b(ni, 1) { ws_b(ni, n) } else { 0 };
-            let rows = gw.len() / ni;
-            with_ws(ws_len, |ws| {
-                gemm(
-                    rows,
-                    ni,
-                    n,
-                    dyt,
-                    Rhs::Mat(Mat::rows(x, ni)),
-                    1.0,
-                    gw,
-                    ni,
-                    ws,
-                )
-            });
-        });
-        for r in dy.chunks_exact(no) {
-            add_to(&mut g.bias, r);
-        }
+        dx.resize(x.len());
+        self.backward_rows(
+            x.len(),
+            x.as_slice(),
+            dy.as_slice(),
+            Some(dx.as_mut_slice()),
+            g,
+        );
+    }
+    /// `dW` and `db` only: no `dY · W`.
+    fn backward_params(
+        &self,
+        x: &crate::Batch<Shape1<N>>,
+        _y: &crate::Batch<Shape1<O>>,
+        dy: &crate::Batch<Shape1<O>>,
+        _c: &mut (),
+        g: &mut Self,
+    ) {
+        self.backward_rows(x.len(), x.as_slice(), dy.as_slice(), None, g);
     }
     fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         f(&mut self.weight, &g.weight);
         f(&mut self.bias, &g.bias);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
+    /// Backward over `n` rows `x[n, I]`, `dy[n, O]`: `dx[n, I] = dY · W` when asked for
+    /// (`Some`), `dW += dYᵀ · X`, `db += Σ dY` — [`crate::fused::linear_backward`], which
+    /// `network!` runs too.
+    fn backward_rows(&self, n: usize, x: &[f32], dy: &[f32], dx: Option<&mut [f32]>, g: &mut Self) {
+        let mut work = crate::fused::Work::default();
+        let (gw, gb) = (&mut g.weight[..], &mut g.bias[..]);
+        crate::fused::linear_backward(&self.weight, n, x, dy, dx, &mut work, gw, gb);
     }
 }
 

@@ -25,6 +25,10 @@ struct Gen {
     /// Spell numbers above 1024 as `Prod<Ua, Ub>` (field types, for the docs) rather than in
     /// binary.
     readable: bool,
+    /// Set while planning the network's own list: its first op may be asked for no `dx`
+    /// (`__want_dx` false in the generated backward), which a convolution or `Linear` then
+    /// skips; taken by that op, so lists inside blocks never see it.
+    top_dx: bool,
 }
 
 fn lit(n: u64) -> TokenStream {
@@ -387,6 +391,7 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
         cache: Vec::new(),
         next: 0,
         readable: false,
+        top_dx: false,
     };
     let name = &net.name;
     let vis = &net.vis;
@@ -476,14 +481,16 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
     let typed = typed::typed_entry(&g, net, m);
     let shape_doc = typed::shape_doc(net, m, &rs);
     // Training.
+    g.top_dx = true;
     let (fwd, bwd) = g.chain_train(
         &m.body,
         quote!(&*x),
         quote!(&mut *y),
         quote!(&*y),
         quote!(dy),
-        quote!(&mut *dx),
+        quote!(&mut *__dxo),
     );
+    g.top_dx = false;
     let grad_name = format_ident!("{}Grad", name);
     let cache_name = format_ident!("{}Cache", name);
     let pf: Vec<_> = field_list.iter().filter(|f| f.3).collect();
@@ -598,6 +605,8 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
             #vis struct #cache_name {
                 #(#cnames: #ctys,)*
                 work: #k::fused::Work,
+                /// The input gradient nobody asked for, of a first op that computes it anyway.
+                __dx0: #k::Batch<#si>,
             }
 
             #[allow(clippy::all, unused_variables, unused_braces)]
@@ -621,11 +630,44 @@ pub fn expand(net: &Net, m: &Model) -> TokenStream {
                     c: &mut #cache_name,
                     g: &mut #grad_name,
                 ) {
-                    #k::guard::assert_batches(x.len(), y.len(), dy.len());
-                    #bwd
+                    self.__backward(x, y, dy, Some(dx), c, g)
+                }
+                fn backward_params(
+                    &self,
+                    x: &#k::Batch<#si>,
+                    y: &#k::Batch<#so>,
+                    dy: &#k::Batch<#so>,
+                    c: &mut #cache_name,
+                    g: &mut #grad_name,
+                ) {
+                    self.__backward(x, y, dy, None, c, g)
                 }
                 fn visit_with_grad(&mut self, g: &#grad_name, f: &mut dyn FnMut(&mut [f32], &[f32])) {
                     #(#gtrain)*
+                }
+            }
+
+            #[allow(clippy::all, unused_variables, unused_braces)]
+            impl #name {
+                /// `Train::backward` with `dx`, or without (`None`: the first op skips its `dx`
+                /// where it can, else writes it into the cache's `__dx0`).
+                #[doc(hidden)]
+                fn __backward(
+                    &self,
+                    x: &#k::Batch<#si>,
+                    y: &#k::Batch<#so>,
+                    dy: &#k::Batch<#so>,
+                    dx: Option<&mut #k::Batch<#si>>,
+                    c: &mut #cache_name,
+                    g: &mut #grad_name,
+                ) {
+                    #k::guard::assert_batches(x.len(), y.len(), dy.len());
+                    let __want_dx = dx.is_some();
+                    let __dxo: &mut #k::Batch<#si> = match dx {
+                        Some(d) => d,
+                        None => &mut c.__dx0,
+                    };
+                    #bwd
                 }
             }
 

@@ -127,7 +127,9 @@ impl Gen {
                 let d = format_ident!("d{}", u);
                 quote!(c.#d)
             };
-            let (f, b) = self.op_train(&ops[j], xin, yout, yref, dxo, dyv);
+            // the network's first op may skip `dx` (taken here, before any inner list is planned)
+            let dx_opt = j == 0 && core::mem::take(&mut self.top_dx);
+            let (f, b) = self.op_train(&ops[j], xin, yout, yref, dxo, dyv, dx_opt);
             fwd.push(f);
             bwd.push(b);
         }
@@ -150,8 +152,17 @@ impl Gen {
         yref: TokenStream,
         dx: TokenStream,
         dyv: TokenStream,
+        dx_opt: bool,
     ) -> (TokenStream, TokenStream) {
         let k = self.k.clone();
+        // a convolution's or `Linear`'s `dx`: `None` when the network's caller asked for none
+        let dxs = if dx_opt {
+            quote! {
+                let __dx = if __want_dx { let __d = #dx; __d.resize(__n); Some(__d.as_mut_slice()) } else { None };
+            }
+        } else {
+            quote!(let __dx = #dx; __dx.resize(__n); let __dx = Some(__dx.as_mut_slice());)
+        };
         let u = op.u;
         let d = format_ident!("d{}", u);
         let posts_f = self.posts(&op.posts, quote!(&mut *__row));
@@ -180,8 +191,8 @@ impl Gen {
                             quote! {{
                                 const __G: #k::kernels::im2col::Geom = #g;
                                 #post_b
-                                let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
-                                #k::fused::conv2d_backward(&self.#f.weight, &__G, __n, __x.as_slice(), (#dyv).as_slice(), __dx.as_mut_slice(),
+                                let __x = #x; let __n = __x.len(); #dxs
+                                #k::fused::conv2d_backward(&self.#f.weight, &__G, __n, __x.as_slice(), (#dyv).as_slice(), __dx,
                                     &mut c.work, &mut g.#f.weight, &mut g.#f.bias);
                             }},
                         )
@@ -194,8 +205,8 @@ impl Gen {
                         }},
                         quote! {{
                             #post_b
-                            let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
-                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), (#dyv).as_slice(), __dx.as_mut_slice(), &mut c.work,
+                            let __x = #x; let __n = __x.len(); #dxs
+                            #k::fused::linear_backward(&self.#f.weight, __n, __x.as_slice(), (#dyv).as_slice(), __dx, &mut c.work,
                                 &mut g.#f.weight, &mut g.#f.bias);
                         }},
                     ),
@@ -264,9 +275,19 @@ impl Gen {
                         } else {
                             quote!(&mut ())
                         };
+                        let full = quote! { <#lt as #k::Train<#si>>::backward(&self.#f, #x, #yref, &#dyv, #dx, &mut c.#cc, #gr); };
+                        let b = if dx_opt {
+                            quote! {
+                                if __want_dx { #full } else {
+                                    <#lt as #k::Train<#si>>::backward_params(&self.#f, #x, #yref, &#dyv, &mut c.#cc, #gr);
+                                }
+                            }
+                        } else {
+                            full
+                        };
                         (
                             quote! { <#lt as #k::Train<#si>>::forward_train(&mut self.#f, #x, #y, &mut c.#cc); },
-                            quote! { <#lt as #k::Train<#si>>::backward(&self.#f, #x, #yref, &#dyv, #dx, &mut c.#cc, #gr); },
+                            b,
                         )
                     }
                 }

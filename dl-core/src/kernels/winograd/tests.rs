@@ -313,7 +313,22 @@ fn fused_training_passes_take_winograd_and_match_the_direct_sums() {
     conv2d_forward(&w, &b, &g, n, &x, &mut y, &mut work, |_, _| {});
     assert!(rel_err(&g, o, &w, &b, n, &x, &y) <= TOL, "forward");
     let (mut dx, mut gw, mut gb) = (vec![0.0; n * xn], vec![0.0; o * c * 9], vec![0.0; o]);
-    conv2d_backward(&w, &g, n, &x, &dy, &mut dx, &mut work, &mut gw, &mut gb);
+    conv2d_backward(
+        &w,
+        &g,
+        n,
+        &x,
+        &dy,
+        Some(&mut dx),
+        &mut work,
+        &mut gw,
+        &mut gb,
+    );
+    // asked for no dx: the same parameter gradients, to the bit
+    let (mut gw0, mut gb0) = (vec![0.0; o * c * 9], vec![0.0; o]);
+    conv2d_backward(&w, &g, n, &x, &dy, None, &mut work, &mut gw0, &mut gb0);
+    assert!(gw0.iter().zip(&gw).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(gb0.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
     let (exact, mag) = direct_dw(&g, o, n, &x, &dy);
     for ((&a, e), m) in gw.iter().zip(&exact).zip(&mag) {
         assert!((a as f64 - e).abs() <= GRAD_TOL * m, "gw {a} vs {e}");

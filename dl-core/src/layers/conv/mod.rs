@@ -362,13 +362,62 @@ where
         cache: &mut ConvCache,
         grad: &mut Self,
     ) {
+        dx.resize(x.len());
+        self.backward_opt(x, dy, Some(dx.as_mut_slice()), cache, grad);
+    }
+    /// The weight products only: no `Wᵀ·dY`, no col2im.
+    fn backward_params(
+        &self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        _y: &crate::Batch<Self::Out>,
+        dy: &crate::Batch<Self::Out>,
+        cache: &mut ConvCache,
+        grad: &mut Self,
+    ) {
+        self.backward_opt(x, dy, None, cache, grad);
+    }
+    fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
+        f(&mut self.weight, &g.weight);
+        if B::Len::USIZE > 0 {
+            f(&mut self.bias, &g.bias);
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<I, O, K, S, P, D, B, G> Conv2d<I, O, K, S, P, D, B, G>
+where
+    I: Unsigned,
+    O: Filters<I, K, G>,
+    K: PerAxis,
+    S: PerAxis,
+    P: Padding,
+    D: PerAxis,
+    B: ConvBias<O>,
+    G: Unsigned,
+{
+    /// [`Train::backward`](crate::Train::backward) with `dx` (`n` samples of the input's
+    /// shape) or without (`None`: the parameter gradients only, the same bits).
+    fn backward_opt<C, H, W>(
+        &self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        dy: &crate::Batch<<Self as Layer<Shape3<C, H, W>>>::Out>,
+        mut dx: Option<&mut [f32]>,
+        cache: &mut ConvCache,
+        grad: &mut Self,
+    ) where
+        Self: Layer<Shape3<C, H, W>>,
+        Shape3<C, H, W>: Shape,
+    {
         let n = x.len();
-        dx.resize(n);
-        let ([_, h, w], [_, oh, ow]) = (<Shape3<C, H, W>>::DIMS, <Self::Out as Shape>::DIMS);
+        let ([_, h, w], [_, oh, ow]) = (
+            <Shape3<C, H, W>>::DIMS,
+            <<Self as Layer<Shape3<C, H, W>>>::Out as Shape>::DIMS,
+        );
         let pl = Self::plan(h, w, oh, ow);
         let (xn, yn, ckk, o) = (
             <Shape3<C, H, W>>::NUMEL,
-            <Self::Out as Shape>::NUMEL,
+            <<Self as Layer<Shape3<C, H, W>>>::Out as Shape>::NUMEL,
             pl.g.rows(),
             pl.o,
         );
@@ -383,7 +432,7 @@ where
                 n,
                 xs,
                 dys,
-                dx.as_mut_slice(),
+                dx,
                 &mut cache.fused,
                 &mut grad.weight,
                 &mut grad.bias,
@@ -405,7 +454,13 @@ where
                 gb.resize(nb, 0.0);
             }
             let wt = &self.weight[..];
-            par::for_chunks_parts(work, n, dx.as_mut_slice(), xn, |[gw, gb], start, dxs| {
+            // the depthwise kernel writes `dx` as it goes: asked for none, it gets a buffer
+            let mut own = alloc::vec::Vec::new();
+            let dx = dx.unwrap_or_else(|| {
+                own.resize(n * xn, 0.0);
+                &mut own[..]
+            });
+            par::for_chunks_parts(work, n, dx, xn, |[gw, gb], start, dxs| {
                 for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
                     let s = start + i;
                     let (xs, dys) = (
@@ -436,18 +491,11 @@ where
                 st,
                 x.as_slice(),
                 dy.as_slice(),
-                dx.as_mut_slice(),
-                true,
+                dx.as_deref_mut(),
                 &mut cache.bwd,
                 &mut grad.weight[gi * wg..][..wg],
                 &mut grad.bias[gi * nb..][..nb],
             );
-        }
-    }
-    fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
-        f(&mut self.weight, &g.weight);
-        if B::Len::USIZE > 0 {
-            f(&mut self.bias, &g.bias);
         }
     }
 }

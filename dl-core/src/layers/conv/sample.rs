@@ -420,8 +420,7 @@ pub fn backward_batch(
     st: Strides,
     x: &[f32],
     dy: &[f32],
-    dx: &mut [f32],
-    with_dx: bool,
+    dx: Option<&mut [f32]>,
     bw: &mut BatchWork,
     gw: &mut [f32],
     gb: &mut [f32],
@@ -435,6 +434,7 @@ pub fn backward_batch(
     if bw.pieces.len() < pieces {
         bw.pieces.resize_with(pieces, Default::default);
     }
+    let with_dx = dx.is_some();
     if with_dx {
         bw.wt.resize(packed_len(ckk, o), 0.0);
         pack_a(ckk, o, Mat::t(w, ckk), &mut bw.wt);
@@ -444,12 +444,13 @@ pub fn backward_batch(
         wk.prepare(pl, gb.len());
     }
     let wt = &bw.wt[..];
-    par::for_chunks_parts(work, n, &mut dx[..n * st.xn], st.xn, |wk, start, dxs| {
-        for (i, dxi) in dxs.chunks_exact_mut(st.xn).enumerate() {
-            let s = start + i;
+    par::for_chunks_parts_opt(work, n, dx, st.xn, |wk, r, mut dxs| {
+        for (i, s) in r.enumerate() {
             let xs = &x[s * st.xn + st.xo..][..xg];
             let dys = &dy[s * st.yn + st.yo..][..yg];
-            let dxi = with_dx.then(|| &mut dxi[st.xo..][..xg]);
+            let dxi = dxs
+                .as_deref_mut()
+                .map(|d| &mut d[i * st.xn + st.xo..][..xg]);
             backward(pl, xs, dys, dxi, wt, wk);
         }
     });
