@@ -1,7 +1,7 @@
 //! Training entry points of the fused code: forward passes that keep what backward needs, and
 //! backward passes that add parameter gradients, over batches split across the thread pool.
 use super::*;
-use crate::kernels::gemm::{gemm, packs_b, with_ws, ws_a, ws_b, Lhs, Mat, Rhs};
+use crate::kernels::gemm::{gemm, ws_a, ws_b, Lhs, Mat, Rhs};
 use crate::kernels::im2col::Geom;
 use crate::kernels::{dense, par, sum, winograd};
 use crate::layers::conv::sample::{backward_batch, BatchWork, Plan, Strides};
@@ -448,25 +448,29 @@ pub fn linear_backward(
         };
         return dense::backward(w, n, x, dy, dx, gw, gb);
     }
+    // every product's packing space, owned by the pieces (one per thread) and kept across
+    // steps: a thread-local workspace would grow on whichever thread first ran the larger
+    // product, some steps later
+    let ws = ws_b(ni, no).max(ws_a(no, n) + ws_b(ni, n));
     if let Some(dx) = dx {
         // dX[n, I] = dY[n, O] · W[O, I]
-        par::for_chunks(n, &mut dx[..n * ni], ni, |start, xs| {
+        let ps = work.pieces(par::pieces(n, ni * no), ws, 0, 0, 0);
+        par::for_chunks_with(ps, n, &mut dx[..n * ni], ni, |pc, start, xs| {
             let dys = Lhs::InPlace(Mat::rows(&dy[start * no..], no));
-            let ws_len = if packs_b(ni, 1) { ws_b(ni, no) } else { 0 };
             let rows = xs.len() / ni;
             let wm = Rhs::Mat(Mat::rows(w, ni));
-            with_ws(ws_len, |ws| gemm(rows, ni, no, dys, wm, 0.0, xs, ni, ws));
+            gemm(rows, ni, no, dys, wm, 0.0, xs, ni, &mut pc.ws);
         });
     }
     // dW[O, I] += dYᵀ · X, rows of dW split across threads, one range each: every range packs
     // all of `X` (8 finer ranges of LeNet-5's `Linear(400, 120)` ran 1.2× faster on 2 threads
     // than on 1)
-    par::for_chunks_whole(no, &mut gw[..no * ni], ni, n * ni, |o0, gws| {
+    let ps = work.pieces(par::pieces(no, n * ni), ws, 0, 0, 0);
+    par::for_chunks_parts(ps, no, &mut gw[..no * ni], ni, |pc, o0, gws| {
         let dyt = Lhs::Mat(Mat::t(&dy[o0..], no));
-        let ws_len = ws_a(no, n) + if packs_b(ni, 1) { ws_b(ni, n) } else { 0 };
         let rows = gws.len() / ni;
         let xm = Rhs::Mat(Mat::rows(x, ni));
-        with_ws(ws_len, |ws| gemm(rows, ni, n, dyt, xm, 1.0, gws, ni, ws));
+        gemm(rows, ni, n, dyt, xm, 1.0, gws, ni, &mut pc.ws);
     });
     for r in dy[..n * no].chunks_exact(no) {
         add(gb, r);

@@ -1,9 +1,5 @@
 //! Fully connected layer `y = W·x + b`, weight `[O, I]` as in PyTorch.
 use crate::check::LinearFeaturesMatch;
-#[cfg(feature = "alloc")]
-use crate::kernels::gemm::{gemm, with_ws, ws_b, Lhs, Mat, Rhs};
-#[cfg(feature = "alloc")]
-use crate::kernels::{dense, par};
 use crate::layer::{Layer, Module, Zeroable};
 use crate::rng::Rng;
 use crate::shape::Shape1;
@@ -80,41 +76,6 @@ where
         crate::fused::linear_infer_batch(w, b, n, x, y, &mut bufs.s, |_, _| {});
         bufs.give();
     }
-    /// The whole batch as one product.
-    #[cfg(feature = "alloc")]
-    fn forward(&self, x: &crate::Batch<Shape1<N>>) -> crate::Batch<Shape1<O>>
-    where
-        Self: Sync,
-    {
-        let mut y = crate::Batch::zeros(x.len());
-        self.forward_rows(x.as_slice(), x.len(), y.as_mut_slice());
-        y
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
-    /// `y[n, O] = bias + x[n, I] · Wᵀ`: `x` read in place, `Wᵀ` packed by transposes, the
-    /// batch split across threads.
-    fn forward_rows(&self, x: &[f32], n: usize, y: &mut [f32]) {
-        let (ni, no) = (I::USIZE, O::USIZE);
-        let (w, b) = (&self.weight[..], &self.bias[..]);
-        if dense::tiny(n, ni, no) {
-            return dense::forward(w, b, n, x, y);
-        }
-        // one range per thread: each gemm call packs all of `W` (as `fused::linear_forward`)
-        par::for_chunks_whole(n, y, no, no * ni, |start, ys| {
-            let rows = ys.len() / no;
-            for r in ys.chunks_exact_mut(no) {
-                r.copy_from_slice(b);
-            }
-            let xs = Lhs::InPlace(Mat::rows(&x[start * ni..], ni));
-            let wt = Rhs::Mat(Mat::t(w, ni));
-            with_ws(ws_b(no, ni), |ws| {
-                gemm(rows, no, ni, xs, wt, 1.0, ys, no, ws)
-            });
-        });
-    }
 }
 
 #[cfg(feature = "alloc")]
@@ -127,15 +88,18 @@ where
     Self: Send + Sync,
 {
     type Grad = Self;
-    type Cache = ();
+    /// The backward products' packing space, kept across steps.
+    type Cache = crate::fused::Work;
     fn forward_train(
         &mut self,
         x: &crate::Batch<Shape1<N>>,
         y: &mut crate::Batch<Shape1<O>>,
-        _c: &mut (),
+        c: &mut crate::fused::Work,
     ) {
-        y.resize(x.len());
-        self.forward_rows(x.as_slice(), x.len(), y.as_mut_slice());
+        let n = x.len();
+        y.resize(n);
+        let (w, b) = (&self.weight[..], &self.bias[..]);
+        crate::fused::linear_forward(w, b, n, x.as_slice(), y.as_mut_slice(), c, |_, _| {});
     }
     fn backward(
         &self,
@@ -143,17 +107,12 @@ where
         _y: &crate::Batch<Shape1<O>>,
         dy: &crate::Batch<Shape1<O>>,
         dx: &mut crate::Batch<Shape1<N>>,
-        _c: &mut (),
+        c: &mut crate::fused::Work,
         g: &mut Self,
     ) {
         dx.resize(x.len());
-        self.backward_rows(
-            x.len(),
-            x.as_slice(),
-            dy.as_slice(),
-            Some(dx.as_mut_slice()),
-            g,
-        );
+        let (n, x, dy) = (x.len(), x.as_slice(), dy.as_slice());
+        self.backward_rows(n, x, dy, Some(dx.as_mut_slice()), c, g);
     }
     /// `dW` and `db` only: no `dY · W`.
     fn backward_params(
@@ -161,10 +120,10 @@ where
         x: &crate::Batch<Shape1<N>>,
         _y: &crate::Batch<Shape1<O>>,
         dy: &crate::Batch<Shape1<O>>,
-        _c: &mut (),
+        c: &mut crate::fused::Work,
         g: &mut Self,
     ) {
-        self.backward_rows(x.len(), x.as_slice(), dy.as_slice(), None, g);
+        self.backward_rows(x.len(), x.as_slice(), dy.as_slice(), None, c, g);
     }
     fn visit_with_grad(&mut self, g: &Self, f: &mut dyn FnMut(&mut [f32], &[f32])) {
         f(&mut self.weight, &g.weight);
@@ -177,10 +136,17 @@ impl<I: Unsigned, O: Dense<I>> Linear<I, O> {
     /// Backward over `n` rows `x[n, I]`, `dy[n, O]`: `dx[n, I] = dY · W` when asked for
     /// (`Some`), `dW += dYᵀ · X`, `db += Σ dY` — [`crate::fused::linear_backward`], which
     /// `network!` runs too.
-    fn backward_rows(&self, n: usize, x: &[f32], dy: &[f32], dx: Option<&mut [f32]>, g: &mut Self) {
-        let mut work = crate::fused::Work::default();
+    fn backward_rows(
+        &self,
+        n: usize,
+        x: &[f32],
+        dy: &[f32],
+        dx: Option<&mut [f32]>,
+        work: &mut crate::fused::Work,
+        g: &mut Self,
+    ) {
         let (gw, gb) = (&mut g.weight[..], &mut g.bias[..]);
-        crate::fused::linear_backward(&self.weight, n, x, dy, dx, &mut work, gw, gb);
+        crate::fused::linear_backward(&self.weight, n, x, dy, dx, work, gw, gb);
     }
 }
 
@@ -205,7 +171,7 @@ mod tests {
         // sixteen and a tail
         let mut l = new_boxed::<Linear<U37, U23>>(6);
         let x = crate::Batch::<Shape1<U37>>::from_fn(3, |i| (i as f32 * 0.37).sin());
-        let (mut y, mut c) = (crate::Batch::default(), ());
+        let (mut y, mut c) = (crate::Batch::default(), Default::default());
         crate::Train::forward_train(&mut *l, &x, &mut y, &mut c);
         let mut one = [0.0f32; 23];
         Layer::<Shape1<U37>>::infer(&*l, x.sample(2), &mut one, &mut []);

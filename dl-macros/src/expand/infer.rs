@@ -444,6 +444,16 @@ impl Gen {
             Node::Leaf(l) => {
                 let f = l.field.as_ref();
                 match l.kind {
+                    Kind::Conv { g: 1, .. } if op.posts.is_empty() && op.bn.is_none() => {
+                        // nothing to fuse: the layer's own batch kernel, the very code a hand
+                        // chain runs
+                        let lt = self.layer_ty(&l.kind);
+                        let si = self.shape(l.input);
+                        Some(quote! {
+                            <#lt as #k::Layer<#si>>::infer_batch(&self.#f, __n,
+                                &__x[..__n * #inn], &mut __y[..__n * #on]);
+                        })
+                    }
                     Kind::Conv { i, win, g: 1, .. } => {
                         let Shape::Map(_, h, w) = l.input else {
                             return unreachable_shape();

@@ -144,6 +144,7 @@ impl Gen {
         (quote! { #(#fwd)* }, quote! { #copy #(#bwd)* })
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn op_train(
         &mut self,
         op: &Op,
