@@ -53,24 +53,28 @@ pub fn usable(g: &Geom, o: usize) -> bool {
     }
 }
 
-/// Packs `w` (`[O, C·Kh·Kw]`) as `[O/16, C·Kh·Kw, 16]` into `wp` (`O·C·Kh·Kw` floats).
-/// Sixteen taps at a time transposed in registers under AVX-512.
+/// Packs `w` (`[O, C·Kh·Kw]`) as `[⌈O/16⌉, C·Kh·Kw, 16]` into `wp` (`16·⌈O/16⌉·C·Kh·Kw`
+/// floats, the lanes of filters past `O` zero): the transpose of each block of sixteen rows.
+/// Sixteen taps at a time transposed in registers under AVX-512. ([`super::wgrad`] packs a
+/// sample's `dY` the same way.)
 pub fn pack(w: &[f32], o: usize, ckk: usize, wp: &mut [f32]) {
-    let (w, wp) = (&w[..o * ckk], &mut wp[..o * ckk]);
+    let len = o.div_ceil(LANES) * LANES * ckk;
+    let (w, wp) = (&w[..o * ckk], &mut wp[..len]);
     #[cfg(target_arch = "x86_64")]
-    if o.is_multiple_of(LANES) && super::gemm::use_avx512() {
-        // SAFETY: the CPU has AVX-512; both slices hold O·C·Kh·Kw floats, O a multiple of 16.
+    if super::gemm::use_avx512() {
+        // SAFETY: the CPU has AVX-512; w holds O·C·Kh·Kw floats, wp 16·⌈O/16⌉·C·Kh·Kw.
         return unsafe { avx512::pack(w, o, ckk, wp) };
     }
-    pack_rows(w, ckk, wp);
+    pack_rows(w, o, ckk, wp);
 }
 
 /// [`pack`], one float at a time.
-fn pack_rows(w: &[f32], ckk: usize, wp: &mut [f32]) {
+fn pack_rows(w: &[f32], o: usize, ckk: usize, wp: &mut [f32]) {
     for (ob, blk) in wp.chunks_exact_mut(ckk * LANES).enumerate() {
         for (k, v) in blk.chunks_exact_mut(LANES).enumerate() {
             for (j, d) in v.iter_mut().enumerate() {
-                *d = w[(ob * LANES + j) * ckk + k];
+                let f = ob * LANES + j;
+                *d = if f < o { w[f * ckk + k] } else { 0.0 };
             }
         }
     }
@@ -167,22 +171,23 @@ mod avx512 {
         }
     }
 
-    /// [`super::pack`]: sixteen filters' rows of sixteen taps loaded (the last ones masked),
-    /// transposed, stored as the taps' vectors.
+    /// [`super::pack`]: sixteen filters' rows of sixteen taps loaded (the last ones masked,
+    /// filters past `O` zero), transposed, stored as the taps' vectors.
     ///
     /// # Safety
-    /// AVX-512F; `w` and `wp` hold `O·C·Kh·Kw` floats, `O` a multiple of 16.
+    /// AVX-512F; `w` holds `O·C·Kh·Kw` floats, `wp` `16·⌈O/16⌉·C·Kh·Kw`.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn pack(w: &[f32], o: usize, ckk: usize, wp: &mut [f32]) {
-        for ob in 0..o / LANES {
+        for ob in 0..o.div_ceil(LANES) {
+            let rows = (o - ob * LANES).min(LANES);
             for k0 in (0..ckk).step_by(16) {
                 let kn = (ckk - k0).min(16);
                 let m = ((1u32 << kn) - 1) as __mmask16;
                 let mut r = [_mm512_setzero_ps(); 16];
-                // SAFETY: taps k0..k0 + kn of filter ob·16 + j are inside w; vectors
+                // SAFETY: taps k0..k0 + kn of filter ob·16 + j < O are inside w; vectors
                 // ob·C·Kh·Kw + k0 + i, i < kn, of wp are inside wp.
                 unsafe {
-                    for (j, v) in r.iter_mut().enumerate() {
+                    for (j, v) in r.iter_mut().enumerate().take(rows) {
                         *v = _mm512_maskz_loadu_ps(m, w.as_ptr().add((ob * LANES + j) * ckk + k0));
                     }
                     let d = wp.as_mut_ptr().add((ob * ckk + k0) * LANES);
@@ -362,15 +367,29 @@ mod tests {
         }
     }
 
-    /// The packing transposed in registers (AVX-512) moves the same floats as one at a time.
+    /// The packing transposed in registers (AVX-512) moves the same floats as one at a time,
+    /// filters past a multiple of sixteen as zeros (and nothing past the packed length).
     #[test]
     fn pack_matches_the_scalar_packing() {
-        for (o, ckk) in [(16, 150), (32, 7), (16, 16), (48, 33), (16, 1)] {
+        for (o, ckk) in [
+            (16, 150),
+            (32, 7),
+            (16, 16),
+            (48, 33),
+            (16, 1),
+            (6, 784),
+            (21, 17),
+        ] {
             let w = vals(o * ckk, ckk as u32);
-            let (mut a, mut b) = (vec![f32::NAN; o * ckk], vec![f32::NAN; o * ckk]);
+            let len = o.div_ceil(16) * 16 * ckk;
+            let (mut a, mut b) = (vec![f32::NAN; len + 1], vec![f32::NAN; len + 1]);
             pack(&w, o, ckk, &mut a);
-            pack_rows(&w, ckk, &mut b);
+            pack_rows(&w, o, ckk, &mut b[..len]);
             assert_eq!(bits(&a), bits(&b), "{o}×{ckk}");
+            assert!(a[len].is_nan(), "{o}×{ckk}: wrote past the packing");
+            for (k, v) in a[(o / 16) * 16 * ckk..len].chunks_exact(16).enumerate() {
+                assert!(v[o % 16..].iter().all(|&x| x == 0.0), "{o}×{ckk}, tap {k}");
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 //! ([`rowconv`]), im2col/col2im, depthwise convolution
 //! ([`depthwise`]), direct convolution with no workspace ([`direct`]), splitting work across threads
 //! ([`par`] on a persistent pool), max pooling over non-overlapping windows ([`maxpool`]), and
-//! Winograd convolution for 3×3 stride-1 layers ([`winograd`]), and
+//! Winograd convolution for 3×3 stride-1 layers ([`winograd`]), the weight gradient of small
+//! convolutions across their filters ([`wgrad`]), and
 //! short vector loops ([`vector`]: dot, sum, add, the matrix-vector product, copies of short
 //! rows, and [`simd`] to run a loop 8 floats wide).
 pub mod chanconv;
@@ -18,6 +19,7 @@ pub mod rowconv;
 #[cfg(feature = "std")]
 mod threadpool;
 pub mod vector;
+pub mod wgrad;
 #[cfg(feature = "alloc")]
 pub mod winograd;
 

@@ -15,21 +15,27 @@ use super::im2col::Geom;
 #[cfg(target_arch = "x86_64")]
 const FILTERS: usize = 6;
 
-/// Whether the geometry suits this kernel: stride 1, dilation 1, a kernel of more than one
-/// tap, at most four input channels, fewer than sixteen filters (sixteen and more go to
-/// [`super::chanconv`] or the matrix product) and output rows of at most 32 pixels.
-pub const fn applies(g: &Geom, o: usize) -> bool {
+/// Whether the kernel can run the geometry: stride 1, dilation 1, a kernel of more than one
+/// tap, fewer than sixteen filters and output rows of at most 32 pixels (any number of input
+/// channels: [`forward_fitting`]).
+pub const fn fits(g: &Geom, o: usize) -> bool {
     g.sh == 1
         && g.sw == 1
         && g.dh == 1
         && g.dw == 1
         && g.kh * g.kw > 1
         && g.c > 0
-        && g.c <= 4
         && o > 0
         && o < 16
         && g.ow > 0
         && g.ow <= 32
+}
+
+/// Whether the geometry suits this kernel for a forward pass: it [`fits`] and has at most
+/// four input channels (sixteen filters and more go to [`super::chanconv`] or the matrix
+/// product, more channels to the product).
+pub const fn applies(g: &Geom, o: usize) -> bool {
+    fits(g, o) && g.c <= 4
 }
 
 /// Whether [`forward`] runs here: [`applies`] and the CPU has AVX-512.
@@ -59,11 +65,45 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
 ) -> bool {
     // SAFETY: `usable` only where the CPU has AVX-512, what `avx512::forward` needs besides
     // the lengths `direct_frame` checks.
-    unsafe { super::direct_frame(usable(g, o), avx512::forward, g, o, (w, b, xp), y, post) }
+    let body = avx512::forward::<false>;
+    unsafe { super::direct_frame(usable(g, o), body, g, o, (w, b, xp), y, post) }
+}
+
+/// [`forward`] for any geometry the kernel [`fits`] (the CPU has AVX-512), whatever its
+/// input channels: a convolution's input gradient, the convolution of its padded `dY` with
+/// the flipped weights, has the layer's filters as channels (16 for LeNet-5's second layer).
+/// Taps whose rows all fall in the top or bottom padding are skipped (for `dx` that padding
+/// is `K − 1` rows deep): a sum that starts at `+0` is not changed by adding `±0`, so the
+/// bits are [`forward`]'s for finite weights (an infinite weight times the padding's zero
+/// is NaN there, skipped here).
+pub fn forward_fitting<F: FnMut(usize, &mut [f32])>(
+    w: &[f32],
+    b: &[f32],
+    g: &Geom,
+    o: usize,
+    xp: &[f32],
+    y: &mut [f32],
+    post: F,
+) -> bool {
+    let ok = fits(g, o) && super::gemm::use_avx512() && cfg!(target_arch = "x86_64");
+    // SAFETY: `ok` only where the CPU has AVX-512, what `avx512::forward` needs besides the
+    // lengths `direct_frame` checks.
+    unsafe { super::direct_frame(ok, avx512::forward::<true>, g, o, (w, b, xp), y, post) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-use super::no_avx512 as avx512;
+mod avx512 {
+    /// Does nothing (never run: the kernel is not usable without AVX-512).
+    pub unsafe fn forward<const SKIP: bool>(
+        _: &[f32],
+        _: &[f32],
+        _: &super::Geom,
+        _: usize,
+        _: &[f32],
+        _: &mut [f32],
+    ) {
+    }
+}
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -74,9 +114,16 @@ mod avx512 {
     ///
     /// # Safety
     /// AVX-512F; `w` holds `O·C·Kh·Kw`, `xp` `C·Hp·Wp`, `y` `O·H'·W'` floats, `b` is empty or
-    /// holds `O`; the geometry is one [`super::applies`] accepts.
+    /// holds `O`; the geometry is one [`super::fits`] accepts.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn forward(w: &[f32], b: &[f32], g: &Geom, o: usize, xp: &[f32], y: &mut [f32]) {
+    pub unsafe fn forward<const SKIP: bool>(
+        w: &[f32],
+        b: &[f32],
+        g: &Geom,
+        o: usize,
+        xp: &[f32],
+        y: &mut [f32],
+    ) {
         let lanes = |n: usize| -> __mmask16 { ((1u32 << n.min(16)) - 1) as __mmask16 };
         let m = [lanes(g.ow), lanes(g.ow.saturating_sub(16))];
         for f0 in (0..o).step_by(FILTERS) {
@@ -87,10 +134,10 @@ mod avx512 {
                     ($($f:literal)*) => {
                         match (nf, rows, g.ow > 16) {
                             // SAFETY: as this function's; f0 + F ≤ O, oy + R ≤ H'.
-                            $(($f, 2, true) => unsafe { block::<$f, 2, 2>(w, b, g, f0, xp, oy, m, y) },
-                              ($f, 2, false) => unsafe { block::<$f, 2, 1>(w, b, g, f0, xp, oy, m, y) },
-                              ($f, _, true) => unsafe { block::<$f, 1, 2>(w, b, g, f0, xp, oy, m, y) },
-                              ($f, _, false) => unsafe { block::<$f, 1, 1>(w, b, g, f0, xp, oy, m, y) },)*
+                            $(($f, 2, true) => unsafe { block::<$f, 2, 2, SKIP>(w, b, g, f0, xp, oy, m, y) },
+                              ($f, 2, false) => unsafe { block::<$f, 2, 1, SKIP>(w, b, g, f0, xp, oy, m, y) },
+                              ($f, _, true) => unsafe { block::<$f, 1, 2, SKIP>(w, b, g, f0, xp, oy, m, y) },
+                              ($f, _, false) => unsafe { block::<$f, 1, 1, SKIP>(w, b, g, f0, xp, oy, m, y) },)*
                             _ => {}
                         }
                     };
@@ -110,7 +157,7 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn block<const F: usize, const R: usize, const V: usize>(
+    unsafe fn block<const F: usize, const R: usize, const V: usize, const SKIP: bool>(
         w: &[f32],
         b: &[f32],
         g: &Geom,
@@ -130,6 +177,11 @@ mod avx512 {
             let mut t = 0;
             for c in 0..g.c {
                 for ki in 0..g.kh {
+                    // all R rows in the zero padding (`SKIP`)
+                    if SKIP && (oy + ki + R <= g.pt || oy + ki >= g.pt + g.h) {
+                        t += g.kw;
+                        continue;
+                    }
                     let xr = xp.as_ptr().add((c * hp + oy + ki) * wp);
                     for kj in 0..g.kw {
                         let mut xv = [[_mm512_setzero_ps(); V]; R];

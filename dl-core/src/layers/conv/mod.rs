@@ -199,6 +199,109 @@ where
             );
         }
     }
+    /// [`Train::backward`](crate::Train::backward) with `dx` (`n` samples of the input's
+    /// shape) or without (`None`: the parameter gradients only, the same bits).
+    #[cfg(feature = "alloc")]
+    fn backward_opt<C, H, W>(
+        &self,
+        x: &crate::Batch<Shape3<C, H, W>>,
+        dy: &crate::Batch<<Self as Layer<Shape3<C, H, W>>>::Out>,
+        mut dx: Option<&mut [f32]>,
+        cache: &mut ConvCache,
+        grad: &mut Self,
+    ) where
+        Self: Layer<Shape3<C, H, W>>,
+        Shape3<C, H, W>: Shape,
+    {
+        let n = x.len();
+        let ([_, h, w], [_, oh, ow]) = (
+            <Shape3<C, H, W>>::DIMS,
+            <<Self as Layer<Shape3<C, H, W>>>::Out as Shape>::DIMS,
+        );
+        let pl = Self::plan(h, w, oh, ow);
+        let (xn, yn, ckk, o) = (
+            <Shape3<C, H, W>>::NUMEL,
+            <<Self as Layer<Shape3<C, H, W>>>::Out as Shape>::NUMEL,
+            pl.g.rows(),
+            pl.o,
+        );
+        // one group's slices of a sample: input, output, weight
+        let (xg, yg, wg) = (pl.g.c * h * w, o * oh * ow, o * ckk);
+        let nb = if B::Len::USIZE > 0 { o } else { 0 };
+        if Self::batched(&pl) {
+            let (xs, dys) = (x.as_slice(), dy.as_slice());
+            crate::fused::conv2d_backward(
+                &self.weight,
+                &pl.g,
+                n,
+                xs,
+                dys,
+                dx,
+                &mut cache.fused,
+                &mut grad.weight,
+                &mut grad.bias,
+            );
+            return;
+        }
+        if Self::DEPTHWISE {
+            let d = Self::depthwise(&pl);
+            let (nw, nb) = (self.weight.len(), self.bias.len());
+            let pieces = par::partials(n, 2 * yn * d.taps(), nw + nb);
+            cache
+                .dwp
+                .resize_with(pieces.max(cache.dwp.len()), Default::default);
+            let work = &mut cache.dwp[..pieces];
+            for [gw, gb] in work.iter_mut() {
+                gw.clear();
+                gw.resize(nw, 0.0);
+                gb.clear();
+                gb.resize(nb, 0.0);
+            }
+            let wt = &self.weight[..];
+            // the depthwise kernel writes `dx` as it goes: asked for none, it gets a buffer
+            let mut own = alloc::vec::Vec::new();
+            let dx = dx.unwrap_or_else(|| {
+                own.resize(n * xn, 0.0);
+                &mut own[..]
+            });
+            par::for_chunks_parts(work, n, dx, xn, |[gw, gb], start, dxs| {
+                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
+                    let s = start + i;
+                    let (xs, dys) = (
+                        &x.as_slice()[s * xn..][..xn],
+                        &dy.as_slice()[s * yn..][..yn],
+                    );
+                    depthwise::backward(&d, wt, xs, dys, dxi, gw, gb);
+                }
+            });
+            for [gw, gb] in work.iter() {
+                crate::kernels::add_to(&mut grad.weight, gw);
+                crate::kernels::add_to(&mut grad.bias, gb);
+            }
+            return;
+        }
+        // Pieces fixed by the batch, not the thread count: bit-identical gradients.
+        for gi in 0..Self::GROUPS {
+            let st = sample::Strides {
+                xn,
+                xo: gi * xg,
+                yn,
+                yo: gi * yg,
+            };
+            sample::backward_batch(
+                &pl,
+                &self.weight[gi * wg..][..wg],
+                n,
+                st,
+                x.as_slice(),
+                dy.as_slice(),
+                dx.as_deref_mut(),
+                &mut cache.bwd,
+                &mut grad.weight[gi * wg..][..wg],
+                &mut grad.bias[gi * nb..][..nb],
+            );
+        }
+    }
 }
 
 /// Shorthand for the output shape of `Conv2d<_, O, K, S, P, D>` on `[_, H, W]`.
@@ -380,122 +483,6 @@ where
         f(&mut self.weight, &g.weight);
         if B::Len::USIZE > 0 {
             f(&mut self.bias, &g.bias);
-        }
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<I, O, K, S, P, D, B, G> Conv2d<I, O, K, S, P, D, B, G>
-where
-    I: Unsigned,
-    O: Filters<I, K, G>,
-    K: PerAxis,
-    S: PerAxis,
-    P: Padding,
-    D: PerAxis,
-    B: ConvBias<O>,
-    G: Unsigned,
-{
-    /// [`Train::backward`](crate::Train::backward) with `dx` (`n` samples of the input's
-    /// shape) or without (`None`: the parameter gradients only, the same bits).
-    fn backward_opt<C, H, W>(
-        &self,
-        x: &crate::Batch<Shape3<C, H, W>>,
-        dy: &crate::Batch<<Self as Layer<Shape3<C, H, W>>>::Out>,
-        mut dx: Option<&mut [f32]>,
-        cache: &mut ConvCache,
-        grad: &mut Self,
-    ) where
-        Self: Layer<Shape3<C, H, W>>,
-        Shape3<C, H, W>: Shape,
-    {
-        let n = x.len();
-        let ([_, h, w], [_, oh, ow]) = (
-            <Shape3<C, H, W>>::DIMS,
-            <<Self as Layer<Shape3<C, H, W>>>::Out as Shape>::DIMS,
-        );
-        let pl = Self::plan(h, w, oh, ow);
-        let (xn, yn, ckk, o) = (
-            <Shape3<C, H, W>>::NUMEL,
-            <<Self as Layer<Shape3<C, H, W>>>::Out as Shape>::NUMEL,
-            pl.g.rows(),
-            pl.o,
-        );
-        // one group's slices of a sample: input, output, weight
-        let (xg, yg, wg) = (pl.g.c * h * w, o * oh * ow, o * ckk);
-        let nb = if B::Len::USIZE > 0 { o } else { 0 };
-        if Self::batched(&pl) {
-            let (xs, dys) = (x.as_slice(), dy.as_slice());
-            crate::fused::conv2d_backward(
-                &self.weight,
-                &pl.g,
-                n,
-                xs,
-                dys,
-                dx,
-                &mut cache.fused,
-                &mut grad.weight,
-                &mut grad.bias,
-            );
-            return;
-        }
-        if Self::DEPTHWISE {
-            let d = Self::depthwise(&pl);
-            let (nw, nb) = (self.weight.len(), self.bias.len());
-            let pieces = par::partials(n, 2 * yn * d.taps(), nw + nb);
-            cache
-                .dwp
-                .resize_with(pieces.max(cache.dwp.len()), Default::default);
-            let work = &mut cache.dwp[..pieces];
-            for [gw, gb] in work.iter_mut() {
-                gw.clear();
-                gw.resize(nw, 0.0);
-                gb.clear();
-                gb.resize(nb, 0.0);
-            }
-            let wt = &self.weight[..];
-            // the depthwise kernel writes `dx` as it goes: asked for none, it gets a buffer
-            let mut own = alloc::vec::Vec::new();
-            let dx = dx.unwrap_or_else(|| {
-                own.resize(n * xn, 0.0);
-                &mut own[..]
-            });
-            par::for_chunks_parts(work, n, dx, xn, |[gw, gb], start, dxs| {
-                for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
-                    let s = start + i;
-                    let (xs, dys) = (
-                        &x.as_slice()[s * xn..][..xn],
-                        &dy.as_slice()[s * yn..][..yn],
-                    );
-                    depthwise::backward(&d, wt, xs, dys, dxi, gw, gb);
-                }
-            });
-            for [gw, gb] in work.iter() {
-                crate::kernels::add_to(&mut grad.weight, gw);
-                crate::kernels::add_to(&mut grad.bias, gb);
-            }
-            return;
-        }
-        // Pieces fixed by the batch, not the thread count: bit-identical gradients.
-        for gi in 0..Self::GROUPS {
-            let st = sample::Strides {
-                xn,
-                xo: gi * xg,
-                yn,
-                yo: gi * yg,
-            };
-            sample::backward_batch(
-                &pl,
-                &self.weight[gi * wg..][..wg],
-                n,
-                st,
-                x.as_slice(),
-                dy.as_slice(),
-                dx.as_deref_mut(),
-                &mut cache.bwd,
-                &mut grad.weight[gi * wg..][..wg],
-                &mut grad.bias[gi * nb..][..nb],
-            );
         }
     }
 }

@@ -24,6 +24,8 @@ use crate::kernels::im2col::{im2col_rows, Geom};
 #[cfg(feature = "alloc")]
 use crate::kernels::{add_to, simd, sum, zero_short};
 use crate::kernels::{chanconv, rowconv};
+#[cfg(feature = "alloc")]
+use crate::kernels::{gemm::use_avx512, wgrad};
 
 /// Floats of one band's column matrix, at most (unless one output row needs more).
 const BAND_FLOATS: usize = 128 * 1024;
@@ -118,6 +120,29 @@ impl Plan {
             }
         }
     }
+    /// The input gradient as a forward convolution: `dx` = `dY`, padded by `K − 1 − padding`
+    /// on each side, convolved with the flipped weights (`[C, O, Kh, Kw]`), on
+    /// [`rowconv::forward_fitting`] — where the CPU has AVX-512 and that kernel fits it
+    /// (stride 1, dilation 1, fewer than sixteen input channels, rows of at most 32 pixels).
+    #[cfg(feature = "alloc")]
+    fn dx_plan(&self) -> Option<Plan> {
+        let g = &self.g;
+        if !self.shifted
+            || g.dh != 1
+            || g.dw != 1
+            || g.pt >= g.kh
+            || g.pb >= g.kh
+            || g.pl >= g.kw
+            || g.pr >= g.kw
+        {
+            return None;
+        }
+        let (kh, kw) = (g.kh - 1, g.kw - 1);
+        let pads = [kh - g.pt, kh - g.pb, kw - g.pl, kw - g.pr];
+        let d = Geom::new(self.o, g.oh, g.ow, [g.kh, g.kw], [1, 1], pads, [1, 1]);
+        let ok = d.oh == g.h && d.ow == g.w && rowconv::fits(&d, g.c) && use_avx512();
+        ok.then(|| Plan::new(d, g.c))
+    }
     /// The output rows of each band.
     fn bands(&self) -> impl Iterator<Item = core::ops::Range<usize>> {
         let (oh, rows) = (self.g.oh, self.rows);
@@ -210,25 +235,34 @@ pub(super) fn forward(
 pub struct Work {
     /// The padded image (shifted) or a band's columns.
     a: alloc::vec::Vec<f32>,
-    /// A band of `dY`, wide (shifted).
+    /// A band of `dY`, wide (shifted); `dY` transposed for [`wgrad`].
     dyw: alloc::vec::Vec<f32>,
     /// A band of `dcols`.
     dcols: alloc::vec::Vec<f32>,
-    /// The padded `dx` (shifted).
+    /// The padded `dx` (shifted), or the padded `dY` of [`Plan::dx_plan`].
     dxpad: alloc::vec::Vec<f32>,
     /// Packing space for `dYᵀ`.
     ws: alloc::vec::Vec<f32>,
-    /// `dW` (`[O, C·Kh·Kw]`, or transposed when [`Plan::dw_t`]) and `db`, summed over this
-    /// thread's samples.
+    /// `dW` (`[O, C·Kh·Kw]`, transposed when [`Plan::dw_t`], or `[C·Kh·Kw, 16]` for
+    /// [`wgrad`]) and `db`, summed over this piece's samples.
     pub dw: alloc::vec::Vec<f32>,
     pub db: alloc::vec::Vec<f32>,
 }
 
+/// The direct kernels a batch's backward runs instead of products (AVX-512), decided once per
+/// batch: `dW` on [`wgrad`] (`dw`, its form), `dx` on [`rowconv`] (`dx`, its plan).
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy)]
+struct Direct {
+    dw: Option<wgrad::Form>,
+    dx: Option<Plan>,
+}
+
 #[cfg(feature = "alloc")]
 impl Work {
-    /// Sizes the buffers for `pl` and zeroes the gradients; `nb` is the bias length (`O`, or 0
-    /// for none: then `db` stays empty and backward sums nothing into it).
-    pub fn prepare(&mut self, pl: &Plan, nb: usize) {
+    /// Sizes the buffers for `pl` and `dk` and zeroes the gradients; `nb` is the bias length
+    /// (`O`, or 0 for none: then `db` stays empty and backward sums nothing into it).
+    fn prepare(&mut self, pl: &Plan, dk: Direct, nb: usize) {
         let (g, o, ld) = (&pl.g, pl.o, pl.ld);
         let band = pl.rows * pl.wide;
         self.a.resize(
@@ -239,23 +273,36 @@ impl Work {
             },
             0.0,
         );
-        self.dyw.resize(if pl.shifted { o * ld } else { 0 }, 0.0);
+        let dyw = if pl.shifted { o * ld } else { 0 };
+        let dyt = dk.dw.map_or(0, |f| wgrad::scratch_len(g, f));
+        self.dyw.resize(dyw.max(dyt), 0.0);
         self.dcols.resize(g.rows() * ld, 0.0);
-        self.dxpad
-            .resize(if pl.shifted { pl.xpad_len() } else { 0 }, 0.0);
+        let dxpad = if pl.shifted { pl.xpad_len() } else { 0 };
+        let dyp = dk.dx.map_or(0, |d| d.xpad_len());
+        self.dxpad.resize(dxpad.max(dyp), 0.0);
         let ws = ws_b(o, band).max(ws_b(band, o)).max(ws_b(g.rows(), band));
         self.ws.resize(ws, 0.0);
         self.dw.clear();
-        self.dw.resize(g.rows() * o, 0.0);
+        let dw = dk.dw.map_or(g.rows() * o, |f| wgrad::acc_len(g, o, f));
+        self.dw.resize(dw, 0.0);
         self.db.clear();
         self.db.resize(nb, 0.0);
     }
 }
 
-/// One sample's backward with `Wᵀ` packed in `wt`: writes `dx` (none: `dx` is formed elsewhere,
-/// and `wt` is not read), adds into `wk.dw` and `wk.db` (when it is not empty).
+/// One sample's backward with `Wᵀ` packed in `wt` (the flipped weights when `dk.dx`): writes
+/// `dx` (none: `dx` is formed elsewhere, and `wt` is not read), adds into `wk.dw` and `wk.db`
+/// (when it is not empty).
 #[cfg(feature = "alloc")]
-fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: Option<&mut [f32]>, wt: &[f32], wk: &mut Work) {
+fn backward(
+    pl: &Plan,
+    dk: Direct,
+    x: &[f32],
+    dy: &[f32],
+    dx: Option<&mut [f32]>,
+    wt: &[f32],
+    wk: &mut Work,
+) {
     let (g, o, ld) = (&pl.g, pl.o, pl.ld);
     let (ckk, hw) = (g.rows(), g.cols());
     for (b, row) in wk.db.iter_mut().zip(dy.chunks_exact(hw)) {
@@ -263,6 +310,20 @@ fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: Option<&mut [f32]>, wt: &[f32]
     }
     if pl.shifted {
         pl.pad(x, &mut wk.a);
+        let mut dx = dx;
+        if let (Some(dp), Some(d)) = (dk.dx, dx.as_deref_mut()) {
+            dp.pad(dy, &mut wk.dxpad);
+            let ran = rowconv::forward_fitting(wt, &[], &dp.g, g.c, &wk.dxpad, d, |_, _| {});
+            assert!(ran, "dx_plan vouched for the direct input gradient");
+            dx = None;
+        }
+        if let Some(f) = dk.dw {
+            let ran = wgrad::accumulate(f, g, o, &wk.a, dy, &mut wk.dyw, &mut wk.dw);
+            assert!(ran, "wgrad::form vouched for the direct weight gradient");
+            if dx.is_none() {
+                return;
+            }
+        }
         if dx.is_some() {
             wk.dxpad.fill(0.0);
         }
@@ -281,7 +342,9 @@ fn backward(pl: &Plan, x: &[f32], dy: &[f32], dx: Option<&mut [f32]>, wt: &[f32]
                 data: &wk.a[base..],
                 offs,
             };
-            if pl.dw_t {
+            if dk.dw.is_some() {
+                // dW is done
+            } else if pl.dw_t {
                 // dWᵀ[CKK, O] += windows · dYᵀ
                 let dyt = Rhs::Mat(Mat::t(&wk.dyw, ld));
                 gemm(
@@ -406,8 +469,9 @@ pub struct Strides {
 }
 
 /// One group's backward over `n` samples (the weights `w[O, C·Kh·Kw]` of the group): `dx` from
-/// `Wᵀ·dY` (unless `with_dx` is false: `dx` is formed elsewhere and left alone), `gw += dY ·
-/// colsᵀ`, `gb += Σ dY` (nothing for an empty `gb`). The batch is split into pieces fixed by
+/// `Wᵀ·dY`, or on [`rowconv`] as a forward convolution of `dY` ([`Plan::dx_plan`]; no `dx`:
+/// it is formed elsewhere and left alone), `gw += dY · colsᵀ` (on [`wgrad`] where it has a
+/// form), `gb += Σ dY` (nothing for an empty `gb`). The batch is split into pieces fixed by
 /// the batch (`par::partials`), not the thread count, and their partial gradients are added
 /// in piece order: the gradients are the same to the bit with any number of threads. The one
 /// implementation behind `Conv2d`'s backward and the fused one `network!` calls.
@@ -434,14 +498,25 @@ pub fn backward_batch(
     if bw.pieces.len() < pieces {
         bw.pieces.resize_with(pieces, Default::default);
     }
-    let with_dx = dx.is_some();
-    if with_dx {
+    let dk = Direct {
+        dw: wgrad::form(g, o).filter(|_| pl.shifted),
+        dx: dx.as_ref().and_then(|_| pl.dx_plan()),
+    };
+    if dk.dx.is_some() {
+        // the flipped weights [C, O, Kh, Kw] of the input gradient's convolution
+        let kk = g.kh * g.kw;
+        bw.wt.resize(o * ckk, 0.0);
+        for (i, v) in bw.wt.iter_mut().enumerate() {
+            let (c, f, t) = (i / (o * kk), i / kk % o, i % kk);
+            *v = w[(f * g.c + c) * kk + kk - 1 - t];
+        }
+    } else if dx.is_some() {
         bw.wt.resize(packed_len(ckk, o), 0.0);
         pack_a(ckk, o, Mat::t(w, ckk), &mut bw.wt);
     }
     let work = &mut bw.pieces[..pieces];
     for wk in work.iter_mut() {
-        wk.prepare(pl, gb.len());
+        wk.prepare(pl, dk, gb.len());
     }
     let wt = &bw.wt[..];
     par::for_chunks_parts_opt(work, n, dx, st.xn, |wk, r, mut dxs| {
@@ -451,11 +526,13 @@ pub fn backward_batch(
             let dxi = dxs
                 .as_deref_mut()
                 .map(|d| &mut d[i * st.xn + st.xo..][..xg]);
-            backward(pl, xs, dys, dxi, wt, wk);
+            backward(pl, dk, xs, dys, dxi, wt, wk);
         }
     });
     for wk in work.iter() {
-        if pl.dw_t {
+        if let Some(f) = dk.dw {
+            wgrad::fold(f, g, o, &wk.dw, gw);
+        } else if pl.dw_t {
             for (r, row) in wk.dw.chunks_exact(o).enumerate() {
                 for (oo, v) in row.iter().enumerate() {
                     gw[oo * ckk + r] += v;

@@ -312,3 +312,66 @@ fn infer_batch_matches_per_sample_infer() {
     }
     force_path(None);
 }
+
+/// The backward on every kernel path the CPU allows (one thread, so the path forced on this
+/// thread is the one that runs): LeNet-5's two layers — under AVX-512 their weight gradients
+/// are formed directly across pixels and across filters, and the second layer's input
+/// gradient as a forward convolution of `dY` — and 3×3 and 5×5 layers with padding and
+/// filter counts that leave lanes idle. Finite differences check each path, and every path
+/// agrees closely with the first (the portable one).
+#[test]
+fn backward_on_every_path() {
+    use crate::kernels::gemm::{force_path, paths};
+    use crate::kernels::par::{set_threads, threads};
+    use crate::Train;
+    use std::vec::Vec;
+    fn check<S: Shape, L: Train<S>>(
+        l: &mut L,
+        n: usize,
+        seed: u64,
+        flat: impl Fn(&L::Grad) -> Vec<f32>,
+    ) {
+        let mut r = crate::rng::Rng::new(seed);
+        let x: Vec<f32> = (0..n * S::NUMEL).map(|_| r.normal()).collect();
+        let dy: Vec<f32> = (0..n * <L::Out as Shape>::NUMEL)
+            .map(|_| r.normal())
+            .collect();
+        let mut first: Option<[Vec<f32>; 3]> = None;
+        for p in paths() {
+            force_path(Some(p));
+            check_layer_grads::<S, L>(l, n, seed);
+            let (y, dx, g) = run_train::<S, L>(l, &x, &dy);
+            let got = [y, dx, flat(&g)];
+            match &first {
+                None => first = Some(got),
+                Some(want) => {
+                    for (k, name) in ["y", "dx", "gradients"].iter().enumerate() {
+                        let what = format!("seed {seed}, {p:?}, {name}");
+                        assert_close(&what, &got[k], &want[k], 1e-4);
+                    }
+                }
+            }
+        }
+        force_path(None);
+    }
+    let before = threads();
+    set_threads(1);
+    let grads = |w: &[f32], b: &[f32]| [w, b].concat();
+    type C1 = Conv2d<U1, U6, U5, U1, U2>;
+    check::<Shape3<U1, U28, U28>, _>(&mut *new_boxed::<C1>(31), 2, 31, |g| {
+        grads(&g.weight, &g.bias)
+    });
+    type C2 = Conv2d<U6, U16, U5>;
+    check::<Shape3<U6, U14, U14>, _>(&mut *new_boxed::<C2>(32), 2, 32, |g| {
+        grads(&g.weight, &g.bias)
+    });
+    type C3 = Conv2d<U3, U5, U3, U1, U1>;
+    check::<Shape3<U3, U9, U21>, _>(&mut *new_boxed::<C3>(33), 2, 33, |g| {
+        grads(&g.weight, &g.bias)
+    });
+    type C4 = Conv2d<U2, U13, U5, U1, U2>;
+    check::<Shape3<U2, U6, U12>, _>(&mut *new_boxed::<C4>(34), 2, 34, |g| {
+        grads(&g.weight, &g.bias)
+    });
+    set_threads(before);
+}
