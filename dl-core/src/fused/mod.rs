@@ -261,4 +261,42 @@ mod tests {
             assert!(same, "{t} threads");
         }
     }
+
+    /// The max-pool backward that applies the activation before it gives the bits of the
+    /// plain one followed by `act_backward` where the activation's derivative is finite and
+    /// not negative (ReLU's zeros met by `dy` of both signs included), for ReLU and Sigmoid,
+    /// on one thread and on two.
+    #[test]
+    fn pool_backward_with_the_activation_matches_the_two_passes() {
+        let (c, h, w, n) = (3, 8, 6, 5);
+        let (xn, yn) = (c * h * w, c * (h / 2) * (w / 2));
+        let pre: std::vec::Vec<f32> = (0..n * xn)
+            .map(|i| ((i * 29 % 23) as f32 - 11.0) * 0.25)
+            .collect();
+        let dy: std::vec::Vec<f32> = (0..n * yn)
+            .map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.5)
+            .collect();
+        for t in [1, 2] {
+            crate::kernels::par::set_threads(t);
+            for sig in [false, true] {
+                let f = |v: f32| if sig { Sigmoid::f(v) } else { ReLU::f(v) };
+                let x: std::vec::Vec<f32> = pre.iter().map(|&v| f(v)).collect();
+                let (mut y, mut arg) = (std::vec![0.0; n * yn], std::vec::Vec::new());
+                max_pool_forward_arg(c, h, w, 2, h / 2, w / 2, n, &x, &mut y, &mut arg);
+                let mut want = std::vec![f32::NAN; n * xn];
+                max_pool_backward_arg(xn, yn, n, &arg, &dy, &mut want);
+                let mut got = std::vec![f32::NAN; n * xn];
+                if sig {
+                    act_backward::<Sigmoid>(&x, &mut want);
+                    max_pool_backward_arg_act::<Sigmoid>(xn, yn, n, &arg, &x, &dy, &mut got);
+                } else {
+                    act_backward::<ReLU>(&x, &mut want);
+                    max_pool_backward_arg_act::<ReLU>(xn, yn, n, &arg, &x, &dy, &mut got);
+                }
+                let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<std::vec::Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "sigmoid {sig}, {t} threads");
+                assert!(got.iter().any(|&v| v != 0.0), "sigmoid {sig}");
+            }
+        }
+    }
 }

@@ -360,12 +360,45 @@ pub fn max_pool_backward_arg(
     dy: &[f32],
     dx: &mut [f32],
 ) {
+    scatter_args(xn, yn, n, arg, dy, dx, |_| 1.0);
+}
+
+/// [`max_pool_backward_arg`] followed by the backward of the activation `A` that produced the
+/// pool's input `x` ([`act_backward`] on `dx`), in one pass: `network!` runs it for a max-pool
+/// after a convolution or `Linear` with a fused activation, whose own backward then skips
+/// that step. The same arithmetic, `(0 + dy)·A'(x)` at each argmax, except that every other
+/// element is `+0` (the separate pass gives `0·A'(x)`: `−0` or NaN where `A'` is negative or
+/// NaN).
+pub fn max_pool_backward_arg_act<A: Activation>(
+    xn: usize,
+    yn: usize,
+    n: usize,
+    arg: &[u32],
+    x: &[f32],
+    dy: &[f32],
+    dx: &mut [f32],
+) {
+    scatter_args(xn, yn, n, arg, dy, dx, |i| A::df(x[i], x[i]));
+}
+
+/// Each sample's `dx` zero but for `(0 + dy)·factor(i)` at each window's argmax (`i` the
+/// index into the batch's `dx`); the batch split over the thread pool.
+fn scatter_args<F: Fn(usize) -> f32 + Sync>(
+    xn: usize,
+    yn: usize,
+    n: usize,
+    arg: &[u32],
+    dy: &[f32],
+    dx: &mut [f32],
+    factor: F,
+) {
     par::for_chunks(n, &mut dx[..n * xn], xn, |start, dxs| {
         for (i, dxi) in dxs.chunks_exact_mut(xn).enumerate() {
             let s = start + i;
             dxi.fill(0.0);
             for (&a, &d) in arg[s * yn..][..yn].iter().zip(&dy[s * yn..][..yn]) {
-                dxi[a as usize] += d;
+                let a = a as usize;
+                dxi[a] = (dxi[a] + d) * factor(s * xn + a);
             }
         }
     });

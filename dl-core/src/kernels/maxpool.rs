@@ -21,9 +21,9 @@ pub fn max_pool_k(
     assert!(y.len() >= c * oh * ow && (arg.is_empty() || arg.len() >= c * oh * ow));
     assert!(c * h * w <= u32::MAX as usize);
     #[cfg(target_arch = "x86_64")]
-    if k == 2 && arg.is_empty() && super::gemm::use_avx512() {
+    if k == 2 && super::gemm::use_avx512() {
         // SAFETY: the CPU has AVX-512F; the lengths are checked above.
-        return unsafe { avx512::k2(x, [c, h, w], [oh, ow], y) };
+        return unsafe { avx512::k2(x, [c, h, w], [oh, ow], y, arg) };
     }
     for ch in 0..c {
         for oy in 0..oh {
@@ -137,23 +137,33 @@ mod avx512 {
     use super::k2_short;
     use core::arch::x86_64::*;
 
-    /// Every row of 2×2 windows of every channel, without the argmax, sixteen windows at a
-    /// time (both input rows' 32 floats deinterleaved into the left and right taps), the last
-    /// block of a row masked; the taps in the order of the scalar loop, so the same maxima to
-    /// the bit.
+    /// Every row of 2×2 windows of every channel, sixteen windows at a time (both input rows'
+    /// 32 floats deinterleaved into the left and right taps), the last block of a row masked;
+    /// the taps in the order of the scalar loop, so the same maxima to the bit. With the
+    /// argmax (`arg` not empty: the flat index into `x` of the tap kept), each tap's indices
+    /// go beside its values through the same selects.
     ///
     /// # Safety
-    /// The CPU supports AVX-512F; `x` holds `c·h·w` floats, `y` `c·oh·ow`, `2·oh ≤ h`,
-    /// `2·ow ≤ w`.
+    /// The CPU supports AVX-512F; `x` holds `c·h·w` floats, `y` `c·oh·ow`, `arg` none or
+    /// `c·oh·ow`, `2·oh ≤ h`, `2·ow ≤ w`.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn k2(x: &[f32], [c, h, w]: [usize; 3], [oh, ow]: [usize; 2], y: &mut [f32]) {
-        if h == 2 * oh && w == 2 * ow && ow <= 8 {
+    pub unsafe fn k2(
+        x: &[f32],
+        [c, h, w]: [usize; 3],
+        [oh, ow]: [usize; 2],
+        y: &mut [f32],
+        arg: &mut [u32],
+    ) {
+        if arg.is_empty() && h == 2 * oh && w == 2 * ow && ow <= 8 {
             // SAFETY: as this function's, with the windows tiling the planes exactly.
             return unsafe { k2_short(x, c * oh, ow, y) };
         }
         let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         let even = _mm512_add_epi32(lanes, lanes);
         let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+        // the index of tap k of a window, from its first: (k / 2)·w + k % 2 (wrapping 32-bit
+        // lanes hold the u32 indices, all below c·h·w ≤ u32::MAX)
+        let tap = [0, 1, w, w + 1].map(|d| _mm512_set1_epi32(d as i32));
         let mask = |n: usize| -> __mmask16 {
             if n >= 16 {
                 0xFFFF
@@ -168,8 +178,8 @@ mod avx512 {
                 for oy in 0..oh {
                     let (row0, row) = ((ch * h + 2 * oy) * w + 2 * ox, ch * oh + oy);
                     // SAFETY: masked loads read the 2·m floats of the m ≤ 16 windows of the
-                    // block in each of the two input rows, the masked store writes m values
-                    // of the row.
+                    // block in each of the two input rows, the masked stores write m values
+                    // of the row (of y, and of arg when it is not empty).
                     unsafe {
                         let t: [__m512; 4] = core::array::from_fn(|k| {
                             let p = x.as_ptr().add(row0 + (k / 2) * w);
@@ -177,11 +187,35 @@ mod avx512 {
                             let b = _mm512_maskz_loadu_ps(mb, p.add(16));
                             _mm512_permutex2var_ps(a, if k % 2 == 0 { even } else { odd }, b)
                         });
-                        _mm512_mask_storeu_ps(y.as_mut_ptr().add(row * ow + ox), mo, max4(t));
+                        let yr = y.as_mut_ptr().add(row * ow + ox);
+                        if arg.is_empty() {
+                            _mm512_mask_storeu_ps(yr, mo, max4(t));
+                            continue;
+                        }
+                        let first = _mm512_add_epi32(_mm512_set1_epi32(row0 as i32), even);
+                        let i = tap.map(|d| _mm512_add_epi32(first, d));
+                        let (a, ia) = take_arg(t[0], i[0], t[1], i[1]);
+                        let (b, ib) = take_arg(t[2], i[2], t[3], i[3]);
+                        let (v, iv) = take_arg(a, ia, b, ib);
+                        _mm512_mask_storeu_ps(yr, mo, v);
+                        let at = arg.as_mut_ptr().add(row * ow + ox).cast::<i32>();
+                        _mm512_mask_storeu_epi32(at, mo, iv);
                     }
                 }
             }
         }
+    }
+
+    /// [`take`] with each value's index: the pair from `b` where `b > a` or `b` is NaN. Paired
+    /// as in [`max4`], so the index of the tap the scalar loop keeps.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn take_arg(a: __m512, ia: __m512i, b: __m512, ib: __m512i) -> (__m512, __m512i) {
+        let m = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(b, a) | _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(b, b);
+        (
+            _mm512_mask_mov_ps(a, m, b),
+            _mm512_mask_mov_epi32(ia, m, ib),
+        )
     }
 
     /// The taps `t[0..4]` of sixteen windows (in the scalar loop's order) to their maxima by

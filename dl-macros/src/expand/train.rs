@@ -129,7 +129,27 @@ impl Gen {
             };
             // the network's first op may skip `dx` (taken here, before any inner list is planned)
             let dx_opt = j == 0 && core::mem::take(&mut self.top_dx);
-            let (f, b) = self.op_train(&ops[j], xin, yout, yref, dxo, dyv, dx_opt);
+            // a max-pool with its argmax applies the activation fused into the op before it
+            // while it scatters, and that op's backward skips it
+            let pool_act = j
+                .checked_sub(1)
+                .and_then(|i| pool_takes_act(&ops[i], &ops[j]));
+            let act_done = ops
+                .get(j + 1)
+                .is_some_and(|p| pool_takes_act(&ops[j], p).is_some());
+            let (f, b) = self.op_train(
+                &ops[j],
+                xin,
+                yout,
+                yref,
+                dxo,
+                dyv,
+                Flags {
+                    dx_opt,
+                    pool_act,
+                    act_done,
+                },
+            );
             fwd.push(f);
             bwd.push(b);
         }
@@ -153,8 +173,13 @@ impl Gen {
         yref: TokenStream,
         dx: TokenStream,
         dyv: TokenStream,
-        dx_opt: bool,
+        flags: Flags,
     ) -> (TokenStream, TokenStream) {
+        let Flags {
+            dx_opt,
+            pool_act,
+            act_done,
+        } = flags;
         let k = self.k.clone();
         // a convolution's or `Linear`'s `dx`: `None` when the network's caller asked for none
         let dxs = if dx_opt {
@@ -168,7 +193,7 @@ impl Gen {
         let d = format_ident!("d{}", u);
         let posts_f = self.posts(&op.posts, quote!(&mut *__row));
         let posts_y = self.posts(&op.posts, quote!(__y.as_mut_slice()));
-        let post_b = op.posts.first().map(|a| {
+        let post_b = op.posts.first().filter(|_| !act_done).map(|a| {
             let f = self.act_fn(*a);
             quote!(#k::fused::act_backward::<#f>((#yref).as_slice(), c.#d.as_mut_slice());)
         });
@@ -250,10 +275,16 @@ impl Gen {
                                     let __x = #x; let __y = #y; let __n = __x.len(); __y.resize(__n);
                                     #k::fused::max_pool_forward_arg(#a, __n, __x.as_slice(), __y.as_mut_slice(), &mut c.#m);
                                 }},
-                                quote! {{
-                                    let __dx = #dx; let __n = (#x).len(); __dx.resize(__n);
-                                    #k::fused::max_pool_backward_arg(#xn, #yn, __n, &c.#m, (#dyv).as_slice(), __dx.as_mut_slice());
-                                }},
+                                match pool_act.map(|a| self.act_fn(a)) {
+                                    Some(af) => quote! {{
+                                        let __x = #x; let __dx = #dx; let __n = __x.len(); __dx.resize(__n);
+                                        #k::fused::max_pool_backward_arg_act::<#af>(#xn, #yn, __n, &c.#m, __x.as_slice(), (#dyv).as_slice(), __dx.as_mut_slice());
+                                    }},
+                                    None => quote! {{
+                                        let __dx = #dx; let __n = (#x).len(); __dx.resize(__n);
+                                        #k::fused::max_pool_backward_arg(#xn, #yn, __n, &c.#m, (#dyv).as_slice(), __dx.as_mut_slice());
+                                    }},
+                                },
                             );
                         }
                         let a = quote!(#cc, #h, #w, #kk, #s, #oh, #ow);
@@ -469,6 +500,34 @@ impl Gen {
 /// Whether an op's backward reads its output gradient where it is instead of from its own
 /// buffer: a leaf with no activation fused after it (whose backward would scale the gradient
 /// in place first).
+/// What [`Gen::op_train`] does besides the op itself: skip the network's input gradient when
+/// not asked for (`dx_opt`, the first op), apply the activation of the op before while
+/// scattering (`pool_act`, a max-pool with its argmax), or leave its own activation's
+/// backward to the max-pool after it (`act_done`).
+#[derive(Clone, Copy)]
+pub(super) struct Flags {
+    pub dx_opt: bool,
+    pub pool_act: Option<Act>,
+    pub act_done: bool,
+}
+
+/// The activation fused into `op` when `next` is a max-pool that keeps its argmax (square,
+/// non-overlapping windows) and can apply it as it scatters: `op` a convolution (one group) or
+/// `Linear` with one activation.
+fn pool_takes_act(op: &Op, next: &Op) -> Option<Act> {
+    let Node::Leaf(l) = op.node else { return None };
+    let Node::Leaf(p) = next.node else {
+        return None;
+    };
+    let argmax = matches!(p.kind, Kind::MaxPool { win, ceil: false }
+        if win.plain() && win.k == win.s && win.k[0] == win.k[1]);
+    let fused = matches!(l.kind, Kind::Conv { g: 1, .. } | Kind::Linear { .. });
+    match op.posts.as_slice() {
+        [a] if argmax && fused && next.posts.is_empty() => Some(*a),
+        _ => None,
+    }
+}
+
 fn direct_dy(op: &Op) -> bool {
     matches!(op.node, Node::Leaf(_)) && op.posts.is_empty()
 }
