@@ -394,3 +394,27 @@ fn relu_before_max_pool_keeps_the_bits_of_relu_then_pool() {
     assert_eq!(bits(&y), bits(&want));
     assert!(y.iter().any(|v| v.is_nan()) && y.contains(&0.0));
 }
+
+network! {
+    /// `Flatten` first: the `Linear` after it reads the network's input and writes its `dx`.
+    pub struct FlattenFirst: [2, 3, 3] { Flatten, Linear(18, 5), Tanh, Linear(5, 4) }
+}
+type FlattenFirstHand = Seq![Flatten, Linear<U18, U5>, Tanh, Linear<U5, U4>];
+network! {
+    /// `Flatten` last (its output is the network's: copied), and twice in a row (the first
+    /// feeds no kernel: copied too).
+    pub struct FlattenLast: [2, 3, 3] { Conv2d(2, 3, 3, pad = 1), ReLU, Flatten, Flatten }
+}
+type FlattenLastHand = Seq![Conv2d<U2, U3, U3, U1, U1>, ReLU, Flatten, Flatten];
+
+/// A `Flatten` before a fused kernel is no op in training (the kernel reads through it); the
+/// others copy. Both match the hand chain, with and without the input gradient.
+#[test]
+fn flatten_read_through_or_copied_matches_hand_composed() {
+    let mut m = FlattenFirst::new(1);
+    let mut h = new_boxed::<FlattenFirstHand>(2);
+    compare::<Shape3<U2, U3, U3>, _, _>(&mut *m, &mut *h, 5);
+    let mut m = FlattenLast::new(1);
+    let mut h = new_boxed::<FlattenLastHand>(2);
+    compare::<Shape3<U2, U3, U3>, _, _>(&mut *m, &mut *h, 5);
+}

@@ -7,8 +7,13 @@ impl Gen {
     pub(super) fn plan<'a>(&mut self, nodes: &'a [Node]) -> Vec<Op<'a>> {
         let mut ops = group(nodes, true);
         let k = self.k.clone();
-        for op in &mut ops {
+        let alias = aliased(&ops);
+        for (op, alias) in ops.iter_mut().zip(alias) {
             op.u = self.fresh();
+            if alias {
+                // no buffers: see `chain_train`
+                continue;
+            }
             let so = self.shape(op.node.output());
             let si = self.shape(op.node.input());
             self.add_cache(format_ident!("a{}", op.u), quote!(#k::Batch<#so>));
@@ -91,13 +96,27 @@ impl Gen {
         }
         let mut fwd = Vec::new();
         let mut bwd = Vec::new();
+        // a `Flatten` followed by a fused kernel (which reads its input as a slice of samples)
+        // is no op at all: the next op reads the `Flatten`'s input and writes its input
+        // gradient, the same floats in the same order (no copy each way, 100 KB a step each
+        // for LeNet-5 at batch 64, on one thread)
+        let alias = aliased(&ops);
+        // the network's first op may skip `dx` (taken here, before any inner list is planned)
+        let top_dx = core::mem::take(&mut self.top_dx);
+        let first = alias.iter().take_while(|&&a| a).count();
         for j in 0..n {
             let u = ops[j].u;
-            let xin = if j == 0 {
-                x.clone()
-            } else {
-                let a = format_ident!("a{}", ops[j - 1].u);
-                quote!(&c.#a)
+            if alias[j] {
+                continue;
+            }
+            // the op whose output this one reads, past aliased `Flatten`s
+            let prev = (0..j).rev().find(|&i| !alias[i]);
+            let xin = match prev {
+                None => x.clone(),
+                Some(p) => {
+                    let a = format_ident!("a{}", ops[p].u);
+                    quote!(&c.#a)
+                }
             };
             let yout = if j + 1 == n {
                 y.clone()
@@ -111,11 +130,12 @@ impl Gen {
                 let a = format_ident!("a{}", u);
                 quote!(&c.#a)
             };
-            let dxo = if j == 0 {
-                dx.clone()
-            } else {
-                let d = format_ident!("d{}", ops[j - 1].u);
-                quote!(&mut c.#d)
+            let dxo = match prev {
+                None => dx.clone(),
+                Some(p) => {
+                    let d = format_ident!("d{}", ops[p].u);
+                    quote!(&mut c.#d)
+                }
             };
             // the last op reads `dy` where it is: a leaf with no activation after it does not
             // change its output gradient, so the copy into its own buffer is skipped (4 MB a
@@ -127,13 +147,10 @@ impl Gen {
                 let d = format_ident!("d{}", u);
                 quote!(c.#d)
             };
-            // the network's first op may skip `dx` (taken here, before any inner list is planned)
-            let dx_opt = j == 0 && core::mem::take(&mut self.top_dx);
+            let dx_opt = j == first && top_dx;
             // a max-pool with its argmax applies the activation fused into the op before it
             // while it scatters, and that op's backward skips it
-            let pool_act = j
-                .checked_sub(1)
-                .and_then(|i| pool_takes_act(&ops[i], &ops[j]));
+            let pool_act = prev.and_then(|i| pool_takes_act(&ops[i], &ops[j]));
             let act_done = ops
                 .get(j + 1)
                 .is_some_and(|p| pool_takes_act(&ops[j], p).is_some());
@@ -525,6 +542,32 @@ fn pool_takes_act(op: &Op, next: &Op) -> Option<Act> {
     match op.posts.as_slice() {
         [a] if argmax && fused && next.posts.is_empty() => Some(*a),
         _ => None,
+    }
+}
+
+/// Which ops of a list are a `Flatten` that the next op reads through (see `chain_train`).
+fn aliased(ops: &[Op]) -> Vec<bool> {
+    (0..ops.len())
+        .map(|j| {
+            matches!(
+                ops[j].node,
+                Node::Leaf(Leaf {
+                    kind: Kind::Flatten,
+                    ..
+                })
+            ) && ops.get(j + 1).is_some_and(reads_slices)
+        })
+        .collect()
+}
+
+/// Whether an op's training code reads its input and writes its input gradient only as flat
+/// slices of whole samples (the fused kernels), so any buffer with the same floats will do.
+fn reads_slices(op: &Op) -> bool {
+    let Node::Leaf(l) = op.node else { return false };
+    match l.kind {
+        Kind::Conv { g: 1, .. } | Kind::Linear { .. } | Kind::Act(_) => true,
+        Kind::MaxPool { win, ceil: false } => win.plain(),
+        _ => false,
     }
 }
 
