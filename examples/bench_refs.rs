@@ -189,6 +189,66 @@ fn both<S: Shape, H: Train<S> + Sync, M: Train<S> + Sync>(
     }
 }
 
+/// One thread against two for `case`, in rounds: a [`two_core_probe`], the step timed on one
+/// thread, on two, another probe. A round counts as on two whole cores when all four probe
+/// figures reach 85 % of the fastest figure of the run and other processes used under 20 ms
+/// of CPU during it ([`others_cpu_ticks`]); prints the median ratio (1 thread / 2) over those
+/// rounds and over all of them, as a `scaling` line.
+#[allow(clippy::too_many_arguments)]
+fn scaling<S: Shape, N: Train<S> + Sync>(
+    case: &str,
+    name: &str,
+    kind: Kind,
+    net: &mut Case<S, N>,
+    x: &Batch<S>,
+    labels: &[usize],
+    out: &mut Vec<String>,
+) {
+    if !std::env::var("DL_BENCH_ONLY").is_ok_and(|o| o.split(',').any(|k| k == "scaling")) {
+        return;
+    }
+    let rounds: usize = env_or("DL_BENCH_SCALING_ROUNDS", 30);
+    let mut runs = Vec::new();
+    for _ in 0..rounds {
+        let busy0 = others_cpu_ticks();
+        let before = two_core_probe();
+        set_threads(1);
+        let t1 = net.time(kind, 0.05, x, labels);
+        set_threads(2);
+        let t2 = net.time(kind, 0.05, x, labels);
+        let after = two_core_probe();
+        let quiet = busy0
+            .zip(others_cpu_ticks())
+            .is_none_or(|(b0, b1)| b1.saturating_sub(b0) < 2);
+        let probes: Option<Vec<f64>> = before.zip(after).map(|(b, a)| [b, a].concat());
+        runs.push((t1 / t2, probes, quiet));
+    }
+    let peak = runs
+        .iter()
+        .flat_map(|r| r.1.iter().flatten())
+        .fold(0.0f64, |a, &b| a.max(b));
+    let mut all: Vec<f64> = runs.iter().map(|r| r.0).collect();
+    let mut whole: Vec<f64> = runs
+        .iter()
+        .filter(|r| {
+            r.2 && r
+                .1
+                .as_ref()
+                .is_some_and(|p| p.iter().all(|&g| g >= 0.85 * peak))
+        })
+        .map(|r| r.0)
+        .collect();
+    let line = format!(
+        "scaling {case} {name}: 1 thread / 2 threads {} on two whole cores ({} of {rounds} rounds), {:.2}x over all rounds ({} with other processes busy; probe peak {peak:.0} GFLOP/s)",
+        if whole.is_empty() { "-".to_string() } else { format!("{:.2}x", median(&mut whole)) },
+        whole.len(),
+        median(&mut all),
+        runs.iter().filter(|r| !r.2).count(),
+    );
+    println!("{line}");
+    out.push(line);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = args
@@ -247,6 +307,26 @@ fn main() {
             &labels,
             o,
         );
+        if threads == 2 {
+            scaling(
+                "lenet_train_b64",
+                "dl_macro",
+                Kind::Train,
+                m,
+                &x64,
+                &labels,
+                o,
+            );
+            scaling(
+                "lenet_train_b64",
+                "dl_hand",
+                Kind::Train,
+                h,
+                &x64,
+                &labels,
+                o,
+            );
+        }
         let (h, m) = (&mut mlp_h, &mut mlp_m);
         both("mlp_train_b32", Kind::Train, threads, h, m, &xm, &[], o);
         let (h, m) = (&mut conv_h, &mut conv_m);

@@ -4,7 +4,10 @@ Runs, each in its own process per thread count (1 and 2): PyTorch eager, `torch.
 Runtime (the same PyTorch model exported with torch.onnx), LiteRT (a .tflite flatbuffer written
 here from the same weights: the PyTorch-to-LiteRT converter, litert-torch, needs another torch,
 see docs/bench.md) and JAX `jit`; then dl's `examples/bench_refs.rs` (`network!` and the hand
-chain). Prints one table of medians in microseconds with the ratio best other / dl per case.
+chain). Prints one table of medians in microseconds with the ratio best other / dl per case,
+then (`scaling`, with two thread counts) dl's LeNet-5 training step on one thread against two,
+round by round, next to a probe of what the two cores give at that moment (on a VM the two
+vCPUs can land on one physical core, or next to another tenant's busy thread).
 Each exported model's outputs are checked against PyTorch's before it is timed.
 
     python3 scripts/bench_refs.py [--secs 1] [--threads 1,2] [--only case,...] [--skip-dl]
@@ -421,6 +424,9 @@ def run_dl(threads, secs, wanted, out_path):
                     "--out", out_path], cwd=ROOT, env=env, check=True)
     res = {}
     for line in open(out_path):
+        if line.startswith("scaling "):
+            res.setdefault("scaling", []).append(line.strip())
+            continue
         case, t, impl, ms = line.split()
         res[case, int(t), impl] = float(ms)
     return res
@@ -430,7 +436,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--secs", type=float, default=1.0)
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--only", default=",".join(c for c, _ in CASES))
+    ap.add_argument("--only", default=",".join([c for c, _ in CASES] + ["scaling"]))
     ap.add_argument("--refs", default=",".join(REFS))
     ap.add_argument("--skip-dl", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench_refs.txt"))
@@ -480,6 +486,8 @@ def main():
         load0, load1, os.cpu_count())
     for n, where in notes.items():
         text += "%s (%s)\n" % (n, ", ".join(where))
+    for line in res.get("scaling", []):
+        text += line + "\n"
     print(text)
     with open(a.out, "w") as f:
         f.write(text)

@@ -126,3 +126,98 @@ pub fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
         .and_then(|s| s.parse().ok())
         .unwrap_or(d)
 }
+
+/// Multiply-add throughput of the calling thread in GFLOP/s: `iters` rounds of 12 independent
+/// chains of vector multiply-adds (AVX-512 or AVX2+FMA, whichever the CPU has), nothing read
+/// from memory; `None` on other CPUs. A core this thread shares with another busy thread
+/// (an SMT sibling, on the host of a VM too) gives about half of an idle core's figure.
+pub fn fma_gflops(iters: u64) -> Option<f64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        #[target_feature(enable = "avx512f")]
+        fn chains512(n: u64, m: f32) -> f32 {
+            let mut a = [_mm512_set1_ps(1.0); 12];
+            let (m, c) = (_mm512_set1_ps(m), _mm512_set1_ps(1e-6));
+            for _ in 0..n {
+                for r in a.iter_mut() {
+                    *r = _mm512_fmadd_ps(*r, m, c);
+                }
+            }
+            a.iter().map(|&r| _mm512_reduce_add_ps(r)).sum()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn chains256(n: u64, m: f32) -> f32 {
+            let mut a = [_mm256_set1_ps(1.0); 12];
+            let (m, c) = (_mm256_set1_ps(m), _mm256_set1_ps(1e-6));
+            for _ in 0..n {
+                for r in a.iter_mut() {
+                    *r = _mm256_fmadd_ps(*r, m, c);
+                }
+            }
+            let mut out = [0.0f32; 8];
+            let s = a
+                .iter()
+                .fold(_mm256_setzero_ps(), |s, &r| _mm256_add_ps(s, r));
+            // SAFETY: `out` holds 8 floats.
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), s) };
+            out.iter().sum()
+        }
+        // opaque to the compiler, which would otherwise fold the loop
+        let (iters, m) = std::hint::black_box((iters, 0.999_99));
+        let t = Instant::now();
+        let lanes = if is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked on the line above).
+            std::hint::black_box(unsafe { chains512(iters, m) });
+            16
+        } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA (checked on the line above).
+            std::hint::black_box(unsafe { chains256(iters, m) });
+            8
+        } else {
+            return None;
+        };
+        Some((iters * 12 * lanes * 2) as f64 / t.elapsed().as_secs_f64() / 1e9)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = iters;
+        None
+    }
+}
+
+/// [`fma_gflops`] on two threads at once (this one and a new one): what each of two cores
+/// gives right now. On a VM whose two vCPUs sometimes land on one physical core, or next to
+/// another tenant's busy thread, one or both figures drop to about half.
+pub fn two_core_probe() -> Option<[f64; 2]> {
+    const ITERS: u64 = 1_000_000;
+    std::thread::scope(|s| {
+        let other = s.spawn(|| fma_gflops(ITERS));
+        let mine = fma_gflops(ITERS);
+        Some([mine?, other.join().ok()??])
+    })
+}
+
+/// CPU time (in clock ticks, all CPUs) that other processes have used since boot: busy time
+/// from `/proc/stat` less this process's from `/proc/self/stat`. Differences of two readings
+/// tell whether anything else ran meanwhile; `None` off Linux.
+pub fn others_cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    // user, nice, system, (idle, iowait,) irq, softirq
+    let busy = [0, 1, 2, 5, 6]
+        .iter()
+        .map(|&i| cpu.get(i).copied().unwrap_or(0))
+        .sum::<u64>();
+    let me = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the fields after the command name (which may hold spaces) close with ')'
+    let rest: Vec<&str> = me.rsplit_once(')')?.1.split_whitespace().collect();
+    let mine = rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?;
+    Some(busy.saturating_sub(mine))
+}
