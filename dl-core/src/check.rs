@@ -1,7 +1,8 @@
 //! Validity checks as traits, each with a message naming the problem.
 //!
 //! The forms:
-//! - `check_trait!`: implemented only for [`Holds`](crate::shown::Holds); a layer's `impl` asks
+//! - `check_trait!`: implemented only for [`Holds`](crate::shown::Holds) (the impl written after
+//!   it); a layer's `impl` asks
 //!   e.g. `Verdict<<(H, W) as Window2<…>>::HalfKernel>: PoolPaddingAtMostHalfKernel`, and when
 //!   the bit is `B0` (`Violated`) the compiler prints the message instead of a typenum
 //!   arithmetic error;
@@ -15,16 +16,20 @@
 //!   (`IfZero<D>: DilationNonZero`), so the `help:` line reads "not implemented for
 //!   `Dim<0>`"; `zero_rest_trait!`: a remainder in decimal that must be `Dim<0>`
 //!   (`Dec<Mod<I, G>>: InChannelsDivisibleByGroups<Dec<I>, Dec<G>>`).
+//!
+//! The hyper-parameter checks' impls (for `NotZero`, `(NotZero, NotZero)`, `Holds`, `Dim<0>`,
+//! `Dim<0>` … `Dim<38>`) are written out, not made by the macros, and not
+//! `#[diagnostic::do_not_recommend]`: rustc's `help:` line under a failed check then names what
+//! passes ("the trait `KernelSizeNonZero` is implemented for `NotZero`", one line of this file)
+//! instead of falling back to the layer's whole `Layer` impl or to a generic `(A, B)`.
 
-use crate::shown::ShowShape;
+use crate::shown::{Dim, Holds, NotZero, ShowShape};
 
 macro_rules! check_trait {
     ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
-        #[diagnostic::do_not_recommend]
-        impl $name for crate::shown::Holds {}
     };
 }
 
@@ -56,15 +61,13 @@ macro_rules! bit_check_trait {
 }
 
 /// A check that a hyper-parameter is not 0, asked as [`crate::shown::IfZero`]`<D>: $name`:
-/// implemented for [`crate::shown::NotZero`] (every `UInt`), not for `Dim<0>` (`UTerm`), so
-/// the `help:` line reads "not implemented for `Dim<0>`".
+/// implemented (after the macro) for [`crate::shown::NotZero`] (every `UInt`), not for `Dim<0>`
+/// (`UTerm`), so the `help:` line reads "not implemented for `Dim<0>`".
 macro_rules! nonzero_trait {
     ($(#[$doc:meta])* $name:ident, $msg:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name {}
-        #[diagnostic::do_not_recommend]
-        impl $name for crate::shown::NotZero {}
     };
 }
 
@@ -75,6 +78,7 @@ nonzero_trait!(
     "this layer's kernel size K is 0",
     "Conv2d<I, O, K, …>, ConvTranspose2d<I, O, K, …>, MaxPool2d<K, …>, AvgPool2d<K, …> need K ≥ 1"
 );
+impl KernelSizeNonZero for NotZero {}
 nonzero_trait!(
     /// A stride is at least 1.
     StrideNonZero,
@@ -82,6 +86,7 @@ nonzero_trait!(
     "this layer's stride S is 0",
     "the output size ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1 divides by the stride S, which must be ≥ 1"
 );
+impl StrideNonZero for NotZero {}
 nonzero_trait!(
     /// A dilation is at least 1.
     DilationNonZero,
@@ -89,6 +94,7 @@ nonzero_trait!(
     "this layer's dilation D is 0",
     "dilation D spaces the kernel taps D pixels apart (1 = an ordinary kernel), so D ≥ 1"
 );
+impl DilationNonZero for NotZero {}
 nonzero_trait!(
     /// A convolution has at least one group.
     GroupsNonZero,
@@ -96,6 +102,7 @@ nonzero_trait!(
     "this Conv2d's group count G is 0",
     "Conv2d<I, O, K, S, P, D, B, G> splits its channels into G ≥ 1 groups (1 = an ordinary convolution)"
 );
+impl GroupsNonZero for NotZero {}
 nonzero_trait!(
     /// Maxout takes the maximum over at least one piece.
     PiecesNonZero,
@@ -103,6 +110,7 @@ nonzero_trait!(
     "this Maxout has 0 pieces",
     "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1"
 );
+impl PiecesNonZero for NotZero {}
 
 nonzero_trait!(
     /// A batch-norm ε `Eps<M, E>` (M·10⁻ᴱ) has a non-zero mantissa.
@@ -111,6 +119,7 @@ nonzero_trait!(
     "this BatchNorm's eps is Eps<0, E> = 0",
     "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>, 0.001 is Eps<U1, U3>; M ≥ 1"
 );
+impl EpsNonZero for NotZero {}
 
 nonzero_trait!(
     /// A LeakyReLU slope `NUM/DEN` has a non-zero denominator (so it is finite, never NaN).
@@ -119,13 +128,16 @@ nonzero_trait!(
     "this LeakyReLU's slope denominator DEN is 0",
     "LeakyReLU<NUM, DEN> has slope NUM/DEN (any finite value: LeakyReLU<N1, U10> is −0.1), so DEN ≥ 1"
 );
+impl SlopeDenominatorNonZero for NotZero {}
 
-/// A kernel size, stride or dilation given per axis, `(height, width)`: both non-zero.
-impl<A: KernelSizeNonZero, B: KernelSizeNonZero> KernelSizeNonZero for (A, B) {}
+/// A kernel size, stride or dilation given per axis, `(height, width)`: both non-zero (each
+/// axis is `NotZero` or `Dim<0>`, [`crate::shown::ZeroShown`]), so a failure's `help:` line
+/// reads "not implemented for `(NotZero, Dim<0>)`" and names the passing pair.
+impl KernelSizeNonZero for (NotZero, NotZero) {}
 /// Per axis: both non-zero.
-impl<A: StrideNonZero, B: StrideNonZero> StrideNonZero for (A, B) {}
+impl StrideNonZero for (NotZero, NotZero) {}
 /// Per axis: both non-zero.
-impl<A: DilationNonZero, B: DilationNonZero> DilationNonZero for (A, B) {}
+impl DilationNonZero for (NotZero, NotZero) {}
 
 bit_check_trait!(
     /// A `Conv2d`'s dilated kernel fits inside its padded input (kernel and input shown).
@@ -220,16 +232,14 @@ bit_check_trait!(
     "this Maxout cannot split its input `{Input}` evenly into `{Pieces}` pieces",
     "Maxout<K> maps N features (or channels) to N/K, so K must divide N"
 );
-/// A check on a remainder in decimal (`Dec<Mod<N, G>>: $name<Dec<N>, Dec<G>>`): implemented for
-/// `Dim<0>` only, so a non-zero remainder is the `help:` line's type and the message names the
-/// numbers.
+/// A check on a remainder in decimal (`Dec<Mod<N, G>>: $name<Dec<N>, Dec<G>>`): implemented
+/// (after the macro) for `Dim<0>` only, so a non-zero remainder is the `help:` line's type and
+/// the message names the numbers.
 macro_rules! zero_rest_trait {
     ($(#[$doc:meta])* $name:ident<$($p:ident),*>, $msg:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<$($p),*> {}
-        #[diagnostic::do_not_recommend]
-        impl<$($p),*> $name<$($p),*> for crate::shown::Dim<0> {}
     };
 }
 zero_rest_trait!(
@@ -240,6 +250,7 @@ zero_rest_trait!(
     "this Conv2d's in_channels `{In}` is not a multiple of its groups `{Groups}`",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
 );
+impl<In, Groups> InChannelsDivisibleByGroups<In, Groups> for Dim<0> {}
 zero_rest_trait!(
     /// A grouped convolution's output channels split evenly into its groups.
     OutChannelsDivisibleByGroups<Out, Groups>,
@@ -247,6 +258,7 @@ zero_rest_trait!(
     "this Conv2d's out_channels `{Out}` is not a multiple of its groups `{Groups}`",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups)"
 );
+impl<Out, Groups> OutChannelsDivisibleByGroups<Out, Groups> for Dim<0> {}
 bit_check_trait!(
     /// A transposed convolution's output padding is below its stride or its dilation (the three
     /// shown).
@@ -262,6 +274,7 @@ nonzero_trait!(
     "this Upsample would produce an empty output",
     "Upsample<F> maps [C, H, W] to [C, H·F, W·F], so F must be at least 1"
 );
+impl ScaleFactorPositive for NotZero {}
 check_trait!(
     /// Dropout's probability `NUM/DEN` is below 1.
     DropoutBelowOne,
@@ -269,6 +282,7 @@ check_trait!(
     "this Dropout drops with probability p = NUM/DEN ≥ 1",
     "Dropout<NUM, DEN> drops each unit with probability NUM/DEN and needs NUM < DEN"
 );
+impl DropoutBelowOne for Holds {}
 nonzero_trait!(
     /// A local response normalisation window holds at least one channel.
     WindowNotEmpty,
@@ -276,6 +290,7 @@ nonzero_trait!(
     "this LocalResponseNorm has size 0",
     "LocalResponseNorm<SIZE> sums the squares of SIZE neighbouring channels"
 );
+impl WindowNotEmpty for NotZero {}
 check_trait!(
     /// A pooling layer's padding is at most half its kernel (PyTorch's rule for MaxPool2d and
     /// AvgPool2d), so padding never makes up a whole window of an undilated pool.
@@ -284,6 +299,7 @@ check_trait!(
     "this pooling layer pads more than half its window",
     "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch"
 );
+impl PoolPaddingAtMostHalfKernel for Holds {}
 /// A batch-norm ε `Eps<M, E>` (M·10⁻ᴱ) has an exponent of at most 38 (asked in decimal,
 /// `Dec<E>: EpsExponentInRange`, implemented for `Dim<0>` … `Dim<38>`).
 #[diagnostic::on_unimplemented(
@@ -294,7 +310,7 @@ check_trait!(
 pub trait EpsExponentInRange {}
 macro_rules! exponents_in_range {
     ($($n:literal)*) => {
-        $(#[diagnostic::do_not_recommend] impl EpsExponentInRange for crate::shown::Dim<$n> {})*
+        $(impl EpsExponentInRange for Dim<$n> {})*
     };
 }
 exponents_in_range!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);

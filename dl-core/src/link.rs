@@ -81,16 +81,16 @@ macro_rules! match_at {
 }
 
 /// The positioned sibling of a hyper-parameter check (`nonzero_trait!`, `check_trait!`,
-/// `zero_rest_trait!`), implemented for the same type as the plain check (`NotZero`, `B1`,
-/// `Dim<0>`): an impl without a where clause, so the positioned obligation is the one that
-/// fails and is reported (a blanket `impl<T: Plain>` would fail on `T: Plain` instead).
+/// `zero_rest_trait!`), implemented (after the macro, as the plain check is) for the same type
+/// as the plain check (`NotZero`, `Holds`, `Dim<0>`): an impl without a where clause, so the
+/// positioned obligation is the one that fails and is reported (a blanket `impl<T: Plain>`
+/// would fail on `T: Plain` instead), and not `do_not_recommend`, so rustc's `help:` line names
+/// that type rather than the whole `Seq`'s `Layer` impl.
 macro_rules! hyper_at {
-    ($(#[$doc:meta])* $name:ident<$($p:ident),*>: $base:ident for $ty:ty, $msg:literal, $label:literal, $note:literal) => {
+    ($(#[$doc:meta])* $name:ident<$($p:ident),*>: $base:ident, $msg:literal, $label:literal, $note:literal) => {
         $(#[$doc])*
         #[diagnostic::on_unimplemented(message = $msg, label = $label, note = $note)]
         pub trait $name<$($p,)* const AT: usize>: $base<$($p),*> {}
-        #[diagnostic::do_not_recommend]
-        impl<$($p,)* const AT: usize> $name<$($p,)* AT> for $ty {}
     };
 }
 
@@ -185,117 +185,120 @@ bit_at!(
 
 hyper_at!(
     /// [`KernelSizeNonZero`] at link `AT`.
-    KernelSizeNonZeroAt<>: KernelSizeNonZero for NotZero,
+    KernelSizeNonZeroAt<>: KernelSizeNonZero,
     "link {AT} of the chain: kernel size 0: a convolution kernel or pooling window must be at least 1×1",
     "link {AT}: this layer's kernel size K is 0",
     "Conv2d<I, O, K, …>, ConvTranspose2d<I, O, K, …>, MaxPool2d<K, …>, AvgPool2d<K, …> need K ≥ 1 (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> KernelSizeNonZeroAt<AT> for NotZero {}
 hyper_at!(
     /// [`StrideNonZero`] at link `AT`.
-    StrideNonZeroAt<>: StrideNonZero for NotZero,
+    StrideNonZeroAt<>: StrideNonZero,
     "link {AT} of the chain: stride 0: a convolution or pooling window must move by at least 1 pixel",
     "link {AT}: this layer's stride S is 0",
     "the output size ⌊(H + 2P − D·(K−1) − 1)/S⌋ + 1 divides by the stride S, which must be ≥ 1 (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> StrideNonZeroAt<AT> for NotZero {}
 hyper_at!(
     /// [`DilationNonZero`] at link `AT`.
-    DilationNonZeroAt<>: DilationNonZero for NotZero,
+    DilationNonZeroAt<>: DilationNonZero,
     "link {AT} of the chain: dilation 0: every kernel tap would read the same pixel",
     "link {AT}: this layer's dilation D is 0",
     "dilation D spaces the kernel taps D pixels apart (1 = an ordinary kernel), so D ≥ 1 (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> DilationNonZeroAt<AT> for NotZero {}
 hyper_at!(
     /// [`GroupsNonZero`] at link `AT`.
-    GroupsNonZeroAt<>: GroupsNonZero for NotZero,
+    GroupsNonZeroAt<>: GroupsNonZero,
     "link {AT} of the chain: groups = 0: a convolution needs at least one group",
     "link {AT}, a Conv2d: its group count G is 0",
     "Conv2d<I, O, K, S, P, D, B, G> splits its channels into G ≥ 1 groups (1 = an ordinary convolution; links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> GroupsNonZeroAt<AT> for NotZero {}
 hyper_at!(
     /// [`InChannelsDivisibleByGroups`] at link `AT`.
-    InChannelsDivisibleByGroupsAt<In, Groups>: InChannelsDivisibleByGroups for Dim<0>,
+    InChannelsDivisibleByGroupsAt<In, Groups>: InChannelsDivisibleByGroups,
     "link {AT} of the chain: groups do not divide in_channels: this Conv2d's `{In}` input channels leave `{Self}` over in `{Groups}` groups",
     "link {AT}, a Conv2d: in_channels `{In}` is not a multiple of its groups `{Groups}`",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups; links count from 0 in the `Seq![…]`)"
 );
+impl<In, Groups, const AT: usize> InChannelsDivisibleByGroupsAt<In, Groups, AT> for Dim<0> {}
 hyper_at!(
     /// [`OutChannelsDivisibleByGroups`] at link `AT`.
-    OutChannelsDivisibleByGroupsAt<Out, Groups>: OutChannelsDivisibleByGroups for Dim<0>,
+    OutChannelsDivisibleByGroupsAt<Out, Groups>: OutChannelsDivisibleByGroups,
     "link {AT} of the chain: groups do not divide out_channels: this Conv2d's `{Out}` output channels leave `{Self}` over in `{Groups}` groups",
     "link {AT}, a Conv2d: out_channels `{Out}` is not a multiple of its groups `{Groups}`",
     "each of the G groups convolves I/G input channels into O/G output channels (PyTorch's groups; links count from 0 in the `Seq![…]`)"
 );
+impl<Out, Groups, const AT: usize> OutChannelsDivisibleByGroupsAt<Out, Groups, AT> for Dim<0> {}
 hyper_at!(
     /// [`PoolPaddingAtMostHalfKernel`] at link `AT`.
-    PoolPaddingAtMostHalfKernelAt<>: PoolPaddingAtMostHalfKernel for Holds,
+    PoolPaddingAtMostHalfKernelAt<>: PoolPaddingAtMostHalfKernel,
     "link {AT} of the chain: pooling padding larger than half the kernel: 2P > K",
     "link {AT}, a pooling layer: it pads more than half its window",
     "MaxPool2d/AvgPool2d need padding ≤ kernel_size / 2, as in PyTorch (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> PoolPaddingAtMostHalfKernelAt<AT> for Holds {}
 hyper_at!(
     /// [`PiecesNonZero`] at link `AT`.
-    PiecesNonZeroAt<>: PiecesNonZero for NotZero,
+    PiecesNonZeroAt<>: PiecesNonZero,
     "link {AT} of the chain: Maxout<0>: the maximum over groups of 0 pieces",
     "link {AT}, a Maxout: it has 0 pieces",
     "Maxout<K> maps N features to N/K (the max of each group of K), so K ≥ 1 (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> PiecesNonZeroAt<AT> for NotZero {}
 hyper_at!(
     /// [`EpsNonZero`] at link `AT`.
-    EpsNonZeroAt<>: EpsNonZero for NotZero,
+    EpsNonZeroAt<>: EpsNonZero,
     "link {AT} of the chain: BatchNorm eps = 0: ε must be positive (it is added to the variance before the square root)",
     "link {AT}, a BatchNorm: its eps is Eps<0, E> = 0",
     "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>, 0.001 is Eps<U1, U3>; M ≥ 1 (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> EpsNonZeroAt<AT> for NotZero {}
 hyper_at!(
     /// [`EpsExponentInRange`] at link `AT`.
-    EpsExponentInRangeAt<>: EpsExponentInRange for Dim<0>,
+    EpsExponentInRangeAt<>: EpsExponentInRange,
     "link {AT} of the chain: BatchNorm eps = M·10⁻ᴱ with E = `{Self}` > 38: below f32's normal range (≈ 1.2e-38)",
     "link {AT}, a BatchNorm: its eps exponent E is `{Self}`, above 38",
     "Eps<M, E> is M·10⁻ᴱ: 1e-5 (PyTorch's default) is Eps<U1, U5>; E ≤ 38 (links count from 0 in the `Seq![…]`)"
 );
 hyper_at!(
     /// [`WindowNotEmpty`] at link `AT`.
-    WindowNotEmptyAt<>: WindowNotEmpty for NotZero,
+    WindowNotEmptyAt<>: WindowNotEmpty,
     "link {AT} of the chain: LocalResponseNorm over an empty window: size must be at least 1",
     "link {AT}, a LocalResponseNorm: its size is 0",
     "LocalResponseNorm<SIZE> sums the squares of SIZE neighbouring channels (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> WindowNotEmptyAt<AT> for NotZero {}
 hyper_at!(
     /// [`DropoutBelowOne`] at link `AT`.
-    DropoutBelowOneAt<>: DropoutBelowOne for Holds,
+    DropoutBelowOneAt<>: DropoutBelowOne,
     "link {AT} of the chain: dropout probability NUM/DEN is not below 1: every unit would be dropped",
     "link {AT}, a Dropout: it drops with probability p = NUM/DEN ≥ 1",
     "Dropout<NUM, DEN> drops each unit with probability NUM/DEN and needs NUM < DEN (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> DropoutBelowOneAt<AT> for Holds {}
 hyper_at!(
     /// [`ScaleFactorPositive`] at link `AT`.
-    ScaleFactorPositiveAt<>: ScaleFactorPositive for NotZero,
+    ScaleFactorPositiveAt<>: ScaleFactorPositive,
     "link {AT} of the chain: up-sampling by a scale factor of 0",
     "link {AT}, an Upsample: it would produce an empty output",
     "Upsample<F> maps [C, H, W] to [C, H·F, W·F], so F must be at least 1 (links count from 0 in the `Seq![…]`)"
 );
+impl<const AT: usize> ScaleFactorPositiveAt<AT> for NotZero {}
 
 /// Per axis, `(height, width)`: both non-zero.
-impl<A: KernelSizeNonZeroAt<AT>, B: KernelSizeNonZeroAt<AT>, const AT: usize>
-    KernelSizeNonZeroAt<AT> for (A, B)
-{
-}
+impl<const AT: usize> KernelSizeNonZeroAt<AT> for (NotZero, NotZero) {}
 /// Per axis: both non-zero.
-impl<A: StrideNonZeroAt<AT>, B: StrideNonZeroAt<AT>, const AT: usize> StrideNonZeroAt<AT>
-    for (A, B)
-{
-}
+impl<const AT: usize> StrideNonZeroAt<AT> for (NotZero, NotZero) {}
 /// Per axis: both non-zero.
-impl<A: DilationNonZeroAt<AT>, B: DilationNonZeroAt<AT>, const AT: usize> DilationNonZeroAt<AT>
-    for (A, B)
-{
-}
+impl<const AT: usize> DilationNonZeroAt<AT> for (NotZero, NotZero) {}
 macro_rules! exponents_in_range_at {
     ($($n:literal)*) => {
-        $(#[diagnostic::do_not_recommend] impl<const AT: usize> EpsExponentInRangeAt<AT> for Dim<$n> {})*
+        $(impl<const AT: usize> EpsExponentInRangeAt<AT> for Dim<$n> {})*
     };
 }
-exponents_in_range_at!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
+exponents_in_range_at!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38);
 
 // ------------------------------------------------------------------ layers with shape checks
 
@@ -352,9 +355,15 @@ where
 {
 }
 
-impl<C2, H, W, C, E, const AT: usize> LinkFits<Shape3<C2, H, W>, AT> for BatchNorm<C, Maps, E>
+/// The ε checks are asked here, not through a trait of `Eps`, so a failure's notes do not go
+/// through one more "required for `Eps<…>`" (whose numbers rustc prints as typenum).
+impl<C2, H, W, C, M, X, const AT: usize> LinkFits<Shape3<C2, H, W>, AT>
+    for BatchNorm<C, Maps, Eps<M, X>>
 where
-    E: ValidEpsAt<AT>,
+    M: ZeroShown,
+    IfZero<M>: EpsNonZeroAt<AT>,
+    X: Decimal,
+    Dec<X>: EpsExponentInRangeAt<AT>,
     Self: Layer<Shape3<C2, H, W>>,
     Shape3<C2, H, W>: Shape,
     C: ArrayLength + Decimal,
@@ -363,9 +372,12 @@ where
 {
 }
 
-impl<N, C, E, const AT: usize> LinkFits<Shape1<N>, AT> for BatchNorm<C, Features, E>
+impl<N, C, M, X, const AT: usize> LinkFits<Shape1<N>, AT> for BatchNorm<C, Features, Eps<M, X>>
 where
-    E: ValidEpsAt<AT>,
+    M: ZeroShown,
+    IfZero<M>: EpsNonZeroAt<AT>,
+    X: Decimal,
+    Dec<X>: EpsExponentInRangeAt<AT>,
     Self: Layer<Shape1<N>>,
     Shape1<N>: Shape,
     C: ArrayLength + Decimal,
@@ -493,18 +505,6 @@ where
     In: Shape + ProbCheck<NUM, DEN>,
     In::BelowOne: ShownBit,
     Verdict<In::BelowOne>: DropoutBelowOneAt<AT>,
-{
-}
-
-/// A valid ε ([`ValidEps`]) with its checks asked at link `AT`.
-pub trait ValidEpsAt<const AT: usize>: ValidEps {}
-impl<M, E, const AT: usize> ValidEpsAt<AT> for Eps<M, E>
-where
-    Self: ValidEps,
-    M: ZeroShown,
-    IfZero<M>: EpsNonZeroAt<AT>,
-    E: Decimal,
-    Dec<E>: EpsExponentInRangeAt<AT>,
 {
 }
 
