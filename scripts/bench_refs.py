@@ -6,8 +6,9 @@ here from the same weights: the PyTorch-to-LiteRT converter, litert-torch, needs
 see docs/bench.md) and JAX `jit`; then dl's `examples/bench_refs.rs` (`network!` and the hand
 chain). Prints one table of medians in microseconds with the ratio best other / dl per case,
 then (`scaling`, with two thread counts) dl's LeNet-5 training step on one thread against two,
-round by round, next to a probe of what the two cores give at that moment (on a VM the two
-vCPUs can land on one physical core, or next to another tenant's busy thread).
+round by round, grouped by where the two vCPUs sat (the core-to-core round trip before and
+after each round: a VM's two vCPUs move between SMT siblings, two cores under one L3 and two
+dies of the host every few hundred milliseconds, and only the middle kind can give 2x).
 Each exported model's outputs are checked against PyTorch's before it is timed.
 
     python3 scripts/bench_refs.py [--secs 1] [--threads 1,2] [--only case,...] [--skip-dl]

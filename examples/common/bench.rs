@@ -127,74 +127,39 @@ pub fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
         .unwrap_or(d)
 }
 
-/// Multiply-add throughput of the calling thread in GFLOP/s: `iters` rounds of 12 independent
-/// chains of vector multiply-adds (AVX-512 or AVX2+FMA, whichever the CPU has), nothing read
-/// from memory; `None` on other CPUs. A core this thread shares with another busy thread
-/// (an SMT sibling, on the host of a VM too) gives about half of an idle core's figure.
-pub fn fma_gflops(iters: u64) -> Option<f64> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::*;
-        #[target_feature(enable = "avx512f")]
-        fn chains512(n: u64, m: f32) -> f32 {
-            let mut a = [_mm512_set1_ps(1.0); 12];
-            let (m, c) = (_mm512_set1_ps(m), _mm512_set1_ps(1e-6));
-            for _ in 0..n {
-                for r in a.iter_mut() {
-                    *r = _mm512_fmadd_ps(*r, m, c);
-                }
-            }
-            a.iter().map(|&r| _mm512_reduce_add_ps(r)).sum()
-        }
-        #[target_feature(enable = "avx2,fma")]
-        fn chains256(n: u64, m: f32) -> f32 {
-            let mut a = [_mm256_set1_ps(1.0); 12];
-            let (m, c) = (_mm256_set1_ps(m), _mm256_set1_ps(1e-6));
-            for _ in 0..n {
-                for r in a.iter_mut() {
-                    *r = _mm256_fmadd_ps(*r, m, c);
-                }
-            }
-            let mut out = [0.0f32; 8];
-            let s = a
-                .iter()
-                .fold(_mm256_setzero_ps(), |s, &r| _mm256_add_ps(s, r));
-            // SAFETY: `out` holds 8 floats.
-            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), s) };
-            out.iter().sum()
-        }
-        // opaque to the compiler, which would otherwise fold the loop
-        let (iters, m) = std::hint::black_box((iters, 0.999_99));
-        let t = Instant::now();
-        let lanes = if is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked on the line above).
-            std::hint::black_box(unsafe { chains512(iters, m) });
-            16
-        } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA (checked on the line above).
-            std::hint::black_box(unsafe { chains256(iters, m) });
-            8
-        } else {
-            return None;
-        };
-        Some((iters * 12 * lanes * 2) as f64 / t.elapsed().as_secs_f64() / 1e9)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = iters;
-        None
-    }
-}
-
-/// [`fma_gflops`] on two threads at once (this one and a new one): what each of two cores
-/// gives right now. On a VM whose two vCPUs sometimes land on one physical core, or next to
-/// another tenant's busy thread, one or both figures drop to about half.
-pub fn two_core_probe() -> Option<[f64; 2]> {
-    const ITERS: u64 = 1_000_000;
+/// The median round trip, in nanoseconds, of a flag passed between this thread and a new one
+/// (each waits for the other's write): tens of ns between SMT siblings, ~100 between cores
+/// under one L3, several hundred between dies.
+pub fn core_to_core_ns() -> f64 {
+    use std::sync::atomic::{AtomicU64, Ordering::*};
+    const TRIPS: u64 = 400;
+    let flag = AtomicU64::new(0);
     std::thread::scope(|s| {
-        let other = s.spawn(|| fma_gflops(ITERS));
-        let mine = fma_gflops(ITERS);
-        Some([mine?, other.join().ok()??])
+        s.spawn(|| {
+            let mut v = 1;
+            while v < 2 * 8 * TRIPS {
+                while flag.load(Acquire) != v {
+                    std::hint::spin_loop();
+                }
+                flag.store(v + 1, Release);
+                v += 2;
+            }
+        });
+        let mut v = 0;
+        let mut t: Vec<f64> = (0..8)
+            .map(|_| {
+                let s = Instant::now();
+                for _ in 0..TRIPS {
+                    flag.store(v + 1, Release);
+                    while flag.load(Acquire) != v + 2 {
+                        std::hint::spin_loop();
+                    }
+                    v += 2;
+                }
+                s.elapsed().as_secs_f64() * 1e9 / TRIPS as f64
+            })
+            .collect();
+        median(&mut t)
     })
 }
 
