@@ -79,7 +79,10 @@ pub fn run<F: Fn(usize) + Sync>(pieces: usize, f: F) {
 
 /// Runs `f(piece, slot)` for every piece in `0..pieces` on up to `slots` threads: `slot` (below
 /// `slots`) names the thread, unique among those running at once, so it can index a workspace.
-/// Pieces are handed out one at a time, so a thread that gets less of the CPU takes fewer.
+/// Each thread first takes the pieces of its own consecutive range (the same range for the
+/// same piece count in every call, so a batch split alike layer after layer stays in one
+/// thread's cache), one at a time, then what is left of the others': a thread that gets less
+/// of the CPU takes fewer.
 pub fn run_slots<F: Fn(usize, usize) + Sync>(pieces: usize, slots: usize, f: F) {
     #[cfg(feature = "std")]
     super::threadpool::run(pieces, slots.min(threads()), &f);
