@@ -59,8 +59,15 @@ pub const fn max_of(xs: &[usize]) -> usize {
 #[inline]
 pub fn act<A: Activation>(y: &mut [f32]) {
     crate::kernels::simd(|| {
-        for v in y {
-            *v = A::f(*v);
+        // through a buffer on the stack: in place, LLVM stores ReLU's zeros alone, as masked
+        // stores (`vmaskmovps`) that AMD CPUs run many times slower than plain ones (Zen 4:
+        // 1,176 floats 570 → 260 ns)
+        for c in y.chunks_mut(64) {
+            let mut t = [0.0f32; 64];
+            for (o, &v) in t.iter_mut().zip(c.iter()) {
+                *o = A::f(v);
+            }
+            c.copy_from_slice(&t[..c.len()]);
         }
     })
 }
@@ -205,6 +212,40 @@ pub use crate::__dl_if_alloc as if_alloc;
 mod tests {
     use super::*;
     use crate::layers::activation::fns::{ReLU, Sigmoid};
+
+    /// `act` in place (through its stack buffer) gives each element's `A::f` to the bit, over
+    /// lengths around the buffer's 64 floats, NaNs, infinities and both zeros included.
+    #[test]
+    fn act_in_place_is_the_elementwise_function() {
+        let special = [
+            f32::NAN,
+            -0.0,
+            0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            -1e-40,
+            3.5,
+        ];
+        for n in [0, 1, 7, 63, 64, 65, 128, 200] {
+            let x: std::vec::Vec<f32> = (0..n)
+                .map(|i| match i % 9 {
+                    k @ 0..7 => special[k],
+                    _ => ((i * 37) % 101) as f32 / 50.0 - 1.0,
+                })
+                .collect();
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<std::vec::Vec<_>>();
+            let mut y = x.clone();
+            act::<ReLU>(&mut y);
+            assert_eq!(
+                bits(&y),
+                bits(&x.iter().map(|&v| ReLU::f(v)).collect::<std::vec::Vec<_>>())
+            );
+            let mut y = x.clone();
+            act::<Sigmoid>(&mut y);
+            let want: std::vec::Vec<f32> = x.iter().map(|&v| Sigmoid::f(v)).collect();
+            assert_eq!(bits(&y), bits(&want), "sigmoid, {n} floats");
+        }
+    }
 
     /// Long enough to be split (`PART`-float parts and a tail): the same values as the plain
     /// loop, on one thread and on two.
