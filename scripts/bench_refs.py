@@ -12,6 +12,7 @@ dies of the host every few hundred milliseconds, and only the middle kind can gi
 Each exported model's outputs are checked against PyTorch's before it is timed.
 
     python3 scripts/bench_refs.py [--secs 1] [--threads 1,2] [--only case,...] [--skip-dl]
+        [--repeat N]
         [--out target/bench_refs.txt]
 
 Worker mode (used by the above): `--worker torch|compile|ort|litert|jax --threads N`.
@@ -440,6 +441,9 @@ def main():
     ap.add_argument("--only", default=",".join([c for c, _ in CASES] + ["scaling"]))
     ap.add_argument("--refs", default=",".join(REFS))
     ap.add_argument("--skip-dl", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run everything this many times, alternating which goes first; "
+                         "keep each runtime's fastest")
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench_refs.txt"))
     ap.add_argument("--worker")
     a = ap.parse_args()
@@ -452,14 +456,29 @@ def main():
         return
     load0 = os.getloadavg()[0]
     res = {}
-    for t in threads:
-        for name in a.refs.split(","):
-            print("running %s on %d thread(s)..." % (name, t), file=sys.stderr)
-            for c, v in run_worker(name, t, a.secs, wanted).items():
-                res[c, t, name] = v
-    if not a.skip_dl:
-        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-        res.update(run_dl(threads, a.secs, wanted, a.out + ".dl"))
+
+    def keep(key, v):
+        # the fastest of the repeats: a VM's vCPU shares its host core with other tenants at
+        # times, which slows whatever runs then
+        old = res.get(key)
+        if key == "scaling" or not isinstance(old, float) or (isinstance(v, float) and v < old):
+            res[key] = v
+
+    for rep in range(a.repeat):
+        # the references and dl take turns being first
+        order = ["refs", "dl"] if rep % 2 == 0 else ["dl", "refs"]
+        for part in order:
+            if part == "refs":
+                for t in threads:
+                    for name in a.refs.split(","):
+                        print("running %s on %d thread(s)..." % (name, t), file=sys.stderr)
+                        for c, v in run_worker(name, t, a.secs, wanted).items():
+                            keep((c, t, name), v)
+            elif not a.skip_dl:
+                os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+                only = [w for w in wanted if w != "scaling" or rep == 0]
+                for k, v in run_dl(threads, a.secs, only, a.out + ".dl").items():
+                    keep(k, v)
     load1 = os.getloadavg()[0]
     cols = a.refs.split(",") + ["dl_macro", "dl_hand"]
     fmt = lambda v: "-" if v is None else ("%.1f" % (v * 1e3) if isinstance(v, float) else "n/a")
