@@ -1,7 +1,7 @@
 //! Validity checks as traits, each with a message naming the problem.
 //!
 //! The forms:
-//! - `check_trait!`: implemented only for [`Holds`](crate::shown::Holds) (the impl written after
+//! - `check_trait!`: implemented only for [`Holds`] (the impl written after
 //!   it); a layer's `impl` asks
 //!   e.g. `Verdict<<(H, W) as Window2<…>>::HalfKernel>: PoolPaddingAtMostHalfKernel`, and when
 //!   the bit is `B0` (`Violated`) the compiler prints the message instead of a typenum
