@@ -58,10 +58,24 @@ pub const fn max_of(xs: &[usize]) -> usize {
 /// `y = A(y)` in place.
 #[inline]
 pub fn act<A: Activation>(y: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::kernels::gemm::use_avx512() {
+        /// In place, sixteen lanes: ReLU's zeros stored alone are AVX-512 masked stores (a
+        /// mask register, `vmovups {k}`), as fast as plain ones (Zen 4, LeNet-5 batch-64
+        /// inference: 3.9 % of the time in `act` through the buffer below, 2 % here).
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        unsafe fn go<A: Activation>(y: &mut [f32]) {
+            for v in y {
+                *v = A::f(*v);
+            }
+        }
+        // SAFETY: the CPU supports the features `go` is compiled for.
+        return unsafe { go::<A>(y) };
+    }
     crate::kernels::simd(|| {
-        // through a buffer on the stack: in place, LLVM stores ReLU's zeros alone, as masked
-        // stores (`vmaskmovps`) that AMD CPUs run many times slower than plain ones (Zen 4:
-        // 1,176 floats 570 → 260 ns)
+        // through a buffer on the stack: in place, LLVM stores ReLU's zeros alone, as AVX2
+        // masked stores (`vmaskmovps`) that AMD CPUs run many times slower than plain ones
+        // (Zen 4: 1,176 floats 570 → 260 ns)
         for c in y.chunks_mut(64) {
             let mut t = [0.0f32; 64];
             for (o, &v) in t.iter_mut().zip(c.iter()) {
@@ -213,10 +227,19 @@ mod tests {
     use super::*;
     use crate::layers::activation::fns::{ReLU, Sigmoid};
 
-    /// `act` in place (through its stack buffer) gives each element's `A::f` to the bit, over
-    /// lengths around the buffer's 64 floats, NaNs, infinities and both zeros included.
+    /// `act` in place (AVX-512; through its stack buffer on the other paths) gives each
+    /// element's `A::f` to the bit, over lengths around the buffer's 64 floats, NaNs,
+    /// infinities and both zeros included.
     #[test]
     fn act_in_place_is_the_elementwise_function() {
+        use crate::kernels::gemm::{force_path, Path};
+        for path in [Some(Path::Portable), Some(Path::Avx2), None] {
+            force_path(path);
+            act_in_place_on_this_path();
+            force_path(None);
+        }
+    }
+    fn act_in_place_on_this_path() {
         let special = [
             f32::NAN,
             -0.0,
