@@ -380,7 +380,7 @@ mod tests {
     /// The shapes of the direct kernels ([`rowconv`], [`chanconv`]) on every path — the
     /// shifted-window product (portable, AVX2) and the direct kernels straight into `y`
     /// (AVX-512) — the definition's values within rounding, the AVX2 product and AVX-512 to the
-    /// bit, `post` on each plane after the bias, nothing written past [`conv_scratch`], and a
+    /// bit (but where AVX-512 runs `wino5`), `post` on each plane after the bias, nothing written past [`conv_scratch`], and a
     /// scratch one float shorter refused.
     #[test]
     fn direct_kernel_shapes_on_every_path() {
@@ -433,11 +433,15 @@ mod tests {
                 }
                 outs.push(y);
             }
-            assert_eq!(
-                bits(&outs[1]),
-                bits(&outs[2]),
-                "case {i}: AVX2 product vs AVX-512"
-            );
+            // LeNet-5's second layer runs on Winograd under AVX-512 (`wino5`): its own
+            // rounding, within the tolerance above (its error is `wino5`'s test)
+            if !crate::kernels::wino5::applies(&g, o) {
+                assert_eq!(
+                    bits(&outs[1]),
+                    bits(&outs[2]),
+                    "case {i}: AVX2 product vs AVX-512"
+                );
+            }
         }
     }
 }

@@ -92,13 +92,41 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     y: &mut [f32],
     post: F,
 ) -> bool {
-    // SAFETY: `usable` only where the CPU has AVX-512, what `avx512::forward` needs besides
-    // the lengths `direct_frame` checks.
-    unsafe { super::direct_frame(usable(g, o), avx512::forward, g, o, (wp, b, x), y, post) }
+    forward_with(super::wino5::applies(g, o), wp, b, g, o, x, y, post)
+}
+
+/// [`forward`] on [`wino5`](super::wino5) (`wino`, where it applies) or directly.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn forward_with<F: FnMut(usize, &mut [f32])>(
+    wino: bool,
+    wp: &[f32],
+    b: &[f32],
+    g: &Geom,
+    o: usize,
+    x: &[f32],
+    y: &mut [f32],
+    post: F,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    let body: super::DirectBody = if wino && super::wino5::applies(g, o) {
+        super::wino5::forward
+    } else {
+        avx512::forward
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let body: super::DirectBody = {
+        let _ = wino;
+        avx512::forward
+    };
+    // SAFETY: `usable` only where the CPU has AVX-512, what both bodies need besides the
+    // lengths `direct_frame` checks (and `wino5::forward` its geometry, checked above).
+    unsafe { super::direct_frame(usable(g, o), body, g, o, (wp, b, x), y, post) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 use super::no_avx512 as avx512;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx512::transpose16;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -202,7 +230,7 @@ mod avx512 {
     /// The 16×16 transpose of `r` (row `i`, lane `j` → row `j`, lane `i`).
     #[target_feature(enable = "avx512f")]
     #[inline]
-    fn transpose16(r: [__m512; 16]) -> [__m512; 16] {
+    pub(crate) fn transpose16(r: [__m512; 16]) -> [__m512; 16] {
         let mut t = [_mm512_setzero_ps(); 16];
         for i in 0..8 {
             t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
@@ -346,7 +374,7 @@ mod tests {
     type Case = (usize, usize, usize, [usize; 2], usize, bool);
 
     /// Against the shifted-window matrix product on the AVX2 path: the same bits (and a
-    /// finite, bias-carrying result), for LeNet-5's second layer, wide rows split in two
+    /// finite, bias-carrying result), for LeNet-5's second layer (not on `wino5`), wide rows split in two
     /// chunks, rectangular kernels and no bias.
     #[test]
     fn matches_the_matrix_product_bit_for_bit() {
@@ -362,7 +390,7 @@ mod tests {
             same_bits_as_the_product(&g, o, bias, 11 + i as u32, |wt, b, x, y, post| {
                 let mut wp = vec![0.0; wt.len()];
                 pack(wt, o, g.rows(), &mut wp);
-                forward(&wp, b, &g, o, x, y, post)
+                forward_with(false, &wp, b, &g, o, x, y, post)
             });
         }
     }

@@ -20,13 +20,22 @@ pub mod rowconv;
 mod threadpool;
 pub mod vector;
 pub mod wgrad;
+pub mod wino5;
 #[cfg(feature = "alloc")]
 pub mod winograd;
 
 pub use vector::{add_to, copy_short, dot, gemv, simd, sum, zero_short};
 
+/// Whether the Winograd kernels ([`winograd`], [`wino5`]) may run: see [`winograd::allow`].
+static WINOGRAD: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
+
+/// Whether the Winograd kernels may run (`true` unless a benchmark said otherwise).
+pub(crate) fn winograd_allowed() -> bool {
+    WINOGRAD.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// The body of a direct convolution for one sample: `(w, b, g, o, x, y)`.
-type DirectBody = unsafe fn(&[f32], &[f32], &im2col::Geom, usize, &[f32], &mut [f32]);
+pub(crate) type DirectBody = unsafe fn(&[f32], &[f32], &im2col::Geom, usize, &[f32], &mut [f32]);
 
 /// The frame of the direct convolutions' `forward` ([`rowconv`], [`chanconv`]): when the
 /// kernel is `usable` and the slices hold one sample — `wbx.0` `O·C·Kh·Kw` weights, `wbx.1` no

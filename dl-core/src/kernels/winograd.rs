@@ -116,23 +116,18 @@ const BLOCK_FLOATS: usize = 192 * 1024;
 const MIN_CO: usize = 16 * 16;
 
 /// Off after [`allow`]`(false)`.
-static ALLOWED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
-
-/// Lets [`applies`] say yes (the default), or never: benchmarks use it to time the direct
-/// convolution in the same binary. Affects all threads.
+/// Lets [`applies`] (and [`wino5::applies`](super::wino5::applies), the 5×5 kernel's) say
+/// yes (the default), or never: benchmarks use it to time the direct convolution in the same
+/// binary. Affects all threads.
 pub fn allow(on: bool) {
-    ALLOWED.store(on, core::sync::atomic::Ordering::Relaxed);
+    super::WINOGRAD.store(on, core::sync::atomic::Ordering::Relaxed);
 }
 
 /// Whether [`forward`] should run this convolution (`O` filters over `g`): a 3×3 kernel,
 /// stride 1, dilation 1, padding at most 2 on each side, an output of at least 4×4, and
 /// `C·O` large enough for the products to dominate the transforms.
 pub fn applies(g: &Geom, o: usize) -> bool {
-    fits(g)
-        && g.oh >= 4
-        && g.ow >= 4
-        && g.c * o >= MIN_CO
-        && ALLOWED.load(core::sync::atomic::Ordering::Relaxed)
+    fits(g) && g.oh >= 4 && g.ow >= 4 && g.c * o >= MIN_CO && super::winograd_allowed()
 }
 
 /// Whether [`forward`] can run `g` at all (any size; [`applies`] says when it pays).

@@ -1,0 +1,478 @@
+//! Winograd `F(2×2, 5×5)` for [`chanconv`](super::chanconv)'s small maps (LeNet-5's second
+//! convolution: 6 → 16 channels, 5×5, on 14×14): 36 products per 2×2 output tile instead of
+//! 100, 2.8× fewer multiplies, at the price of three transforms that the direct kernel does
+//! not pay. AVX-512, sixteen filters per register as in `chanconv`.
+//!
+//! With the interpolation points 0, ±1, ±2 and ∞ (those of `F(4×4, 3×3)`, so the same `Bᵀ`),
+//! an output tile is `Y = Aᵀ·[(G·w·Gᵀ) ⊙ (Bᵀ·d·B)]·A` for the 6×6 input tile `d` at
+//! `(2·ty, 2·tx)` and the 5×5 filter `w`, summed over the input channels before `Aᵀ`:
+//!
+//! ```text
+//! Aᵀ = [1  1  1  1  1  0]    G = [ 1/4     0     0     0     0  ]   Bᵀ = [4  0 -5  0  1  0]
+//!      [0  1 -1  2 -2  1]        [-1/6  -1/6  -1/6  -1/6  -1/6 ]        [0 -4 -4  1  1  0]
+//!                                [-1/6   1/6  -1/6   1/6  -1/6 ]        [0  4 -4 -1  1  0]
+//!                                [1/24  1/12   1/6   1/3   2/3 ]        [0 -2 -1  2  1  0]
+//!                                [1/24 -1/12   1/6  -1/3   2/3 ]        [0  2 -1 -2  1  0]
+//!                                [  0     0     0     0     1  ]        [0  4  0 -5  0  1]
+//! ```
+//!
+//! (`scripts/wino5_matrices.py` derives them and checks the identity exactly.) Per block of
+//! sixteen filters the transformed filters `U[c, η, ξ]` (sixteen lanes) are made once from
+//! `chanconv`'s packing; per row of tiles every channel's `V[c, η, ξ, tx]` is made from six
+//! input rows (`Bᵀ` down the columns, sixteen columns a register, then `Bᵀ` along the rows on
+//! the even and odd columns of two rows at a time); the products `M[η, ξ] = Σ_c U·V` keep a
+//! row of tiles in registers; `Aᵀ·M·A` gives each tile's four pixels, sixteen channels each,
+//! and a 16×16 transpose puts a row of pixels back in the channel planes.
+//!
+//! The error is that of the other Winograd kernels (test `error_against_the_direct_sum`): not
+//! the bits of the direct kernel. Runs where [`applies`]: one row of at most six tiles
+//! (outputs at most 12 wide, so an input row is one register), at most [`MAX_C`] channels
+//! (the transformed filters and inputs live on the stack), and from four channels, below which
+//! the transforms cost more than the products they save (an estimate from operation counts:
+//! measured only at six channels).
+use super::im2col::Geom;
+
+/// Most input channels (the transformed filters of a block, `MAX_C·36·16` floats, and a row
+/// of tiles' inputs, `MAX_C·36·16` floats, are stack arrays).
+pub const MAX_C: usize = 8;
+/// Fewest input channels.
+const MIN_C: usize = 4;
+/// Most tiles in an output row (`2·MAX_T` pixels).
+const MAX_T: usize = 6;
+/// Output channels per block (one AVX-512 register).
+const LANES: usize = 16;
+
+/// Whether the geometry suits this kernel (besides [`super::chanconv::applies`], which the
+/// caller checks): a 5×5 kernel, stride 1, dilation 1, no padding, `MIN_C..=MAX_C` input
+/// channels, outputs 4 to 12 pixels wide and at least 4 high, and Winograd allowed
+/// ([`super::winograd_allowed`]).
+pub fn applies(g: &Geom, o: usize) -> bool {
+    g.kh == 5
+        && g.kw == 5
+        && g.sh == 1
+        && g.sw == 1
+        && g.dh == 1
+        && g.dw == 1
+        && g.pt + g.pb + g.pl + g.pr == 0
+        && (MIN_C..=MAX_C).contains(&g.c)
+        && o >= LANES
+        && o.is_multiple_of(LANES)
+        && (4..=2 * MAX_T).contains(&g.ow)
+        && g.oh >= 4
+        && g.w == g.ow + 4
+        && g.h == g.oh + 4
+        && super::winograd_allowed()
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(super) use avx512::forward;
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::{Geom, LANES, MAX_C};
+    use crate::kernels::chanconv::transpose16;
+    use core::arch::x86_64::*;
+    use core::mem::MaybeUninit;
+
+    #[inline(always)]
+    fn k(v: f32) -> __m512 {
+        // SAFETY: AVX-512F, the callers' feature.
+        unsafe { _mm512_set1_ps(v) }
+    }
+
+    /// `Bᵀ·d` for six values (lane by lane).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn bt(d: [__m512; 6]) -> [__m512; 6] {
+        let [d0, d1, d2, d3, d4, d5] = d;
+        let a = _mm512_fnmadd_ps(k(4.0), d2, d4); // d4 − 4·d2
+        let b = _mm512_fnmadd_ps(k(4.0), d1, d3); // d3 − 4·d1
+        let c = _mm512_sub_ps(d4, d2);
+        let e = _mm512_sub_ps(d3, d1);
+        [
+            _mm512_fmadd_ps(k(4.0), d0, _mm512_fnmadd_ps(k(5.0), d2, d4)),
+            _mm512_add_ps(a, b),
+            _mm512_sub_ps(a, b),
+            _mm512_fmadd_ps(k(2.0), e, c),
+            _mm512_fnmadd_ps(k(2.0), e, c),
+            _mm512_fmadd_ps(k(4.0), d1, _mm512_fnmadd_ps(k(5.0), d3, d5)),
+        ]
+    }
+
+    /// `G·w` for five values.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn gw(w: [__m512; 5]) -> [__m512; 6] {
+        let [w0, w1, w2, w3, w4] = w;
+        let e1 = _mm512_add_ps(_mm512_add_ps(w0, w2), w4);
+        let o1 = _mm512_add_ps(w1, w3);
+        let e2 = _mm512_fmadd_ps(
+            k(1.0 / 24.0),
+            w0,
+            _mm512_fmadd_ps(k(1.0 / 6.0), w2, _mm512_mul_ps(k(2.0 / 3.0), w4)),
+        );
+        let o2 = _mm512_fmadd_ps(k(1.0 / 12.0), w1, _mm512_mul_ps(k(1.0 / 3.0), w3));
+        [
+            _mm512_mul_ps(k(0.25), w0),
+            _mm512_mul_ps(k(-1.0 / 6.0), _mm512_add_ps(e1, o1)),
+            _mm512_mul_ps(k(-1.0 / 6.0), _mm512_sub_ps(e1, o1)),
+            _mm512_add_ps(e2, o2),
+            _mm512_sub_ps(e2, o2),
+            w4,
+        ]
+    }
+
+    /// `Aᵀ·m` for six values: two.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn at(m: [__m512; 6]) -> [__m512; 2] {
+        let [m0, m1, m2, m3, m4, m5] = m;
+        let s = _mm512_add_ps(_mm512_add_ps(m1, m2), _mm512_add_ps(m3, m4));
+        let d = _mm512_fmadd_ps(k(2.0), _mm512_sub_ps(m3, m4), _mm512_sub_ps(m1, m2));
+        [_mm512_add_ps(m0, s), _mm512_add_ps(d, m5)]
+    }
+
+    /// Lane `l` ← lane `2l` (`EVEN`) or `2l + 1` (`ODD`) of the 32 lanes of two vectors.
+    const EVEN: [i32; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30];
+    const ODD: [i32; 16] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31];
+
+    /// Lane `l` ← lane `l + N` (zero past the last).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn down<const N: i32>(v: __m512) -> __m512 {
+        let z = _mm512_setzero_si512();
+        _mm512_castsi512_ps(_mm512_alignr_epi32::<N>(z, _mm512_castps_si512(v)))
+    }
+
+    /// All blocks of sixteen filters, all rows of tiles.
+    ///
+    /// # Safety
+    /// AVX-512F; `wp` holds `O·C·25` floats packed by [`chanconv::pack`](super::super::chanconv::pack),
+    /// `x` `C·H·W`, `y` `O·H'·W'` floats, `b` is empty or holds `O`; the geometry is one
+    /// [`super::applies`] accepts.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn forward(wp: &[f32], b: &[f32], g: &Geom, o: usize, x: &[f32], y: &mut [f32]) {
+        let (c, hw) = (g.c, g.oh * g.ow);
+        debug_assert!(super::applies(g, o) || !super::super::winograd_allowed());
+        let mut u = MaybeUninit::<[f32; MAX_C * 36 * LANES]>::uninit();
+        let mut v = MaybeUninit::<[f32; MAX_C * 36 * LANES]>::uninit();
+        let (up, vp) = (u.as_mut_ptr().cast::<f32>(), v.as_mut_ptr().cast::<f32>());
+        for ob in 0..o / LANES {
+            let bias = if b.is_empty() {
+                _mm512_setzero_ps()
+            } else {
+                // SAFETY: b holds O ≥ (ob + 1)·16 floats.
+                unsafe { _mm512_loadu_ps(b.as_ptr().add(ob * LANES)) }
+            };
+            // SAFETY: the block's C·25 vectors are inside wp; u holds MAX_C·36 ≥ C·36.
+            unsafe { filters(wp.as_ptr().add(ob * c * 25 * LANES), c, up) };
+            for ty in 0..g.oh.div_ceil(2) {
+                // SAFETY: rows 2·ty.. of x as `inputs` reads them; v holds C·36 vectors.
+                unsafe { inputs(x.as_ptr(), g, ty, vp) };
+                let yb = y.as_mut_ptr();
+                let out = Out {
+                    y: yb,
+                    base: ob * LANES * hw,
+                    g,
+                    ty,
+                    bias,
+                };
+                macro_rules! run {
+                    ($($t:literal)*) => {
+                        match g.ow.div_ceil(2) {
+                            // SAFETY: u and v written above for C channels; the output
+                            // pixels `out` stores are inside y's O·H'·W' floats.
+                            $($t => unsafe { tiles::<$t>(up, vp, c, &out) },)*
+                            _ => {}
+                        }
+                    };
+                }
+                run!(1 2 3 4 5 6);
+            }
+        }
+    }
+
+    /// `U[c][η·6 + ξ] = (G·w_c·Gᵀ)[η][ξ]`, sixteen filters a vector, from a block's packed
+    /// taps (`[C·25][16]`, tap `(c, ki, kj)` at `c·25 + ki·5 + kj`).
+    ///
+    /// # Safety
+    /// AVX-512F; `w` points at `C·25·16` floats, `u` at room for `C·36·16`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn filters(w: *const f32, c: usize, u: *mut f32) {
+        for ci in 0..c {
+            // SAFETY: the caller's word.
+            unsafe {
+                let tap = |i: usize| _mm512_loadu_ps(w.add((ci * 25 + i) * LANES));
+                let r: [[__m512; 6]; 5] =
+                    core::array::from_fn(|ki| gw(core::array::from_fn(|kj| tap(ki * 5 + kj))));
+                for xi in 0..6 {
+                    let col = gw(core::array::from_fn(|ki| r[ki][xi]));
+                    for (eta, cv) in col.into_iter().enumerate() {
+                        _mm512_storeu_ps(u.add((ci * 36 + eta * 6 + xi) * LANES), cv);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Row of tiles `ty`: `V[c][η·6 + ξ]`, eight lanes a tile column `tx` (`Bᵀ·d·B` of the
+    /// input tile at `(2·ty, 2·tx)`), stored in pairs of `η` as sixteen lanes:
+    /// `v[((c·3 + η/2)·6 + ξ)·16 + (η % 2)·8 + tx]`. Rows and columns past the input read as
+    /// zero (the tiles of an odd output height or width).
+    ///
+    /// # Safety
+    /// AVX-512F; `x` points at `C·H·W` floats with `W ≤ 16`; `v` at room for `C·36·16`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn inputs(x: *const f32, g: &Geom, ty: usize, v: *mut f32) {
+        let m = ((1u32 << g.w) - 1) as __mmask16;
+        // SAFETY: 16 ints each.
+        let (even, odd) = unsafe {
+            (
+                _mm512_loadu_si512(EVEN.as_ptr().cast()),
+                _mm512_loadu_si512(ODD.as_ptr().cast()),
+            )
+        };
+        for ci in 0..g.c {
+            let d: [__m512; 6] = core::array::from_fn(|i| {
+                let r = 2 * ty + i;
+                if r < g.h {
+                    // SAFETY: row r < H of channel ci, its W columns (the mask).
+                    unsafe { _mm512_maskz_loadu_ps(m, x.add((ci * g.h + r) * g.w)) }
+                } else {
+                    _mm512_setzero_ps()
+                }
+            });
+            let z = bt(d);
+            for p in 0..3 {
+                let e = _mm512_permutex2var_ps(z[2 * p], even, z[2 * p + 1]);
+                let od = _mm512_permutex2var_ps(z[2 * p], odd, z[2 * p + 1]);
+                // column 2·tx + j of both rows: lanes tx and 8 + tx (tx ≤ 5, so the
+                // shifts never carry one row's columns into the other's used lanes)
+                let t = bt([
+                    e,
+                    od,
+                    down::<1>(e),
+                    down::<1>(od),
+                    down::<2>(e),
+                    down::<2>(od),
+                ]);
+                for (xi, tv) in t.into_iter().enumerate() {
+                    // SAFETY: vector (ci·3 + p)·6 + xi < C·18 of v.
+                    unsafe { _mm512_storeu_ps(v.add(((ci * 3 + p) * 6 + xi) * LANES), tv) };
+                }
+            }
+        }
+    }
+
+    /// Where a block's row of tiles goes: `y`, the block's first plane (`base`), the
+    /// geometry, the tile row and the block's biases.
+    struct Out<'a> {
+        y: *mut f32,
+        base: usize,
+        g: &'a Geom,
+        ty: usize,
+        bias: __m512,
+    }
+
+    /// The `T` tiles of a row: `M[η, ξ][tx] = Σ_c U[c][η, ξ] · V[c][η, ξ][tx]` in registers
+    /// per `(η, ξ)`, `Aᵀ` along `ξ` as they come, `Aᵀ` along `η` at the end; bias; the two
+    /// output rows' pixels transposed into the sixteen planes.
+    ///
+    /// # Safety
+    /// AVX-512F; `u` and `v` hold what [`filters`] and [`inputs`] wrote for `c` channels;
+    /// `T = ⌈W'/2⌉`; the block's planes at `o.base` lie inside `o.y`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn tiles<const T: usize>(u: *const f32, v: *const f32, c: usize, o: &Out) {
+        // r[η][b][tx]: Aᵀ along ξ of M[η, ·][tx], added as each M[η, ξ] is finished
+        // (not zeroed first: that would be a memset per row of tiles)
+        let mut r = MaybeUninit::<[[[__m512; T]; 2]; 6]>::uninit();
+        for eta in 0..6 {
+            let [mut r0, mut r1] = [[_mm512_setzero_ps(); T]; 2];
+            for xi in 0..6 {
+                let mut m = [_mm512_setzero_ps(); T];
+                let vo = ((eta / 2) * 6 + xi) * LANES + (eta % 2) * 8;
+                for ci in 0..c {
+                    // SAFETY: vectors ci·36 + η·6 + ξ of u, floats of v written by `inputs`.
+                    unsafe {
+                        let uv = _mm512_loadu_ps(u.add((ci * 36 + eta * 6 + xi) * LANES));
+                        let vr = v.add(ci * 18 * LANES + vo);
+                        for (tx, a) in m.iter_mut().enumerate() {
+                            *a = _mm512_fmadd_ps(uv, _mm512_set1_ps(*vr.add(tx)), *a);
+                        }
+                    }
+                }
+                // Aᵀ's column ξ: (1, 0), (1, 1), (1, −1), (1, 2), (1, −2), (0, 1)
+                for tx in 0..T {
+                    let mv = m[tx];
+                    match xi {
+                        0 => r0[tx] = mv,
+                        1 => (r0[tx], r1[tx]) = (_mm512_add_ps(r0[tx], mv), mv),
+                        2 => {
+                            (r0[tx], r1[tx]) =
+                                (_mm512_add_ps(r0[tx], mv), _mm512_sub_ps(r1[tx], mv))
+                        }
+                        3 => {
+                            (r0[tx], r1[tx]) = (
+                                _mm512_add_ps(r0[tx], mv),
+                                _mm512_fmadd_ps(k(2.0), mv, r1[tx]),
+                            )
+                        }
+                        4 => {
+                            (r0[tx], r1[tx]) = (
+                                _mm512_add_ps(r0[tx], mv),
+                                _mm512_fnmadd_ps(k(2.0), mv, r1[tx]),
+                            )
+                        }
+                        _ => r1[tx] = _mm512_add_ps(r1[tx], mv),
+                    }
+                }
+            }
+            // SAFETY: element eta of r, in bounds.
+            unsafe {
+                r.as_mut_ptr()
+                    .cast::<[[__m512; T]; 2]>()
+                    .add(eta)
+                    .write([r0, r1])
+            };
+        }
+        // SAFETY: all six written above.
+        let r = unsafe { r.assume_init() };
+        let g = o.g;
+        let mask = ((1u32 << g.ow) - 1) as __mmask16;
+        for a in 0..2 {
+            let oy = 2 * o.ty + a;
+            if oy >= g.oh {
+                break;
+            }
+            let mut px = [_mm512_setzero_ps(); 16];
+            for tx in 0..T {
+                for bcol in 0..2 {
+                    let y2 = at(core::array::from_fn(|eta| r[eta][bcol][tx]));
+                    px[2 * tx + bcol] = _mm512_add_ps(y2[a], o.bias);
+                }
+            }
+            for (l, pv) in transpose16(px).into_iter().enumerate() {
+                // SAFETY: plane l of the block, row oy < H', its W' pixels (the mask).
+                unsafe {
+                    let d = o.y.add(o.base + l * g.oh * g.ow + oy * g.ow);
+                    _mm512_mask_storeu_ps(d, mask, pv);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::kernels::chanconv;
+    use crate::kernels::testing::vals;
+    use std::{vec, vec::Vec};
+
+    /// `y` in `f64` and each output's `|b| + Σ|w·x|` (the scale of its rounding).
+    fn direct(g: &Geom, o: usize, w: &[f32], b: &[f32], x: &[f32]) -> (Vec<f64>, Vec<f64>) {
+        let (mut y, mut mag) = (vec![], vec![]);
+        for oc in 0..o {
+            for oy in 0..g.oh {
+                for ox in 0..g.ow {
+                    let bb = b.get(oc).map_or(0.0, |&v| v as f64);
+                    let (mut s, mut m) = (bb, bb.abs());
+                    for c in 0..g.c {
+                        for ki in 0..5 {
+                            for kj in 0..5 {
+                                let wv = w[((oc * g.c + c) * 5 + ki) * 5 + kj] as f64;
+                                let xv = x[(c * g.h + oy + ki) * g.w + ox + kj] as f64;
+                                s += wv * xv;
+                                m += (wv * xv).abs();
+                            }
+                        }
+                    }
+                    y.push(s);
+                    mag.push(m);
+                }
+            }
+        }
+        (y, mag)
+    }
+
+    /// The largest `|y − exact| / (|b| + Σ|w·x|)`; every output written (none left NaN).
+    fn rel_err(y: &[f32], want: &(Vec<f64>, Vec<f64>)) -> f64 {
+        y.iter()
+            .zip(want.0.iter().zip(&want.1))
+            .map(|(&v, (&e, &m))| {
+                assert!(v.is_finite(), "an output not written");
+                (v as f64 - e).abs() / m
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Against the exact sum: LeNet-5's second layer, odd output widths and heights (partial
+    /// tiles), the widest rows (six tiles), the most channels, several blocks, no bias. The
+    /// error stays within a small multiple of the direct `f32` kernel's, and well below
+    /// 1e-5 of an output's scale.
+    #[test]
+    fn error_against_the_direct_sum() {
+        if !crate::kernels::gemm::use_avx512() {
+            std::println!("no AVX-512 here: wino5 does not run");
+            return;
+        }
+        // (c, h, w, o, bias)
+        let cases = [
+            (6, 14, 14, 16, true),
+            (4, 8, 9, 32, false),
+            (8, 9, 16, 16, true),
+            (5, 11, 10, 48, true),
+            (7, 12, 13, 16, true),
+        ];
+        for (i, &(c, h, w, o, bias)) in cases.iter().enumerate() {
+            let g = Geom::new(c, h, w, [5, 5], [1, 1], [0; 4], [1, 1]);
+            assert!(applies(&g, o) && chanconv::usable(&g, o), "case {i}");
+            let wt = vals(o * c * 25, 7 + i as u32);
+            let b = if bias { vals(o, 3) } else { vec![] };
+            let x = vals(c * h * w, 11 + i as u32);
+            let mut wp = vec![0.0; wt.len()];
+            chanconv::pack(&wt, o, c * 25, &mut wp);
+            let want = direct(&g, o, &wt, &b, &x);
+            let run = |wino: bool| {
+                let mut y = vec![f32::NAN; o * g.oh * g.ow];
+                assert!(chanconv::forward_with(
+                    wino,
+                    &wp,
+                    &b,
+                    &g,
+                    o,
+                    &x,
+                    &mut y,
+                    |_, _| {}
+                ));
+                y
+            };
+            let (ew, ed) = (rel_err(&run(true), &want), rel_err(&run(false), &want));
+            std::println!("case {i}: relative error wino5 {ew:.2e}, direct {ed:.2e}");
+            assert!(ew < 1e-6, "case {i}: {ew:e}");
+            assert!(
+                ew < 16.0 * ed.max(1e-9),
+                "case {i}: {ew:e} against the direct {ed:e}"
+            );
+        }
+    }
+
+    /// What it leaves to the direct kernel.
+    #[test]
+    fn applies_to_its_shapes_only() {
+        let g = |c: usize, h: usize, w: usize, k: usize, p: usize| {
+            Geom::new(c, h, w, [k, k], [1, 1], [p; 4], [1, 1])
+        };
+        assert!(applies(&g(6, 14, 14, 5, 0), 16));
+        assert!(!applies(&g(6, 14, 14, 3, 0), 16), "3×3");
+        assert!(!applies(&g(6, 14, 14, 5, 2), 16), "padding");
+        assert!(!applies(&g(3, 14, 14, 5, 0), 16), "three channels");
+        assert!(!applies(&g(9, 14, 14, 5, 0), 16), "nine channels");
+        assert!(!applies(&g(6, 14, 17, 5, 0), 16), "13 pixels wide");
+        assert!(!applies(&g(6, 7, 14, 5, 0), 16), "3 rows");
+        assert!(!applies(&g(6, 14, 14, 5, 0), 24), "24 filters");
+        let s2 = Geom::new(6, 14, 14, [5, 5], [2, 2], [0; 4], [1, 1]);
+        assert!(!applies(&s2, 16), "stride 2");
+    }
+}
