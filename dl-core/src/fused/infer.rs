@@ -129,7 +129,14 @@ pub fn conv2d_infer<F: FnMut(usize, &mut [f32])>(
     let o = w.len() / r;
     // a scratch shorter than `conv_scratch` fails here, whichever kernel would run
     let scratch = &mut scratch[..conv_scratch(*g, o)];
-    // the direct kernels (AVX-512; bias and post their own), straight into y
+    // the direct kernels (AVX-512; bias and post their own), straight into y: LeNet-5's
+    // second convolution on Winograd, its filters transformed once for unchanged weights
+    #[cfg(feature = "std")]
+    if let Some(true) = crate::kernels::wino5::with_filters(g, w, o, |u| {
+        crate::kernels::wino5::forward(u, b, g, o, x, y, &mut post)
+    }) {
+        return;
+    }
     if chanconv::usable(g, o) && scratch.len() >= o * r {
         chanconv::pack(w, o, r, scratch);
         if chanconv::forward(&scratch[..o * r], b, g, o, x, y, &mut post) {
@@ -314,7 +321,7 @@ pub fn conv2d_infer_batch<F: FnMut(usize, &mut [f32])>(
     scratch: &mut alloc::vec::Vec<f32>,
     mut post: F,
 ) {
-    use crate::kernels::winograd;
+    use crate::kernels::{wino5, winograd};
     let o = w.len() / g.rows().max(1);
     if winograd::applies(g, o) {
         super::reserve(scratch, winograd::scratch(g, o, n));
@@ -323,6 +330,19 @@ pub fn conv2d_infer_batch<F: FnMut(usize, &mut [f32])>(
     }
     let (xn, yn) = (g.c * g.h * g.w, o * g.cols());
     super::reserve(scratch, conv_scratch(*g, o));
+    if wino5::usable(g, o) {
+        // the filters transformed once for the whole batch, beside the fallback's scratch
+        let ul = wino5::filters_len(g, o);
+        super::reserve(scratch, ul + conv_scratch(*g, o));
+        let (u, rest) = scratch.split_at_mut(ul);
+        wino5::transform(g, w, o, u);
+        for (xi, yi) in x.chunks_exact(xn).zip(y[..n * yn].chunks_exact_mut(yn)) {
+            if !wino5::forward(u, b, g, o, xi, yi, &mut post) {
+                conv2d_infer(w, b, g, xi, yi, rest, &mut post);
+            }
+        }
+        return;
+    }
     if chanconv::usable(g, o) {
         // the weights packed once for the whole batch, beside the scratch of the fallback
         let r = g.rows();
@@ -380,7 +400,8 @@ mod tests {
     /// The shapes of the direct kernels ([`rowconv`], [`chanconv`]) on every path — the
     /// shifted-window product (portable, AVX2) and the direct kernels straight into `y`
     /// (AVX-512) — the definition's values within rounding, the AVX2 product and AVX-512 to the
-    /// bit (but where AVX-512 runs `wino5`), `post` on each plane after the bias, nothing written past [`conv_scratch`], and a
+    /// bit (but where AVX-512 runs `wino5`), `post` on each plane after the bias, nothing
+    /// written past [`conv_scratch`], and a
     /// scratch one float shorter refused.
     #[test]
     fn direct_kernel_shapes_on_every_path() {

@@ -92,35 +92,9 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     y: &mut [f32],
     post: F,
 ) -> bool {
-    forward_with(super::wino5::applies(g, o), wp, b, g, o, x, y, post)
-}
-
-/// [`forward`] on [`wino5`](super::wino5) (`wino`, where it applies) or directly.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn forward_with<F: FnMut(usize, &mut [f32])>(
-    wino: bool,
-    wp: &[f32],
-    b: &[f32],
-    g: &Geom,
-    o: usize,
-    x: &[f32],
-    y: &mut [f32],
-    post: F,
-) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    let body: super::DirectBody = if wino && super::wino5::applies(g, o) {
-        super::wino5::forward
-    } else {
-        avx512::forward
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let body: super::DirectBody = {
-        let _ = wino;
-        avx512::forward
-    };
-    // SAFETY: `usable` only where the CPU has AVX-512, what both bodies need besides the
-    // lengths `direct_frame` checks (and `wino5::forward` its geometry, checked above).
-    unsafe { super::direct_frame(usable(g, o), body, g, o, (wp, b, x), y, post) }
+    // SAFETY: `usable` only where the CPU has AVX-512, what `avx512::forward` needs besides
+    // the lengths `direct_frame` checks.
+    unsafe { super::direct_frame(usable(g, o), avx512::forward, g, o, (wp, b, x), y, post) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -374,7 +348,7 @@ mod tests {
     type Case = (usize, usize, usize, [usize; 2], usize, bool);
 
     /// Against the shifted-window matrix product on the AVX2 path: the same bits (and a
-    /// finite, bias-carrying result), for LeNet-5's second layer (not on `wino5`), wide rows split in two
+    /// finite, bias-carrying result), for LeNet-5's second layer, wide rows split in two
     /// chunks, rectangular kernels and no bias.
     #[test]
     fn matches_the_matrix_product_bit_for_bit() {
@@ -390,7 +364,7 @@ mod tests {
             same_bits_as_the_product(&g, o, bias, 11 + i as u32, |wt, b, x, y, post| {
                 let mut wp = vec![0.0; wt.len()];
                 pack(wt, o, g.rows(), &mut wp);
-                forward_with(false, &wp, b, &g, o, x, y, post)
+                forward(&wp, b, &g, o, x, y, post)
             });
         }
     }

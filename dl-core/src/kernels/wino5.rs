@@ -64,8 +64,123 @@ pub fn applies(g: &Geom, o: usize) -> bool {
         && super::winograd_allowed()
 }
 
-#[cfg(target_arch = "x86_64")]
-pub(super) use avx512::forward;
+/// Whether [`forward`] runs here: [`applies`] and [`chanconv::usable`](super::chanconv::usable)
+/// (the CPU has AVX-512).
+#[inline]
+pub fn usable(g: &Geom, o: usize) -> bool {
+    applies(g, o) && super::chanconv::usable(g, o)
+}
+
+/// Floats of the transformed filters of `O` filters over `g`: `O·C·36`.
+pub const fn filters_len(g: &Geom, o: usize) -> usize {
+    o * g.c * 36
+}
+
+/// The transformed filters `U = G·w·Gᵀ` of `w` (`[O, C, 5, 5]`) into `u` ([`filters_len`]
+/// floats), per block of sixteen filters `[C, 36, 16]`. Does nothing and is `false` where the
+/// kernel is not [usable] or a slice is too short.
+pub fn transform(g: &Geom, w: &[f32], o: usize, u: &mut [f32]) -> bool {
+    let ckk = g.c * 25;
+    if !usable(g, o) || w.len() < o * ckk || u.len() < filters_len(g, o) {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    for (ob, ub) in u[..filters_len(g, o)]
+        .chunks_exact_mut(g.c * 36 * LANES)
+        .enumerate()
+    {
+        // a block's taps, packed as chanconv packs them: sixteen filters a vector
+        let mut taps = [0.0f32; MAX_C * 25 * LANES];
+        let taps = &mut taps[..ckk * LANES];
+        super::chanconv::pack(&w[ob * LANES * ckk..][..LANES * ckk], LANES, ckk, taps);
+        // SAFETY: usable (AVX-512F); taps holds C·25·16 floats, ub C·36·16.
+        unsafe { avx512::filters(taps.as_ptr(), g.c, ub.as_mut_ptr()) };
+    }
+    true
+}
+
+/// One sample: `y[O, H', W'] = b + W ∗ x` from the filters [`transform`]ed into `u`, then
+/// `post(o, plane)` on each output plane. Returns `false` (and does nothing) where the kernel
+/// is not [usable] or a slice is too short.
+pub fn forward<F: FnMut(usize, &mut [f32])>(
+    u: &[f32],
+    b: &[f32],
+    g: &Geom,
+    o: usize,
+    x: &[f32],
+    y: &mut [f32],
+    post: F,
+) -> bool {
+    let ok = usable(g, o) && u.len() >= filters_len(g, o);
+    #[cfg(target_arch = "x86_64")]
+    let body: super::DirectBody = avx512::forward;
+    #[cfg(not(target_arch = "x86_64"))]
+    let body: super::DirectBody = super::no_avx512::forward;
+    // SAFETY: `ok` only where the CPU has AVX-512 and the geometry is this kernel's; the
+    // frame checks the other lengths (u holds more than O·C·25 floats).
+    unsafe { super::direct_frame(ok, body, g, o, (u, b, x), y, post) }
+}
+
+/// Runs `f` on the transformed filters of `w` (`[O, C, 5, 5]`), from a per-thread cache of
+/// the last [`CACHED`] filter sets, keyed by their exact bits (and the geometry): inference
+/// with unchanged weights transforms them once, as runtimes that pack a model's weights when
+/// they load it. A set changed in any bit is transformed again; sets of more than
+/// [`CACHE_MAX`] floats are not kept. `None` where the kernel is not [usable].
+#[cfg(feature = "std")]
+pub fn with_filters<R>(g: &Geom, w: &[f32], o: usize, f: impl FnOnce(&[f32]) -> R) -> Option<R> {
+    use std::vec::Vec;
+    let n = o * g.c * 25;
+    if !usable(g, o) || w.len() < n {
+        return None;
+    }
+    let w = &w[..n];
+    if n > CACHE_MAX {
+        let mut u = std::vec![0.0; filters_len(g, o)];
+        transform(g, w, o, &mut u);
+        return Some(f(&u));
+    }
+    // the weights' bits (a float loop that stops at the first difference is not vectorised:
+    // it took 0.7 µs on LeNet-5's 2,400 weights; slices of integers compare as memory)
+    // SAFETY: f32 and u32 have the same size and alignment, and every bit pattern is a u32.
+    let bits: &[u32] = unsafe { core::slice::from_raw_parts(w.as_ptr().cast(), n) };
+    let same = |k: &[u32]| k == bits;
+    // taken out while `f` runs (a nested call sees an empty cache, not a borrowed one)
+    let mut cache: Vec<Entry> = CACHE.with(|c| c.take());
+    let hit = cache.iter().position(|(c, k, _)| *c == g.c && same(k));
+    let mut e = match hit {
+        Some(i) => cache.remove(i),
+        None => {
+            let mut u = std::vec![0.0; filters_len(g, o)];
+            transform(g, w, o, &mut u);
+            if cache.len() >= CACHED {
+                cache.pop();
+            }
+            (g.c, bits.to_vec(), u)
+        }
+    };
+    let r = f(&e.2);
+    cache.insert(0, core::mem::take(&mut e));
+    CACHE.with(|c| c.replace(cache));
+    Some(r)
+}
+
+/// Filter sets [`with_filters`] keeps per thread.
+#[cfg(feature = "std")]
+pub const CACHED: usize = 4;
+/// Most weights (`O·C·25`) of a set [`with_filters`] keeps.
+#[cfg(feature = "std")]
+pub const CACHE_MAX: usize = 1 << 14;
+
+/// A cached filter set: (channels, the weights' bits, transformed filters).
+#[cfg(feature = "std")]
+type Entry = (usize, std::vec::Vec<u32>, std::vec::Vec<f32>);
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// The sets, most recent first.
+    static CACHE: core::cell::Cell<std::vec::Vec<Entry>> =
+        const { core::cell::Cell::new(std::vec::Vec::new()) };
+}
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -147,25 +262,23 @@ mod avx512 {
     /// All blocks of sixteen filters, all rows of tiles.
     ///
     /// # Safety
-    /// AVX-512F; `wp` holds `O·C·25` floats packed by [`chanconv::pack`](super::super::chanconv::pack),
-    /// `x` `C·H·W`, `y` `O·H'·W'` floats, `b` is empty or holds `O`; the geometry is one
-    /// [`super::applies`] accepts.
+    /// AVX-512F; `u` holds `O·C·36` floats from [`super::transform`], `x` `C·H·W`, `y`
+    /// `O·H'·W'` floats, `b` is empty or holds `O`; the geometry is one [`super::applies`]
+    /// accepts.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn forward(wp: &[f32], b: &[f32], g: &Geom, o: usize, x: &[f32], y: &mut [f32]) {
+    pub unsafe fn forward(u: &[f32], b: &[f32], g: &Geom, o: usize, x: &[f32], y: &mut [f32]) {
         let (c, hw) = (g.c, g.oh * g.ow);
-        debug_assert!(super::applies(g, o) || !super::super::winograd_allowed());
-        let mut u = MaybeUninit::<[f32; MAX_C * 36 * LANES]>::uninit();
         let mut v = MaybeUninit::<[f32; MAX_C * 36 * LANES]>::uninit();
-        let (up, vp) = (u.as_mut_ptr().cast::<f32>(), v.as_mut_ptr().cast::<f32>());
+        let vp = v.as_mut_ptr().cast::<f32>();
         for ob in 0..o / LANES {
+            // SAFETY: block ob's C·36 vectors are inside u's O·C·36 floats.
+            let up = unsafe { u.as_ptr().add(ob * c * 36 * LANES) };
             let bias = if b.is_empty() {
                 _mm512_setzero_ps()
             } else {
                 // SAFETY: b holds O ≥ (ob + 1)·16 floats.
                 unsafe { _mm512_loadu_ps(b.as_ptr().add(ob * LANES)) }
             };
-            // SAFETY: the block's C·25 vectors are inside wp; u holds MAX_C·36 ≥ C·36.
-            unsafe { filters(wp.as_ptr().add(ob * c * 25 * LANES), c, up) };
             for ty in 0..g.oh.div_ceil(2) {
                 // SAFETY: rows 2·ty.. of x as `inputs` reads them; v holds C·36 vectors.
                 unsafe { inputs(x.as_ptr(), g, ty, vp) };
@@ -180,7 +293,7 @@ mod avx512 {
                 macro_rules! run {
                     ($($t:literal)*) => {
                         match g.ow.div_ceil(2) {
-                            // SAFETY: u and v written above for C channels; the output
+                            // SAFETY: u holds the block's C channels, v written above; the output
                             // pixels `out` stores are inside y's O·H'·W' floats.
                             $($t => unsafe { tiles::<$t>(up, vp, c, &out) },)*
                             _ => {}
@@ -198,7 +311,7 @@ mod avx512 {
     /// # Safety
     /// AVX-512F; `w` points at `C·25·16` floats, `u` at room for `C·36·16`.
     #[target_feature(enable = "avx512f")]
-    unsafe fn filters(w: *const f32, c: usize, u: *mut f32) {
+    pub unsafe fn filters(w: *const f32, c: usize, u: *mut f32) {
         for ci in 0..c {
             // SAFETY: the caller's word.
             unsafe {
@@ -206,7 +319,7 @@ mod avx512 {
                 let r: [[__m512; 6]; 5] =
                     core::array::from_fn(|ki| gw(core::array::from_fn(|kj| tap(ki * 5 + kj))));
                 for xi in 0..6 {
-                    let col = gw(core::array::from_fn(|ki| r[ki][xi]));
+                    let col = gw(r.map(|rk| rk[xi]));
                     for (eta, cv) in col.into_iter().enumerate() {
                         _mm512_storeu_ps(u.add((ci * 36 + eta * 6 + xi) * LANES), cv);
                     }
@@ -367,7 +480,7 @@ mod avx512 {
 mod tests {
     use super::*;
     use crate::kernels::chanconv;
-    use crate::kernels::testing::vals;
+    use crate::kernels::testing::{bits, vals};
     use std::{vec, vec::Vec};
 
     /// `y` in `f64` and each output's `|b| + Σ|w·x|` (the scale of its rounding).
@@ -431,24 +544,37 @@ mod tests {
             let wt = vals(o * c * 25, 7 + i as u32);
             let b = if bias { vals(o, 3) } else { vec![] };
             let x = vals(c * h * w, 11 + i as u32);
-            let mut wp = vec![0.0; wt.len()];
+            let (mut wp, mut u) = (vec![0.0; wt.len()], vec![f32::NAN; filters_len(&g, o)]);
             chanconv::pack(&wt, o, c * 25, &mut wp);
+            assert!(transform(&g, &wt, o, &mut u));
             let want = direct(&g, o, &wt, &b, &x);
-            let run = |wino: bool| {
-                let mut y = vec![f32::NAN; o * g.oh * g.ow];
-                assert!(chanconv::forward_with(
-                    wino,
-                    &wp,
-                    &b,
-                    &g,
-                    o,
-                    &x,
-                    &mut y,
-                    |_, _| {}
-                ));
-                y
+            let n = o * g.oh * g.ow;
+            let (mut yw, mut yd) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+            assert!(forward(&u, &b, &g, o, &x, &mut yw, |_, _| {}));
+            assert!(chanconv::forward(&wp, &b, &g, o, &x, &mut yd, |_, _| {}));
+            let (ew, ed) = (rel_err(&yw, &want), rel_err(&yd, &want));
+            // the cached filters are the same, and a changed weight is seen
+            let y2 = |wt: &[f32]| {
+                let mut y2 = vec![f32::NAN; n];
+                let ok = with_filters(&g, wt, o, |u| forward(u, &b, &g, o, &x, &mut y2, |_, _| {}));
+                assert_eq!(ok, Some(true));
+                y2
             };
-            let (ew, ed) = (rel_err(&run(true), &want), rel_err(&run(false), &want));
+            for _ in 0..2 {
+                assert_eq!(bits(&y2(&wt)), bits(&yw), "case {i}: cached filters");
+            }
+            let mut wt2 = wt.clone();
+            wt2[o * c * 25 - 1] = -wt2[o * c * 25 - 1];
+            assert_ne!(
+                bits(&y2(&wt2)),
+                bits(&yw),
+                "case {i}: a changed weight unseen"
+            );
+            assert_eq!(
+                bits(&y2(&wt)),
+                bits(&yw),
+                "case {i}: back to the first weights"
+            );
             std::println!("case {i}: relative error wino5 {ew:.2e}, direct {ed:.2e}");
             assert!(ew < 1e-6, "case {i}: {ew:e}");
             assert!(

@@ -178,6 +178,12 @@ pub(super) fn forward(
             return;
         }
     }
+    #[cfg(feature = "std")]
+    if let Some(true) = crate::kernels::wino5::with_filters(g, w, o, |u| {
+        crate::kernels::wino5::forward(u, bias, g, o, x, y, |_, _| {})
+    }) {
+        return; // as `fused::conv2d_infer`
+    }
     if chanconv::usable(g, o) && scratch.len() >= (o * ckk).max(pl.forward_scratch()) {
         // the kernel `network!`'s convolutions run too (`fused::conv2d_infer`)
         chanconv::pack(w, o, ckk, scratch);
