@@ -1,5 +1,6 @@
 //! Direct convolution vectorised across output channels, for small feature maps with at least
-//! sixteen filters (LeNet-5's second convolution: 6 → 16 channels, 5×5, on 14×14). The
+//! sixteen filters (LeNet-5's second convolution: 6 → 16 channels, 5×5, on 14×14, which
+//! inference and training run on [`wino5`](super::wino5) instead, the same layout). The
 //! shifted-window product of [`crate::fused::conv2d_infer`] computes `Wp − W'` extra columns per
 //! output row (40 % of a 10-wide row of a 14-wide input) and rounds the filters up to its
 //! six-row tile; here a register holds one output pixel's sixteen channels, a row of up to

@@ -3,7 +3,8 @@
 //! ([`rowconv`]), im2col/col2im, depthwise convolution
 //! ([`depthwise`]), direct convolution with no workspace ([`direct`]), splitting work across threads
 //! ([`par`] on a persistent pool), max pooling over non-overlapping windows ([`maxpool`]), and
-//! Winograd convolution for 3×3 stride-1 layers ([`winograd`]), the weight gradient of small
+//! Winograd convolution for 3×3 stride-1 layers ([`winograd`]) and for `chanconv`'s 5×5 ones
+//! ([`wino5`]), the weight gradient of small
 //! convolutions across their filters ([`wgrad`]), and
 //! short vector loops ([`vector`]: dot, sum, add, the matrix-vector product, copies of short
 //! rows, and [`simd`] to run a loop 8 floats wide).

@@ -16,9 +16,10 @@
 //!                                [  0     0     0     0     1  ]        [0  4  0 -5  0  1]
 //! ```
 //!
-//! (`scripts/wino5_matrices.py` derives them and checks the identity exactly.) Per block of
-//! sixteen filters the transformed filters `U[c, η, ξ]` (sixteen lanes) are made once from
-//! `chanconv`'s packing; per row of tiles every channel's `V[c, η, ξ, tx]` is made from six
+//! (`scripts/wino5_matrices.py` derives them and checks the identity exactly.) The filters
+//! are transformed by [`transform`], sixteen to a vector as `chanconv` packs them: once per
+//! batch, and for single samples once per set of weights ([`with_filters`] keeps the last two
+//! in static memory, keyed by their exact bits). Per row of tiles every channel's `V[c, η, ξ, tx]` is made from six
 //! input rows (`Bᵀ` down the columns, sixteen columns a register, then `Bᵀ` along the rows on
 //! the even and odd columns of two rows at a time); the products `M[η, ξ] = Σ_c U·V` keep a
 //! row of tiles in registers; `Aᵀ·M·A` gives each tile's four pixels, sixteen channels each,
@@ -45,7 +46,7 @@ const LANES: usize = 16;
 /// Whether the geometry suits this kernel (besides [`super::chanconv::applies`], which the
 /// caller checks): a 5×5 kernel, stride 1, dilation 1, no padding, `MIN_C..=MAX_C` input
 /// channels, outputs 4 to 12 pixels wide and at least 4 high, and Winograd allowed
-/// ([`super::winograd_allowed`]).
+/// (the switch [`winograd::allow`](super::winograd::allow) sets).
 pub fn applies(g: &Geom, o: usize) -> bool {
     g.kh == 5
         && g.kw == 5
@@ -121,66 +122,95 @@ pub fn forward<F: FnMut(usize, &mut [f32])>(
     unsafe { super::direct_frame(ok, body, g, o, (u, b, x), y, post) }
 }
 
-/// Runs `f` on the transformed filters of `w` (`[O, C, 5, 5]`), from a per-thread cache of
-/// the last [`CACHED`] filter sets, keyed by their exact bits (and the geometry): inference
-/// with unchanged weights transforms them once, as runtimes that pack a model's weights when
-/// they load it. A set changed in any bit is transformed again; sets of more than
-/// [`CACHE_MAX`] floats are not kept. `None` where the kernel is not [usable].
+/// Runs `f` on the transformed filters of `w` (`[O, C, 5, 5]`), kept for the next call:
+/// inference with unchanged weights transforms them once, as runtimes that pack a model's
+/// weights when they load it. The last [`CACHED`] sets of at most [`CACHE_MAX`] weights are
+/// kept process-wide in fixed arrays (static memory, so inference still never touches the
+/// allocator), keyed by the weights' exact bits and the channel count: a set changed in any
+/// bit is transformed again. Threads share a hit (a read lock while `f` runs); a miss
+/// transforms under the write lock. `None` (the caller runs the direct kernel) where the
+/// kernel is not [usable] or the set is larger than [`CACHE_MAX`]. `f` must not call this
+/// function again (it would wait for the lock it holds).
 #[cfg(feature = "std")]
 pub fn with_filters<R>(g: &Geom, w: &[f32], o: usize, f: impl FnOnce(&[f32]) -> R) -> Option<R> {
-    use std::vec::Vec;
     let n = o * g.c * 25;
-    if !usable(g, o) || w.len() < n {
+    if !usable(g, o) || w.len() < n || n > CACHE_MAX {
         return None;
-    }
-    let w = &w[..n];
-    if n > CACHE_MAX {
-        let mut u = std::vec![0.0; filters_len(g, o)];
-        transform(g, w, o, &mut u);
-        return Some(f(&u));
     }
     // the weights' bits (a float loop that stops at the first difference is not vectorised:
     // it took 0.7 µs on LeNet-5's 2,400 weights; slices of integers compare as memory)
     // SAFETY: f32 and u32 have the same size and alignment, and every bit pattern is a u32.
     let bits: &[u32] = unsafe { core::slice::from_raw_parts(w.as_ptr().cast(), n) };
-    let same = |k: &[u32]| k == bits;
-    // taken out while `f` runs (a nested call sees an empty cache, not a borrowed one)
-    let mut cache: Vec<Entry> = CACHE.with(|c| c.take());
-    let hit = cache.iter().position(|(c, k, _)| *c == g.c && same(k));
-    let mut e = match hit {
-        Some(i) => cache.remove(i),
+    let ul = filters_len(g, o);
+    let find = |c: &Cache| {
+        c.slots
+            .iter()
+            .position(|s| s.c == g.c && s.n == n && s.key[..n] == *bits)
+    };
+    {
+        // a poisoned lock is still consistent: a slot is marked valid only once it is whole
+        let c = CACHE.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = find(&c) {
+            return Some(f(&c.slots[i].u[..ul]));
+        }
+    }
+    let mut c = CACHE.write().unwrap_or_else(|e| e.into_inner());
+    // another thread may have put the set in between the locks
+    let i = match find(&c) {
+        Some(i) => i,
         None => {
-            let mut u = std::vec![0.0; filters_len(g, o)];
-            transform(g, w, o, &mut u);
-            if cache.len() >= CACHED {
-                cache.pop();
-            }
-            (g.c, bits.to_vec(), u)
+            let i = c.next;
+            c.next = (i + 1) % CACHED;
+            let s = &mut c.slots[i];
+            s.n = 0;
+            transform(g, w, o, &mut s.u[..ul]);
+            s.key[..n].copy_from_slice(bits);
+            (s.c, s.n) = (g.c, n);
+            i
         }
     };
-    let r = f(&e.2);
-    cache.insert(0, core::mem::take(&mut e));
-    CACHE.with(|c| c.replace(cache));
-    Some(r)
+    Some(f(&c.slots[i].u[..ul]))
 }
 
-/// Filter sets [`with_filters`] keeps per thread.
+/// Filter sets [`with_filters`] keeps.
 #[cfg(feature = "std")]
-pub const CACHED: usize = 4;
-/// Most weights (`O·C·25`) of a set [`with_filters`] keeps.
+pub const CACHED: usize = 2;
+/// Most weights (`O·C·25`) of a set [`with_filters`] keeps: [`MAX_C`] channels to 32 filters
+/// (two [`CACHED`] sets take 125 KiB of static memory).
 #[cfg(feature = "std")]
-pub const CACHE_MAX: usize = 1 << 14;
+pub const CACHE_MAX: usize = MAX_C * 25 * 32;
 
-/// A cached filter set: (channels, the weights' bits, transformed filters).
+/// A kept set: the weights' bits and their transformed filters; `n == 0` is an empty slot.
 #[cfg(feature = "std")]
-type Entry = (usize, std::vec::Vec<u32>, std::vec::Vec<f32>);
-
-#[cfg(feature = "std")]
-std::thread_local! {
-    /// The sets, most recent first.
-    static CACHE: core::cell::Cell<std::vec::Vec<Entry>> =
-        const { core::cell::Cell::new(std::vec::Vec::new()) };
+struct Slot {
+    c: usize,
+    n: usize,
+    key: [u32; CACHE_MAX],
+    u: [f32; CACHE_MAX / 25 * 36],
 }
+
+/// The kept sets and the slot the next miss overwrites.
+#[cfg(feature = "std")]
+struct Cache {
+    next: usize,
+    slots: [Slot; CACHED],
+}
+
+#[cfg(feature = "std")]
+impl Slot {
+    const EMPTY: Slot = Slot {
+        c: 0,
+        n: 0,
+        key: [0; CACHE_MAX],
+        u: [0.0; CACHE_MAX / 25 * 36],
+    };
+}
+
+#[cfg(feature = "std")]
+static CACHE: std::sync::RwLock<Cache> = std::sync::RwLock::new(Cache {
+    next: 0,
+    slots: [Slot::EMPTY; CACHED],
+});
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
@@ -453,17 +483,19 @@ mod avx512 {
         let r = unsafe { r.assume_init() };
         let g = o.g;
         let mask = ((1u32 << g.ow) - 1) as __mmask16;
-        for a in 0..2 {
+        // px[a][2·tx + b]: the tile's output (a, b), both rows at once
+        let mut px = [[_mm512_setzero_ps(); 16]; 2];
+        for tx in 0..T {
+            for bcol in 0..2 {
+                let y2 = at(core::array::from_fn(|eta| r[eta][bcol][tx]));
+                px[0][2 * tx + bcol] = _mm512_add_ps(y2[0], o.bias);
+                px[1][2 * tx + bcol] = _mm512_add_ps(y2[1], o.bias);
+            }
+        }
+        for (a, px) in px.into_iter().enumerate() {
             let oy = 2 * o.ty + a;
             if oy >= g.oh {
                 break;
-            }
-            let mut px = [_mm512_setzero_ps(); 16];
-            for tx in 0..T {
-                for bcol in 0..2 {
-                    let y2 = at(core::array::from_fn(|eta| r[eta][bcol][tx]));
-                    px[2 * tx + bcol] = _mm512_add_ps(y2[a], o.bias);
-                }
             }
             for (l, pv) in transpose16(px).into_iter().enumerate() {
                 // SAFETY: plane l of the block, row oy < H', its W' pixels (the mask).
@@ -582,6 +614,51 @@ mod tests {
                 "case {i}: {ew:e} against the direct {ed:e}"
             );
         }
+    }
+
+    /// The kept filters, shared by threads that run three sets (more than are kept, so
+    /// slots are overwritten while others read): every output is the uncached one's bits.
+    /// A set larger than the cache takes the direct kernel.
+    #[test]
+    fn cache_shared_by_threads() {
+        if !crate::kernels::gemm::use_avx512() {
+            std::println!("no AVX-512 here: wino5 does not run");
+            return;
+        }
+        let (c, o) = (6, 16);
+        let g = Geom::new(c, 14, 14, [5, 5], [1, 1], [0; 4], [1, 1]);
+        let x = vals(c * 14 * 14, 5);
+        let b = vals(o, 6);
+        let n = o * g.oh * g.ow;
+        let sets: std::vec::Vec<_> = (0..3)
+            .map(|s| {
+                let wt = vals(o * c * 25, 40 + s);
+                let mut u = vec![0.0; filters_len(&g, o)];
+                assert!(transform(&g, &wt, o, &mut u));
+                let mut y = vec![f32::NAN; n];
+                assert!(forward(&u, &b, &g, o, &x, &mut y, |_, _| {}));
+                (wt, bits(&y))
+            })
+            .collect();
+        std::thread::scope(|sc| {
+            for t in 0..4 {
+                let (sets, x, b, g) = (&sets, &x, &b, &g);
+                sc.spawn(move || {
+                    for k in 0..60 {
+                        let (wt, want) = &sets[(k + t) % 3];
+                        let mut y = vec![f32::NAN; n];
+                        let r =
+                            with_filters(g, wt, o, |u| forward(u, b, g, o, x, &mut y, |_, _| {}));
+                        assert_eq!(r, Some(true));
+                        assert_eq!(&bits(&y), want, "thread {t}, call {k}");
+                    }
+                });
+            }
+        });
+        let big = Geom::new(MAX_C, 14, 14, [5, 5], [1, 1], [0; 4], [1, 1]);
+        assert!(applies(&big, 48) && MAX_C * 25 * 48 > CACHE_MAX);
+        let wt = vals(MAX_C * 25 * 48, 9);
+        assert_eq!(with_filters(&big, &wt, 48, |_| ()), None);
     }
 
     /// What it leaves to the direct kernel.
