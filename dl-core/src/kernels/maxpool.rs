@@ -63,7 +63,8 @@ pub fn max_pool_k(
 mod avx2 {
     use core::arch::x86_64::*;
 
-    /// One row of 2×2 windows, eight at a time, the last block masked; returns `ow`.
+    /// One row of 2×2 windows, eight at a time (the last block masked only in rows of fewer
+    /// than eight); returns `ow`.
     ///
     /// # Safety
     /// The CPU supports AVX2; `x[row0..row0 + 2·ow]` and `x[row0 + w..row0 + w + 2·ow]` exist,
@@ -86,6 +87,10 @@ mod avx2 {
         unsafe {
             let lanes2 = _mm256_add_epi32(lanes, lanes);
             for ox in (0..ow).step_by(8) {
+                // from eight windows on, the last block is the last eight (overlapping the one
+                // before, whose values it writes again unchanged): plain stores, as AMD's cores
+                // microcode the masked ones (`vmaskmovps` to memory)
+                let ox = if ow >= 8 { ox.min(ow - 8) } else { ox };
                 let m = (ow - ox).min(8);
                 let (ma, mb, mo) = (mask(2 * m), mask((2 * m).saturating_sub(8)), mask(m));
                 let mut best = _mm256_set1_ps(f32::NEG_INFINITY);
@@ -122,9 +127,16 @@ mod avx2 {
                         ));
                     }
                 }
-                _mm256_maskstore_ps(y.as_mut_ptr().add(ox), mo, best);
-                if !arg.is_empty() {
-                    _mm256_maskstore_epi32(arg.as_mut_ptr().add(o + ox) as *mut i32, mo, at);
+                if m == 8 {
+                    _mm256_storeu_ps(y.as_mut_ptr().add(ox), best);
+                    if !arg.is_empty() {
+                        _mm256_storeu_si256(arg.as_mut_ptr().add(o + ox).cast(), at);
+                    }
+                } else {
+                    _mm256_maskstore_ps(y.as_mut_ptr().add(ox), mo, best);
+                    if !arg.is_empty() {
+                        _mm256_maskstore_epi32(arg.as_mut_ptr().add(o + ox).cast(), mo, at);
+                    }
                 }
             }
         }
